@@ -1,0 +1,7 @@
+"""Shared fixtures. Each feature's fixtures live in `tests/fixtures/` as a pytest plugin."""
+
+pytest_plugins = [
+    "tests.fixtures.env",
+    "tests.fixtures.git",
+    "tests.fixtures.tmux",
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui import config, locations
+from tui.app import LoupeApp
+from tui.workspace import open_workspace
+
+
+async def test_theme_switch_is_remembered(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.theme == "loupe-dark"
+        app.theme = "loupe-light"
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    assert config.load(None).config.general.theme == "loupe-light"
+    # And the next start uses it.
+    app2 = LoupeApp(open_workspace(tmp_path))
+    async with app2.run_test(size=(100, 30)):
+        assert app2.theme == "loupe-light"
+
+
+async def test_config_problem_is_notified_and_app_runs(tmp_path: Path) -> None:
+    locations.user_config_file().parent.mkdir(parents=True, exist_ok=True)
+    locations.user_config_file().write_text("[general]\nthem = 'x'\n")
+    app = LoupeApp(open_workspace(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("general.them" in m and "did you mean 'theme'" in m for m in messages)
+
+
+async def test_unknown_theme_falls_back(tmp_path: Path) -> None:
+    (tmp_path / ".loupe").mkdir()
+    (tmp_path / ".loupe/config.toml").write_text('[general]\ntheme = "nope"\n')
+    app = LoupeApp(open_workspace(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == "loupe-dark"
+        assert any("Unknown theme 'nope'" in n.message for n in app._notifications)

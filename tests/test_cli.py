@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui import __version__
+
+
+def loupe(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
+
+
+def test_version() -> None:
+    result = loupe("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"loupe {__version__}"
+
+
+def test_help_lists_usage() -> None:
+    result = loupe("--help")
+    assert result.returncode == 0
+    assert "loupe [PATH]" in result.stdout
+    assert "--agent" in result.stdout
+
+
+def test_agent_prints_markdown() -> None:
+    result = loupe("--agent")
+    assert result.returncode == 0
+    assert result.stdout.startswith("# loupe")
+    assert "Exit codes" in result.stdout
+
+
+def test_missing_path_exits_2_with_message(tmp_path: Path) -> None:
+    result = loupe(str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "no such file or folder" in result.stderr
+    assert result.stderr.startswith("loupe: ")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
+def test_unreadable_folder_exits_2(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        result = loupe(str(locked))
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 2
+    assert "permission denied" in result.stderr
+
+
+def test_unknown_option_exits_2() -> None:
+    result = loupe("--frobnicate")
+    assert result.returncode == 2
+    assert "unrecognized arguments" in result.stderr

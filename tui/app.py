@@ -1,0 +1,60 @@
+"""The loupe App: registers themes, holds the workspace, and shows the main screen."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+
+import themes
+from tui import config as config_module
+from tui.commands import LoupeCommands
+from tui.screens.main import MainScreen
+from tui.workspace import Workspace
+
+
+class LoupeApp(App[None]):
+    TITLE = "loupe"
+    CSS_PATH = themes.TCSS_PATHS
+    COMMANDS = App.COMMANDS | {LoupeCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, workspace: Workspace, *, remember_theme: bool = True) -> None:
+        super().__init__()
+        self.workspace = workspace
+        # Tests switch themes without writing to the user's config.
+        self._remember_theme = remember_theme
+        self.sub_title = str(workspace.root)
+
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(self.workspace)
+
+    def on_mount(self) -> None:
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        wanted = self.workspace.config.general.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.theme = themes.DEFAULT_THEME
+            self.notify(
+                f"Unknown theme '{wanted}' in config; using {themes.DEFAULT_THEME}. "
+                f"Known themes: {', '.join(sorted(self.available_themes))}.",
+                severity="warning",
+            )
+        for problem in self.workspace.config_problems:
+            self.notify(str(problem), title="Config problem", severity="warning", timeout=10)
+        self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
+
+    def _remember_theme_choice(self, theme: Theme) -> None:
+        if not self._remember_theme or theme.name == self.workspace.config.general.theme:
+            return
+        self.workspace.config.general.theme = theme.name
+        self.run_worker(
+            lambda: config_module.set_user_value("general", "theme", theme.name),
+            thread=True,
+            group="remember-theme",
+            exclusive=True,
+        )

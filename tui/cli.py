@@ -1,0 +1,120 @@
+"""The `loupe` command.
+
+`loupe [PATH]` opens the app; `loupe <subcommand> ...` runs a scriptable subcommand. Each
+subcommand lives in its own module, which exposes:
+
+- `SUMMARY: str`, one line for `--help`;
+- `AGENT_DOC: str`, markdown for `--agent`;
+- `main(argv: list[str]) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from tui import __version__
+from tui.errors import LoupeError
+
+# name -> module implementing it. Imported only when used, so `loupe` starts fast.
+SUBCOMMANDS: dict[str, str] = {}
+
+DESCRIPTION = """\
+Review what AI coding agents write, and supervise several of them at once.
+
+  loupe [PATH]        open the repository at PATH (default: the current folder)
+  loupe FILE.md       open with FILE.md shown in a pane
+  loupe --demo        open a demo workspace (created on first run)
+"""
+
+AGENT_DOC = """\
+# loupe: usage for coding agents
+
+loupe is a terminal app in which a developer reviews what coding agents write and supervises
+several agents at once. You are probably running inside one of its sessions.
+
+- Exit codes: 0 on success, 1 when an operation failed or was refused, 2 for bad usage.
+- Errors are one line on stderr, starting with `loupe:`.
+- Commands that print data accept `--json` for machine-readable output.
+- Never run `loupe` without a subcommand from an agent: it opens an interactive screen.
+"""
+
+
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(SUBCOMMANDS[name])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    epilog_lines = ["subcommands (run `loupe <subcommand> --help`):"]
+    for name in SUBCOMMANDS:
+        summary = getattr(_load(name), "SUMMARY", "")
+        epilog_lines.append(f"  {name:<10} {summary}")
+    parser = argparse.ArgumentParser(
+        prog="loupe",
+        description=DESCRIPTION,
+        epilog="\n".join(epilog_lines) if SUBCOMMANDS else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", nargs="?", type=Path, help="a repository, folder or markdown file")
+    parser.add_argument("--demo", action="store_true", help="open the demo workspace")
+    parser.add_argument("--version", action="version", version=f"loupe {__version__}")
+    parser.add_argument(
+        "--agent", action="store_true", help="print markdown usage written for coding agents"
+    )
+    return parser
+
+
+def agent_doc() -> str:
+    parts = [AGENT_DOC]
+    for name in SUBCOMMANDS:
+        doc = getattr(_load(name), "AGENT_DOC", "")
+        if doc:
+            parts.append(doc.strip() + "\n")
+    return "\n".join(parts)
+
+
+def error(message: str, code: int = 1) -> int:
+    print(f"loupe: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in SUBCOMMANDS:
+        try:
+            return _load(args_list[0]).main(args_list[1:])
+        except LoupeError as exc:
+            return error(str(exc))
+        except KeyboardInterrupt:
+            return 130
+    args = build_parser().parse_args(args_list)
+    if args.agent:
+        sys.stdout.write(agent_doc())
+        return 0
+    return _run_app(args.path, demo=args.demo)
+
+
+def _run_app(path: Path | None, *, demo: bool) -> int:
+    from tui.workspace import WorkspaceError, open_workspace
+
+    try:
+        if demo:
+            from tui.demo import ensure_demo_workspace
+
+            workspace = open_workspace(ensure_demo_workspace(), is_demo=True)
+        else:
+            workspace = open_workspace(path)
+    except WorkspaceError as exc:
+        return error(str(exc), 2)
+    except LoupeError as exc:
+        return error(str(exc))
+    for problem in workspace.config_problems:
+        print(f"loupe: config: {problem}", file=sys.stderr)
+
+    from tui.app import LoupeApp
+
+    LoupeApp(workspace).run()
+    return 0

@@ -1,0 +1,363 @@
+"""loupe's configuration: TOML files merged over defaults.
+
+Two files, the repo's winning over the user's:
+
+- user: `$XDG_CONFIG_HOME/loupe/config.toml` (see `locations.user_config_file`)
+- repo: `<repo>/.loupe/config.toml`
+
+A file that does not parse, an unknown key, or a value of the wrong type never stops loupe:
+the problem is recorded (file, line, key, what to do) and the default is used. The app shows
+the problems as notifications; the CLI prints them on stderr.
+
+Each section is a dataclass. Adding a key means adding a field with a default and a comment;
+the loader validates against the fields, so there is no second schema to keep in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui import locations
+
+
+@dataclass
+class GeneralConfig:
+    # Where tasks live, relative to the repo root (or absolute).
+    tasks_dir: str = ".loupe/tasks"
+    # A theme name registered with the app: "loupe-dark", "loupe-light" or any Textual theme.
+    theme: str = "loupe-dark"
+    # The command `e` runs on an artifact. Empty means $VISUAL, then $EDITOR, then vi.
+    editor: str = ""
+
+
+@dataclass
+class EndpointConfig:
+    """An OpenAI-compatible endpoint. The key itself never lives in config, only its env var."""
+
+    base_url: str = ""
+    # Name of the environment variable that holds the API key.
+    api_key_env: str = "OPENAI_API_KEY"
+    model: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ModelsConfig:
+    # Name of the endpoint new threads use; empty means the first one configured.
+    default_endpoint: str = ""
+    # Seconds to wait for the next bytes of a reply before giving up.
+    read_timeout: float = 60.0
+    # Retries for connection errors, 408, 409, 429 and 5xx (not for errors mid-stream).
+    max_retries: int = 2
+
+
+@dataclass
+class AgentKindConfig:
+    """How to start one kind of coding agent in a session.
+
+    `command` is a template: {prompt}, {worktree} and {task} are replaced, shell-quoted.
+    """
+
+    command: str = ""
+    # Where status comes from first: "claude" (hooks), "codex" (notify), "loupe" (the built-in
+    # agent writes it), or "screen" (screen activity and prompt patterns only).
+    status: str = "screen"
+    # Regular expressions that, seen on the last lines of the screen, mean "needs input".
+    prompt_patterns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SessionsConfig:
+    # tmux server socket name (`tmux -L <name>`); loupe never touches your default server.
+    tmux_socket: str = "loupe"
+    # Agent kind used when none is given.
+    default_agent: str = "shell"
+    # Branch or commit new worktrees start from.
+    base: str = "HEAD"
+    # Fetch from the remote before creating a worktree.
+    fetch: bool = False
+    # A script (relative to the repo root) run in each new worktree before the agent starts.
+    setup_script: str = ""
+    # First port handed out; each live session owns a block of 10.
+    port_range_start: int = 20000
+    # Preview refreshes per second for each visible tile.
+    preview_fps: float = 4.0
+
+
+@dataclass
+class AgentConfig:
+    """loupe's built-in coding agent (`loupe agent`)."""
+
+    endpoint: str = ""
+    model: str = ""
+    # "never" or "on-request" (ask before each shell command).
+    approval: str = "never"
+    max_turns: int = 50
+    # Past this many (estimated) tokens, old tool outputs are shortened first.
+    token_budget: int = 64_000
+    shell_timeout_ms: int = 10_000
+    output_cap_bytes: int = 1_048_576
+
+
+@dataclass
+class Config:
+    general: GeneralConfig = field(default_factory=GeneralConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    endpoints: dict[str, EndpointConfig] = field(default_factory=dict)
+    sessions: SessionsConfig = field(default_factory=SessionsConfig)
+    agents: dict[str, AgentKindConfig] = field(default_factory=dict)
+    agent: AgentConfig = field(default_factory=AgentConfig)
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """Something wrong in a config file, precise enough to fix without guessing."""
+
+    file: Path
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}{key}: {self.message}"
+
+
+@dataclass
+class LoadedConfig:
+    config: Config
+    problems: list[ConfigProblem]
+    files: list[Path]
+
+
+def load(repo_root: Path | None = None) -> LoadedConfig:
+    """Load defaults, then the user file, then the repo file (which wins)."""
+    files = [locations.user_config_file()]
+    if repo_root is not None:
+        files.append(locations.repo_config_file(repo_root))
+    return load_files([f for f in files if f.is_file()])
+
+
+def load_files(files: list[Path]) -> LoadedConfig:
+    merged: dict[str, Any] = {}
+    problems: list[ConfigProblem] = []
+    read: list[Path] = []
+    for path in files:
+        raw = _read_toml(path, problems)
+        if raw is None:
+            continue
+        read.append(path)
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        checked = _validate(Config, raw, (), path, lines, problems)
+        _deep_merge(merged, checked)
+    return LoadedConfig(config=_build(Config, merged), problems=problems, files=read)
+
+
+def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ConfigProblem(path, None, "", f"cannot read the file ({exc}); using defaults"))
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        problems.append(
+            ConfigProblem(path, line, "", f"invalid TOML: {exc}; this file is ignored, using defaults")
+        )
+        return None
+
+
+def _validate(
+    cls: type,
+    raw: dict[str, Any],
+    path: tuple[str, ...],
+    file: Path,
+    lines: list[str],
+    problems: list[ConfigProblem],
+) -> dict[str, Any]:
+    """Keep the keys of `raw` that `cls` knows and whose values have the right type."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = ".".join((*path, key))
+        if key not in known:
+            suggestion = _closest(key, known)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+            problems.append(
+                ConfigProblem(file, _find_line(lines, path, key), dotted, f"unknown key{hint}; it is ignored")
+            )
+            continue
+        expected = hints[key]
+        checked = _check_value(expected, value, (*path, key), file, lines, problems)
+        if checked is not _INVALID:
+            out[key] = checked
+    return out
+
+
+_INVALID = object()
+
+
+def _check_value(
+    expected: Any,
+    value: Any,
+    path: tuple[str, ...],
+    file: Path,
+    lines: list[str],
+    problems: list[ConfigProblem],
+) -> Any:
+    origin = typing.get_origin(expected)
+    args = typing.get_args(expected)
+
+    def bad(what: str) -> object:
+        problems.append(
+            ConfigProblem(
+                file,
+                _find_line(lines, path[:-1], path[-1]),
+                ".".join(path),
+                f"expected {what}, got {type(value).__name__} {value!r}; using the default",
+            )
+        )
+        return _INVALID
+
+    if dataclasses.is_dataclass(expected):
+        if not isinstance(value, dict):
+            return bad("a table")
+        return _validate(expected, value, path, file, lines, problems)
+    if origin is dict:
+        if not isinstance(value, dict):
+            return bad("a table")
+        value_type = args[1]
+        out = {}
+        for name, item in value.items():
+            checked = _check_value(value_type, item, (*path, str(name)), file, lines, problems)
+            if checked is not _INVALID:
+                out[str(name)] = checked
+        return out
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, args[0]) for v in value):
+            return bad(f"a list of {args[0].__name__}")
+        return list(value)
+    if expected is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return bad("a number")
+        return float(value)
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return bad("an integer")
+        return value
+    if expected is bool:
+        if not isinstance(value, bool):
+            return bad("true or false")
+        return value
+    if expected is str:
+        if not isinstance(value, str):
+            return bad("a string")
+        return value
+    return value
+
+
+def _deep_merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        expected = hints[f.name]
+        value = data[f.name]
+        if dataclasses.is_dataclass(expected):
+            kwargs[f.name] = _build(expected, value)
+        elif typing.get_origin(expected) is dict and dataclasses.is_dataclass(typing.get_args(expected)[1]):
+            item_cls = typing.get_args(expected)[1]
+            kwargs[f.name] = {name: _build(item_cls, item) for name, item in value.items()}
+        else:
+            kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def _find_line(lines: list[str], section: tuple[str, ...], key: str) -> int | None:
+    """Best-effort line number of `key` inside `[section]`, for messages only."""
+    key_re = re.compile(rf'^\s*["\']?{re.escape(key)}["\']?\s*=')
+    header = ".".join(section)
+    in_section = not section
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            name = stripped.strip("[] ")
+            in_section = name == header
+            # A key given as a sub-table header, e.g. [agents.claude] inside [agents].
+            if section and name == f"{header}.{key}":
+                return number
+            if not section and name.split(".")[0] == key:
+                return number
+            continue
+        if in_section and key_re.match(line):
+            return number
+    for number, line in enumerate(lines, start=1):
+        if key_re.match(line):
+            return number
+    return None
+
+
+def _closest(word: str, candidates: set[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def set_user_value(section: str, key: str, value: str) -> Path:
+    """Write one string value into the user config file, keeping everything else as it is.
+
+    Used to remember choices made in the app (the theme). Comments and layout survive
+    because only the one line is replaced or added.
+    """
+    path = locations.user_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    new_line = f"{key} = {_toml_string(value)}"
+    key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    section_start = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if section_start is not None:
+                lines.insert(index, new_line)
+                break
+            if stripped.strip("[] ") == section:
+                section_start = index
+            continue
+        if section_start is not None and key_re.match(line):
+            lines[index] = new_line
+            break
+    else:
+        if section_start is None:
+            if lines and lines[-1].strip():
+                lines.append("")
+            lines.append(f"[{section}]")
+        lines.append(new_line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

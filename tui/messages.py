@@ -1,0 +1,20 @@
+"""Messages that cross feature boundaries, handled by the main screen.
+
+Widget-local events are nested `Message` classes on the widget that posts them; the ones here
+are requests any part of the app may make, so they have one home.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.message import Message
+
+
+class OpenPath(Message):
+    """Show a file in a read-only pane: markdown as an artifact, anything else as code."""
+
+    def __init__(self, path: Path, line: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.line = line

@@ -1,0 +1,50 @@
+"""The one main screen: sidebar on the left, documents on top, sessions below."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from tui.messages import OpenPath
+from tui.views.documents import DocumentsView
+from tui.views.sessions import SessionsView
+from tui.views.tasks import TasksView
+from tui.views.threads import ThreadsView
+from tui.workspace import Workspace
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="main.sidebar"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield TasksView(id="tasks-view", classes="sidebar-section")
+                yield ThreadsView(id="threads-view", classes="sidebar-section")
+            with Vertical(id="workspace"):
+                yield DocumentsView(id="documents")
+                yield SessionsView(id="sessions")
+        yield Footer()
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one("#sidebar").toggle_class("-hidden")
+
+    @on(OpenPath)
+    def _open_path(self, message: OpenPath) -> None:
+        message.stop()
+        self.open_path(message)
+
+    def open_path(self, message: OpenPath) -> None:
+        """Route a request to show a file; the documents feature decides how."""
+        self.notify(f"Cannot show {message.path} yet.", severity="warning")
