@@ -1,0 +1,34 @@
+"""Polling helpers: wait for a condition instead of sleeping a fixed time.
+
+Fixed sleeps make tests slow on fast machines and flaky on slow ones; these return as soon as
+the condition holds and fail with a description when it never does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+
+async def wait_until(
+    pilot: Pilot, predicate: Callable[[], object], description: str, timeout: float = 10.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for: {description}")
+        await asyncio.sleep(0.02)
+
+
+def wait_for(predicate: Callable[[], object], description: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for: {description}")
+        time.sleep(0.02)

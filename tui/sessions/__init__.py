@@ -1,0 +1,1 @@
+"""Agent sessions: tmux-hosted agents in their own git worktrees."""
