@@ -1,0 +1,1 @@
+"""Read-only documents: loading artifacts, last-read snapshots, and what changed since."""

@@ -1,0 +1,85 @@
+"""What the user last read, per file, so loupe can show what changed since.
+
+Each time a document is shown to the user, its text is saved under the repo's data folder.
+The task list compares a file's current content with the last-read one to mark it changed;
+the artifact pane diffs against it ("changes since last read").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    path: Path
+    time: float
+    sha256: str
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+class ReadSnapshots:
+    """Last-read snapshots for one repository, stored in `<repo data dir>/read/`."""
+
+    def __init__(self, data_dir: Path, root: Path) -> None:
+        self.folder = data_dir / "read"
+        self.root = root
+
+    def _key(self, path: Path) -> str:
+        try:
+            relative = path.resolve().relative_to(self.root.resolve())
+            name = str(relative)
+        except ValueError:
+            name = str(path.resolve())
+        return hashlib.sha1(name.encode()).hexdigest()
+
+    def mark_read(self, path: Path, text: str) -> ReadRecord:
+        record = ReadRecord(path=path, time=time.time(), sha256=content_hash(text))
+        key = self._key(path)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.folder / f"{key}.txt", text)
+        _atomic_write(
+            self.folder / f"{key}.json",
+            json.dumps({"path": str(path), "time": record.time, "sha256": record.sha256}),
+        )
+        return record
+
+    def last_read(self, path: Path) -> ReadRecord | None:
+        try:
+            meta = json.loads((self.folder / f"{self._key(path)}.json").read_text(encoding="utf-8"))
+            return ReadRecord(path=path, time=float(meta["time"]), sha256=str(meta["sha256"]))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def last_read_text(self, path: Path) -> str | None:
+        try:
+            return (self.folder / f"{self._key(path)}.txt").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def changed_since_read(self, path: Path, current_text: str) -> bool | None:
+        """True/False when the file was read before; None when it never was."""
+        record = self.last_read(path)
+        if record is None:
+            return None
+        return record.sha256 != content_hash(current_text)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
