@@ -98,3 +98,11 @@ def test_capped_buffer_keeps_head_and_tail() -> None:
     small.add(b"short")
     assert small.value() == b"short" and small.omitted == 0
 
+
+
+def test_closing_output_before_exiting_is_not_mistaken_for_a_kill(tmp_path: Path) -> None:
+    # coreutils close stdout in an atexit handler, a moment before the process exits; killing
+    # the group at EOF used to turn some of these runs into exit 137.
+    (tmp_path / "f.txt").write_text("x\n")
+    codes = {run(["cat", "f.txt"], tmp_path).exit_code for _ in range(30)}
+    assert codes == {0}

@@ -136,6 +136,12 @@ def run_shell(
                 continue
             chunk = os.read(fd, READ_CHUNK)
             if not chunk:
+                # The output closed, but the command may still be on its way out (coreutils
+                # close stdout in an atexit handler): let it finish before killing the group.
+                try:
+                    proc.wait(timeout=max(deadline - time.monotonic(), 0.0))
+                except subprocess.TimeoutExpired:
+                    timed_out = True
                 break
             buffer.add(chunk)
             if on_output is not None:
