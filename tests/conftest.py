@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.env",
     "tests.fixtures.git",
+    "tests.fixtures.guard",
     "tests.fixtures.tmux",
 ]

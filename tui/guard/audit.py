@@ -1,0 +1,89 @@
+"""Reading the guard's audit log: one JSON line per refusal, appended by `refusal.append`.
+
+Lines that do not parse (a crash mid-write, a hand edit) are skipped rather than failing the
+whole log; a line still being written (no newline yet) is left for the next read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def default_path() -> Path:
+    from tui import locations
+
+    return locations.data_dir() / "guard" / "audit.jsonl"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    time: str
+    session: str | None
+    directory: str
+    command: list[str]
+    reason: str
+    remote: str | None = None
+    refs: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEntry:
+        command = data.get("command") or []
+        refs = data.get("refs") or []
+        return cls(
+            time=str(data.get("time", "")),
+            session=str(data["session"]) if data.get("session") else None,
+            directory=str(data.get("directory", "")),
+            command=[str(word) for word in command] if isinstance(command, list) else [str(command)],
+            reason=str(data.get("reason", "")),
+            remote=str(data["remote"]) if data.get("remote") else None,
+            refs=[dict(ref) for ref in refs if isinstance(ref, dict)],
+        )
+
+    @property
+    def command_line(self) -> str:
+        from tui.guard.refusal import shell_words
+
+        return shell_words(self.command)
+
+    @property
+    def ref_names(self) -> list[str]:
+        return [str(ref.get("ref", "")) for ref in self.refs]
+
+
+def parse_lines(data: bytes) -> list[AuditEntry]:
+    entries = []
+    for raw in data.splitlines():
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            entries.append(AuditEntry.from_json(value))
+    return entries
+
+
+def read_entries(path: Path | None = None) -> list[AuditEntry]:
+    """Every refusal in the log, oldest first; an absent log has none."""
+    entries, _ = read_from(path or default_path(), 0)
+    return entries
+
+
+def read_from(path: Path, offset: int) -> tuple[list[AuditEntry], int]:
+    """Entries in complete lines after byte `offset`, and the offset to continue from.
+
+    A log shorter than `offset` was truncated or replaced, so it is read from the start.
+    """
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            if handle.tell() < offset:
+                offset = 0
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], 0
+    complete = data.rfind(b"\n") + 1
+    return parse_lines(data[:complete]), offset + complete

@@ -1,0 +1,140 @@
+"""What the guard says when it refuses, and the audit line it appends.
+
+The message is read by a coding agent, so it says what was refused (ref by ref), why, what to
+do instead, and that other spellings will not get through: agents that are only told "no"
+tend to try `--force-with-lease`, `+refspec`, `--no-verify` and aliases next.
+
+Standard library only: copied into each guard install.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+# Environment the guard sets for its pre-push hook, so a refusal there can name the command.
+COMMAND_ENV = "LOUPE_GUARD_COMMAND"
+CWD_ENV = "LOUPE_GUARD_CWD"
+SESSION_ENV = "LOUPE_SESSION"
+_SEPARATOR = "\x1f"  # ASCII unit separator: never part of a real argument
+
+
+class RefProblem:
+    """One ref update the guard refuses."""
+
+    __slots__ = ("ref", "change", "old", "new")
+
+    def __init__(self, ref: str, change: str, old: str = "", new: str = "") -> None:
+        self.ref = ref
+        self.change = change  # a key of CHANGE_TEXT
+        self.old = old
+        self.new = new
+
+    def describe(self) -> str:
+        text = CHANGE_TEXT.get(self.change, self.change)
+        if self.change == "non-fast-forward":
+            return f"{self.ref}: non-fast-forward {self.old[:12]} -> {self.new[:12]} ({text})"
+        return f"{self.ref}: {text}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"ref": self.ref, "change": self.change, "old": self.old, "new": self.new}
+
+
+CHANGE_TEXT = {
+    "delete": "deletes the remote ref",
+    "tag-move": "moves an existing tag",
+    "non-fast-forward": "commits on the remote would be lost",
+    "unknown-remote-commit": (
+        "the remote has a commit you have not fetched, so forcing would discard work you have never seen"
+    ),
+    "not-a-commit": "replaces a remote ref that does not point to a commit",
+}
+
+
+def encode_command(argv: list[str]) -> str:
+    return _SEPARATOR.join(argv)
+
+
+def decode_command(value: str) -> list[str]:
+    return value.split(_SEPARATOR) if value else []
+
+
+def shell_words(argv: list[str]) -> str:
+    """argv as one readable line (quoted only where needed)."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_^~")
+    out = []
+    for word in argv:
+        if word and all(char in safe for char in word):
+            out.append(word)
+        else:
+            out.append("'" + word.replace("'", "'\\''") + "'")
+    return " ".join(out)
+
+
+def message(command: list[str], reason: str, problems: list[RefProblem]) -> str:
+    lines = [f"loupe guard: refused `{shell_words(command)}`."]
+    if problems:
+        lines.append("Refused ref updates:")
+        lines += [f"  - {problem.describe()}" for problem in problems]
+    lines += [
+        f"Reason: {reason}",
+        "Agents may not rewrite or delete remote history: no force pushes, no deleted remote",
+        "branches or tags, no moved tags.",
+        "Do this instead:",
+        "  - integrate the remote's work, then push without force:",
+        "      git fetch origin && git rebase origin/<branch>   (or: git merge origin/<branch>)",
+        "      git push origin <branch>",
+        "  - or push your work to a new branch: git push origin HEAD:refs/heads/<new-branch>",
+        "  - or stop and ask the human to do it.",
+        "Other flags and spellings (--force-with-lease, +refspecs, --no-verify, --mirror, aliases,",
+        "-c or environment config, plumbing) are checked the same way and will not get past it.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def refuse(
+    audit_log: str,
+    command: list[str],
+    reason: str,
+    problems: list[RefProblem] | None = None,
+    remote: str | None = None,
+) -> int:
+    """Tell the agent, record the refusal, and return git's failure exit code (1)."""
+    problems = problems or []
+    sys.stderr.write(message(command, reason, problems))
+    record = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "session": os.environ.get(SESSION_ENV) or None,
+        "directory": os.environ.get(CWD_ENV) or _cwd(),
+        "command": command,
+        "remote": remote,
+        "refs": [problem.to_json() for problem in problems],
+        "reason": reason,
+    }
+    try:
+        append(audit_log, record)
+    except OSError as exc:
+        sys.stderr.write(f"loupe guard: could not write the audit log {audit_log}: {exc}\n")
+    return 1
+
+
+def append(path: str, record: dict[str, object]) -> None:
+    """One JSON line, written with a single O_APPEND write so concurrent guards never
+    interleave their lines."""
+    import json
+
+    data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:
+        return ""
