@@ -1,0 +1,356 @@
+"""The thread store on a real SQLite file: tree operations, immutability, GC, search, merge."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tui.threads import (
+    MessageFinished,
+    Role,
+    Status,
+    StoreError,
+    ThreadBusy,
+    ThreadStore,
+    UnknownThread,
+    UnsafeForkPoint,
+    Usage,
+)
+from tui.threads.db import SCHEMA_VERSION
+from tui.threads.merge import concatenate_branches
+from tui.threads.search import fts_query
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ThreadStore:
+    with ThreadStore(tmp_path / "threads.sqlite") as opened:
+        yield opened
+
+
+def counts(store: ThreadStore) -> dict[str, int]:
+    conn = sqlite3.connect(store.path)
+    try:
+        return {
+            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("messages", "threads", "message_sources")
+        }
+    finally:
+        conn.close()
+
+
+def conversation(store: ThreadStore, turns: int = 2, title: str = "design") -> str:
+    thread = store.create_thread(title, system="You review designs.", endpoint="e", model="m")
+    for n in range(turns):
+        store.append(thread.id, "user", f"question {n}")
+        store.append(thread.id, "assistant", f"answer {n}", model="m")
+    return thread.id
+
+
+def test_a_new_file_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "threads.sqlite"
+    ThreadStore(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"messages", "threads", "message_sources", "messages_fts"} <= tables
+    conn.close()
+    # Opening again is a no-op, and the data survives.
+    with ThreadStore(path) as again:
+        thread = again.create_thread("kept")
+    with ThreadStore(path) as third:
+        assert [t.title for t in third.list_threads()] == ["kept"]
+
+
+def test_a_file_from_a_newer_loupe_is_refused_with_advice(tmp_path: Path) -> None:
+    path = tmp_path / "threads.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer loupe"):
+        ThreadStore(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_advice(tmp_path: Path) -> None:
+    path = tmp_path / "threads.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="move it aside"):
+        ThreadStore(path)
+
+
+def test_history_is_the_chain_from_root_to_head(store: ThreadStore) -> None:
+    thread_id = conversation(store)
+    history = store.history(thread_id)
+    assert [(m.role, m.content) for m in history] == [
+        (Role.SYSTEM, "You review designs."),
+        (Role.USER, "question 0"),
+        (Role.ASSISTANT, "answer 0"),
+        (Role.USER, "question 1"),
+        (Role.ASSISTANT, "answer 1"),
+    ]
+    assert [m.depth for m in history] == [0, 1, 2, 3, 4]
+    assert {m.root_id for m in history} == {history[0].id}
+    assert store.thread(thread_id).length == 5
+
+
+def test_a_fork_adds_exactly_one_row_and_shares_history(store: ThreadStore) -> None:
+    thread_id = conversation(store)
+    at = store.history(thread_id)[2]
+    before = counts(store)
+    fork = store.fork(thread_id, at.id, title="perf")
+    assert counts(store) == {**before, "threads": before["threads"] + 1}
+    assert [m.id for m in store.history(fork.id)] == [m.id for m in store.history(thread_id)[:3]]
+    assert (fork.forked_from, fork.fork_point_id, fork.endpoint, fork.model) == (thread_id, at.id, "e", "m")
+    # Writing to the fork never changes the original.
+    store.append(fork.id, "user", "what about speed?")
+    assert [m.content for m in store.history(thread_id)][-1] == "answer 1"
+    assert store.threads_containing(at.id) == sorted([thread_id, fork.id])
+
+
+def test_finished_messages_are_immutable_in_the_database(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    answer = store.history(thread_id)[-1]
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        conn.execute("UPDATE messages SET content = 'rewritten' WHERE id = ?", (answer.id,))
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        conn.execute("UPDATE messages SET status = 'streaming' WHERE id = ?", (answer.id,))
+    conn.close()
+    with pytest.raises(MessageFinished):
+        store.save_partial(answer.id, "rewritten")
+    with pytest.raises(MessageFinished):
+        store.finish(answer.id, Status.ERROR)
+    assert store.message(answer.id).content == "answer 0"
+
+
+def test_streaming_content_is_saved_then_frozen(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=0)
+    store.append(thread_id, "user", "hi")
+    reply = store.start_reply(thread_id, model="m", endpoint="e")
+    assert reply.status is Status.STREAMING
+    with pytest.raises(ThreadBusy):
+        store.append(thread_id, "user", "too early")
+    with pytest.raises(UnsafeForkPoint, match="streaming"):
+        store.fork(thread_id)
+    clock = [0.0]
+    writer = store.stream_writer(reply.id, interval=0.25, clock=lambda: clock[0])
+    writer.append("Hel")
+    writer.append("lo")
+    assert store.message(reply.id).content == ""  # not yet: bounded rate
+    clock[0] = 0.3
+    writer.append(", world")
+    assert store.message(reply.id).content == "Hello, world"
+    finished = writer.finish(Status.COMPLETE, usage=Usage(12, 3))
+    assert (finished.status, finished.content, finished.usage) == (
+        Status.COMPLETE, "Hello, world", Usage(12, 3, 15)
+    )
+    assert finished.finished_at is not None
+
+
+def test_edits_are_siblings_in_creation_order(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    question = store.history(thread_id)[1]
+    edits = [store.edit(thread_id, question.id, f"question v{n}") for n in range(2, 6)]
+    siblings = store.siblings(question.id)
+    assert [m.content for m in siblings] == ["question 0"] + [f"question v{n}" for n in range(2, 6)]
+    assert [m.id for m in siblings] == sorted(m.id for m in siblings)
+    positions = store.sibling_positions([question.id, edits[1].id, edits[-1].id])
+    assert (positions[question.id].index, positions[question.id].count) == (1, 5)
+    assert positions[question.id].previous_id is None
+    assert positions[edits[1].id] == positions[edits[1].id].__class__(3, 5, edits[0].id, edits[2].id)
+    assert positions[edits[-1].id].next_id is None
+    # The head follows the last edit; the first branch is still there to switch back to.
+    assert store.history(thread_id)[-1].id == edits[-1].id
+    store.switch_branch(thread_id, question.id)
+    assert [m.content for m in store.history(thread_id)][-2:] == ["question 0", "answer 0"]
+
+
+def test_switch_branch_goes_to_the_newest_leaf(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    question = store.history(thread_id)[1]
+    store.append(thread_id, "user", "follow-up")
+    newest = store.append(thread_id, "assistant", "newest answer")
+    store.edit(thread_id, question.id, "another question")
+    thread = store.switch_branch(thread_id, question.id)
+    assert thread.head_id == newest.id
+
+
+def test_tool_call_turns_are_never_split(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=0)
+    store.append(thread_id, "user", "list files")
+    calls = [
+        {"id": "call_a", "type": "function", "function": {"name": "list_dir", "arguments": "{}"}},
+        {"id": "call_b", "type": "function", "function": {"name": "read_file", "arguments": "{}"}},
+    ]
+    asking = store.append(thread_id, "assistant", "", tool_calls=calls)
+    with pytest.raises(UnsafeForkPoint, match="tool calls"):
+        store.fork(thread_id)
+    with pytest.raises(UnsafeForkPoint, match="no results yet"):
+        store.append(thread_id, "user", "never mind")
+    with pytest.raises(UnsafeForkPoint, match="call_zzz"):
+        store.append(thread_id, "tool", "x", tool_call_id="call_zzz")
+    first = store.append(thread_id, "tool", "a.txt", tool_call_id="call_a")
+    assert store.fork_point_problem(first.id) is not None
+    last = store.append(thread_id, "tool", "contents", tool_call_id="call_b")
+    assert store.fork_point_problem(last.id) is None
+    store.fork(thread_id, last.id)
+    problems = store.fork_point_problems(store.history(thread_id))
+    assert set(problems) == {asking.id, first.id}
+
+
+def test_a_failed_reply_is_not_a_fork_point(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=0)
+    question = store.append(thread_id, "user", "hi")
+    reply = store.start_reply(thread_id, model="m", endpoint="e")
+    store.finish(reply.id, Status.ERROR, error="500 from the server")
+    with pytest.raises(UnsafeForkPoint, match="failed"):
+        store.fork(thread_id)
+    assert store.fork(thread_id, question.id).head_id == question.id
+
+
+def test_deleting_a_fork_collects_only_what_nothing_else_reaches(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    question = store.history(thread_id)[1]
+    edit = store.edit(thread_id, question.id, "question, edited")
+    store.switch_branch(thread_id, question.id)
+    fork = store.fork(thread_id)
+    own = [store.append(fork.id, "user", "fork only"), store.append(fork.id, "assistant", "fork answer")]
+    grandchild = store.fork(fork.id, title="grandchild")
+    store.append(grandchild.id, "user", "deeper")
+    before = counts(store)["messages"]
+
+    collected = store.delete_thread(fork.id)
+
+    # The grandchild still reaches the fork's messages, so nothing goes yet; it moves up.
+    assert collected == 0
+    assert store.thread(grandchild.id).forked_from == thread_id
+    collected = store.delete_thread(grandchild.id)
+    assert collected == 3
+    assert counts(store)["messages"] == before - 3
+    for message in own:
+        with pytest.raises(Exception, match="no message"):
+            store.message(message.id)
+    # The edit left behind in the live thread stays switchable.
+    assert store.message(edit.id).content == "question, edited"
+    assert len(store.history(thread_id)) == 3
+    assert store.search("fork only") == []
+
+
+def test_search_finds_finished_messages_across_threads(store: ThreadStore) -> None:
+    first = conversation(store, turns=0, title="first")
+    store.append(first, "user", "How does the retry backoff work?")
+    second = conversation(store, turns=0, title="second")
+    store.append(second, "user", "unrelated")
+    reply = store.start_reply(second, model="m", endpoint="e")
+    store.save_partial(reply.id, "the backoff doubles")
+    hits = store.search("backoff")
+    assert [hit.thread_ids for hit in hits] == [[first]]
+    assert "[backoff]" in hits[0].snippet
+    store.finish(reply.id, Status.COMPLETE)
+    assert {hit.thread_ids[0] for hit in store.search("BACKOFF")} == {first, second}
+    assert [h.thread_ids for h in store.search("back*")] == [h.thread_ids for h in store.search("backoff")]
+    assert store.search('retry "OR" NEAR(') == []  # FTS syntax in input is just words
+    assert len(store.search("retry backoff")) == 1
+    store.archive(first)
+    assert [hit.thread_ids for hit in store.search("backoff")] == [[second]]
+    assert len(store.search("backoff", include_archived=True)) == 2
+    assert fts_query('a "b" c*') == '"a" "b" "c"*'
+
+
+def test_merge_records_sources_and_is_idempotent(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    branches = []
+    for n in range(3):
+        fork = store.fork(thread_id, title=f"branch {n}")
+        store.append(fork.id, "user", f"follow-up {n}")
+        store.append(fork.id, "assistant", f"finding {n}")
+        branches.append(fork.id)
+    text = concatenate_branches(store, branches)
+    assert "## branch 1" in text and "finding 2" in text and "answer 0" not in text
+
+    reduced = store.merge(thread_id, branches, text, kind="reduce")
+    again = store.merge(thread_id, list(reversed(branches)), text, kind="reduce")
+    assert again.id == reduced.id
+    assert store.history(thread_id)[-1].id == reduced.id
+    assert [s.source_thread_id for s in store.sources(reduced.id)] == branches
+    assert {s.kind for s in store.sources(reduced.id)} == {"reduce"}
+    assert store.merged_message_ids([reduced.id, store.history(thread_id)[0].id]) == {reduced.id}
+    # A branch that moved on merges again, as a new message.
+    store.append(branches[0], "user", "more")
+    assert store.merge(thread_id, [branches[0]], "delta", kind="merge").id != reduced.id
+    with pytest.raises(StoreError, match="itself"):
+        store.merge(thread_id, [thread_id], "x")
+    # Sources keep the branches alive after their threads are deleted.
+    for branch in branches:
+        store.delete_thread(branch)
+    assert store.message(store.sources(reduced.id)[1].source_head_id).content == "finding 1"
+
+
+def test_family_lists_forks_under_their_parent(store: ThreadStore) -> None:
+    root = conversation(store, turns=1, title="root")
+    a = store.fork(root, title="a")
+    b = store.fork(root, title="b")
+    a1 = store.fork(a.id, title="a1")
+    family = [(member.thread.title, member.level) for member in store.family(a1.id)]
+    assert family == [("root", 0), ("a", 1), ("a1", 2), ("b", 1)]
+    assert store.branch_delta(a1.id) == []
+
+
+def test_find_thread_by_prefix_or_title(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=0, title="unique title")
+    assert store.find_thread(thread_id[:-2].lower()).id == thread_id
+    assert store.find_thread("unique title").id == thread_id
+    conversation(store, turns=0, title="other")
+    with pytest.raises(UnknownThread, match="matches 2"):
+        store.find_thread(thread_id[:2])
+    with pytest.raises(UnknownThread, match="loupe thread list"):
+        store.find_thread("nope")
+
+
+def test_rename_archive_and_list(store: ThreadStore) -> None:
+    first = conversation(store, turns=0, title="first")
+    second = conversation(store, turns=0, title="second")
+    store.rename(first, "renamed")
+    # Most recent activity first; a rename is not activity.
+    assert [t.title for t in store.list_threads()] == ["second", "renamed"]
+    store.archive(first)
+    assert [t.id for t in store.list_threads()] == [second]
+    assert len(store.list_threads(include_archived=True)) == 2
+    with pytest.raises(UnknownThread):
+        store.rename("missing", "x")
+
+
+def test_snapshot_is_recorded_once(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    answer = store.history(thread_id)[-1]
+    assert store.set_snapshot(answer.id, "a" * 40).snapshot == "a" * 40
+    with pytest.raises(MessageFinished, match="snapshot"):
+        store.set_snapshot(answer.id, "b" * 40)
+
+
+def test_a_thread_with_a_new_root_and_set_head(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    first_head = store.thread(thread_id).head_id
+    new_root = store.append(thread_id, "user", "fresh start", parent_id=None)
+    assert (new_root.parent_id, new_root.depth) == (None, 0)
+    assert store.set_head(thread_id, first_head).head_id == first_head
+
+
+def test_export_to_markdown(store: ThreadStore) -> None:
+    from tui.threads.export import to_markdown
+
+    thread_id = conversation(store, turns=1, title="Export me")
+    store.append(thread_id, "user", "run it")
+    call = {"id": "call_1", "type": "function", "function": {"name": "shell", "arguments": '{"command":["ls"]}'}}
+    store.append(thread_id, "assistant", "", tool_calls=[call], usage=Usage(5, 7))
+    store.append(thread_id, "tool", "a.txt\n```\nb.txt", tool_call_id="call_1")
+    reply = store.start_reply(thread_id, model="m", endpoint="e")
+    store.finish(reply.id, Status.CANCELLED, content="partial")
+    text = to_markdown(store.thread(thread_id), store.history(thread_id))
+    assert text.startswith("# Export me\n")
+    assert "## Assistant · 5 in, 7 out" in text
+    assert "Tool call `shell` (`call_1`)" in text and '"command": [' in text
+    assert "````\na.txt\n```\nb.txt\n````" in text
+    assert text.rstrip().endswith("partial\n\n_cancelled_")

@@ -1,0 +1,90 @@
+"""Turning SQLite rows into model objects, and the SELECTs that produce them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+from tui.threads.model import Message, Role, Status, Thread, Usage
+
+MESSAGE_COLUMNS = (
+    "id, parent_id, root_id, depth, thread_id, role, content, tool_calls, tool_call_id, status, "
+    "model, endpoint, usage, error, snapshot, created_at, finished_at"
+)
+# The same columns qualified with the `m` alias, for joins.
+M_COLUMNS = ", ".join("m." + column.strip() for column in MESSAGE_COLUMNS.split(","))
+THREAD_SELECT = (
+    "SELECT t.id, t.title, t.head_id, t.forked_from, t.fork_point_id, t.endpoint, t.model, "
+    "t.kind, t.archived, t.meta, t.created_at, t.updated_at, COALESCE(h.depth + 1, 0) "
+    "FROM threads t LEFT JOIN messages h ON h.id = t.head_id"
+)
+
+# The chain from a message up to its root: one index lookup per step.
+CHAIN_CTE = """
+WITH RECURSIVE chain(id, parent_id) AS (
+    SELECT id, parent_id FROM messages WHERE id = :head
+    UNION ALL
+    SELECT m.id, m.parent_id FROM messages m JOIN chain c ON m.id = c.parent_id
+)
+"""
+
+
+# Threads whose head is the message or below it, i.e. whose history contains it.
+THREADS_CONTAINING = """
+WITH RECURSIVE sub(id) AS (
+    SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub ON m.parent_id = sub.id)
+SELECT t.id FROM threads t JOIN sub ON t.head_id = sub.id ORDER BY t.id
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def message_from_row(row: sqlite3.Row | tuple) -> Message:
+    (id_, parent_id, root_id, depth, thread_id, role, content, tool_calls, tool_call_id, status,
+     model, endpoint, usage, error, snapshot, created_at, finished_at) = row
+    return Message(
+        id=id_,
+        parent_id=parent_id,
+        root_id=root_id,
+        depth=depth,
+        thread_id=thread_id,
+        role=Role(role),
+        content=content,
+        tool_calls=json.loads(tool_calls) if tool_calls else None,
+        tool_call_id=tool_call_id,
+        status=Status(status),
+        model=model,
+        endpoint=endpoint,
+        usage=Usage.from_dict(json.loads(usage)) if usage else None,
+        error=error,
+        snapshot=snapshot,
+        created_at=datetime.fromisoformat(created_at),
+        finished_at=parse_time(finished_at),
+    )
+
+
+def thread_from_row(row: sqlite3.Row | tuple) -> Thread:
+    (id_, title, head_id, forked_from, fork_point_id, endpoint, model, kind, archived, meta,
+     created_at, updated_at, length) = row
+    return Thread(
+        id=id_,
+        title=title,
+        head_id=head_id,
+        forked_from=forked_from,
+        fork_point_id=fork_point_id,
+        endpoint=endpoint,
+        model=model,
+        kind=kind,
+        archived=bool(archived),
+        meta=json.loads(meta) if meta else {},
+        created_at=datetime.fromisoformat(created_at),
+        updated_at=datetime.fromisoformat(updated_at),
+        length=length,
+    )
