@@ -83,8 +83,6 @@ class Ancestry:
                 return
             except (AttributeError, TypeError):
                 self._core = None
-        if getattr(sys.modules.get("pygit2"), "_loupe_core_only", False):
-            del sys.modules["pygit2"]
         import pygit2
 
         self._repo = pygit2.Repository(path)
@@ -117,13 +115,15 @@ def _load_core() -> object | None:
 
     package = types.ModuleType("pygit2")
     package.__path__ = [folder]
-    package._loupe_core_only = True  # type: ignore[attr-defined]
     sys.modules["pygit2"] = package
     try:
         from pygit2 import _pygit2  # type: ignore[attr-defined]
     except ImportError:
-        del sys.modules["pygit2"]
         return None
+    finally:
+        # Only the core stays loaded; a later `import pygit2` then gets the real package
+        # (which reuses this core) instead of the empty one.
+        del sys.modules["pygit2"]
     return _pygit2
 
 

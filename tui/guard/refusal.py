@@ -13,8 +13,11 @@ import os
 import sys
 import time
 
-# Environment the guard sets for its pre-push hook, so a refusal there can name the command.
+# Environment the guard sets for what git runs, so a refusal in the pre-push hook or in a
+# nested git (alias, rebase --exec) can name both the command refused and the one the agent
+# typed: OUTER_ENV and CWD_ENV are set once, by the outermost guarded git; COMMAND_ENV by each.
 COMMAND_ENV = "LOUPE_GUARD_COMMAND"
+OUTER_ENV = "LOUPE_GUARD_OUTER_COMMAND"
 CWD_ENV = "LOUPE_GUARD_CWD"
 SESSION_ENV = "LOUPE_SESSION"
 _SEPARATOR = "\x1f"  # ASCII unit separator: never part of a real argument
@@ -72,8 +75,9 @@ def shell_words(argv: list[str]) -> str:
     return " ".join(out)
 
 
-def message(command: list[str], reason: str, problems: list[RefProblem]) -> str:
-    lines = [f"loupe guard: refused `{shell_words(command)}`."]
+def message(command: list[str], reason: str, problems: list[RefProblem], outer: list[str] | None = None) -> str:
+    inside = f" (run by `{shell_words(outer)}`)" if outer and outer != command else ""
+    lines = [f"loupe guard: refused `{shell_words(command)}`{inside}."]
     if problems:
         lines.append("Refused ref updates:")
         lines += [f"  - {problem.describe()}" for problem in problems]
@@ -100,14 +104,20 @@ def refuse(
     problems: list[RefProblem] | None = None,
     remote: str | None = None,
 ) -> int:
-    """Tell the agent, record the refusal, and return git's failure exit code (1)."""
+    """Tell the agent, record the refusal, and return git's failure exit code (1).
+
+    The audit line's "command" is what the agent typed; "refused" is the git command the
+    guard stopped, which differs when that one ran nested (an alias, rebase --exec).
+    """
     problems = problems or []
-    sys.stderr.write(message(command, reason, problems))
+    outer = decode_command(os.environ.get(OUTER_ENV, "")) or command
+    sys.stderr.write(message(command, reason, problems, outer))
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "session": os.environ.get(SESSION_ENV) or None,
         "directory": os.environ.get(CWD_ENV) or _cwd(),
-        "command": command,
+        "command": outer,
+        "refused": command,
         "remote": remote,
         "refs": [problem.to_json() for problem in problems],
         "reason": reason,

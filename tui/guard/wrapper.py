@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from .gitargs import CommandLine, parse_bool, parse_push, split_cmdline, split_globals, unresolved_is_sensitive
-from .refusal import COMMAND_ENV, CWD_ENV, encode_command, refuse
+from .refusal import COMMAND_ENV, CWD_ENV, OUTER_ENV, encode_command, refuse
 from .settings import Settings
 from .spawn import capture
 
@@ -51,7 +51,8 @@ def main(argv: list[str], settings: Settings) -> int:
     split = len(argv) - len(line.args) - 1
     hooks = settings.hooks_dry_run if dry_run else settings.hooks
     os.environ[COMMAND_ENV] = encode_command(command)
-    os.environ[CWD_ENV] = os.getcwd()
+    os.environ.setdefault(OUTER_ENV, os.environ[COMMAND_ENV])
+    os.environ.setdefault(CWD_ENV, os.getcwd())
     _exec_real(settings, [*argv[:split], "-c", f"core.hooksPath={hooks}", *argv[split:]])
     return 1  # not reached
 
