@@ -20,7 +20,9 @@ from tui import __version__
 from tui.errors import LoupeError
 
 # name -> module implementing it. Imported only when used, so `loupe` starts fast.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "guard": "tui.guard.cli",
+}
 
 DESCRIPTION = """\
 Review what AI coding agents write, and supervise several of them at once.

@@ -1,22 +1,14 @@
 """The catalogue: every way git lets a push destroy remote history, and what must still work.
 
-Each case runs in a fresh copy of one prepared scenario (a bare `remote.git` and a clone
-`work` whose `main` has diverged from the remote's). A case that destroys history is run
-twice: once without the guard, proving it really destroys something (so this test can fail),
-and once with it, proving the remote's refs did not change by a single byte and the agent
-was told why. Every allowed case must land.
-
-The scenario, all commits touching different files so pulls and rebases never conflict:
-
-    remote.git  main=B (A<-B), keep=A, feature=B, shared=E (E is unknown to work),
-                tags v1=A (lightweight), v2 -> A (annotated)
-    work        main=C (A<-C, diverged from B), ahead=D (B<-D, a fast-forward of main),
-                remote-tracking refs for main, keep, feature; no local keep/feature
+Each case runs in a fresh copy of one prepared scenario (`tui.guard.selftest.SCENARIO`, drawn
+there): a bare `remote.git` and a clone `work` whose `main` has diverged from the remote's.
+A case that destroys history is run twice: once without the guard, proving it really
+destroys something (so this test can fail), and once with it, proving the remote's refs did
+not change by a single byte and the agent was told why. Every allowed case must land.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -25,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.guard import GuardInstall
+from tui.guard.selftest import MAIN_IS_AHEAD, build_scenario
 
 REAL_GIT = shutil.which("git") or "/usr/bin/git"
 
@@ -48,7 +41,6 @@ def allowed(id: str, command: str, lands: str, *, setup: str = "", env: dict[str
     return Case(id, command, False, "allowed", setup, env or {}, lands)
 
 
-MAIN_IS_AHEAD = 'test "$(git rev-parse ahead)" = "$(git -C ../remote.git rev-parse main)"'
 LEASE = "$(git rev-parse origin/main)"
 FORCED_MAIN = "+refs/heads/main:refs/heads/main"
 MOVE_V1 = "git tag -f v1 main >/dev/null"
@@ -256,48 +248,10 @@ CASES = [
     allowed("local-tag-move", "git tag -f v1 main", 'test "$(git rev-parse v1)" = "$(git rev-parse main)"'),
 ]
 
-SCENARIO = """
-set -e
-commit() { echo "$1" > "$1.txt"; git add "$1.txt"; git commit -q -m "$1"; }
-git init -q --bare -b main remote.git
-git -C remote.git config receive.advertisePushOptions true
-git init -q -b main sub-work && (cd sub-work && commit s) && git clone -q --bare sub-work sub.git && rm -rf sub-work
-git init -q -b main work
-cd work
-git remote add origin ../remote.git
-commit a; commit b
-git push -q -u origin main
-git branch keep HEAD~1; git branch feature; git tag v1 HEAD~1; git tag -a -m v2 v2 HEAD~1
-git push -q origin keep feature v1 v2
-git branch -q -D keep feature
-git clone -q ../remote.git ../other
-(cd ../other && git checkout -q -b shared && commit e && git push -q origin shared)
-rm -rf ../other
-git checkout -q -b ahead; commit d; git checkout -q main
-git reset -q --hard HEAD~1; commit c
-git fetch -q origin main keep feature
-"""
-
-
-def _scenario_env(home: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("GIT_", "LOUPE_"))}
-    env.update(
-        HOME=str(home),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="catalogue",
-        GIT_AUTHOR_EMAIL="catalogue@loupe.invalid",
-        GIT_COMMITTER_NAME="catalogue",
-        GIT_COMMITTER_EMAIL="catalogue@loupe.invalid",
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built once; each run copies it (a copy costs milliseconds, a rebuild ~40 git calls)."""
-    base = tmp_path_factory.mktemp("scenario")
-    subprocess.run(["/bin/sh", "-c", SCENARIO], cwd=base, env=_scenario_env(base), check=True, capture_output=True)
-    return base
+    return build_scenario(tmp_path_factory.mktemp("scenario"))
 
 
 def fresh_copy(scenario: Path, target: Path) -> Path:

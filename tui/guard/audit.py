@@ -6,6 +6,7 @@ whole log; a line still being written (no newline yet) is left for the next read
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +28,14 @@ class AuditEntry:
     reason: str
     remote: str | None = None
     refs: list[dict[str, str]] = field(default_factory=list)
+    # The git command the guard stopped, when it ran nested inside `command` (an alias).
+    refused: list[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AuditEntry:
         command = data.get("command") or []
         refs = data.get("refs") or []
+        refused = data.get("refused")
         return cls(
             time=str(data.get("time", "")),
             session=str(data["session"]) if data.get("session") else None,
@@ -40,7 +44,11 @@ class AuditEntry:
             reason=str(data.get("reason", "")),
             remote=str(data["remote"]) if data.get("remote") else None,
             refs=[dict(ref) for ref in refs if isinstance(ref, dict)],
+            refused=[str(word) for word in refused] if isinstance(refused, list) else [],
         )
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
     @property
     def command_line(self) -> str:
