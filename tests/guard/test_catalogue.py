@@ -168,7 +168,11 @@ CASES = [
     # --- nested git ---
     blocked("rebase-exec", "git rebase --exec 'git push -f origin HEAD:main' HEAD~1"),
     blocked("rebase-exec-no-verify", "git rebase -x 'git push --no-verify -f origin HEAD:main' HEAD~1"),
-    blocked("submodule-foreach", "git submodule foreach -q 'git -c protocol.file.allow=always -C \"$toplevel\" push -f origin main'", setup=SUBMODULE),
+    blocked(
+        "submodule-foreach",
+        "git submodule foreach -q 'git -c protocol.file.allow=always -C \"$toplevel\" push -f origin main'",
+        setup=SUBMODULE,
+    ),
     blocked(
         "bisect-run",
         "git bisect start HEAD HEAD~3 >/dev/null && git bisect run sh -c 'git push -f origin HEAD:main || exit 128'",

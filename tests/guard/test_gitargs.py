@@ -130,5 +130,6 @@ def test_push_options_are_read_exactly_as_git_reads_them(hooked: RepoWithRemote)
         rejected, skipped, mirror = git_reading(hooked, spelling)
         ours = parse_push([spelling, "--dry-run", "origin", "HEAD:refs/heads/probe"])
         if (ours.unresolved is not None, ours.no_verify, ours.mirror) != (rejected, skipped, mirror):
-            mismatches.append((spelling, "git:", (rejected, skipped, mirror), "guard:", (ours.unresolved, ours.no_verify, ours.mirror)))
+            guard = (ours.unresolved, ours.no_verify, ours.mirror)
+            mismatches.append((spelling, "git:", (rejected, skipped, mirror), "guard:", guard))
     assert mismatches == []

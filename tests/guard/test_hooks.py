@@ -131,6 +131,7 @@ def test_nested_refusal_names_the_command_the_agent_typed(repo: RepoWithRemote, 
     record = json.loads(guard_install.audit_lines()[-1])
     assert record["command"][-1] == "sync"
     assert record["refused"] == ["git", "push", "--no-verify", "-f", "origin", "main"]
+    assert record["what"] == "--no-verify"
 
 
 @pytest.mark.parametrize("lite", [True, False], ids=["pygit2-core", "pygit2-package"])

@@ -13,6 +13,24 @@ from pathlib import Path
 from typing import Any
 
 
+# Few-word labels for a refused ref update, for one-line summaries.
+SHORT_CHANGE = {
+    "delete": "deleted",
+    "tag-move": "moved",
+    "non-fast-forward": "rewritten",
+    "unknown-remote-commit": "would drop unfetched commits",
+    "not-a-commit": "replaced",
+}
+
+
+def short_ref(ref: str) -> str:
+    if ref.startswith("refs/heads/"):
+        return ref[len("refs/heads/") :]
+    if ref.startswith("refs/tags/"):
+        return "tag " + ref[len("refs/tags/") :]
+    return ref
+
+
 def default_path() -> Path:
     from tui import locations
 
@@ -30,6 +48,8 @@ class AuditEntry:
     refs: list[dict[str, str]] = field(default_factory=list)
     # The git command the guard stopped, when it ran nested inside `command` (an alias).
     refused: list[str] = field(default_factory=list)
+    # A few words for refusals of a whole command (no refs): "--no-verify", "send-pack".
+    what: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AuditEntry:
@@ -45,6 +65,7 @@ class AuditEntry:
             remote=str(data["remote"]) if data.get("remote") else None,
             refs=[dict(ref) for ref in refs if isinstance(ref, dict)],
             refused=[str(word) for word in refused] if isinstance(refused, list) else [],
+            what=str(data.get("what") or ""),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +80,16 @@ class AuditEntry:
     @property
     def ref_names(self) -> list[str]:
         return [str(ref.get("ref", "")) for ref in self.refs]
+
+    @property
+    def summary(self) -> str:
+        """What was refused, in a few words: "main rewritten, tag v1 moved" or the reason."""
+        if self.refs:
+            return ", ".join(
+                f"{short_ref(str(ref.get('ref', '?')))} {SHORT_CHANGE.get(str(ref.get('change')), ref.get('change', ''))}"
+                for ref in self.refs
+            )
+        return self.what or self.reason
 
 
 def parse_lines(data: bytes) -> list[AuditEntry]:

@@ -103,6 +103,7 @@ def refuse(
     reason: str,
     problems: list[RefProblem] | None = None,
     remote: str | None = None,
+    what: str = "",
 ) -> int:
     """Tell the agent, record the refusal, and return git's failure exit code (1).
 
@@ -121,6 +122,7 @@ def refuse(
         "remote": remote,
         "refs": [problem.to_json() for problem in problems],
         "reason": reason,
+        "what": what,
     }
     try:
         append(audit_log, record)

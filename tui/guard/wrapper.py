@@ -27,8 +27,9 @@ _MAX_ALIAS_DEPTH = 16
 
 
 class Refused(Exception):
-    def __init__(self, reason: str, remote: str | None = None) -> None:
+    def __init__(self, what: str, reason: str, remote: str | None = None) -> None:
         super().__init__(reason)
+        self.what = what  # a few words for lists: "--no-verify", "send-pack"
         self.reason = reason
         self.remote = remote
 
@@ -41,13 +42,14 @@ def main(argv: list[str], settings: Settings) -> int:
             settings.audit_log,
             command,
             f"--exec-path={line.exec_path} would let nested git commands skip the guard.",
+            what="--exec-path",
         )
     if line.unknown_option is not None or line.command is None:
         _exec_real(settings, argv)  # git prints its own usage error
     try:
         dry_run = _check(line, settings, depth=0, seen=set())
     except Refused as refused:
-        return refuse(settings.audit_log, command, refused.reason, remote=refused.remote)
+        return refuse(settings.audit_log, command, refused.reason, remote=refused.remote, what=refused.what)
     split = len(argv) - len(line.args) - 1
     hooks = settings.hooks_dry_run if dry_run else settings.hooks
     os.environ[COMMAND_ENV] = encode_command(command)
@@ -96,30 +98,33 @@ def _check_plumbing(name: str, args: list[str]) -> None:
     helper = _HELPER_FLAGS if name == "send-pack" else _HELPER_FLAGS[1:]
     if all(flag in args for flag in helper):
         return
-    raise Refused(f"`git {name}` pushes without running any hook, so the guard cannot check it.")
+    raise Refused(name, f"`git {name}` pushes without running any hook, so the guard cannot check it.")
 
 
 def _check_push(line: CommandLine, settings: Settings) -> bool:
     push = parse_push(line.args)
     if push.no_verify:
-        raise Refused("--no-verify skips the pre-push check that protects remote history.")
+        raise Refused("--no-verify", "--no-verify skips the pre-push check that protects remote history.")
     if push.mirror:
-        raise Refused("--mirror force-updates every remote ref and deletes the ones you do not have.")
+        raise Refused("--mirror", "--mirror force-updates every remote ref and deletes those you lack.")
     if push.unresolved is not None and unresolved_is_sensitive(push):
-        raise Refused(f"{push.unresolved} may mean --no-verify, --mirror or a custom receive-pack.")
+        word = push.unresolved
+        raise Refused(word, f"{word} may mean --no-verify, --mirror or a custom receive-pack.")
     if push.receive_pack is not None and push.receive_pack not in _DEFAULT_RECEIVE_PACK:
-        raise Refused("--receive-pack/--exec runs a program of your choice on the remote.")
+        raise Refused("--receive-pack", "--receive-pack/--exec runs a program of your choice on the remote.")
     remote_config = _remote_config(line, settings)
     if remote_config is None:
-        raise Refused("the guard could not read this repository's git config; fix it and retry.")
+        raise Refused("unreadable config", "the guard could not read this repository's git config; fix it.")
     mirrors, receive_packs, defaults = remote_config
     if mirrors or receive_packs:
         target = push.target or _default_remote(line, settings, defaults)
         if mirrors.get(target):
-            raise Refused(f"remote '{target}' is configured as a mirror (remote.{target}.mirror).", target)
+            reason = f"remote '{target}' is configured as a mirror (remote.{target}.mirror)."
+            raise Refused(f"{target}: mirror", reason, target)
         custom = receive_packs.get(target)
         if custom is not None and custom not in _DEFAULT_RECEIVE_PACK:
-            raise Refused(f"remote.{target}.receivepack runs a program of your choice on the remote.", target)
+            reason = f"remote.{target}.receivepack runs a program of your choice on the remote."
+            raise Refused(f"{target}: receivepack", reason, target)
     return push.dry_run
 
 

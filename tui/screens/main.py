@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header
 
 from tui.messages import OpenPath
 from tui.views.documents import DocumentsView
+from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
 from tui.views.tasks import TasksView
 from tui.views.threads import ThreadsView
@@ -20,6 +21,7 @@ from tui.workspace import Workspace
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="main.sidebar"),
+        Binding("ctrl+g", "guard_log", "Guard log", id="main.guard_log"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -35,10 +37,14 @@ class MainScreen(Screen[None]):
             with Vertical(id="workspace"):
                 yield DocumentsView(id="documents")
                 yield SessionsView(id="sessions")
+        yield GuardView(id="guard-view")
         yield Footer()
 
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")
+
+    def action_guard_log(self) -> None:
+        self.query_one(GuardView).open_log()
 
     @on(OpenPath)
     def _open_path(self, message: OpenPath) -> None:

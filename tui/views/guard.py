@@ -1,0 +1,100 @@
+"""Watches the git guard's audit log and tells the user when an agent's push was refused.
+
+Invisible: it owns a thread that follows the log with watchfiles (file events can be
+dropped, so it also re-reads every couple of seconds), turns each new line into a
+`GuardView.Refused` message, and shows a notification naming the session. The message
+bubbles, so other views (the session grid) can react to it too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual.message import Message
+from textual.widget import Widget
+
+from tui.guard.audit import AuditEntry, default_path, read_from
+
+# Seconds between re-reads when no file event arrives.
+POLL_SECONDS = 2.0
+
+
+class GuardView(Widget):
+    DEFAULT_CSS = "GuardView { display: none; }"
+
+    class Refused(Message):
+        """An agent's git command was refused by the guard."""
+
+        def __init__(self, entry: AuditEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    def __init__(self, audit_log: Path | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.audit_log = audit_log or default_path()
+        self._stop = threading.Event()
+        # Set once the log is being followed: refusals from then on are notified.
+        self.following = threading.Event()
+
+    def on_mount(self) -> None:
+        self.run_worker(self._follow, thread=True, name="guard-audit", group="guard-audit", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    def _follow(self) -> None:
+        """Worker thread: post a message per new audit line until unmounted."""
+        import watchfiles
+
+        folder = self.audit_log.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        # Refusals from before the app started are in the audit view, not notifications.
+        offset = self.audit_log.stat().st_size if self.audit_log.exists() else 0
+        changes = watchfiles.watch(
+            folder,
+            stop_event=self._stop,
+            debounce=100,
+            rust_timeout=int(POLL_SECONDS * 1000),
+            yield_on_timeout=True,
+            recursive=False,
+        )
+        self.following.set()
+        for _ in changes:
+            entries, offset = read_from(self.audit_log, offset)
+            for entry in entries:
+                self.post_message(self.Refused(entry))
+            if self._stop.is_set():
+                break
+
+    def on_guard_view_refused(self, message: Refused) -> None:
+        self.notify(
+            notification_text(message.entry),
+            title="Git guard refused a push",
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
+        from tui.screens.audit import AuditScreen
+
+        if isinstance(self.app.screen, AuditScreen):
+            self.app.screen.reload()
+
+    def open_log(self) -> None:
+        from tui.screens.audit import AuditScreen
+
+        if not isinstance(self.app.screen, AuditScreen):
+            self.app.push_screen(AuditScreen(self.audit_log))
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        yield (
+            "Guard: show refused pushes",
+            "Every force push or remote deletion the git guard blocked (ctrl+g)",
+            self.open_log,
+        )
+
+
+def notification_text(entry: AuditEntry) -> str:
+    who = f"Session {entry.session}" if entry.session else "A git command outside any session"
+    return f"{who}: `{entry.command_line}` was refused ({entry.summary}).\nctrl+g shows the guard log."
