@@ -72,3 +72,20 @@ async def test_empty_log_and_palette_command(tmp_path: Path) -> None:
         empty = app.screen.query_one("#audit-empty", Static)
         await wait_until(pilot, lambda: str(empty.render()) == EMPTY, "the empty state is explained")
         assert not app.screen.query_one(DataTable).display
+
+
+async def test_an_unusable_log_folder_is_reported_and_the_app_keeps_running(tmp_path: Path) -> None:
+    # Running as root, permissions cannot make the folder unusable; a file in its place can.
+    (tmp_path / "not-a-folder").write_text("")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.screen.query_one(GuardView)
+        await view.remove()
+        broken = GuardView(tmp_path / "not-a-folder" / "audit.jsonl")
+        await app.screen.mount(broken)
+        await wait_until(
+            pilot,
+            lambda: any("Cannot follow the git guard's log" in n.message for n in app._notifications),
+            "a warning that refusals will not be announced",
+        )
+        await pilot.press("ctrl+b")  # still responsive

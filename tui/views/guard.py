@@ -4,6 +4,9 @@ Invisible: it owns a thread that follows the log with watchfiles (file events ca
 dropped, so it also re-reads every couple of seconds), turns each new line into a
 `GuardView.Refused` message, and shows a notification naming the session. The message
 bubbles, so other views (the session grid) can react to it too.
+
+The thread is a plain daemon thread, not a Textual worker: it lives as long as the screen,
+and `app.workers.wait_for_complete()` (which waits for every worker) must not wait for it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ POLL_SECONDS = 2.0
 class GuardView(Widget):
     DEFAULT_CSS = "GuardView { display: none; }"
 
+    class Unavailable(Message):
+        """The audit log cannot be followed (e.g. the data folder is not writable)."""
+
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
     class Refused(Message):
         """An agent's git command was refused by the guard."""
 
@@ -39,13 +49,21 @@ class GuardView(Widget):
         self.following = threading.Event()
 
     def on_mount(self) -> None:
-        self.run_worker(self._follow, thread=True, name="guard-audit", group="guard-audit", exit_on_error=False)
+        self._thread = threading.Thread(target=self._follow, name="loupe-guard-audit", daemon=True)
+        self._thread.start()
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self._thread.join(timeout=2)
 
     def _follow(self) -> None:
-        """Worker thread: post a message per new audit line until unmounted."""
+        """Thread: post a message per new audit line until unmounted."""
+        try:
+            self._follow_log()
+        except OSError as exc:  # an unwritable data folder must not take the app down
+            self.post_message(self.Unavailable(str(exc)))
+
+    def _follow_log(self) -> None:
         import watchfiles
 
         folder = self.audit_log.parent
@@ -80,6 +98,15 @@ class GuardView(Widget):
 
         if isinstance(self.app.screen, AuditScreen):
             self.app.screen.reload()
+
+    def on_guard_view_unavailable(self, message: Unavailable) -> None:
+        self.notify(
+            f"Cannot follow the git guard's log {self.audit_log}: {message.error}. "
+            "Refused pushes are still blocked, but will not be announced here.",
+            title="Git guard",
+            severity="warning",
+            markup=False,
+        )
 
     def open_log(self) -> None:
         from tui.screens.audit import AuditScreen
