@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,6 @@ def test_a_long_ref_list_reaches_the_repo_hook_whole(
     # More than a pipe's 64 KiB of ref lines.
     head = repo.git("rev-parse", "HEAD").stdout.strip()
     lines = "".join(f"create refs/tags/t{n:05d} {head}\n" for n in range(1500))
-    import subprocess
-
     subprocess.run(["git", "update-ref", "--stdin"], input=lines, text=True, cwd=repo.path, check=True)
     write_hook(repo.path / ".git" / "hooks", "pre-push", tmp_path / "marker")
     pushed = guard_install.sh("git push -q origin 'refs/tags/*'", repo.path)
@@ -159,3 +158,27 @@ def test_find_problems_kinds(repo: RepoWithRemote) -> None:
     ]
     problems = find_problems(updates, str(repo.path))
     assert [(p.ref, p.change) for p in problems] == [("refs/heads/gone", "delete"), ("refs/tags/v1", "tag-move")]
+
+
+def test_hooks_of_another_repository_run_from_a_nested_command(
+    repo: RepoWithRemote, guard_install: GuardInstall, tmp_path: Path
+) -> None:
+    # The nested commit runs in another repository, so the forwarder cannot use what the
+    # guard worked out for this one and must ask git.
+    other = tmp_path / "other"
+    subprocess.run(["git", "init", "-q", str(other)], check=True)
+    write_hook(other / ".git" / "hooks", "pre-commit", tmp_path / "other-ran")
+    made = guard_install.sh(f"git -c alias.ci='!git -C {other} commit -q --allow-empty -m x' ci", repo.path)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "other-ran").exists()
+
+
+def test_a_repo_pointing_core_hookspath_at_the_guard_does_not_loop(
+    repo: RepoWithRemote, guard_install: GuardInstall
+) -> None:
+    repo.git("config", "core.hooksPath", str(guard_install.root / "hooks"))
+    made = guard_install.sh("git -c alias.ci='!git commit -q --allow-empty -m x' ci && git push origin main", repo.path)
+    assert made.returncode == 0, made.stderr
+    repo.git("commit", "-q", "--amend", "--allow-empty", "-m", "rewritten")
+    refused = guard_install.sh("git push -f origin main", repo.path)
+    assert refused.returncode == 1 and "loupe guard: refused" in refused.stderr

@@ -18,7 +18,7 @@ import os
 import sys
 
 from .refusal import COMMAND_ENV, RefProblem, decode_command, refuse
-from .settings import MARKER, Settings
+from .settings import MARKER, REPO_HOOKS_CWD_ENV, REPO_HOOKS_ENV, Settings
 from .spawn import capture
 
 

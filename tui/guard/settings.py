@@ -12,6 +12,11 @@ import os
 # Written into every file the guard installs: finding it tells real-git discovery "this is a
 # guard shim, not git", and tells hook forwarders "this hooks folder is a guard's own".
 MARKER = "loupe-git-guard"
+# Set by the guard for what git runs: the repository's own hooks folder, and the folder git
+# runs hooks in for that repository. A hook forwarder running there uses the folder as is
+# instead of asking git again (two git calls per hook otherwise).
+REPO_HOOKS_ENV = "LOUPE_GUARD_REPO_HOOKS"
+REPO_HOOKS_CWD_ENV = "LOUPE_GUARD_REPO_HOOKS_CWD"
 
 
 class Settings:

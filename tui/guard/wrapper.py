@@ -15,7 +15,7 @@ import os
 
 from .gitargs import CommandLine, parse_bool, parse_push, split_cmdline, split_globals, unresolved_is_sensitive
 from .refusal import COMMAND_ENV, CWD_ENV, OUTER_ENV, encode_command, refuse
-from .settings import Settings
+from .settings import MARKER, REPO_HOOKS_CWD_ENV, REPO_HOOKS_ENV, Settings
 from .spawn import capture
 
 # Builtins that can change a remote or run other commands: never on the shim's fast path.
@@ -55,12 +55,30 @@ def main(argv: list[str], settings: Settings) -> int:
     os.environ[COMMAND_ENV] = encode_command(command)
     os.environ.setdefault(OUTER_ENV, os.environ[COMMAND_ENV])
     os.environ.setdefault(CWD_ENV, os.getcwd())
+    _export_repo_hooks(line, settings)
     _exec_real(settings, [*argv[:split], "-c", f"core.hooksPath={hooks}", *argv[split:]])
     return 1  # not reached
 
 
 def _exec_real(settings: Settings, argv: list[str]) -> None:
     os.execv(settings.real_git, [settings.real_git, *argv])
+
+
+def _export_repo_hooks(line: CommandLine, settings: Settings) -> None:
+    """Tell the hook forwarders where this repository's own hooks are (see settings)."""
+    for name in (REPO_HOOKS_ENV, REPO_HOOKS_CWD_ENV):
+        os.environ.pop(name, None)
+    asked = ["rev-parse", "--path-format=absolute", "--git-path", "hooks", "--is-bare-repository", "--absolute-git-dir"]
+    # --show-toplevel comes last: in a bare repository it fails after the others printed.
+    _code, out = capture([settings.real_git, *line.globals, *asked, "--show-toplevel"])
+    lines = out.decode(errors="surrogateescape").splitlines()
+    if len(lines) < 3 or os.path.exists(os.path.join(lines[0], f".{MARKER}")):
+        return  # not in a repository, or the hooks folder is a guard's own (nested guard)
+    hooks, bare, git_dir = lines[:3]
+    where = git_dir if bare == "true" else (lines[3] if len(lines) > 3 else "")
+    if where:
+        os.environ[REPO_HOOKS_ENV] = hooks
+        os.environ[REPO_HOOKS_CWD_ENV] = os.path.realpath(where)
 
 
 def _check(line: CommandLine, settings: Settings, *, depth: int, seen: set[str]) -> bool:

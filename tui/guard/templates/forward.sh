@@ -5,16 +5,21 @@
 real=@REAL_GIT@
 name=${0##*/}
 folder=
-while IFS= read -r value; do
+if [ -n "$LOUPE_GUARD_REPO_HOOKS" ] && [ "$PWD" = "$LOUPE_GUARD_REPO_HOOKS_CWD" ]; then
+    # The guard's wrapper already found this repository's hooks folder.
+    folder=$LOUPE_GUARD_REPO_HOOKS
+else
     # Skip every guard's own hooks folder (marker file), or two guards would call each other.
-    if [ -n "$value" ] && [ ! -e "$value/.loupe-git-guard" ]; then
-        folder=$value
-    fi
-done <<EOF_VALUES
+    while IFS= read -r value; do
+        if [ -n "$value" ] && [ ! -e "$value/.loupe-git-guard" ]; then
+            folder=$value
+        fi
+    done <<EOF_VALUES
 $("$real" config --type=path --get-all core.hooksPath 2>/dev/null)
 EOF_VALUES
-if [ -z "$folder" ]; then
-    folder=$("$real" rev-parse --git-common-dir 2>/dev/null)/hooks || exit 0
+    if [ -z "$folder" ]; then
+        folder=$("$real" rev-parse --git-common-dir 2>/dev/null)/hooks || exit 0
+    fi
 fi
 if [ -f "$folder/$name" ] && [ -x "$folder/$name" ]; then
     exec "$folder/$name" "$@"
