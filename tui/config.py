@@ -37,6 +37,20 @@ class GeneralConfig:
 
 
 @dataclass
+class DocsConfig:
+    """The read-only document panes (artifacts and code)."""
+
+    # Files larger than this are not shown (open them in the editor with `e`).
+    max_file_mb: int = 32
+    # Seconds between checks for changes the file watcher may have missed.
+    poll_seconds: float = 1.0
+    # A changed section counts as read after this many seconds on screen.
+    read_after_seconds: float = 2.0
+    # Widest text column, in cells; wider panes centre it (long lines are hard to read).
+    max_width: int = 100
+
+
+@dataclass
 class EndpointConfig:
     """An OpenAI-compatible endpoint. The key itself never lives in config, only its env var."""
 
@@ -108,6 +122,7 @@ class AgentConfig:
 @dataclass
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
+    docs: DocsConfig = field(default_factory=DocsConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
     endpoints: dict[str, EndpointConfig] = field(default_factory=dict)
     sessions: SessionsConfig = field(default_factory=SessionsConfig)

@@ -14,7 +14,9 @@ from textual.message import Message
 class OpenPath(Message):
     """Show a file in a read-only pane: markdown as an artifact, anything else as code."""
 
-    def __init__(self, path: Path, line: int | None = None) -> None:
+    def __init__(self, path: Path, line: int | None = None, *, anchor: str = "") -> None:
         super().__init__()
         self.path = path
         self.line = line
+        # A heading slug to scroll to in a markdown file ("#design" in a link).
+        self.anchor = anchor

@@ -130,10 +130,6 @@ class DiffLines(ScrollView, can_focus=True):
                 self._shown_file = current
                 self.post_message(self.FileShown(self, current))
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self.palette.refresh()
-
     def render_line(self, y: int) -> Strip:
         self.palette.refresh()
         width = self.scrollable_content_region.width

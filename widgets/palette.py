@@ -78,16 +78,18 @@ class Palette:
     def __init__(self, widget: Any) -> None:
         self._widget = widget
         self._theme = ""
+        self._visual: Style | None = None
         self._cache: dict[str, RichStyle] = {}
         self._tokens: dict[tuple[Any, str], RichStyle] = {}
         self._parsed: dict[str, Style] = {}
 
     def refresh(self) -> bool:
         """Forget resolved styles when the theme changed; True if it did."""
-        theme = f"{self._widget.app.theme}/{self._widget.visual_style!r}"
-        if theme == self._theme:
+        # The visual style object is replaced whenever the widget's colours change.
+        theme, visual = self._widget.app.theme, self._widget.visual_style
+        if theme == self._theme and visual is self._visual:
             return False
-        self._theme = theme
+        self._theme, self._visual = theme, visual
         self._cache.clear()
         self._tokens.clear()
         self._parsed.clear()

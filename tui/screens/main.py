@@ -40,6 +40,10 @@ class MainScreen(Screen[None]):
         yield GuardView(id="guard-view")
         yield Footer()
 
+    def on_mount(self) -> None:
+        if self.workspace.open_file is not None:
+            self.post_message(OpenPath(self.workspace.open_file))
+
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")
 
@@ -53,4 +57,4 @@ class MainScreen(Screen[None]):
 
     def open_path(self, message: OpenPath) -> None:
         """Route a request to show a file; the documents feature decides how."""
-        self.notify(f"Cannot show {message.path} yet.", severity="warning")
+        self.query_one(DocumentsView).open_path(message.path, message.line, anchor=message.anchor)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
+
+from tui.workspace import Workspace
 
 
 def pane_id(key: str) -> str:
@@ -49,6 +52,57 @@ class DocumentsView(Vertical):
         tabs.active = ident
         self._sync_empty()
         return widget
+
+    def open_path(self, path: Path, line: int | None = None, *, anchor: str = "") -> Widget:
+        """Show a file: markdown as an artifact, anything else in the code view."""
+        from tui.docs.loader import is_markdown
+
+        if is_markdown(path):
+            return self.open_artifact(path, anchor=anchor, line=line)
+        return self.open_code(path, line)
+
+    def open_artifact(self, path: Path, *, anchor: str = "", line: int | None = None) -> Widget:
+        # Imported here: the reading view is not needed until a document opens.
+        from tui.views.artifact import ArtifactDocument
+
+        existing = self.find_pane(f"artifact:{path}")
+        widget = self.open_pane(
+            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, self._workspace(), anchor=anchor, line=line)
+        )
+        if existing is not None and isinstance(widget, ArtifactDocument) and (anchor or line):
+            widget.go_to(anchor, line)
+        self._focus(widget)
+        return widget
+
+    def open_code(self, path: Path, line: int | None = None) -> Widget:
+        from tui.views.code import CodeDocument
+
+        existing = self.find_pane(f"code:{path}")
+        title = f"{path.name}:{line}" if line else path.name
+        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, self._workspace(), line=line))
+        if existing is not None and isinstance(widget, CodeDocument):
+            widget.go_to(line)
+        self._focus(widget)
+        return widget
+
+    def _workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    def _focus(self, widget: Widget) -> None:
+        focus = getattr(widget, "focus_document", None)
+        if callable(focus):
+            self.call_after_refresh(focus)
+
+    def active_document(self) -> Widget | None:
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        pane = tabs.active_pane
+        return pane.children[0] if pane is not None and pane.children else None
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """The active document's commands (hidden tabs offer none)."""
+        document = self.active_document()
+        commands = getattr(document, "document_commands", None)
+        return list(commands()) if callable(commands) else []
 
     def find_pane(self, key: str) -> Widget | None:
         found = self.query(f"#{pane_id(key)}")

@@ -1,0 +1,512 @@
+"""Lay out one markdown block as lines of styled runs, for a given width.
+
+This is the reading view's typesetting, kept free of Textual so it runs in worker threads and
+is tested without a screen. Styles are names ("h1", "text strong", "code-block"...); the
+widget maps them to colours of the current theme. Syntax highlighting of code is left to
+paint time (only for code on screen): fence lines record where their code text sits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.docs.blocks import Block, full_parser
+from tui.docs.wrap import Run, cells, fold_text, runs_width, wrap_runs
+
+# A bare URL in text, not swallowing trailing punctuation.
+_URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
+# `path/to/file.py:123` or `notes/plan.md`: inline code that names a file becomes a link.
+_CODE_PATH = re.compile(r"^(?:~|\.{1,2})?[\w.\-/]*[\w\-]\.[A-Za-z0-9]{1,8}(?::\d+(?::\d+)?)?$")
+_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
+_ALERT_TITLES = {
+    "note": "ℹ Note",
+    "tip": "✦ Tip",
+    "important": "❢ Important",
+    "warning": "⚠ Warning",
+    "caution": "⛔ Caution",
+}
+BULLETS = ("•", "◦", "▪")
+
+
+class Line:
+    """One screen line of a block: styled runs, then `fill` style up to the full width."""
+
+    __slots__ = ("runs", "fill", "code")
+
+    def __init__(
+        self,
+        runs: list[Run],
+        fill: str = "",
+        code: tuple[int, int, int, int, int] | None = None,
+    ) -> None:
+        self.runs = runs
+        self.fill = fill
+        # For a line of a code fence: (fence index, source line, start, end, run index): the
+        # run at `run index` shows characters [start, end) of that line of that fence.
+        self.code = code
+
+    @property
+    def plain(self) -> str:
+        return "".join(run[0] for run in self.runs)
+
+    def __repr__(self) -> str:
+        return f"Line({self.plain!r})"
+
+
+BLANK = Line([])
+
+
+@dataclass(slots=True)
+class Fence:
+    language: str
+    code: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BlockLayout:
+    lines: list[Line]
+    fences: list[Fence] = field(default_factory=list)
+
+    @property
+    def height(self) -> int:
+        return len(self.lines)
+
+
+def layout_block(
+    block: Block,
+    width: int,
+    references: dict[str, Any] | None = None,
+    tokens: list[Any] | None = None,
+) -> BlockLayout:
+    """Lines for `block` at `width` cells, ending with one blank line of spacing.
+
+    `tokens` are the block's tokens from `split_blocks` (block rules only); when given, only
+    inline parsing remains to do. Tokens are never modified, so threads may share them.
+    """
+    width = max(8, width)
+    fences: list[Fence] = []
+    env = {"references": references} if references else {}
+    if block.kind == "front_matter":
+        lines = _front_matter(block.source, width)
+    elif block.kind == "hr":
+        lines = [Line([("─" * width, "hr", None)])]
+    else:
+        if tokens:
+            tokens = _with_inline(tokens, env)
+        else:
+            tokens = full_parser().parse(block.source, env)
+        lines = _Renderer(fences).blocks(tokens, 0, len(tokens), width, tight=False)
+    lines.append(BLANK)
+    return BlockLayout(lines, fences)
+
+
+def _with_inline(tokens: list[Any], env: dict[str, Any]) -> list[Any]:
+    """`tokens` with inline children parsed (into copies: the originals stay as they were)."""
+    md = full_parser()
+    out = []
+    for token in tokens:
+        if token.type == "inline" and not token.children:
+            children: list[Any] = []
+            md.inline.parse(token.content, md, env, children)
+            token = _Inline(token.content, children)
+        out.append(token)
+    return out
+
+
+class _Inline:
+    """An inline token with its children parsed (all the renderer reads of one)."""
+
+    __slots__ = ("content", "children")
+    type = "inline"
+    nesting = 0
+    hidden = False
+
+    def __init__(self, content: str, children: list[Any]) -> None:
+        self.content = content
+        self.children = children
+
+
+def estimate_height(block: Block, width: int) -> int:
+    """A cheap guess of `layout_block(...).height`, used until the block is laid out."""
+    width = max(8, width)
+    kind = block.kind
+    if kind == "heading":
+        return 2 + 2 * (block.level <= 2) + len(block.title) // width
+    if kind == "hr":
+        return 2
+    if kind in ("fence", "code"):
+        return sum(1 + len(line) // (width - 2) for line in block.source.split("\n")) + 1
+    if kind == "table":
+        return block.end - block.start + 2
+    return sum(1 + len(line) // width for line in block.source.split("\n")) + 1
+
+
+class _Renderer:
+    def __init__(self, fences: list[Fence]) -> None:
+        self.fences = fences
+        self.bullet_depth = 0
+        # (inline token, characters): a marker at the start of that paragraph not to show
+        # (a task's "[ ] ", an alert's "[!NOTE]").
+        self.skip: tuple[Any, int] | None = None
+
+    def blocks(self, tokens: list[Any], start: int, end: int, width: int, *, tight: bool) -> list[Line]:
+        out: list[Line] = []
+        index = start
+        while index < end:
+            token = tokens[index]
+            close = _close_index(tokens, index)
+            rendered = self.block(tokens, index, close, width, tight=tight)
+            if rendered is not None:
+                if out and not tight:
+                    out.append(BLANK)
+                out.extend(rendered)
+            index = close + 1
+        return out
+
+    def block(self, tokens: list[Any], index: int, close: int, width: int, *, tight: bool) -> list[Line] | None:
+        token = tokens[index]
+        kind = token.type
+        if kind == "paragraph_open":
+            inline = tokens[index + 1]
+            skip = 0
+            if self.skip is not None and self.skip[0] is inline:
+                skip = self.skip[1]
+                self.skip = None
+            return _wrap(inline_runs(inline, "text", skip), width)
+        if kind == "heading_open":
+            return _heading(tokens[index + 1], int(token.tag[1]), width)
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            return self.list(tokens, index, close, width)
+        if kind == "blockquote_open":
+            return self.quote(tokens, index, close, width)
+        if kind in ("fence", "code_block"):
+            return self.fence(token, width)
+        if kind == "table_open":
+            return _table(tokens, index, close, width)
+        if kind == "hr":
+            return [Line([("─" * width, "hr", None)])]
+        if kind == "html_block":
+            return [
+                Line([(text[a:b], "html", None)])
+                for text in token.content.rstrip("\n").split("\n")
+                for a, b in fold_text(text, width)
+            ]
+        return None
+
+    def list(self, tokens: list[Any], index: int, close: int, width: int) -> list[Line]:
+        opening = tokens[index]
+        ordered = opening.type == "ordered_list_open"
+        number = int(opening.attrs.get("start", 1) or 1) if ordered else 0
+        items = []
+        position = index + 1
+        while position < close:
+            item_close = _close_index(tokens, position)
+            items.append((position, item_close))
+            position = item_close + 1
+        tight = bool(items) and all(
+            tokens[i + 1].hidden for i, _ in items if i + 1 < len(tokens) and tokens[i + 1].type == "paragraph_open"
+        )
+        if ordered:
+            marker_width = len(f"{number + len(items) - 1}.") + 1
+        else:
+            marker_width = 2
+        out: list[Line] = []
+        for item_index, (item_open, item_close) in enumerate(items):
+            if ordered:
+                marker = f"{number + item_index}.".rjust(marker_width - 1) + " "
+                marker_style = "number"
+            else:
+                marker = BULLETS[self.bullet_depth % len(BULLETS)] + " "
+                marker_style = "bullet"
+            inner = width - marker_width
+            task = _task_state(tokens, item_open)
+            if task is not None:
+                self.skip = (tokens[item_open + 2], 4)
+                marker = ("☑ " if task else "☐ ").rjust(marker_width)
+                marker_style = "task-done" if task else "task-open"
+            self.bullet_depth += not ordered
+            body = self.blocks(tokens, item_open + 1, item_close, inner, tight=tight)
+            self.bullet_depth -= not ordered
+            if not body:
+                body = [BLANK]
+            if item_index and not tight:
+                out.append(BLANK)
+            pad = " " * marker_width
+            for line_index, line in enumerate(body):
+                prefix = (marker, marker_style, None) if line_index == 0 else (pad, "text", None)
+                out.append(_prefixed(prefix, line))
+        return out
+
+    def quote(self, tokens: list[Any], index: int, close: int, width: int) -> list[Line]:
+        bar_style = "quote-bar"
+        title: list[Line] = []
+        self.skip = None
+        if index + 2 < close and tokens[index + 1].type == "paragraph_open":
+            inline = tokens[index + 2]
+            head = inline.children[0] if inline.children else None
+            match = _ALERT.match(head.content) if head is not None and head.type == "text" else None
+            if match:
+                kind = match.group(1).lower()
+                bar_style = f"alert-{kind}"
+                title = [Line([(_ALERT_TITLES[kind], f"alert-{kind} strong", None)])]
+                self.skip = (inline, match.end())
+        body = self.blocks(tokens, index + 1, close, width - 2, tight=False)
+        lines = title + body if body and any(line.runs for line in body) else title or body
+        prefix = ("▌ ", bar_style, None)
+        return [_prefixed(prefix, line) for line in lines] or [Line([prefix])]
+
+    def fence(self, token: Any, width: int) -> list[Line]:
+        language = (token.info or "").strip().split(" ")[0] if token.type == "fence" else ""
+        code = token.content[:-1] if token.content.endswith("\n") else token.content
+        source_lines = code.expandtabs(4).split("\n")
+        fence_index = len(self.fences)
+        self.fences.append(Fence(language, "\n".join(source_lines), source_lines))
+        inner = width - 2
+        top_runs: list[Run] = [(" ", "code-pad", None)]
+        if language:
+            label = language[: max(1, inner)]
+            top_runs = [(" " * max(1, width - cells(label) - 1), "code-pad", None), (label, "code-lang", None)]
+        out = [Line(top_runs, "code-block")]
+        for number, text in enumerate(source_lines):
+            for part, (a, b) in enumerate(fold_text(text, inner)):
+                lead = " " if part == 0 else "↪"
+                out.append(
+                    Line(
+                        [(lead, "code-pad" if part == 0 else "code-wrap", None), (text[a:b], "code-block", None)],
+                        "code-block",
+                        (fence_index, number, a, b, 1),
+                    )
+                )
+        out.append(Line([], "code-block"))
+        return out
+
+
+def _close_index(tokens: list[Any], index: int) -> int:
+    """Index of the token closing the one at `index` (itself for unnested tokens)."""
+    if tokens[index].nesting != 1:
+        return index
+    depth = 0
+    for position in range(index, len(tokens)):
+        depth += tokens[position].nesting
+        if depth == 0:
+            return position
+    return len(tokens) - 1
+
+
+def _prefixed(prefix: Run, line: Line) -> Line:
+    code = line.code
+    if code is not None:
+        code = (*code[:4], code[4] + 1)
+    return Line([prefix, *line.runs], line.fill, code)
+
+
+def _wrap(runs: list[Run], width: int) -> list[Line]:
+    return [Line(parts) for parts in wrap_runs(runs, width)]
+
+
+def _heading(inline: Any, level: int, width: int) -> list[Line]:
+    style = f"h{min(level, 4)}"
+    lines = _wrap(inline_runs(inline, style), width)
+    if level <= 2:
+        # Sections start with air above them; terminals have no bigger fonts.
+        lines.insert(0, BLANK)
+    if level == 1:
+        lines.append(Line([("━" * width, "h1-rule", None)]))
+    elif level == 2:
+        lines.append(Line([("─" * width, "h2-rule", None)]))
+    return lines
+
+
+def _task_state(tokens: list[Any], item_open: int) -> bool | None:
+    """True/False for a `[x]` / `[ ]` task item, else None."""
+    if item_open + 2 >= len(tokens) or tokens[item_open + 1].type != "paragraph_open":
+        return None
+    inline = tokens[item_open + 2]
+    if not inline.children or inline.children[0].type != "text":
+        return None
+    head = inline.children[0].content[:4]
+    if head in ("[ ] ", "[x] ", "[X] ") or head in ("[ ]", "[x]", "[X]"):
+        return head[1] in "xX"
+    return None
+
+
+_STYLE_KEYS: dict[tuple[str, ...], str] = {}
+
+
+def _style_key(base: str, mods: list[str]) -> str:
+    if not mods:
+        return base
+    key = (base, *mods)
+    found = _STYLE_KEYS.get(key)
+    if found is None:
+        found = _STYLE_KEYS[key] = " ".join(key)
+    return found
+
+
+def inline_runs(inline: Any, base: str, skip: int = 0) -> list[Run]:
+    """Styled runs for an inline token's children, leaving out the first `skip` characters
+    of the first text (a marker shown another way)."""
+    out: list[Run] = []
+    mods: list[str] = []
+    link: str | None = None
+    for child in inline.children or ():
+        kind = child.type
+        if kind == "text" or kind == "text_special":
+            content = child.content
+            if skip:
+                content, skip = content[skip:], 0
+                if not content.strip():
+                    skip = -1  # a line break right after the marker is the marker's
+            if not content:
+                continue
+            style = _style_key(base, mods)
+            if link is None and "://" in content:
+                _linkify(content, style, base, mods, out)
+            else:
+                out.append((content, style, link))
+        elif kind == "softbreak":
+            if skip == -1:
+                skip = 0
+                continue
+            out.append((" ", _style_key(base, mods), link))
+        elif kind == "hardbreak":
+            out.append(("\n", base, None))
+        elif kind == "code_inline":
+            content = child.content
+            target = link
+            extra = ["code"]
+            if target is None and _CODE_PATH.match(content) and ("/" in content or ":" in content):
+                target = content
+                extra.append("link")
+            out.append((content, _style_key(base, [*mods, *extra]), target))
+        elif kind in ("strong_open", "em_open", "s_open"):
+            mods.append({"strong_open": "strong", "em_open": "em", "s_open": "strike"}[kind])
+        elif kind in ("strong_close", "em_close", "s_close"):
+            name = {"strong_close": "strong", "em_close": "em", "s_close": "strike"}[kind]
+            if name in mods:
+                del mods[len(mods) - 1 - mods[::-1].index(name)]
+        elif kind == "link_open":
+            link = str(child.attrs.get("href", ""))
+            mods.append("link")
+        elif kind == "link_close":
+            link = None
+            if "link" in mods:
+                mods.remove("link")
+        elif kind == "image":
+            alt = "".join(c.content for c in child.children or ()) or str(child.attrs.get("src", ""))
+            out.append((f"🖼 {alt}", _style_key(base, [*mods, "link"]), str(child.attrs.get("src", ""))))
+        elif kind == "html_inline":
+            out.append((child.content, _style_key(base, [*mods, "html"]), link))
+    return out
+
+
+def _linkify(text: str, style: str, base: str, mods: list[str], out: list[Run]) -> None:
+    position = 0
+    link_style = _style_key(base, [*mods, "link"])
+    for match in _URL.finditer(text):
+        if match.start() > position:
+            out.append((text[position : match.start()], style, None))
+        out.append((match.group(), link_style, match.group()))
+        position = match.end()
+    if position < len(text):
+        out.append((text[position:], style, None))
+
+
+def _front_matter(source: str, width: int) -> list[Line]:
+    body = source.split("\n")[1:-1]
+    out = [Line([(" properties", "meta-title", None)], "meta")]
+    for text in body:
+        key, sep, value = text.partition(":")
+        if sep and key and not key.startswith(" "):
+            runs: list[Run] = [(key, "meta-key", None), (":" + value, "meta-value", None)]
+        else:
+            runs = [(text, "meta-value", None)]
+        for parts in wrap_runs(runs, width - 1):
+            out.append(Line([(" ", "meta", None), *parts], "meta"))
+    out.append(Line([], "meta"))
+    return out
+
+
+def _table(tokens: list[Any], index: int, close: int, width: int) -> list[Line]:
+    rows: list[tuple[bool, list[list[Run]]]] = []
+    aligns: list[str] = []
+    header = False
+    row: list[list[Run]] = []
+    for position in range(index, close):
+        token = tokens[position]
+        kind = token.type
+        if kind == "thead_open":
+            header = True
+        elif kind == "tbody_open":
+            header = False
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            rows.append((header, row))
+        elif kind in ("th_open", "td_open"):
+            if header:
+                style = str(token.attrs.get("style", ""))
+                aligns.append(style.partition("text-align:")[2].strip() or "left")
+            inline = tokens[position + 1]
+            row.append(inline_runs(inline, "table-header" if header else "text"))
+    columns = max((len(cells_) for _, cells_ in rows), default=0)
+    if columns == 0:
+        return []
+    aligns += ["left"] * (columns - len(aligns))
+    natural = [1] * columns
+    for _, row_cells in rows:
+        for column, runs in enumerate(row_cells):
+            natural[column] = max(natural[column], runs_width(runs))
+    budget = width - (3 * columns + 1)
+    widths = _fit_columns(natural, max(columns, budget))
+    border = "table-border"
+
+    def rule(left: str, middle: str, right: str) -> Line:
+        return Line([(left + middle.join("─" * (w + 2) for w in widths) + right, border, None)])
+
+    out = [rule("┌", "┬", "┐")]
+    for row_index, (is_header, row_cells) in enumerate(rows):
+        wrapped = [
+            wrap_runs(row_cells[column] if column < len(row_cells) else [], widths[column])
+            for column in range(columns)
+        ]
+        height = max(len(lines) for lines in wrapped)
+        for line_index in range(height):
+            runs: list[Run] = [("│", border, None)]
+            for column in range(columns):
+                parts = wrapped[column][line_index] if line_index < len(wrapped[column]) else []
+                gap = widths[column] - runs_width(parts)
+                align = aligns[column]
+                left = gap // 2 if align == "center" else gap if align == "right" else 0
+                runs.append((" " + " " * left, "text", None))
+                runs.extend(parts)
+                runs.append((" " * (gap - left) + " ", "text", None))
+                runs.append(("│", border, None))
+            out.append(Line(runs))
+        if is_header and (row_index + 1 < len(rows) and not rows[row_index + 1][0]):
+            out.append(rule("├", "┼", "┤"))
+    out.append(rule("└", "┴", "┘"))
+    return out
+
+
+def _fit_columns(natural: list[int], budget: int) -> list[int]:
+    """Shrink the widest columns first until the table fits `budget` cells of content."""
+    widths = list(natural)
+    total = sum(widths)
+    if total <= budget:
+        return widths
+    floor = max(3, budget // (len(widths) * 3))
+    while total > budget:
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if widths[widest] <= floor:
+            break
+        second = max((w for i, w in enumerate(widths) if i != widest), default=floor)
+        target = max(floor, second, widths[widest] - (total - budget))
+        if target >= widths[widest]:
+            target = widths[widest] - 1
+        total -= widths[widest] - target
+        widths[widest] = target
+    return [max(1, w) for w in widths]

@@ -1,0 +1,257 @@
+"""One open markdown artifact: loaded and parsed off the UI loop, followed live, read-tracked.
+
+The pane (`widgets.artifact_pane`) shows; this view feeds it. On every change on disk it
+reparses in a worker thread, diffs the blocks against what is shown (so the reader keeps
+their place and only changed blocks are re-rendered) and against the version last read (the
+gutter marks). It answers the pane's requests: the editor (`e`), the diff since last read
+(`d`), and links.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.worker import get_current_worker
+
+from tui.diffs import diff_texts
+from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, split_blocks
+from tui.docs.links import resolve_link
+from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
+from tui.docs.snapshots import ReadSnapshots
+from tui.messages import OpenPath
+from tui.views.editing import edit_file
+from tui.views.follow import FileFollower
+from tui.workspace import Workspace
+from widgets.artifact_pane import ArtifactPane
+from widgets.artifact_view import ArtifactView
+
+
+@dataclass
+class _Loaded:
+    loaded: LoadedText
+    doc: MarkdownDoc
+    diff: BlockDiff | None
+    changed: list[int]
+    removed: list[int]
+
+
+@dataclass
+class _Failed:
+    error: DocumentError
+
+
+def since(seconds: float) -> str:
+    """"just now", "5 min ago", "3 h ago", "2 days ago"."""
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    days = int(seconds // 86400)
+    return f"{days} day{'s' if days != 1 else ''} ago"
+
+
+class ArtifactDocument(Vertical):
+    DEFAULT_CSS = """
+    ArtifactDocument {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, path: Path, workspace: Workspace, *, anchor: str = "", line: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.workspace = workspace
+        self.settings = workspace.config.docs
+        self.snapshots = ReadSnapshots(workspace.data_dir, workspace.root)
+        self.doc: MarkdownDoc | None = None
+        self.text: str | None = None
+        self.deleted = False
+        self._stamp: tuple[int, int, int] | None = None
+        self._goto: tuple[str, int | None] | None = (anchor, line) if (anchor or line) else None
+        # The last-read version, parsed once (marks are diffs against it).
+        self._read_text: str | None = None
+        self._read_doc: MarkdownDoc | None = None
+        self.follower = FileFollower(
+            self, path, self._load, self._apply, poll_seconds=self.settings.poll_seconds
+        )
+
+    def compose(self) -> ComposeResult:
+        yield ArtifactPane(
+            self.path.name,
+            max_width=self.settings.max_width,
+            seen_seconds=self.settings.read_after_seconds,
+        )
+
+    @property
+    def pane(self) -> ArtifactPane:
+        return self.query_one(ArtifactPane)
+
+    def on_mount(self) -> None:
+        self.follower.start()
+
+    def focus_document(self) -> None:
+        self.pane.focus_document()
+
+    def document_commands(self) -> list[tuple[str, str, object]]:
+        return self.pane.document_commands()
+
+    def go_to(self, anchor: str = "", line: int | None = None) -> None:
+        """Scroll to a heading (by slug) or a source line, now or once loaded."""
+        if self.doc is None:
+            self._goto = (anchor, line)
+            return
+        view = self.pane.view
+        if anchor:
+            if not view.scroll_to_slug(anchor):
+                self.notify(f"No heading #{anchor} in {self.path.name}.", severity="warning")
+        elif line:
+            view.scroll_to_block(self.doc.block_at_line(line - 1))
+
+    # ------------------------------------------------------------------ loading (worker thread)
+
+    def _load(self, reason: str) -> _Loaded | _Failed | None:
+        stamp = stamp_of(self.path)
+        if reason == "poll" and stamp is not None and stamp == self._stamp and not self.deleted:
+            return None
+        if reason == "poll" and stamp is None and (self.deleted or self.doc is None and self.text is None):
+            return None
+        try:
+            loaded = load_text(self.path, max_bytes=self.settings.max_file_mb * 1_000_000)
+        except DocumentError as error:
+            return _Failed(error)
+        if loaded.text == self.text and not self.deleted:
+            self._stamp = loaded.stamp
+            return None
+        doc = split_blocks(loaded.text)
+        if get_current_worker().is_cancelled:
+            return None
+        previous = self.doc
+        diff = diff_blocks(previous.blocks, doc.blocks) if previous is not None else None
+        changed, removed = self._changes_since_read(doc)
+        return _Loaded(loaded, doc, diff, changed, removed)
+
+    def _changes_since_read(self, doc: MarkdownDoc) -> tuple[list[int], list[int]]:
+        read_text = self.snapshots.last_read_text(self.path)
+        if read_text is None:
+            return [], []
+        if read_text == doc.text:
+            self._read_text = read_text
+            return [], []
+        if read_text != self._read_text or self._read_doc is None:
+            self._read_doc = split_blocks(read_text)
+            self._read_doc.tokens = None  # only its block keys are needed
+            self._read_text = read_text
+        against = diff_blocks(self._read_doc.blocks, doc.blocks)
+        return sorted(against.changed), sorted(against.removed_before)
+
+    # ------------------------------------------------------------------ applying (UI loop)
+
+    def _apply(self, result: _Loaded | _Failed | None) -> None:
+        if result is None or not self.is_mounted:
+            return
+        pane = self.pane
+        if isinstance(result, _Failed):
+            self._stamp = None
+            if isinstance(result.error, DocumentMissing) and self.doc is not None:
+                self.deleted = True
+                pane.set_status("deleted on disk")
+                pane.set_notice(
+                    f"{self.path.name} was deleted on disk. Showing the last version; it comes back "
+                    "live if the file reappears.",
+                    "warning",
+                )
+            else:
+                pane.set_status("cannot show")
+                pane.set_notice(str(result.error), "error")
+            return
+        first = self.doc is None
+        self.deleted = False
+        self.doc = result.doc
+        self.text = result.loaded.text
+        self._stamp = result.loaded.stamp
+        pane.set_notice(result.loaded.notice, "warning")
+        pane.show_document(result.doc, result.diff)
+        pane.set_marks(result.changed, result.removed)
+        pane.set_status("live")
+        if first and self._goto is not None:
+            anchor, line = self._goto
+            self._goto = None
+            self.call_after_refresh(self.go_to, anchor, line)
+
+    # ------------------------------------------------------------------ read tracking
+
+    def on_artifact_view_marks_read(self, message: ArtifactView.MarksRead) -> None:
+        message.stop()
+        self._mark_read()
+
+    def on_artifact_view_document_seen(self, message: ArtifactView.DocumentSeen) -> None:
+        message.stop()
+        if not self.pane.view.marked_blocks and self.text is not None and self._read_text != self.text:
+            self._mark_read()
+
+    def _mark_read(self) -> None:
+        text = self.text
+        if text is None:
+            return
+
+        def save() -> None:
+            self.snapshots.mark_read(self.path, text)
+            self.app.call_from_thread(self._marked_read, text)
+
+        self.run_worker(save, thread=True, group="artifact-read", exit_on_error=False)
+
+    def _marked_read(self, text: str) -> None:
+        self._read_text = text
+        self._read_doc = None
+        self.pane.view.reset_read()
+        self.pane.set_status("live")
+
+    # ------------------------------------------------------------------ requests from the pane
+
+    def on_artifact_pane_changes_requested(self, message: ArtifactPane.ChangesRequested) -> None:
+        message.stop()
+        self.run_worker(self._changes, thread=True, group="artifact-changes", exclusive=True, exit_on_error=False)
+
+    def _changes(self) -> None:
+        record = self.snapshots.last_read(self.path)
+        read_text = self.snapshots.last_read_text(self.path)
+        current = self.text or ""
+        try:
+            shown = str(self.path.relative_to(self.workspace.root))
+        except ValueError:
+            shown = str(self.path)
+        if record is None or read_text is None:
+            diffs, empty = [], "You have not read this document before, so there is nothing to compare with."
+        else:
+            diff = diff_texts(read_text, current, shown)
+            diffs = [] if diff.unchanged else [diff]
+            empty = f"No changes since you last read it ({since(time.time() - record.time)})."
+        self.app.call_from_thread(self.pane.show_changes, diffs, empty)
+
+    def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
+        message.stop()
+        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"))
+
+    def on_artifact_view_link_activated(self, message: ArtifactView.LinkActivated) -> None:
+        message.stop()
+        target = resolve_link(message.href, self.path, self.workspace.root)
+        if target.kind == "url":
+            self.app.open_url(target.url)
+        elif target.kind == "anchor":
+            if not self.pane.view.scroll_to_slug(target.anchor):
+                self.notify(f"No heading #{target.anchor} in {self.path.name}.", severity="warning")
+        elif target.kind == "file" and target.path is not None:
+            if target.path == self.path:
+                self.go_to(target.anchor, target.line)
+            elif not target.path.exists():
+                self.notify(f"{message.href}: no such file ({target.path}).", severity="warning")
+            else:
+                self.post_message(OpenPath(target.path, target.line, anchor=target.anchor))
+        else:
+            self.notify(f"{message.href}: {target.reason}", severity="warning")

@@ -1,0 +1,67 @@
+"""Open a document's file in the user's editor and come back to the same place."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widget import Widget
+
+from tui.docs.editor import EditorError, editor_command
+
+
+def edit_file(owner: Widget, path: Path, configured: str, done: Callable[[], object]) -> None:
+    """Edit `path` with the configured editor (or $VISUAL, $EDITOR, vi), then call `done`."""
+    try:
+        argv = [*editor_command(configured), str(path)]
+    except EditorError as exc:
+        owner.notify(str(exc), title="Editor", severity="error")
+        return
+    run_editor(owner, argv, done)
+
+
+def run_editor(owner: Widget, argv: list[str], done: Callable[[], object]) -> None:
+    """Run the editor in the terminal (suspending the app), then call `done`.
+
+    Without a terminal to hand over (headless runs, as in tests) the editor runs without one,
+    in a thread; where suspending is impossible for a real user, say so instead.
+    """
+    from textual.app import SuspendNotSupported
+
+    app = owner.app
+    try:
+        with app.suspend():
+            result = subprocess.run(argv, check=False)
+    except SuspendNotSupported:
+        if not app.is_headless:
+            owner.notify("This terminal cannot hand the screen to an editor; open the file yourself.", severity="error")
+            return
+
+        def headless() -> None:
+            try:
+                completed = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+            except OSError as exc:
+                app.call_from_thread(owner.notify, f"Cannot run {argv[0]}: {exc.strerror or exc}.", severity="error")
+                return
+            app.call_from_thread(_editor_finished, owner, argv, completed.returncode, done)
+
+        owner.run_worker(headless, thread=True, group="editor", exit_on_error=False)
+        return
+    except OSError as exc:
+        owner.notify(
+            f"Cannot run {argv[0]}: {exc.strerror or exc}. Set general.editor in config, or $EDITOR.",
+            title="Editor",
+            severity="error",
+        )
+        return
+    _editor_finished(owner, argv, result.returncode, done)
+
+
+def _editor_finished(owner: Widget, argv: list[str], code: int, done: Callable[[], object]) -> None:
+    if code != 0:
+        owner.notify(f"{argv[0]} exited with status {code}.", severity="warning")
+    done()
+    focus = getattr(owner, "focus_document", None)
+    if callable(focus):
+        focus()

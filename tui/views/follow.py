@@ -1,0 +1,110 @@
+"""Follow a file on disk: reload it off the UI loop when it changes.
+
+Changes are noticed by watchfiles (fast) and by a slow poll of the file's stat (watch events
+can be dropped, and some file systems have none). Requests that arrive while a load runs are
+coalesced into one more load, so a burst of writes never queues a burst of reloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from textual.widget import Widget
+
+Result = TypeVar("Result")
+
+
+class FileFollower(Generic[Result]):
+    def __init__(
+        self,
+        owner: Widget,
+        path: Path,
+        load: Callable[[str], Result],
+        apply: Callable[[Result], None],
+        *,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.owner = owner
+        self.path = path
+        self._load = load
+        self._apply = apply
+        self._poll_seconds = poll_seconds
+        self._busy = False
+        self._again: str | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self.loads = 0
+
+    def start(self) -> None:
+        self.request("open")
+        self.owner.run_worker(self._follow(), group="follow-watch", exclusive=True, exit_on_error=False)
+
+    def request(self, reason: str) -> None:
+        """Load again (for `reason`: "open", "watch", "poll", "edited"...)."""
+        if self._busy:
+            # A poll never upgrades a pending watch/edit reload (they must reread the file).
+            if self._again is None or self._again == "poll":
+                self._again = reason
+            return
+        self._busy = True
+        self.owner.run_worker(
+            lambda: self._run(reason), thread=True, group="follow-load", exit_on_error=False
+        )
+
+    def _run(self, reason: str) -> None:
+        result = self._load(reason)
+        try:
+            self.owner.app.call_from_thread(self._done, result)
+        except RuntimeError:
+            pass  # the app is shutting down
+
+    def _done(self, result: Any) -> None:
+        self._busy = False
+        self.loads += 1
+        try:
+            self._apply(result)
+        finally:
+            if self._again is not None and self.owner.is_mounted:
+                reason, self._again = self._again, None
+                self.request(reason)
+
+    async def _follow(self) -> None:
+        """Watch the file's folder; on each quiet `poll_seconds`, also compare its stat."""
+        import asyncio
+
+        from tui.docs.loader import stamp_of
+
+        self._stamp = await asyncio.to_thread(stamp_of, self.path)
+        try:
+            from watchfiles import awatch
+
+            name = self.path.name
+            # The folder, not the file: editors and agents replace files by renaming over them.
+            async for changes in awatch(
+                self.path.parent,
+                recursive=False,
+                debounce=100,
+                step=40,
+                rust_timeout=int(self._poll_seconds * 1000) or 1000,
+                yield_on_timeout=True,
+            ):
+                if any(Path(changed).name == name for _, changed in changes):
+                    self.request("watch")
+                else:
+                    await self._poll()
+        except (OSError, RuntimeError):
+            pass  # no folder to watch (yet): polling alone still notices changes
+        while self._poll_seconds > 0:
+            await asyncio.sleep(self._poll_seconds)
+            await self._poll()
+
+    async def _poll(self) -> None:
+        import asyncio
+
+        from tui.docs.loader import stamp_of
+
+        stamp = await asyncio.to_thread(stamp_of, self.path)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.request("poll")

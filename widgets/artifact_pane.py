@@ -1,0 +1,320 @@
+"""The artifact pane: header, notices, table of contents, the reading view, search and changes.
+
+It arranges `ArtifactView` and `DiffView` and handles the reader's keys. It does no I/O: its
+owner (`tui.views.artifact`) loads files, watches them and answers the requests it posts
+(`EditRequested`, `ChangesRequested`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.markup import escape
+from textual import on
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.diffs import FileDiff
+from tui.docs.blocks import BlockDiff, MarkdownDoc
+from widgets.artifact_view import ArtifactView
+from widgets.diff_view import DiffView, diff_summary
+from widgets.doc_chrome import DocHeader, Notice
+
+
+class ArtifactPane(Vertical):
+    DEFAULT_CSS = """
+    ArtifactPane {
+        height: 1fr;
+    }
+    ArtifactPane #artifact-body {
+        height: 1fr;
+    }
+    ArtifactPane #artifact-toc {
+        display: none;
+        width: 34;
+        max-width: 40%;
+        border: none;
+        border-right: vkey $panel;
+        background: $surface;
+    }
+    ArtifactPane #artifact-toc.-shown {
+        display: block;
+    }
+    ArtifactPane #artifact-switcher {
+        width: 1fr;
+    }
+    ArtifactPane #artifact-search {
+        display: none;
+        height: 1;
+        background: $panel;
+    }
+    ArtifactPane #artifact-search.-shown {
+        display: block;
+    }
+    ArtifactPane #artifact-search Input {
+        width: 1fr;
+        height: 1;
+        border: none;
+        padding: 0 1;
+        background: $panel;
+    }
+    ArtifactPane #artifact-search-count {
+        width: auto;
+        min-width: 12;
+        padding: 0 1;
+        color: $text-muted;
+        text-align: right;
+    }
+    """
+
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="artifact.search"),
+        Binding("t", "toggle_toc", "Contents", id="artifact.toc"),
+        Binding("d", "toggle_changes", "Changes", id="artifact.changes"),
+        Binding("e", "edit", "Edit", id="artifact.edit"),
+        Binding("escape", "back", "Back", show=False, id="artifact.back"),
+    ]
+
+    class EditRequested(Message):
+        """The reader wants the file in their editor."""
+
+    class ChangesRequested(Message):
+        """The reader wants the changes since they last read the document."""
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        max_width: int = 100,
+        seen_seconds: float = 2.0,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.title = title
+        self.status = "loading…"
+        self._max_width = max_width
+        self._seen_seconds = seen_seconds
+        self._toc_for: MarkdownDoc | None = None
+        self._focus_pending = False
+
+    def compose(self) -> ComposeResult:
+        yield DocHeader(escape(self.title), id="artifact-header")
+        yield Notice(id="artifact-notice")
+        with Horizontal(id="artifact-body"):
+            yield OptionList(id="artifact-toc")
+            with ContentSwitcher(initial="artifact-view", id="artifact-switcher"):
+                yield ArtifactView(
+                    id="artifact-view",
+                    max_width=self._max_width,
+                    seen_seconds=self._seen_seconds,
+                    placeholder="This document is empty.",
+                )
+                yield DiffView(id="artifact-changes")
+        with Horizontal(id="artifact-search"):
+            yield Input(placeholder="Search this document (enter: keep, esc: clear)", id="artifact-search-input")
+            yield Static("", id="artifact-search-count")
+
+    @property
+    def view(self) -> ArtifactView:
+        return self.query_one(ArtifactView)
+
+    @property
+    def showing_changes(self) -> bool:
+        return self.query_one(ContentSwitcher).current == "artifact-changes"
+
+    @property
+    def toc_shown(self) -> bool:
+        return self.query_one("#artifact-toc").has_class("-shown")
+
+    def on_mount(self) -> None:
+        self._refresh_header()
+        if self._focus_pending:
+            self.call_after_refresh(self.focus_document)
+
+    def focus_document(self) -> None:
+        if not self.query(ArtifactView) or not self.query(DiffView):
+            self._focus_pending = True  # asked before compose finished: focus once mounted
+            return
+        self._focus_pending = False
+        if self.showing_changes:
+            self.query_one(DiffView).focus_lines()
+        else:
+            self.view.focus()
+
+    # ------------------------------------------------------------------ content
+
+    def show_document(self, doc: MarkdownDoc, diff: BlockDiff | None = None) -> None:
+        self.view.show_document(doc, diff)
+        if self.toc_shown:
+            self._build_toc()
+        self._refresh_header()
+
+    def set_marks(self, changed: Sequence[int], removed_before: Sequence[int] = ()) -> None:
+        self.view.set_marks(changed, removed_before)
+        self._refresh_header()
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        self._refresh_header()
+
+    def set_notice(self, text: str | None, severity: str = "warning") -> None:
+        self.query_one(Notice).say(text, severity)
+
+    @property
+    def notice(self) -> str:
+        return self.query_one(Notice).message
+
+    def show_changes(self, diffs: Sequence[FileDiff], empty_message: str) -> None:
+        changes = self.query_one(DiffView)
+        changes.show(diffs, empty_message=empty_message)
+        self.query_one(ContentSwitcher).current = "artifact-changes"
+        changes.focus_lines()
+        self._refresh_header(changes=diff_summary(diffs) if diffs else "no changes")
+
+    def _refresh_header(self, changes: str | None = None) -> None:
+        if not self.is_mounted:
+            return
+        parts = [f"[b]{escape(self.title)}[/b]"]
+        if self.status:
+            parts.append(escape(self.status))
+        if changes is not None:
+            parts.append(f"changes since last read: {escape(changes)} [dim](d: back)[/dim]")
+        else:
+            marked = len(self.view.marked_blocks)
+            if marked:
+                parts.append(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]")
+            current, total = self.view.match_status
+            if self.view.query:
+                parts.append(f"search {current}/{total}")
+        self.query_one(DocHeader).update(" · ".join(parts))
+
+    # ------------------------------------------------------------------ table of contents
+
+    def _build_toc(self) -> None:
+        doc = self.view.doc
+        toc = self.query_one("#artifact-toc", OptionList)
+        if doc is self._toc_for:
+            return
+        self._toc_for = doc
+        toc.clear_options()
+        if doc is None:
+            return
+        headings = doc.headings
+        if not headings:
+            toc.add_option(Option("(no headings)", disabled=True))
+            return
+        top = min(block.level for _, block in headings)
+        toc.add_options(
+            Option("  " * (block.level - top) + (block.title or "(untitled)"), id=str(index))
+            for index, block in headings
+        )
+        self._sync_toc(self.view.current_section())
+
+    def _sync_toc(self, block: int) -> None:
+        toc = self.query_one("#artifact-toc", OptionList)
+        if not self.toc_shown or toc.has_focus:
+            return
+        for position in range(toc.option_count):
+            if toc.get_option_at_index(position).id == str(block):
+                with toc.prevent(OptionList.OptionHighlighted):
+                    toc.highlighted = position
+                return
+
+    def action_toggle_toc(self) -> None:
+        toc = self.query_one("#artifact-toc", OptionList)
+        if self.toc_shown:
+            toc.remove_class("-shown")
+            self.focus_document()
+            return
+        toc.add_class("-shown")
+        self._build_toc()
+        self._sync_toc(self.view.current_section())
+        toc.focus()
+
+    @on(OptionList.OptionSelected, "#artifact-toc")
+    def _toc_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.view.scroll_to_block(int(event.option.id))
+            self.view.focus()
+
+    @on(ArtifactView.SectionChanged)
+    def _section_changed(self, event: ArtifactView.SectionChanged) -> None:
+        event.stop()
+        self._sync_toc(event.block)
+
+    # ------------------------------------------------------------------ search
+
+    def action_search(self) -> None:
+        bar = self.query_one("#artifact-search")
+        bar.add_class("-shown")
+        field = self.query_one("#artifact-search-input", Input)
+        field.value = self.view.query
+        field.focus()
+        field.select_all()  # typing replaces the last search; arrows keep it
+
+    @on(Input.Changed, "#artifact-search-input")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if event.value:
+            self.view.search(event.value)
+        else:
+            self.view.clear_search()
+
+    @on(Input.Submitted, "#artifact-search-input")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.query_one("#artifact-search").remove_class("-shown")
+        self.view.focus()
+
+    @on(ArtifactView.SearchUpdated)
+    def _search_updated(self, event: ArtifactView.SearchUpdated) -> None:
+        event.stop()
+        current, total = self.view.match_status
+        count = "" if not self.view.query else (f"{current}/{total}" if total else "no matches")
+        self.query_one("#artifact-search-count", Static).update(count)
+        self._refresh_header()
+
+    # ------------------------------------------------------------------ other keys
+
+    def action_toggle_changes(self) -> None:
+        if self.showing_changes:
+            self.query_one(ContentSwitcher).current = "artifact-view"
+            self.view.focus()
+            self._refresh_header()
+            return
+        self.post_message(self.ChangesRequested())
+
+    def action_edit(self) -> None:
+        self.post_message(self.EditRequested())
+
+    def action_back(self) -> None:
+        search = self.query_one("#artifact-search")
+        if search.has_class("-shown"):
+            search.remove_class("-shown")
+            self.view.clear_search()
+            self.view.focus()
+        elif self.showing_changes:
+            self.action_toggle_changes()
+        elif self.toc_shown:
+            self.action_toggle_toc()
+        else:
+            raise SkipAction()
+
+    def on_artifact_view_marks_read(self) -> None:
+        self._refresh_header()
+
+    def document_commands(self) -> list[tuple[str, str, object]]:
+        """Palette commands for this pane (offered while it is the active tab)."""
+        return [
+            ("Document: table of contents", "Show or hide the headings of this document (t)", self.action_toggle_toc),
+            ("Document: search", "Find text in this document (/, then n and N)", self.action_search),
+            ("Document: changes since last read", "Diff against the version you last read (d)", self.action_toggle_changes),
+            ("Document: open in editor", "Edit the file in $EDITOR and come back here (e)", self.action_edit),
+        ]
