@@ -53,6 +53,7 @@ class CodeView(ScrollView, can_focus=True):
         self._digits = 1
         self._generation = 0
         self.highlighted = False
+        self._scroll_pending = False
 
     def show_text(self, text: str, filename: str = "", line: int | None = None) -> None:
         """Show `text`; `line` (1-based) is highlighted and scrolled into view."""
@@ -67,6 +68,7 @@ class CodeView(ScrollView, can_focus=True):
             self.target_line = line
         self._tokens = None
         self.highlighted = False
+        self._scroll_pending = False
         self._strips.clear()
         self._digits = len(str(max(1, len(lines))))
         longest = max((len(text) for text in lines), default=0)
@@ -76,15 +78,23 @@ class CodeView(ScrollView, can_focus=True):
         if keep_place:
             self.scroll_to(anchor.x, anchor.y, animate=False, immediate=True)
         elif self.target_line is not None:
-            self.call_after_refresh(self.go_to_line, self.target_line)
+            self.go_to_line(self.target_line)
         self.refresh()
 
     def go_to_line(self, line: int) -> None:
         self.target_line = max(1, min(line, len(self.lines) or 1))
         self._strips.clear()
         height = self.scrollable_content_region.height
+        if height <= 0:
+            self._scroll_pending = True  # no size yet: scrolling now would be clamped to 0
+            return
+        self._scroll_pending = False
         self.scroll_to(0, max(0, self.target_line - 1 - height // 3), animate=False, immediate=True)
         self.refresh()
+
+    def on_resize(self) -> None:
+        if self._scroll_pending and self.target_line is not None:
+            self.call_after_refresh(self.go_to_line, self.target_line)
 
     @work(thread=True, exclusive=True, group="code-lex")
     def _lex(self, generation: int, text: str, filename: str) -> None:
