@@ -145,6 +145,7 @@ CASES = [
     blocked("alias-chain", "git -c alias.a=b -c alias.b='push -f' a origin main"),
     blocked("alias-with-globals", "git -c alias.pm='-c remote.origin.mirror=true push' pm origin"),
     blocked("alias-no-verify", "git -c alias.pnv='push --no-verify' pnv -f origin main"),
+    blocked("alias-overrides-hookspath", "git -c alias.x='-c core.hooksPath=/dev/null push' x -f origin main"),
     blocked("alias-config-env", "git --config-env=alias.pf=ALIAS pf origin main", env={"ALIAS": "push --force"}),
     blocked("shell-alias", "git -c alias.pf='!git push -f origin main' pf"),
     blocked("shell-alias-no-verify", "git -c alias.pf='!git push --no-verify -f origin main' pf"),

@@ -34,8 +34,11 @@ def test_split_globals(argv: list[str], globals_: list[str], command: str | None
 def test_split_globals_flags_exec_path_and_unknown_options() -> None:
     assert split_globals(["--exec-path=/x", "push"]).exec_path == "/x"
     assert split_globals(["--exec-path", "push"]).exec_path is None
-    assert split_globals(["--frobnicate", "push"]).unknown_option == "--frobnicate"
-    assert split_globals(["-C"]).unknown_option == "-C"
+    newer = split_globals(["--no-advice", "push", "-f"])  # a git 2.46 option
+    assert (newer.unknown_options, newer.globals, newer.command) == (["--no-advice"], ["--no-advice"], "push")
+    assert split_globals(["-C"]).command is None
+    valued = split_globals(["--attr-source", "HEAD", "push"], unknown_takes_value=True)
+    assert (valued.globals, valued.command) == (["--attr-source", "HEAD"], "push")
 
 
 @pytest.mark.parametrize(

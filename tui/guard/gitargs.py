@@ -35,7 +35,7 @@ GLOBAL_AS_COMMAND = {"-h": "help", "--help": "help", "-v": "version", "--version
 class CommandLine:
     """A git argv split into global options, the subcommand and its arguments."""
 
-    __slots__ = ("globals", "command", "args", "exec_path", "unknown_option")
+    __slots__ = ("globals", "command", "args", "exec_path", "unknown_options")
 
     def __init__(self) -> None:
         self.globals: list[str] = []
@@ -44,11 +44,14 @@ class CommandLine:
         # `--exec-path=DIR` moves where git finds `git` for nested commands, which would let
         # them skip the guard's shim.
         self.exec_path: str | None = None
-        # git stops with "unknown option" here; nothing runs.
-        self.unknown_option: str | None = None
+        # Options git 2.39 does not know: it stops with "unknown option". A newer git may know
+        # them, so they are read as flags and the rest is still checked, never waved through.
+        self.unknown_options: list[str] = []
 
 
-def split_globals(argv: list[str]) -> CommandLine:
+def split_globals(argv: list[str], *, unknown_takes_value: bool = False) -> CommandLine:
+    """Split like git.c; an option git 2.39 does not know is read as a flag, or with
+    `unknown_takes_value` as taking the next word (callers check both readings)."""
     line = CommandLine()
     index = 0
     while index < len(argv):
@@ -63,16 +66,18 @@ def split_globals(argv: list[str]) -> CommandLine:
             return line
         if word in GLOBAL_WITH_VALUE:
             if index + 1 >= len(argv):
-                line.unknown_option = word
-                return line
+                return line  # git: "-C expects a value"; no command runs
             line.globals += [word, argv[index + 1]]
             index += 2
             continue
         if word.startswith("--exec-path="):
             line.exec_path = word[len("--exec-path=") :]
         elif not (word in GLOBAL_FLAGS or word.startswith(GLOBAL_WITH_EQUALS)):
-            line.unknown_option = word
-            return line
+            line.unknown_options.append(word)
+            if unknown_takes_value and "=" not in word and index + 1 < len(argv):
+                line.globals += [word, argv[index + 1]]
+                index += 2
+                continue
         line.globals.append(word)
         index += 1
     return line

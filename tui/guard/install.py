@@ -31,6 +31,7 @@ from pathlib import Path
 from tui.errors import LoupeError
 from tui.guard.findgit import find_real_git
 from tui.guard.settings import MARKER
+from tui.guard.wrapper import ROUTED_BUILTINS
 
 PACKAGE = Path(__file__).resolve().parent
 # Modules copied into lib/loupe_guard; they import only the standard library and each other.
@@ -44,8 +45,6 @@ HOOK_NAMES = (
     "sendemail-validate", "p4-changelist", "p4-prepare-changelist", "p4-post-changelist",
     "p4-pre-submit", "post-index-change",
 )
-# Builtins the shim must send to the guard even though git has them built in.
-ROUTED = ("push", "send-pack", "rebase")
 # Not built in, but cannot touch a remote and run often (git-lfs runs inside every push).
 EXTRA_FAST = ("lfs", "remote-*", "credential-*")
 # Left out of exec/: a nested script could run it by name and push with no hook at all.
@@ -128,7 +127,7 @@ def _pygit2_dir() -> str:
 def _files(*, real_git: Path, builtins: list[str], audit_log: Path, exec_names: list[str]) -> dict[str, str]:
     """Relative path -> text of every regular file of an install; @ROOT_SH@ and @ROOT_PY@
     stand for the install folder (quoted for sh and Python), which depends on this text."""
-    fast = [name for name in builtins if name not in ROUTED and _safe_name(name)] + list(EXTRA_FAST)
+    fast = [name for name in builtins if name not in ROUTED_BUILTINS and _safe_name(name)] + list(EXTRA_FAST)
     values = {
         "@REAL_GIT@": shlex.quote(str(real_git)),
         "@PYTHON@": shlex.quote(_python()),

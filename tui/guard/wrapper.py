@@ -44,10 +44,14 @@ def main(argv: list[str], settings: Settings) -> int:
             f"--exec-path={line.exec_path} would let nested git commands skip the guard.",
             what="--exec-path",
         )
-    if line.unknown_option is not None or line.command is None:
-        _exec_real(settings, argv)  # git prints its own usage error
+    if line.command is None:
+        _exec_real(settings, argv)  # no subcommand: git prints usage or help
     try:
         dry_run = _check(line, settings, depth=0, seen=set())
+        if line.unknown_options:  # a newer git's option: it may take a value, check that too
+            other = split_globals(argv, unknown_takes_value=True)
+            if other.command is not None:
+                dry_run = _check(other, settings, depth=0, seen=set()) and dry_run
     except Refused as refused:
         return refuse(settings.audit_log, command, refused.reason, remote=refused.remote, what=refused.what)
     split = len(argv) - len(line.args) - 1
