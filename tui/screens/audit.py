@@ -41,7 +41,7 @@ def describe(entry: AuditEntry) -> Content:
         moved = f" {old} -> {new}" if ref.get("change") == "non-fast-forward" else ""
         parts.append((f"\n  {ref.get('ref', '?')}: {change}{moved}", "$error"))
     session = entry.session or "none"
-    parts.append((f"\nsession {session} · remote {entry.remote or '?'} · in {entry.directory}", "$text-muted"))
+    parts.append((f"\nsession {session} · remote {entry.remote or '?'} · in {entry.directory}", "dim"))
     return Content.assemble(*parts)
 
 
