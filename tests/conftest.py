@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.git",
     "tests.fixtures.guard",
     "tests.fixtures.tmux",
+    "tests.fixtures.sessions",
 ]

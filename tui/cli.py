@@ -17,11 +17,13 @@ from pathlib import Path
 from types import ModuleType
 
 from tui import __version__
-from tui.errors import LoupeError
+from tui.errors import LoupeError, UsageError
 
 # name -> module implementing it. Imported only when used, so `loupe` starts fast.
 SUBCOMMANDS: dict[str, str] = {
     "guard": "tui.guard.cli",
+    "session": "tui.sessions.cli",
+    "hook": "tui.sessions.hook_cli",
 }
 
 DESCRIPTION = """\
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     if args_list and args_list[0] in SUBCOMMANDS:
         try:
             return _load(args_list[0]).main(args_list[1:])
+        except UsageError as exc:
+            return error(str(exc), 2)
         except LoupeError as exc:
             return error(str(exc))
         except KeyboardInterrupt:

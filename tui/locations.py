@@ -65,6 +65,7 @@ def loupe_command() -> list[str]:
     """The argv that runs this same loupe, for agents, hooks and tmux windows.
 
     It uses this interpreter by absolute path so that it works inside tmux, whose PATH is
-    the server's, not ours.
+    the server's, not ours. `-P` keeps the current folder off sys.path: agents run it from
+    their worktree, and a worktree of loupe itself has its own (different) `tui` package.
     """
-    return [sys.executable, "-m", "tui"]
+    return [sys.executable, "-P", "-m", "tui"]

@@ -1,0 +1,353 @@
+"""`loupe session ...`: every session operation from a shell, for people and for agents."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.errors import UsageError
+from tui.sessions.model import Snapshot, format_elapsed
+from tui.sessions.status_file import State
+
+SUMMARY = "start, list, message, stop, review, land and remove agent sessions"
+
+AGENT_DOC = """\
+## loupe session
+
+Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a branch
+`loupe/<task>/<n>`. Address sessions by number (`0`), several (`0,2`), `all`, or id.
+
+- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
+  KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
+- `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
+  exited), elapsed time, diff size, task.
+- `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
+  `--when-idle` holds it until the session is idle instead of interrupting it.
+- `loupe session stop 0`: end the agent and every process it started.
+- `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
+- `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
+  commits onto its base branch; a conflict changes nothing (exit 1).
+- `loupe session rm 0 [--force] [--dry-run]`: delete the worktree (the branch is kept);
+  refused (exit 1) while the session runs or has uncommitted, untracked or unmerged work,
+  unless `--force`, which first saves leftovers to `refs/loupe/removed/<id>`.
+- `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
+
+Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
+`$LOUPE_STATUS_FILE` are set.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="loupe session", description=SUMMARY)
+    parser.add_argument("--repo", type=Path, default=None, help="repository (default: the current one)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    start = commands.add_parser("start", help="start a session in a new worktree")
+    start.add_argument("prompt", nargs="*", help="what to ask the agent")
+    start.add_argument("--agent", help="agent kind (default: [sessions] default_agent)")
+    start.add_argument("--task", default="", help="task name; names the branch loupe/<task>/<n>")
+    start.add_argument("--task-dir", type=Path, help="the task's folder, passed to the agent")
+    start.add_argument("--base", help="branch or commit to start from (default: HEAD)")
+    start.add_argument("--fetch", action="store_true", default=None, help="git fetch first")
+    start.add_argument("--json", action="store_true")
+
+    listing = commands.add_parser("list", help="list sessions with their state")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--no-diff", action="store_true", help="skip diff sizes (faster)")
+
+    send = commands.add_parser("send", help="type text (and Enter) into sessions")
+    send.add_argument("targets", help="0, 0,2, all, or an id")
+    send.add_argument("text", nargs="+")
+    send.add_argument("--when-idle", action="store_true", help="hold the text until the session is idle")
+    send.add_argument("--no-wait", action="store_true", help="with --when-idle: queue and return")
+    send.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for idle")
+    send.add_argument("--json", action="store_true")
+
+    stop = commands.add_parser("stop", help="end sessions' agents and all their processes")
+    stop.add_argument("targets")
+    stop.add_argument("--json", action="store_true")
+
+    diff = commands.add_parser("diff", help="show a session's changes against its base")
+    diff.add_argument("target")
+    diff.add_argument("--stat", action="store_true", help="lines added and removed per file")
+    diff.add_argument("--json", action="store_true")
+
+    land = commands.add_parser("land", help="merge a session's commits onto its base branch")
+    land.add_argument("target")
+    land.add_argument("--cherry-pick", action="store_true", help="copy the commits instead of merging")
+    land.add_argument("--onto", help="branch to land onto (default: the session's base branch)")
+    land.add_argument("--dry-run", action="store_true", help="say what would happen, change nothing")
+    land.add_argument("--json", action="store_true")
+
+    remove = commands.add_parser("rm", help="remove sessions' worktrees (branches are kept)")
+    remove.add_argument("targets")
+    remove.add_argument("--force", action="store_true", help="remove even if work would be lost")
+    remove.add_argument("--dry-run", action="store_true", help="list what would be lost")
+    remove.add_argument("--json", action="store_true")
+
+    screen = commands.add_parser("screen", help="print a session's current screen")
+    screen.add_argument("target")
+    screen.add_argument("--color", action="store_true", help="keep the ANSI colours")
+
+    attach = commands.add_parser("attach", help="attach this terminal to a session (tmux)")
+    attach.add_argument("target")
+
+    kinds = commands.add_parser("kinds", help="list agent kinds")
+    kinds.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"loupe: {exc}", file=sys.stderr)
+        return 2
+    from tui.sessions.manager import SessionManager
+
+    manager = SessionManager(args.repo or Path.cwd())
+    for problem in manager.kind_problems:
+        print(f"loupe: config: {problem}", file=sys.stderr)
+    handler = globals()[f"_cmd_{args.command}"]
+    return handler(manager, args)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
+    session = snapshot.session
+    record: dict[str, Any] = {
+        "number": session.number,
+        "id": session.id,
+        "agent": session.agent,
+        "task": session.task,
+        "state": snapshot.state.value,
+        "exit_code": snapshot.exit_code,
+        "elapsed": round(snapshot.elapsed(), 1),
+        "branch": session.branch,
+        "base_branch": session.base_branch,
+        "worktree": str(session.worktree),
+        "port_base": session.port_base,
+        "queued": snapshot.queued,
+        "tmux": f"tmux -L {session.tmux_socket} attach -t {session.tmux_session}",
+    }
+    if stat is not None:
+        record.update(files=stat.files, added=stat.added, removed=stat.removed)
+    return record
+
+
+def _state_label(snapshot: Snapshot) -> str:
+    if snapshot.state is State.NEEDS_INPUT:
+        return "NEEDS YOU"
+    if snapshot.state is State.EXITED:
+        return "exited" if snapshot.exit_code is None else f"exited {snapshot.exit_code}"
+    return snapshot.state.value
+
+
+def _cmd_start(manager, args) -> int:
+    result = manager.start(
+        task=args.task, prompt=" ".join(args.prompt), agent=args.agent, base=args.base,
+        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None,
+    )
+    session = result.session
+    for warning in result.warnings:
+        print(f"loupe: warning: {warning}", file=sys.stderr)
+    if args.json:
+        _print_json({"number": session.number, "id": session.id, "branch": session.branch,
+                     "worktree": str(session.worktree), "port_base": session.port_base,
+                     "copied": result.copied, "warnings": result.warnings})
+    else:
+        print(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
+        print(f"  worktree {session.worktree}")
+        print(f"  ports {session.port_base}-{session.port_base + 9}; "
+              f"attach: loupe session attach {session.number}")
+    return 0
+
+
+def _cmd_list(manager, args) -> int:
+    snapshots = manager.poll()
+    stats: dict[str, Any] = {}
+    if not args.no_diff:
+        for snapshot in snapshots:
+            try:
+                stats[snapshot.session.id] = manager.diff_stat(snapshot.session)
+            except Exception:  # noqa: BLE001 - a broken worktree must not hide the list
+                stats[snapshot.session.id] = None
+    if args.json:
+        _print_json([_snapshot_record(s, stats.get(s.session.id)) for s in snapshots])
+        return 0
+    if not snapshots:
+        print("no sessions; start one with: loupe session start --agent shell --task NAME")
+        return 0
+    print(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<10}  {'elapsed':>8}  {'diff':<12}  task")
+    for snapshot in snapshots:
+        stat = stats.get(snapshot.session.id)
+        size = f"+{stat.added} -{stat.removed}" if stat else ""
+        session = snapshot.session
+        queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
+        print(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
+              f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
+    return 0
+
+
+def _cmd_send(manager, args) -> int:
+    targets = manager.select(args.targets)
+    text = " ".join(args.text)
+    outcomes = manager.send(targets, text, when_idle=args.when_idle)
+    waiting = {o.session.id for o in outcomes if o.queued}
+    if waiting and not args.no_wait:
+        deadline = time.monotonic() + args.timeout
+        while waiting and time.monotonic() < deadline:
+            time.sleep(0.25)
+            snapshots = [s for s in manager.poll({*waiting}) if s.session.id in waiting]
+            for session in manager.deliver_queued(snapshots):
+                waiting.discard(session.id)
+            for snapshot in snapshots:
+                if snapshot.state is State.EXITED:
+                    waiting.discard(snapshot.session.id)
+    delivered = [o.session for o in outcomes if o.session.id not in waiting]
+    if args.json:
+        _print_json({"delivered": [s.number for s in delivered],
+                     "queued": [o.session.number for o in outcomes if o.session.id in waiting]})
+    else:
+        for outcome in outcomes:
+            number = outcome.session.number
+            if outcome.session.id in waiting:
+                print(f"session {number}: queued; it is typed in when the session is idle "
+                      "(while loupe runs)")
+            else:
+                print(f"session {number}: sent")
+    if waiting and not args.no_wait:
+        print("loupe: timed out waiting for idle; the text stays queued", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_stop(manager, args) -> int:
+    results = {}
+    for session in manager.select(args.targets):
+        results[session.number] = manager.stop(session)
+    if args.json:
+        _print_json({str(k): {"exit_code": v} for k, v in results.items()})
+    else:
+        for number, code in results.items():
+            print(f"session {number}: stopped" + (f" (exit {code})" if code is not None else ""))
+    return 0
+
+
+def _cmd_diff(manager, args) -> int:
+    (session,) = _one(manager, args.target)
+    result = manager.diff(session)
+    if args.json:
+        _print_json({
+            "base": result.base, "commits": result.commits, "truncated": result.truncated,
+            "files": [{"path": f.path, "old_path": f.old_path, "status": f.status,
+                       "added": f.added, "removed": f.removed, "binary": f.binary}
+                      for f in result.files],
+            "added": result.stat.added, "removed": result.stat.removed,
+            "patch": result.patch,
+        })
+    elif args.stat:
+        for f in result.files:
+            print(f"{'-' if f.binary else f.added}\t{'-' if f.binary else f.removed}\t{f.path}")
+    else:
+        sys.stdout.write(result.patch)
+    return 0
+
+
+def _one(manager, target: str) -> list:
+    chosen = manager.select(target)
+    if len(chosen) != 1:
+        raise UsageError(f"'{target}' names {len(chosen)} sessions; give exactly one")
+    return chosen
+
+
+def _cmd_land(manager, args) -> int:
+    (session,) = _one(manager, args.target)
+    mode = "cherry-pick" if args.cherry_pick else "merge"
+    if args.dry_run:
+        plan = manager.plan_land(session, mode, args.onto)
+        if args.json:
+            _print_json({"mode": plan.mode, "onto": plan.onto, "commits": [c for c, _ in plan.commits],
+                         "conflicts": list(plan.conflicts), "uncommitted": list(plan.uncommitted),
+                         "description": plan.describe(session)})
+        else:
+            print("\n".join(plan.describe(session)))
+        return 1 if plan.conflicts else 0
+    result = manager.land(session, mode, args.onto)
+    if args.json:
+        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed})
+    else:
+        print(f"landed {len(result.landed)} commit(s) from {session.branch} onto {result.plan.onto} "
+              f"(now {result.new_tip[:10]})")
+        if result.plan.uncommitted:
+            print(f"not landed: {len(result.plan.uncommitted)} uncommitted file(s) in the session")
+    return 0
+
+
+def _cmd_rm(manager, args) -> int:
+    chosen = manager.select(args.targets)
+    report: dict[str, Any] = {}
+    failed = False
+    for session in chosen:
+        risks = manager.removal_risks(session)
+        if args.dry_run:
+            report[str(session.number)] = {"risks": [r.message for r in risks], "removed": False}
+            if not args.json:
+                print(f"session {session.number}: " + ("; ".join(r.message for r in risks)
+                                                      or "nothing would be lost"))
+            continue
+        if risks and not args.force:
+            failed = True
+            report[str(session.number)] = {"risks": [r.message for r in risks], "removed": False}
+            print(f"loupe: not removing session {session.number}: "
+                  + "; ".join(r.message for r in risks) + ". Use --force to remove anyway "
+                  "(uncommitted work is saved to a ref first)", file=sys.stderr)
+            continue
+        result = manager.remove(session, confirm=True)
+        report[str(session.number)] = {"risks": [r.message for r in risks], "removed": True,
+                                       "saved_ref": result.saved_ref, "branch": session.branch}
+        if not args.json:
+            saved = f"; leftovers saved to {result.saved_ref}" if result.saved_ref else ""
+            print(f"session {session.number}: removed its worktree; branch {session.branch} kept{saved}")
+    if args.json:
+        _print_json(report)
+    return 1 if failed else 0
+
+
+def _cmd_screen(manager, args) -> int:
+    (session,) = _one(manager, args.target)
+    sys.stdout.write(manager.capture(session, ansi=args.color))
+    return 0
+
+
+def _cmd_attach(manager, args) -> int:
+    (session,) = _one(manager, args.target)
+    argv = manager.attach_argv(session)
+    env = manager.tmux(session.tmux_socket).client_env()
+    sys.stdout.flush()
+    os.execve(argv[0], argv, env)
+    return 0  # pragma: no cover - execve does not return
+
+
+def _cmd_kinds(manager, args) -> int:
+    kinds = manager.kinds
+    if args.json:
+        _print_json({name: {"command": k.command, "status": k.status, "description": k.description}
+                     for name, k in kinds.items()})
+    else:
+        for name, kind in kinds.items():
+            print(f"{name:<10} {kind.status:<7} {kind.command}")
+    return 0

@@ -1,0 +1,152 @@
+"""What a session changed: its worktree (committed and not) against where it started.
+
+The diff runs from the merge base of the session's start commit and its HEAD to the files
+on disk, untracked files included, so it shows exactly what landing plus committing would
+bring. The model is plain data (files, hunks, lines) that the UI renders and the CLI prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui.sessions.errors import WorktreeError
+from tui.sessions.worktrees import GENERATED_FILES, open_repo
+
+if TYPE_CHECKING:
+    import pygit2
+
+    from tui.sessions.model import Session
+
+# Past this many lines the hunks are dropped (stats are kept) so the UI stays responsive.
+MAX_LINES = 20_000
+
+_STATUS = {"A": "added", "D": "deleted", "M": "modified", "R": "renamed", "C": "copied",
+           "T": "type changed", "?": "added"}
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    origin: str  # "+", "-" or " "
+    text: str
+    old_lineno: int
+    new_lineno: int
+
+
+@dataclass(frozen=True)
+class Hunk:
+    header: str
+    lines: tuple[DiffLine, ...]
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    path: str
+    old_path: str
+    status: str
+    added: int
+    removed: int
+    binary: bool
+    hunks: tuple[Hunk, ...]
+
+
+@dataclass(frozen=True)
+class DiffStat:
+    files: int
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class SessionDiff:
+    base: str
+    files: tuple[FileDiff, ...]
+    patch: str
+    commits: int
+    truncated: bool = False
+
+    @property
+    def stat(self) -> DiffStat:
+        return DiffStat(len(self.files), sum(f.added for f in self.files),
+                        sum(f.removed for f in self.files))
+
+
+def _workdir_diff(session: Session) -> tuple[pygit2.Repository, pygit2.Diff, str, int]:
+    import pygit2
+
+    if not session.worktree.exists():
+        raise WorktreeError(f"the worktree {session.worktree} no longer exists")
+    repo = open_repo(session.worktree)
+    if repo.head_is_unborn:
+        raise WorktreeError(f"the worktree {session.worktree} has no commit checked out")
+    head = repo.head.target
+    try:
+        base = repo.merge_base(session.base_commit, head) or pygit2.Oid(hex=session.base_commit)
+    except (pygit2.GitError, ValueError) as exc:
+        raise WorktreeError(f"the session's start commit {session.base_commit[:10]} is gone: {exc}") from exc
+    flags = (
+        pygit2.enums.DiffOption.INCLUDE_UNTRACKED
+        | pygit2.enums.DiffOption.RECURSE_UNTRACKED_DIRS
+        | pygit2.enums.DiffOption.SHOW_UNTRACKED_CONTENT
+    )
+    diff = repo[base].peel(pygit2.Tree).diff_to_workdir(flags=flags)
+    diff.find_similar()
+    walker = repo.walk(head)
+    walker.hide(base)
+    commits = sum(1 for _ in walker)
+    return repo, diff, str(base), commits
+
+
+def diff_stat(session: Session) -> DiffStat:
+    """Files changed and lines added/removed; cheap enough to poll for visible tiles."""
+    _, diff, _, _ = _workdir_diff(session)
+    files = added = removed = 0
+    for patch in diff:
+        if patch is None or patch.delta.new_file.path in GENERATED_FILES:
+            continue
+        _, additions, deletions = patch.line_stats
+        files += 1
+        added += additions
+        removed += deletions
+    return DiffStat(files, added, removed)
+
+
+def session_diff(session: Session) -> SessionDiff:
+    _, diff, base, commits = _workdir_diff(session)
+    files: list[FileDiff] = []
+    patches: list[str] = []
+    budget = MAX_LINES
+    truncated = False
+    for patch in diff:
+        if patch is None:
+            continue
+        delta = patch.delta
+        if delta.new_file.path in GENERATED_FILES:
+            continue
+        _, additions, deletions = patch.line_stats
+        hunks: list[Hunk] = []
+        for hunk in patch.hunks:
+            if budget <= 0:
+                truncated = True
+                break
+            lines = tuple(
+                DiffLine(line.origin, line.content.rstrip("\n"), line.old_lineno, line.new_lineno)
+                for line in hunk.lines
+                if line.origin in "+- "
+            )
+            budget -= len(lines)
+            hunks.append(Hunk(hunk.header.rstrip("\n"), lines))
+        files.append(
+            FileDiff(
+                path=delta.new_file.path,
+                old_path=delta.old_file.path,
+                status=_STATUS.get(delta.status_char(), "modified"),
+                added=additions,
+                removed=deletions,
+                binary=delta.is_binary,
+                hunks=tuple(hunks),
+            )
+        )
+        patches.append(patch.text or "")
+    return SessionDiff(base=base, files=tuple(files), patch="".join(patches), commits=commits,
+                       truncated=truncated)

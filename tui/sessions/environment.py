@@ -1,0 +1,158 @@
+"""Everything a session's agent finds around it when it starts.
+
+- the git guard first on PATH (through `guard_bin_dir`, the one seam to the guard feature);
+- `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
+- files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
+- the window's wrapper script, which waits until output logging is on, runs the optional
+  setup script, runs the agent, and records its exit code in the status file.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui import locations
+from tui.errors import LoupeError
+from tui.sessions.model import Session
+from tui.sessions.status_file import ENV_VAR as STATUS_ENV
+from tui.sessions.worktrees import run_git
+
+INCLUDE_FILE = ".worktreeinclude"
+# Variables that describe loupe's own terminal; tmux sets the pane's own.
+_DROP = {"TMUX", "TMUX_PANE", "COLUMNS", "LINES", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
+         "TEXTUAL", "TEXTUAL_DRIVER"}
+
+
+@dataclass
+class Preparation:
+    env: dict[str, str]
+    copied: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    guard_dir: Path | None = None
+
+
+def guard_bin_dir() -> Path:
+    """The folder holding the git guard's `git` shim, to put first on an agent's PATH.
+
+    Raises `LoupeError` with a readable message when the guard is unavailable; callers
+    start the session anyway and show the message, because an agent without the guard is
+    still useful, just less safe.
+    """
+    try:
+        from tui.guard.install import install
+    except ImportError as exc:
+        raise LoupeError(
+            "the git guard is not available in this loupe, so force pushes from agents are "
+            "not blocked"
+        ) from exc
+    return install(locations.data_dir() / "guard")
+
+
+def session_env(session: Session, base_env: dict[str, str] | None = None) -> Preparation:
+    env = {k: v for k, v in (base_env if base_env is not None else os.environ).items()
+           if k not in _DROP}
+    prep = Preparation(env=env)
+    try:
+        prep.guard_dir = guard_bin_dir()
+    except LoupeError as exc:
+        prep.warnings.append(str(exc))
+    path = env.get("PATH", os.defpath)
+    if prep.guard_dir is not None:
+        path = f"{prep.guard_dir}{os.pathsep}{path}"
+    env.update(
+        PATH=path,
+        LOUPE_SESSION=session.id,
+        LOUPE_SESSION_NUMBER=str(session.number),
+        LOUPE_REPO=str(session.repo),
+        LOUPE_WORKTREE=str(session.worktree),
+        LOUPE_TASK=session.task,
+        PORT=str(session.port_base),
+        LOUPE_PORT_BASE=str(session.port_base),
+        LOUPE_PORT_COUNT=str(len(session.ports)),
+    )
+    env[STATUS_ENV] = str(session.status_file)
+    if session.task_dir is not None:
+        env["LOUPE_TASK_DIR"] = str(session.task_dir)
+    return prep
+
+
+def copy_included_files(repo_root: Path, worktree: Path) -> list[str]:
+    """Copy the untracked files `.worktreeinclude` names (gitignore syntax) into the worktree.
+
+    git lists the matches, with gitignore's rules, so the patterns mean what they mean in
+    `.gitignore`. Files already in the worktree (tracked ones) are never overwritten.
+    """
+    include = repo_root / INCLUDE_FILE
+    if not include.is_file():
+        return []
+    listed = run_git(repo_root, "ls-files", "--others", "--ignored", "-z",
+                     f"--exclude-from={include}").stdout
+    copied = []
+    for relative in sorted(p for p in listed.split("\0") if p):
+        source = repo_root / relative
+        target = worktree / relative
+        if target.exists() or target.is_symlink() or ".." in Path(relative).parts:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            target.symlink_to(os.readlink(source))
+        elif source.is_file():
+            shutil.copy2(source, target)
+        else:
+            continue
+        copied.append(relative)
+    return copied
+
+
+def go_channel(session: Session) -> str:
+    return f"loupe-go-{session.id}"
+
+
+def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str) -> Path:
+    """The wrapper the tmux window runs. See the module docstring for what it does."""
+    q = shlex.quote
+    lines = [
+        "#!/bin/sh",
+        f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
+        # A no-op trap (not an ignore) so signals still reach the agent, which is reset to
+        # the defaults, while this wrapper survives to record how the agent ended.
+        "trap ':' HUP INT QUIT TERM",
+        'record_exit() {',
+        f'    tmp="${STATUS_ENV}.$$"',
+        "    printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
+        "\"time\": %s, \"exit_code\": %s, \"detail\": \"%s\"}\\n' "
+        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\" && mv -f \"$tmp\" \"${STATUS_ENV}\"",
+        "}",
+        # Output logging (pipe-pane) is switched on before loupe sends this signal, so the log
+        # misses nothing.
+        f"{q(tmux_binary)} wait-for {q(go_channel(session))}",
+        f"cd {q(str(session.worktree))} || {{ record_exit 1 'worktree missing'; exit 1; }}",
+    ]
+    if setup_script:
+        script = q(setup_script if setup_script.startswith("/") else f"./{setup_script}")
+        lines += [
+            f"echo 'loupe: running the setup script {setup_script}'",
+            f"if [ -x {script} ]; then {script}; else sh {script}; fi",
+            "code=$?",
+            'if [ "$code" -ne 0 ]; then',
+            f"    echo \"loupe: the setup script failed (exit $code); the agent was not started.\"",
+            '    record_exit "$code" "setup script failed"',
+            '    exit "$code"',
+            "fi",
+        ]
+    lines += [
+        command,
+        "code=$?",
+        'record_exit "$code" ""',
+        'exit "$code"',
+        "",
+    ]
+    path = session.run_script
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    path.chmod(0o755)
+    return path

@@ -1,0 +1,122 @@
+"""What loupe records about a session, and where its files live."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui import locations
+from tui.sessions.status_file import State
+
+PORTS_PER_SESSION = 10
+
+
+def sessions_dir() -> Path:
+    """Per-session files (status, log, last screen, wrapper script), by session id.
+
+    Global rather than per repository so that `loupe hook <id>` finds a session from its id
+    alone, wherever the agent runs.
+    """
+    return locations.data_dir() / "sessions"
+
+
+@dataclass
+class Session:
+    id: str
+    repo: Path
+    number: int
+    agent: str
+    status_source: str
+    task: str
+    branch: str
+    worktree: Path
+    worktree_name: str
+    base_commit: str
+    # The local branch `land` goes onto; empty when the session started from a bare commit.
+    base_branch: str
+    tmux_socket: str
+    port_base: int
+    created_at: float = field(default_factory=time.time)
+    prompt: str = ""
+    task_dir: Path | None = None
+    command: str = ""
+    base_ref: str = "HEAD"
+    ended_at: float | None = None
+    exit_code: int | None = None
+    removed_at: float | None = None
+
+    @property
+    def tmux_session(self) -> str:
+        return f"loupe-{self.id}"
+
+    @property
+    def folder(self) -> Path:
+        return sessions_dir() / self.id
+
+    @property
+    def status_file(self) -> Path:
+        return self.folder / "status.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "output.log"
+
+    @property
+    def last_screen_file(self) -> Path:
+        return self.folder / "last-screen.ansi"
+
+    @property
+    def run_script(self) -> Path:
+        return self.folder / "run.sh"
+
+    @property
+    def ports(self) -> range:
+        return range(self.port_base, self.port_base + PORTS_PER_SESSION)
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.agent} · {self.task}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session as it is now: the record plus its observed state."""
+
+    session: Session
+    state: State
+    exit_code: int | None = None
+    # When the session entered this state (seconds since the epoch).
+    since: float = 0.0
+    # Increases each time the session starts waiting for the user; one notification each.
+    wait_id: int = 0
+    # The screen (with ANSI colours) when it was captured on this poll, else None.
+    screen: str | None = None
+    source: str = "screen"
+    detail: str = ""
+    queued: int = 0
+
+    @property
+    def needs_you(self) -> bool:
+        return self.state is State.NEEDS_INPUT
+
+    @property
+    def live(self) -> bool:
+        return self.state is not State.EXITED
+
+    def elapsed(self, now: float | None = None) -> float:
+        end = self.session.ended_at if self.state is State.EXITED and self.session.ended_at else None
+        return max(0.0, (end or now or time.time()) - self.session.created_at)
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"

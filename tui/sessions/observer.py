@@ -1,0 +1,143 @@
+"""Turns what tmux, status files and screens say into `Snapshot`s, remembering transitions.
+
+One observer lives as long as one loupe (or one CLI command). It remembers, per session,
+when the screen last changed (persisted, so a restarted loupe does not see every quiet
+session as freshly busy), when the state last changed, and a wait counter that goes up
+each time a session starts waiting for the user: the UI notifies once per wait.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.sessions.agents import AgentKind
+from tui.sessions.model import Session, Snapshot
+from tui.sessions.status import DEBOUNCE, ScreenTracker, resolve, strip_ansi
+from tui.sessions.status_file import State, read_status
+from tui.sessions.tmux import PaneInfo
+
+# Screen-change times are saved at most this often per session (the file is tiny).
+_SAVE_EVERY = 2.0
+
+
+@dataclass
+class _Memory:
+    tracker: ScreenTracker
+    screen: str = ""
+    state: State | None = None
+    since: float = 0.0
+    wait_id: int = 0
+    saved_at: float = 0.0
+    patterns: list[re.Pattern[str]] = field(default_factory=list)
+
+
+class Observer:
+    def __init__(self, kinds: dict[str, AgentKind], *, debounce: float = DEBOUNCE) -> None:
+        self.kinds = kinds
+        self.debounce = debounce
+        self._memory: dict[str, _Memory] = {}
+        self._lock = threading.Lock()
+
+    def _remember(self, session: Session, now: float) -> _Memory:
+        memory = self._memory.get(session.id)
+        if memory is None:
+            tracker = _load_tracker(session) or ScreenTracker(changed_at=now)
+            kind = self.kinds.get(session.agent)
+            patterns = kind.compiled_patterns() if kind else AgentKind("", "").compiled_patterns()
+            memory = _Memory(tracker=tracker, patterns=patterns, saved_at=now)
+            self._memory[session.id] = memory
+        return memory
+
+    def nudge(self, session_id: str, now: float | None = None) -> None:
+        """Treat the screen as just changed (input was sent), so idle must be seen again."""
+        with self._lock:
+            memory = self._memory.get(session_id)
+            if memory is not None:
+                memory.tracker.changed_at = now or time.time()
+
+    def last_screen(self, session_id: str) -> str:
+        memory = self._memory.get(session_id)
+        return memory.screen if memory else ""
+
+    def observe(
+        self,
+        session: Session,
+        pane: PaneInfo | None,
+        screen: str | None,
+        now: float,
+        queued: int = 0,
+    ) -> Snapshot:
+        with self._lock:
+            memory = self._remember(session, now)
+            if screen is not None:
+                if memory.tracker.observe(screen, now) and now - memory.saved_at >= _SAVE_EVERY:
+                    _save_tracker(session, memory.tracker)
+                    memory.saved_at = now
+                memory.screen = screen
+            if session.ended_at is not None and pane is None:
+                observation_state, code, source, detail = State.EXITED, session.exit_code, "store", ""
+            else:
+                plain_state = memory.tracker.state(memory.screen, memory.patterns, now, self.debounce)
+                observation = resolve(
+                    status_source=session.status_source,
+                    reported=read_status(session.status_file),
+                    pane=pane,
+                    screen_state=plain_state,
+                    screen_changed_at=memory.tracker.changed_at,
+                    debounce=self.debounce,
+                )
+                observation_state = observation.state
+                code, source, detail = observation.exit_code, observation.source, observation.detail
+            if observation_state is not memory.state:
+                _save_tracker(session, memory.tracker)
+                if observation_state is State.NEEDS_INPUT and memory.state is not None:
+                    memory.wait_id += 1
+                memory.state = observation_state
+                memory.since = now
+            return Snapshot(
+                session=session,
+                state=observation_state,
+                exit_code=code,
+                since=memory.since,
+                wait_id=memory.wait_id,
+                screen=screen,
+                source=source,
+                detail=detail,
+                queued=queued,
+            )
+
+    def forget(self, session_id: str) -> None:
+        with self._lock:
+            self._memory.pop(session_id, None)
+
+
+def _tracker_file(session: Session) -> Path:
+    return session.folder / "screen.json"
+
+
+def _load_tracker(session: Session) -> ScreenTracker | None:
+    try:
+        data = json.loads(_tracker_file(session).read_text(encoding="utf-8"))
+        return ScreenTracker(digest=str(data["digest"]), changed_at=float(data["changed_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save_tracker(session: Session, tracker: ScreenTracker) -> None:
+    try:
+        path = _tracker_file(session)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
+def plain_tail(screen: str, lines: int = 3) -> str:
+    kept = [line.rstrip() for line in strip_ansi(screen).splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])

@@ -1,0 +1,107 @@
+"""Working out a session's state from what is known about it.
+
+Sources, most trusted first:
+
+1. tmux: a dead pane (or no tmux session at all) means exited, with the code the window's
+   wrapper recorded or tmux saw.
+2. The status file written by hooks (Claude Code), `notify` (Codex) or the agent itself
+   (loupe's built-in agent). Codex only reports the end of a turn, so for it (and for
+   screen-watched kinds whose scripts call `loupe hook`) screen activity newer than the last
+   report wins.
+3. The screen: a pane whose content changed within the debounce window is working; a quiet
+   one whose last lines match a prompt pattern needs input (after 0.5 s); otherwise, once
+   quiet for the debounce (about 1.5 s), it is idle. The debounce keeps redraws and pauses
+   between bursts of output from flickering the state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from tui.sessions.status_file import State, Status
+from tui.sessions.tmux import PaneInfo
+
+DEBOUNCE = 1.5
+# A screen quiet this long whose last lines match a prompt pattern needs input. Shorter than
+# the idle debounce: a matching prompt is strong evidence, and the user is waited on.
+PROMPT_QUIET = 0.5
+# How many non-empty lines at the bottom of the screen prompt patterns look at.
+PROMPT_LINES = 8
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def screen_tail(screen: str, lines: int = PROMPT_LINES) -> str:
+    kept = [line.rstrip() for line in strip_ansi(screen).splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+@dataclass
+class ScreenTracker:
+    """Remembers when one session's screen last changed."""
+
+    digest: str = ""
+    changed_at: float = 0.0
+
+    def observe(self, screen: str, now: float) -> bool:
+        digest = hashlib.blake2b(screen.encode("utf-8", "replace"), digest_size=16).hexdigest()
+        if digest == self.digest:
+            return False
+        self.digest = digest
+        self.changed_at = now
+        return True
+
+    def state(self, screen: str, patterns: list[re.Pattern[str]], now: float,
+              debounce: float = DEBOUNCE) -> State:
+        quiet = now - self.changed_at
+        if quiet < min(PROMPT_QUIET, debounce):
+            return State.WORKING
+        tail = screen_tail(screen)
+        if any(pattern.search(tail) for pattern in patterns):
+            return State.NEEDS_INPUT
+        return State.WORKING if quiet < debounce else State.IDLE
+
+
+@dataclass(frozen=True)
+class Observation:
+    state: State
+    exit_code: int | None = None
+    # Where the state came from: "tmux", "hook" or "screen".
+    source: str = "screen"
+    detail: str = ""
+
+
+def resolve(
+    *,
+    status_source: str,
+    reported: Status | None,
+    pane: PaneInfo | None,
+    screen_state: State,
+    screen_changed_at: float,
+    debounce: float = DEBOUNCE,
+) -> Observation:
+    """The session's state now, from tmux, the status file and the screen."""
+    reported_exit = reported.exit_code if reported and reported.state is State.EXITED else None
+    if pane is None or pane.dead:
+        code = reported_exit if reported_exit is not None else (pane.exit_code if pane else None)
+        detail = reported.detail if reported and reported.state is State.EXITED else ""
+        return Observation(State.EXITED, code, "tmux", detail)
+    if reported is not None and reported.state is State.EXITED:
+        # The wrapper records the exit a moment before tmux marks the pane dead.
+        return Observation(State.EXITED, reported.exit_code, "hook", reported.detail)
+    if reported is not None and status_source in ("claude", "loupe"):
+        return Observation(reported.state, None, "hook", reported.detail)
+    if reported is not None:
+        # Codex (and scripts calling `loupe hook`) report when a turn ends, never when one
+        # starts: activity after the last report means a new turn (or an approval prompt),
+        # which the screen describes.
+        if screen_changed_at > reported.time + debounce:
+            return Observation(screen_state, None, "screen")
+        return Observation(reported.state, None, "hook", reported.detail)
+    return Observation(screen_state, None, "screen")

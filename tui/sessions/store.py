@@ -1,0 +1,248 @@
+"""The session store: one SQLite file for every repository's sessions.
+
+Sessions outlive loupe (they run in tmux), so the store is how a new loupe finds them again.
+It also hands out what must be unique across live sessions (a number per repository, a
+block of ports per machine) inside one write transaction, so two loupes starting sessions at
+the same moment cannot get the same ones. Queued messages ("send when idle") live here too,
+and are claimed atomically so that two deliverers never send one twice.
+"""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from tui import locations
+from tui.sessions.errors import SessionError
+from tui.sessions.model import PORTS_PER_SESSION, Session
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    repo TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    status_source TEXT NOT NULL,
+    task TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    worktree TEXT NOT NULL,
+    worktree_name TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    base_branch TEXT NOT NULL,
+    tmux_socket TEXT NOT NULL,
+    port_base INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    prompt TEXT NOT NULL DEFAULT '',
+    task_dir TEXT,
+    command TEXT NOT NULL DEFAULT '',
+    base_ref TEXT NOT NULL DEFAULT 'HEAD',
+    ended_at REAL,
+    exit_code INTEGER,
+    removed_at REAL
+);
+CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
+CREATE TABLE IF NOT EXISTS queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions (id),
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    delivered_at REAL
+);
+CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
+"""
+
+_PATH_FIELDS = {"repo", "worktree", "task_dir"}
+
+
+def default_store_path() -> Path:
+    return locations.data_dir() / "sessions.sqlite"
+
+
+@dataclass(frozen=True)
+class QueuedText:
+    id: int
+    session_id: str
+    text: str
+    created_at: float
+
+
+def port_block_free(base: int) -> bool:
+    """Whether nothing on this machine listens on any port of the block (127.0.0.1)."""
+    for port in range(base, base + PORTS_PER_SESSION):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+class SessionStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_store_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A connection per operation: cheap for SQLite, and safe from any thread.
+        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            yield db
+        except sqlite3.DatabaseError as exc:
+            raise SessionError(f"session store {self.path}: {exc}") from exc
+        finally:
+            db.close()
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def add(self, session: Session, *, port_start: int, port_free=port_block_free) -> Session:
+        """Insert `session` with the lowest free number (per repo) and port block (global)."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                numbers = {
+                    row[0]
+                    for row in db.execute(
+                        "SELECT number FROM sessions WHERE repo = ? AND removed_at IS NULL",
+                        (str(session.repo),),
+                    )
+                }
+                session.number = next(n for n in range(len(numbers) + 1) if n not in numbers)
+                taken = {
+                    row[0]
+                    for row in db.execute(
+                        "SELECT port_base FROM sessions WHERE removed_at IS NULL AND ended_at IS NULL"
+                    )
+                }
+                session.port_base = self._free_ports(taken, port_start, port_free)
+                row = _to_row(session)
+                columns = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", tuple(row.values()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return session
+
+    @staticmethod
+    def _free_ports(taken: set[int], start: int, port_free) -> int:
+        base = start
+        while base + PORTS_PER_SESSION <= 65536:
+            if base not in taken and port_free(base):
+                return base
+            base += PORTS_PER_SESSION
+        raise SessionError(
+            f"no free block of {PORTS_PER_SESSION} ports from {start}; "
+            "set [sessions] port_range_start to another value"
+        )
+
+    def get(self, session_id: str) -> Session | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def list(self, repo: Path | None = None, *, include_removed: bool = False) -> list[Session]:
+        query = "SELECT * FROM sessions WHERE 1=1"
+        args: list[Any] = []
+        if repo is not None:
+            query += " AND repo = ?"
+            args.append(str(repo))
+        if not include_removed:
+            query += " AND removed_at IS NULL"
+        query += " ORDER BY number, created_at"
+        with self._connect() as db:
+            return [_from_row(row) for row in db.execute(query, args)]
+
+    def update(self, session_id: str, **values: Any) -> None:
+        if not values:
+            return
+        known = {f.name for f in fields(Session)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown session fields: {sorted(unknown)}")
+        row = {k: (str(v) if k in _PATH_FIELDS and v is not None else v) for k, v in values.items()}
+        assignments = ", ".join(f"{k} = ?" for k in row)
+        with self._connect() as db:
+            db.execute(f"UPDATE sessions SET {assignments} WHERE id = ?", (*row.values(), session_id))
+
+    def mark_ended(self, session_id: str, exit_code: int | None) -> bool:
+        """Record the end once; say whether this call was the one that recorded it."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET ended_at = ?, exit_code = ? WHERE id = ? AND ended_at IS NULL",
+                (time.time(), exit_code, session_id),
+            )
+            return cursor.rowcount == 1
+
+    def delete(self, session_id: str) -> None:
+        """Forget a session that never started (creation failed half way)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM queue WHERE session_id = ?", (session_id,))
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    # -- queue -----------------------------------------------------------------------------
+
+    def enqueue(self, session_id: str, text: str) -> int:
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO queue (session_id, text, created_at) VALUES (?, ?, ?)",
+                (session_id, text, time.time()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def pending(self, session_id: str | None = None) -> list[QueuedText]:
+        query = "SELECT id, session_id, text, created_at FROM queue WHERE delivered_at IS NULL"
+        args: tuple[Any, ...] = ()
+        if session_id is not None:
+            query += " AND session_id = ?"
+            args = (session_id,)
+        with self._connect() as db:
+            return [QueuedText(*row) for row in db.execute(query + " ORDER BY id", args)]
+
+    def claim(self, queue_id: int) -> bool:
+        """Take a queued text for delivery; False when someone else already did."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE queue SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
+                (time.time(), queue_id),
+            )
+            return cursor.rowcount == 1
+
+    def unclaim(self, queue_id: int) -> None:
+        """Put back a text whose delivery failed, so it is tried again."""
+        with self._connect() as db:
+            db.execute("UPDATE queue SET delivered_at = NULL WHERE id = ?", (queue_id,))
+
+    def drop_queue(self, session_id: str) -> int:
+        with self._connect() as db:
+            cursor = db.execute(
+                "DELETE FROM queue WHERE session_id = ? AND delivered_at IS NULL", (session_id,)
+            )
+            return cursor.rowcount
+
+
+def _to_row(session: Session) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for f in fields(Session):
+        value = getattr(session, f.name)
+        row[f.name] = str(value) if f.name in _PATH_FIELDS and value is not None else value
+    return row
+
+
+def _from_row(row: sqlite3.Row) -> Session:
+    values = dict(row)
+    for name in _PATH_FIELDS:
+        if values.get(name) is not None:
+            values[name] = Path(values[name])
+    return Session(**values)

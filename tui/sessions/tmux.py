@@ -1,0 +1,257 @@
+"""A thin wrapper over the tmux CLI, always on loupe's own server (`tmux -L <socket>`).
+
+Every call has a timeout, so a wedged tmux server can never hang loupe, and every failure is
+a `TmuxError` whose message names the command. loupe never talks to the user's default tmux
+server: the socket name is always given.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.sessions.errors import TmuxError, TmuxMissing
+
+# Separates the outputs of several commands run in one tmux invocation. A control character
+# no capture can contain on its own line, since capture-pane turns them into spaces.
+_SEPARATOR = "\x1floupe-capture-separator\x1f"
+
+_PANE_FORMAT = "\t".join(
+    [
+        "#{session_name}",
+        "#{pane_pid}",
+        "#{pane_dead}",
+        "#{pane_dead_status}",
+        "#{pane_dead_signal}",
+        "#{session_attached}",
+        "#{pane_width}",
+        "#{pane_height}",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class PaneInfo:
+    session: str
+    pid: int
+    dead: bool
+    # Exit status of a dead pane's process; None when it died by a signal or is alive.
+    dead_status: int | None
+    dead_signal: int | None
+    attached: int
+    width: int
+    height: int
+
+    @property
+    def exit_code(self) -> int | None:
+        if self.dead_status is not None:
+            return self.dead_status
+        if self.dead_signal is not None:
+            return 128 + self.dead_signal
+        return None
+
+
+def _int_or_none(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def find_tmux() -> str:
+    found = shutil.which("tmux")
+    if found is None:
+        raise TmuxMissing(
+            "tmux is not installed or not on PATH; agent sessions need it "
+            "(Debian/Ubuntu: apt-get install tmux, macOS: brew install tmux)"
+        )
+    return found
+
+
+class Tmux:
+    """One tmux server, addressed by socket name."""
+
+    def __init__(self, socket: str, *, timeout: float = 5.0) -> None:
+        self.socket = socket
+        self.timeout = timeout
+        self._binary: str | None = None
+
+    @property
+    def binary(self) -> str:
+        if self._binary is None:
+            self._binary = find_tmux()
+        return self._binary
+
+    def argv(self, *args: str) -> list[str]:
+        return [self.binary, "-L", self.socket, *args]
+
+    def client_env(self) -> dict[str, str]:
+        # Inside another tmux, $TMUX would make `attach` refuse to nest; -L already says
+        # which server to use, so the variable only gets in the way.
+        env = dict(os.environ)
+        env.pop("TMUX", None)
+        env.pop("TMUX_PANE", None)
+        return env
+
+    def run(
+        self, *args: str, input: str | None = None, timeout: float | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        argv = self.argv(*args)
+        try:
+            result = subprocess.run(
+                argv,
+                input=input,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout or self.timeout,
+                env=self.client_env(),
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise TmuxError(
+                f"tmux did not answer within {exc.timeout:g}s (tmux {args[0]} on socket "
+                f"'{self.socket}'); if it keeps happening, run `tmux -L {self.socket} kill-server`"
+            ) from exc
+        except OSError as exc:
+            raise TmuxError(f"cannot run tmux ({exc})") from exc
+        if check and result.returncode != 0:
+            detail = result.stderr.strip() or f"exit status {result.returncode}"
+            raise TmuxError(f"tmux {args[0]} failed: {detail}")
+        return result
+
+    # -- server and sessions -------------------------------------------------------------
+
+    def server_running(self) -> bool:
+        return self.run("list-sessions", check=False).returncode == 0
+
+    def has_session(self, name: str) -> bool:
+        return self.run("has-session", "-t", f"={name}", check=False).returncode == 0
+
+    def new_session(self, name: str, command: str, *, cwd: Path, size: tuple[int, int],
+                    env: dict[str, str] | None = None) -> None:
+        """A detached session running `command` (a shell command line) in `cwd`.
+
+        `env` goes to the session with `-e`, so it lives in the tmux server's memory only,
+        never in a file (it may hold API keys).
+        """
+        width, height = size
+        env_args: list[str] = []
+        for key, value in (env or {}).items():
+            env_args += ["-e", f"{key}={value}"]
+        self.run(
+            "new-session", "-d", "-s", name, "-c", str(cwd),
+            "-x", str(width), "-y", str(height), *env_args, command,
+        )
+
+    def set_option(self, name: str, option: str, value: str, *, window: bool = False) -> None:
+        # "=name:" (exact session, its current window) resolves for both kinds of option;
+        # a bare "=name" is read as a window name by set-option.
+        self.run("set-option", *(["-w"] if window else []), "-t", f"={name}:", option, value)
+
+    def pipe_pane(self, name: str, log_file: Path) -> None:
+        """Append everything the pane prints to `log_file` (raw, with escape sequences)."""
+        quoted = "'" + str(log_file).replace("'", "'\\''") + "'"
+        self.run("pipe-pane", "-o", "-t", f"={name}:", f"cat >> {quoted}")
+
+    def signal_channel(self, channel: str) -> None:
+        """Wake whoever runs `tmux wait-for <channel>`; also works if they start waiting later."""
+        self.run("wait-for", "-S", channel)
+
+    def kill_session(self, name: str) -> bool:
+        return self.run("kill-session", "-t", f"={name}", check=False).returncode == 0
+
+    def list_panes(self) -> dict[str, PaneInfo]:
+        """The first pane of every session on this server, by session name."""
+        result = self.run("list-panes", "-a", "-F", _PANE_FORMAT, check=False)
+        if result.returncode != 0:
+            # No server means no sessions; anything else is a real problem.
+            if _no_server(result.stderr):
+                return {}
+            raise TmuxError(f"tmux list-panes failed: {result.stderr.strip()}")
+        panes: dict[str, PaneInfo] = {}
+        for line in result.stdout.splitlines():
+            parts = line.split("\t")
+            if len(parts) != 8:
+                continue
+            name, pid, dead, status, signal, attached, width, height = parts
+            if name in panes:
+                continue
+            panes[name] = PaneInfo(
+                session=name,
+                pid=_int_or_none(pid) or 0,
+                dead=dead == "1",
+                dead_status=_int_or_none(status) if dead == "1" else None,
+                dead_signal=_int_or_none(signal) if dead == "1" else None,
+                attached=_int_or_none(attached) or 0,
+                width=_int_or_none(width) or 0,
+                height=_int_or_none(height) or 0,
+            )
+        return panes
+
+    # -- screen ----------------------------------------------------------------------------
+
+    def capture(self, name: str, *, ansi: bool = True) -> str:
+        """The visible screen of the session's pane (`capture-pane -p -J`, `-e` for colour)."""
+        flags = "-pJe" if ansi else "-pJ"
+        return self.run("capture-pane", flags, "-t", f"={name}:").stdout
+
+    def capture_many(self, names: list[str], *, ansi: bool = True) -> dict[str, str]:
+        """Screens of several sessions in one tmux invocation (one process, not N)."""
+        if not names:
+            return {}
+        flags = "-pJe" if ansi else "-pJ"
+        args: list[str] = []
+        for index, name in enumerate(names):
+            if index:
+                args += [";", "display-message", "-p", _SEPARATOR]
+            args += ["capture-pane", flags, "-t", f"={name}:"]
+        result = self.run(*args, check=False)
+        chunks = result.stdout.split(_SEPARATOR + "\n")
+        if result.returncode != 0 or len(chunks) != len(names):
+            # A session vanished between listing and capturing: fall back to one call each.
+            screens = {}
+            for name in names:
+                done = self.run("capture-pane", flags, "-t", f"={name}:", check=False)
+                if done.returncode == 0:
+                    screens[name] = done.stdout
+            return screens
+        return dict(zip(names, chunks))
+
+    # -- input -----------------------------------------------------------------------------
+
+    def send_text(self, name: str, text: str, *, enter: bool = True, settle: float = 0.05) -> None:
+        """Type `text` into the pane, then press Enter.
+
+        One line goes in as literal keys; several lines as one bracketed paste, so a TUI
+        agent receives them as a single message instead of submitting the first line.
+        The short pause before Enter keeps agents that detect pastes by timing from taking
+        the Enter as part of the text.
+        """
+        target = f"={name}:"
+        if text:
+            if "\n" in text:
+                buffer = f"loupe-send-{os.getpid()}-{time.monotonic_ns()}"
+                self.run("load-buffer", "-b", buffer, "-", input=text)
+                self.run("paste-buffer", "-p", "-d", "-b", buffer, "-t", target)
+            else:
+                self.run("send-keys", "-t", target, "-l", "--", text)
+        if enter:
+            if text and settle:
+                time.sleep(settle)
+            self.run("send-keys", "-t", target, "Enter")
+
+    def attach_argv(self, name: str) -> list[str]:
+        return self.argv("attach-session", "-t", f"={name}")
+
+    def global_option(self, option: str) -> str:
+        result = self.run("show-options", "-gv", option, check=False)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _no_server(stderr: str) -> bool:
+    text = stderr.lower()
+    return "no server running" in text or "error connecting" in text or "no such file" in text
