@@ -11,6 +11,7 @@ import pytest
 
 from tests.fixtures.sessions import SessionsHarness, make_manager
 from tests.helpers import wait_for
+from tui import locations
 from tui.sessions.errors import AgentNotInstalled, LandRefused, SessionError, TmuxMissing
 from tui.sessions.procs import session_members
 from tui.sessions.status_file import State
@@ -201,6 +202,7 @@ def test_session_environment_ports_and_included_files(sessions: SessionsHarness)
     (sessions.repo.path / ".worktreeinclude").write_text(".env\n")
     kind = sessions.script_kind("envdump", """\
         env | grep -E '^(PORT|LOUPE_[A-Z_]+)=' | sort > ../env-$LOUPE_SESSION.txt
+        echo "GIT_FOUND=$(command -v git)" >> ../env-$LOUPE_SESSION.txt
         echo dumped
         read x
     """)
@@ -217,6 +219,8 @@ def test_session_environment_ports_and_included_files(sessions: SessionsHarness)
     assert envs[one.id]["LOUPE_SESSION"] == one.id
     assert envs[one.id]["LOUPE_STATUS_FILE"] == str(one.status_file)
     assert envs[one.id]["PORT"] == envs[one.id]["LOUPE_PORT_BASE"]
+    # The git guard comes first on PATH, so the agent's `git` is the guard's shim.
+    assert envs[one.id]["GIT_FOUND"].startswith(str(locations.data_dir() / "guard"))
     ports = [set(range(int(e["PORT"]), int(e["PORT"]) + 10)) for e in envs.values()]
     assert not ports[0] & ports[1]
     assert one.branch == "loupe/one/1" and one.worktree.parent == worktrees_dir(sessions.repo.path)
@@ -321,3 +325,18 @@ def test_setup_script_runs_before_the_agent(sessions: SessionsHarness) -> None:
     snapshot = sessions.wait_state(failing, State.EXITED)
     assert snapshot.exit_code == 7
     assert "setup script failed" in sessions.manager.capture(failing, ansi=False)
+
+
+def test_agent_force_push_is_blocked_by_the_guard(sessions: SessionsHarness) -> None:
+    before = sessions.repo.remote_refs()
+    kind = sessions.script_kind("pusher", """\
+        git checkout -q --orphan rewritten
+        git commit -q --allow-empty -m "history rewritten"
+        git push -q --force origin HEAD:main
+        echo "push exit $?"
+        read x
+    """)
+    session = sessions.start(kind)
+    sessions.wait_screen(session, "push exit")
+    assert "push exit 0" not in sessions.manager.capture(session, ansi=False)
+    assert sessions.repo.remote_refs() == before

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from tui import __version__
-from tui.errors import LoupeError, UsageError
+from tui.errors import LoupeError
 
 # name -> module implementing it. Imported only when used, so `loupe` starts fast.
 SUBCOMMANDS: dict[str, str] = {
@@ -90,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     if args_list and args_list[0] in SUBCOMMANDS:
         try:
             return _load(args_list[0]).main(args_list[1:])
-        except UsageError as exc:
-            return error(str(exc), 2)
         except LoupeError as exc:
             return error(str(exc))
         except KeyboardInterrupt:

@@ -119,7 +119,11 @@ def main(argv: list[str]) -> int:
     for problem in manager.kind_problems:
         print(f"loupe: config: {problem}", file=sys.stderr)
     handler = globals()[f"_cmd_{args.command}"]
-    return handler(manager, args)
+    try:
+        return handler(manager, args)
+    except UsageError as exc:
+        print(f"loupe: {exc}", file=sys.stderr)
+        return 2
 
 
 def _print_json(value: Any) -> None:
@@ -254,14 +258,15 @@ def _cmd_diff(manager, args) -> int:
         _print_json({
             "base": result.base, "commits": result.commits, "truncated": result.truncated,
             "files": [{"path": f.path, "old_path": f.old_path, "status": f.status,
-                       "added": f.added, "removed": f.removed, "binary": f.binary}
+                       "added": f.added, "removed": f.removed}
                       for f in result.files],
             "added": result.stat.added, "removed": result.stat.removed,
             "patch": result.patch,
         })
     elif args.stat:
         for f in result.files:
-            print(f"{'-' if f.binary else f.added}\t{'-' if f.binary else f.removed}\t{f.path}")
+            binary = f.status == "binary"
+            print(f"{'-' if binary else f.added}\t{'-' if binary else f.removed}\t{f.path}")
     else:
         sys.stdout.write(result.patch)
     return 0

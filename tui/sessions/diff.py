@@ -2,7 +2,7 @@
 
 The diff runs from the merge base of the session's start commit and its HEAD to the files
 on disk, untracked files included, so it shows exactly what landing plus committing would
-bring. The model is plain data (files, hunks, lines) that the UI renders and the CLI prints.
+bring. Files are `tui.diffs.FileDiff`s, the model `widgets.diff_view.DiffView` shows.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tui.diffs import DiffLine, FileDiff, Hunk
 from tui.sessions.errors import WorktreeError
 from tui.sessions.worktrees import GENERATED_FILES, open_repo
 
@@ -21,33 +22,7 @@ if TYPE_CHECKING:
 # Past this many lines the hunks are dropped (stats are kept) so the UI stays responsive.
 MAX_LINES = 20_000
 
-_STATUS = {"A": "added", "D": "deleted", "M": "modified", "R": "renamed", "C": "copied",
-           "T": "type changed", "?": "added"}
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    origin: str  # "+", "-" or " "
-    text: str
-    old_lineno: int
-    new_lineno: int
-
-
-@dataclass(frozen=True)
-class Hunk:
-    header: str
-    lines: tuple[DiffLine, ...]
-
-
-@dataclass(frozen=True)
-class FileDiff:
-    path: str
-    old_path: str
-    status: str
-    added: int
-    removed: int
-    binary: bool
-    hunks: tuple[Hunk, ...]
+_STATUS = {"A": "added", "D": "deleted", "M": "modified", "R": "renamed", "?": "added"}
 
 
 @dataclass(frozen=True)
@@ -130,21 +105,25 @@ def session_diff(session: Session) -> SessionDiff:
                 truncated = True
                 break
             lines = tuple(
-                DiffLine(line.origin, line.content.rstrip("\n"), line.old_lineno, line.new_lineno)
+                DiffLine(line.origin, line.content.rstrip("\n"),
+                         line.old_lineno if line.old_lineno > 0 else None,
+                         line.new_lineno if line.new_lineno > 0 else None)
                 for line in hunk.lines
                 if line.origin in "+- "
             )
             budget -= len(lines)
-            hunks.append(Hunk(hunk.header.rstrip("\n"), lines))
+            section = hunk.header.rstrip("\n").split("@@", 2)[-1].strip()
+            hunks.append(Hunk(hunk.old_start, hunk.old_lines, hunk.new_start, hunk.new_lines,
+                              lines, section))
+        renamed = delta.old_file.path != delta.new_file.path
         files.append(
             FileDiff(
                 path=delta.new_file.path,
-                old_path=delta.old_file.path,
-                status=_STATUS.get(delta.status_char(), "modified"),
+                status="binary" if delta.is_binary else _STATUS.get(delta.status_char(), "modified"),
+                hunks=tuple(hunks),
                 added=additions,
                 removed=deletions,
-                binary=delta.is_binary,
-                hunks=tuple(hunks),
+                old_path=delta.old_file.path if renamed else None,
             )
         )
         patches.append(patch.text or "")

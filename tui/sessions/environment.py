@@ -112,12 +112,16 @@ def go_channel(session: Session) -> str:
     return f"loupe-go-{session.id}"
 
 
-def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str) -> Path:
+def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str,
+                     path_value: str) -> Path:
     """The wrapper the tmux window runs. See the module docstring for what it does."""
     q = shlex.quote
     lines = [
         "#!/bin/sh",
         f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
+        # tmux gives new panes the PATH of the client that asked, ignoring `-e PATH=`, so the
+        # guard-first PATH is set here.
+        f"export PATH={q(path_value)}",
         # A no-op trap (not an ignore) so signals still reach the agent, which is reset to
         # the defaults, while this wrapper survives to record how the agent ended.
         "trap ':' HUP INT QUIT TERM",

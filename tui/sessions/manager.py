@@ -197,7 +197,8 @@ class SessionManager:
         self.store.update(session.id, command=session.command, worktree=session.worktree)
         tmux = self.tmux(session.tmux_socket)
         script = environment.write_run_script(session, command=session.command,
-                                               tmux_binary=tmux.binary, setup_script=setup)
+                                               tmux_binary=tmux.binary, setup_script=setup,
+                                               path_value=prep.env["PATH"])
         tmux.new_session(session.tmux_session, f"sh {script}", cwd=session.worktree, size=size,
                          env=prep.env)
         tmux.set_option(session.tmux_session, "remain-on-exit", "on", window=True)
