@@ -87,3 +87,18 @@ def test_shim_does_not_recurse_when_path_is_full_of_guards(
     )
     assert pushed.returncode == 0, pushed.stderr
     assert "refs/heads/from-link" in repo.remote_refs()
+
+
+def test_abandoned_builds_are_cleaned_but_finished_installs_kept(tmp_path: Path) -> None:
+    first = install(tmp_path / "guard").parent
+    old_build = tmp_path / "guard" / ".building-crashed"
+    old_build.mkdir()
+    os.utime(old_build, (0, 0))
+    fresh_build = tmp_path / "guard" / ".building-running"
+    fresh_build.mkdir()
+    older_version = tmp_path / "guard" / "guard-0123456789abcdef"
+    older_version.mkdir()
+    shutil.rmtree(first)  # forces a rebuild, which is when cleaning happens
+    install(tmp_path / "guard")
+    assert not old_build.exists()
+    assert fresh_build.exists() and older_version.exists()

@@ -27,8 +27,9 @@ with the reason on stderr, and a line in the audit log the human sees):
   set through config (`-c`, `--config-env`, `GIT_CONFIG_*`), aliases, or nested git
   (`rebase --exec`, `submodule foreach`, `bisect run`, `filter-branch`).
 
-Allowed: ordinary pushes, new branches and tags, fast-forwards (even with `-f`), `--dry-run`,
-fetch, pull, clone, and everything local (commit, rebase, reset, `branch -D`).
+Allowed: ordinary pushes, new branches and tags, fast-forwards (even with `-f`), `--dry-run`
+(except with `--mirror` or `--no-verify`), fetch, pull, clone, and everything local (commit,
+rebase, reset, `branch -D`).
 
 When a push is refused, do not try other flags: they are checked the same way. Instead fetch
 and integrate (`git fetch origin && git rebase origin/<branch>`, or merge), then push without

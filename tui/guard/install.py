@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tui.errors import LoupeError
@@ -84,6 +85,7 @@ def install(dest: Path, *, audit_log: Path | None = None, path_env: str | None =
         return root / "bin"
     try:
         dest.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_builds(dest)
         building = Path(tempfile.mkdtemp(prefix=".building-", dir=dest))
         try:
             _write(building, root, files, exec_path)
@@ -97,6 +99,18 @@ def install(dest: Path, *, audit_log: Path | None = None, path_env: str | None =
     except OSError as exc:
         raise GuardInstallError(f"cannot write the git guard into {dest}: {exc}") from exc
     return root / "bin"
+
+
+def _remove_abandoned_builds(dest: Path) -> None:
+    """Temporary folders left by an install that crashed. Finished installs are never
+    removed: a session started days ago may still have one first on its PATH."""
+    cutoff = time.time() - 3600
+    for folder in dest.glob(".building-*"):
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _git_output(real_git: Path, *args: str) -> str:
