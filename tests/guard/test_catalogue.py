@@ -168,6 +168,7 @@ CASES = [
     ),
     # --- nested git ---
     blocked("rebase-exec", "git rebase --exec 'git push -f origin HEAD:main' HEAD~1"),
+    blocked("rebase-exec-dashed-push", "git rebase -x 'git-push --no-verify -f origin HEAD:main' HEAD~1"),
     blocked("rebase-exec-no-verify", "git rebase -x 'git push --no-verify -f origin HEAD:main' HEAD~1"),
     blocked(
         "submodule-foreach",

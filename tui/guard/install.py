@@ -48,8 +48,11 @@ HOOK_NAMES = (
 )
 # Not built in, but cannot touch a remote and run often (git-lfs runs inside every push).
 EXTRA_FAST = ("lfs", "remote-*", "credential-*")
-# Left out of exec/: a nested script could run it by name and push with no hook at all.
-UNMIRRORED = ("git", "git-send-pack")
+# In exec/ these are not git's own programs: `git` is the shim, and the dashed forms of the
+# builtins the guard checks run the shim too, so a nested script calling `git-push` by name
+# is checked like `git push`. (git runs builtins in-process, never through these files.)
+DASHED_ROUTED = tuple(f"git-{name}" for name in sorted(ROUTED_BUILTINS))
+UNMIRRORED = ("git", *DASHED_ROUTED)
 
 
 class GuardInstallError(LoupeError):
@@ -175,6 +178,11 @@ def _files(*, real_git: Path, builtins: list[str], audit_log: Path, exec_names: 
     )
     files["lib/guard_git.py"] = entry.format(extra="", module="wrapper")
     files["lib/guard_prepush.py"] = entry.format(extra=f"sys.path.append({_pygit2_dir()!r})\n", module="prepush")
+    for dashed in DASHED_ROUTED:
+        files[f"exec/{dashed}"] = (
+            f"#!/bin/sh\n# {MARKER}: `{dashed}` is `git {dashed[4:]}`, checked by the guard\n"
+            f'exec @ROOT_SH@/bin/git {dashed[4:]} "$@"\n'
+        )
     files["exec.list"] = "\n".join(exec_names) + "\n"
     return files
 
@@ -196,10 +204,10 @@ def _write(building: Path, root: Path, files: dict[str, str], exec_path: Path) -
         target = building / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
-        executable = relative.startswith(("bin/", "hooks/", "hooks-dry-run/")) and "/." not in relative
+        executable = relative.startswith(("bin/", "exec/", "hooks/", "hooks-dry-run/")) and "/." not in relative
         target.chmod(0o755 if executable else 0o644)
     exec_dir = building / "exec"
-    exec_dir.mkdir()
+    exec_dir.mkdir(exist_ok=True)
     for name in files["exec.list"].split():
         os.symlink(exec_path / name, exec_dir / name)
     os.symlink(os.path.join("..", "bin", "git"), exec_dir / "git")
