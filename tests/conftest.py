@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.guard",
     "tests.fixtures.tmux",
     "tests.fixtures.sessions",
+    "tests.fixtures.tasks",
 ]

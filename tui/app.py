@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
@@ -21,9 +24,17 @@ class LoupeApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
-    def __init__(self, workspace: Workspace, *, remember_theme: bool = True) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        remember_theme: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
+        # What "now" is for relative times ("5m ago"); snapshot tests freeze it.
+        self.clock = clock
         # Tests switch themes without writing to the user's config.
         self._remember_theme = remember_theme
         self.sub_title = str(workspace.root)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,7 +34,12 @@ class MainScreen(Screen[None]):
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield TasksView(id="tasks-view", classes="sidebar-section")
+                yield TasksView(
+                    self.workspace,
+                    now=getattr(self.app, "clock", time.time),
+                    id="tasks-view",
+                    classes="sidebar-section",
+                )
                 yield ThreadsView(id="threads-view", classes="sidebar-section")
             with Vertical(id="workspace"):
                 yield DocumentsView(id="documents")
@@ -42,6 +49,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.workspace.open_file is not None:
+            # `loupe FILE.md`: show it at once; the task list also highlights it when it is an artifact.
             self.post_message(OpenPath(self.workspace.open_file))
 
     def action_toggle_sidebar(self) -> None:

@@ -1,0 +1,262 @@
+"""The task list in the running app: order, filter, opening artifacts, live updates, new tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from tests.fixtures.git import git
+from tests.fixtures.tasks import NOW, write_file
+from tests.helpers import wait_until
+from tui.app import LoupeApp
+from tui.docs.snapshots import ReadSnapshots
+from tui.messages import OpenPath
+from tui.screens.main import MainScreen
+from tui.screens.new_task import NewTaskScreen
+from tui.views import tasks as tasks_view
+from tui.views.tasks import TasksView
+from tui.workspace import open_workspace
+from widgets.task_list import TaskList
+
+SIZE = (110, 36)
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[OpenPath]:
+    """Every OpenPath that reaches MainScreen's router, in order."""
+    seen: list[OpenPath] = []
+    original = MainScreen.open_path
+
+    def record(self: MainScreen, message: OpenPath) -> None:
+        seen.append(message)
+        original(self, message)
+
+    monkeypatch.setattr(MainScreen, "open_path", record)
+    return seen
+
+
+def make_app(root: Path) -> LoupeApp:
+    return LoupeApp(open_workspace(root), remember_theme=False, clock=lambda: NOW)
+
+
+def row_texts(app: LoupeApp) -> list[str]:
+    task_list = app.query_one(TaskList)
+    return [str(option.prompt) for option in task_list.rows.options]
+
+
+def task_titles(app: LoupeApp) -> list[str]:
+    return [row.task.title for row in app.query_one(TaskList)._rows if row.artifact is None]
+
+
+def current_artifact(app: LoupeApp) -> Path | None:
+    row = app.query_one(TaskList)._current()
+    return row.artifact.path if row is not None and row.artifact is not None else None
+
+
+async def loaded(pilot, app: LoupeApp, count: int = 3) -> None:
+    await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == count, f"{count} tasks listed")
+
+
+async def test_tasks_newest_first_with_phase_status_and_age(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        assert task_titles(app) == ["Retries with backoff", "Postgres backend", "Stats command"]
+        rows = row_texts(app)
+        # The newest task is expanded on first load, its artifacts numbered and marked new.
+        assert rows[0].startswith("▾ + Retries with backoff")
+        assert "design · in-progress · 12m" in rows[0]
+        assert rows[1:5] == [
+            "  + ticket · 2d",
+            "  + 01 research questions · 5h",
+            "  + 02 research · 4h",
+            "  + 03 design discussion · 12m",
+        ]
+        assert rows[5].startswith("▸ + Postgres backend") and "questions · 1d" in rows[5]
+        assert "ticket · todo · 3d" in rows[6]
+        assert str(app.query_one("#tasks-title").render()) == "Tasks 3  type to filter"
+        # Typing filters at once: the list has the focus.
+        assert app.focused is app.query_one(TaskList).rows
+
+
+async def test_type_to_filter_then_enter_opens(tasks_workspace: Path, opened: list[OpenPath]) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press(*"postgres")
+        task_list = app.query_one(TaskList)
+        assert task_titles(app) == ["Postgres backend"]
+        assert "filter: postgres" in str(app.query_one("#task-filter").render())
+        assert task_list.has_class("-filtering")
+        await pilot.press("backspace", "backspace")
+        assert task_list.filter_text == "postgr"
+        await pilot.press("escape")
+        assert task_list.filter_text == ""
+        assert len(task_titles(app)) == 3
+
+        # An artifact name matches too: its task opens to show it, and enter opens the file.
+        await pilot.press(*"design")
+        assert [row.artifact.name for row in task_list._rows if row.artifact] == ["03-design-discussion.md"]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: opened, "OpenPath routed to MainScreen")
+        assert opened[-1].path == tasks_workspace / ".loupe/tasks/retry-backoff/03-design-discussion.md"
+
+
+async def test_filter_without_match_says_so(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press(*"zzz")
+        assert task_titles(app) == []
+        assert "Nothing matches 'zzz'" in str(app.query_one("#task-empty").render())
+
+
+async def test_keyboard_expand_collapse_and_open(tasks_workspace: Path, opened: list[OpenPath]) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        task_list = app.query_one(TaskList)
+        await pilot.press("left")  # collapse the open task
+        assert len(task_list._rows) == 3
+        await pilot.press("down", "right")  # expand Postgres backend
+        assert [r.artifact.name if r.artifact else r.task.slug for r in task_list._rows][1:4] == [
+            "postgres-backend",
+            "ticket.md",
+            "01-research-questions.md",
+        ]
+        await pilot.press("right", "down", "enter")  # into its artifacts, second one, open
+        await wait_until(pilot, lambda: opened, "OpenPath routed to MainScreen")
+        assert opened[-1].path.name == "01-research-questions.md"
+        assert opened[-1].path.parent.name == "postgres-backend"
+        await pilot.press("left")  # back to the task row
+        assert task_list._current().artifact is None
+
+
+async def test_click_on_artifact_opens_it(tasks_workspace: Path, opened: list[OpenPath]) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        rows = app.query_one(TaskList).rows
+        # Row 0 is the two-line task; lines 2.. are its artifacts: line 3 is "01 research questions".
+        await pilot.click(rows, offset=(8, 3))
+        await wait_until(pilot, lambda: opened, "OpenPath routed to MainScreen")
+        assert opened[-1].path.name == "01-research-questions.md"
+
+
+async def test_new_task_and_artifact_on_disk_appear_without_restart(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    tasks = tasks_workspace / ".loupe" / "tasks"
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        write_file(tasks / "cli-colors" / "ticket.md", "# Colours in the CLI\n", age=60)
+        await wait_until(pilot, lambda: "Colours in the CLI" in task_titles(app), "the new task is listed")
+        assert task_titles(app)[0] == "Colours in the CLI"
+        write_file(tasks / "retry-backoff" / "04-outline.md", "# Outline\n", age=0)
+        await wait_until(
+            pilot,
+            lambda: any("04 outline" in text for text in row_texts(app)),
+            "the new artifact is listed under its open task",
+        )
+        assert task_titles(app)[0] == "Retries with backoff"
+
+
+async def test_tasks_folder_created_after_start_is_picked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tasks_view, "POLL_SECONDS", 0.2)
+    root = tmp_path / "empty-repo"
+    root.mkdir()
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.query_one(TasksView).result is not None, "first scan")
+        assert "No tasks yet" in str(app.query_one("#task-empty").render())
+        assert ".loupe/tasks/" in str(app.query_one("#task-empty").render())
+        write_file(root / ".loupe" / "tasks" / "first" / "ticket.md", "# First task\n", age=0)
+        await wait_until(pilot, lambda: task_titles(app) == ["First task"], "the task appears")
+        # From now on the watcher sees changes too.
+        write_file(root / ".loupe" / "tasks" / "second" / "ticket.md", "# Second task\n", age=0)
+        await wait_until(pilot, lambda: len(task_titles(app)) == 2, "the second task appears")
+
+
+async def test_marks_clear_when_the_artifact_is_read(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        view = app.query_one(TasksView)
+        ticket = tasks_workspace / ".loupe/tasks/retry-backoff/ticket.md"
+        # What the docs pane does when it shows a file; the list learns it from the watched folder.
+        ReadSnapshots(view.workspace.data_dir, view.workspace.root).mark_read(ticket, ticket.read_text())
+        await wait_until(pilot, lambda: "    ticket · 2d" in row_texts(app)[1], "ticket no longer marked")
+        write_file(ticket, ticket.read_text() + "\nAn agent added a line.\n", age=0)
+        await wait_until(pilot, lambda: row_texts(app)[1].startswith("  ● ticket"), "ticket marked changed")
+        assert row_texts(app)[0].startswith("▾ ● Retries")
+
+
+async def test_bad_files_are_reported_and_listed(tasks_workspace: Path) -> None:
+    folder = tasks_workspace / ".loupe" / "tasks" / "stats-command"
+    (folder / "02-dump.md").write_bytes(b"\x00\x01binary")
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await wait_until(pilot, lambda: app._notifications, "a notification")
+        message = " ".join(n.message for n in app._notifications)
+        assert "stats-command/02-dump.md: binary file" in message
+        stats = next(t for t in app.query_one(TaskList).tasks if t.slug == "stats-command")
+        assert [a.name for a in stats.artifacts] == ["ticket.md", "02-dump.md"]
+
+
+async def test_create_task_from_the_modal(tasks_workspace: Path, opened: list[OpenPath]) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
+        await pilot.press(*"Dark mode for the CLI", "enter")
+        assert isinstance(app.focused, TextArea)
+        await pilot.press(*"Users asked for it.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog closes")
+        ticket = tasks_workspace / ".loupe/tasks/dark-mode-for-the-cli/ticket.md"
+        assert ticket.read_text() == "# Dark mode for the CLI\n\nUsers asked for it.\n"
+        await wait_until(pilot, lambda: opened and opened[-1].path == ticket, "its ticket is opened")
+        await wait_until(pilot, lambda: current_artifact(app) == ticket, "the new task's ticket is selected")
+
+
+async def test_modal_keeps_input_on_errors(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".loupe").mkdir(parents=True)
+    (root / ".loupe" / "tasks").write_text("not a folder")
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.query_one(TasksView).result is not None, "first scan")
+        app.query_one(TasksView).new_task()
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#new-task-error")
+        assert "Give the task a title" in str(error.render())
+        await pilot.press(*"Keep me")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "is a file" in str(error.render()), "the disk error is shown")
+        assert isinstance(app.screen, NewTaskScreen)
+        assert app.screen.query_one("#new-task-title", Input).value == "Keep me"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_open_file_from_command_line(tasks_workspace: Path, opened: list[OpenPath]) -> None:
+    git(tasks_workspace.parent, "init", "-q", str(tasks_workspace))
+    artifact = tasks_workspace / ".loupe/tasks/postgres-backend/01-research-questions.md"
+    app = LoupeApp(open_workspace(artifact), remember_theme=False, clock=lambda: NOW)
+    assert app.workspace.root == tasks_workspace
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: opened, "the file is opened at start")
+        assert opened[0].path == artifact
+        await wait_until(pilot, lambda: current_artifact(app) == artifact, "the task list highlights it")
+
+
+async def test_palette_offers_task_commands(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        titles = [title for title, _, _ in app.query_one(TasksView).palette_commands()]
+        assert "New task" in titles and "Rescan tasks" in titles
