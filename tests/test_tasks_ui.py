@@ -16,6 +16,7 @@ from tui.messages import OpenPath
 from tui.screens.main import MainScreen
 from tui.screens.new_task import NewTaskScreen
 from tui.views import tasks as tasks_view
+from tui.views.documents import DocumentsView
 from tui.views.tasks import TasksView
 from tui.workspace import open_workspace
 from widgets.task_list import TaskList
@@ -101,7 +102,16 @@ async def test_type_to_filter_then_enter_opens(tasks_workspace: Path, opened: li
         assert [row.artifact.name for row in task_list._rows if row.artifact] == ["03-design-discussion.md"]
         await pilot.press("enter")
         await wait_until(pilot, lambda: opened, "OpenPath routed to MainScreen")
-        assert opened[-1].path == tasks_workspace / ".loupe/tasks/retry-backoff/03-design-discussion.md"
+        design = tasks_workspace / ".loupe/tasks/retry-backoff/03-design-discussion.md"
+        assert opened[-1].path == design
+        # The documents feature shows it in a pane.
+        documents = app.query_one(DocumentsView)
+        await wait_until(
+            pilot,
+            lambda: (pane := documents.find_pane(f"artifact:{design}")) is not None
+            and "## Open questions" in (getattr(pane, "text", None) or ""),
+            "the artifact pane shows the design discussion",
+        )
 
 
 async def test_filter_without_match_says_so(tasks_workspace: Path) -> None:
@@ -130,6 +140,9 @@ async def test_keyboard_expand_collapse_and_open(tasks_workspace: Path, opened: 
         await wait_until(pilot, lambda: opened, "OpenPath routed to MainScreen")
         assert opened[-1].path.name == "01-research-questions.md"
         assert opened[-1].path.parent.name == "postgres-backend"
+        # Opening moves the focus to the document; come back to the list.
+        await wait_until(pilot, lambda: app.focused is not task_list.rows, "the document takes the focus")
+        task_list.rows.focus()
         await pilot.press("left")  # back to the task row
         assert task_list._current().artifact is None
 
@@ -260,3 +273,15 @@ async def test_palette_offers_task_commands(tasks_workspace: Path) -> None:
         await loaded(pilot, app)
         titles = [title for title, _, _ in app.query_one(TasksView).palette_commands()]
         assert "New task" in titles and "Rescan tasks" in titles
+
+
+async def test_reading_an_artifact_in_the_pane_clears_its_mark(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    # The docs pane counts a document as read after it has been on screen this long.
+    app.workspace.config.docs.read_after_seconds = 0.1
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("down", "enter")  # the open task's ticket
+        await wait_until(pilot, lambda: row_texts(app)[1] == "    ticket · 2d", "the ticket's new-mark is gone")
+        # The other artifacts were not opened and stay new.
+        assert row_texts(app)[2].startswith("  + 01 research questions")

@@ -96,7 +96,12 @@ class ArtifactDocument(Vertical):
         self.follower.start()
 
     def focus_document(self) -> None:
-        self.pane.focus_document()
+        panes = self.query(ArtifactPane)
+        if panes:
+            panes.first().focus_document()
+        else:
+            # Opened while another screen was closing (the New task dialog): not composed yet.
+            self.call_after_refresh(self.focus_document)
 
     def document_commands(self) -> list[tuple[str, str, object]]:
         return self.pane.document_commands()
