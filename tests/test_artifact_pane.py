@@ -155,8 +155,8 @@ async def test_search_next_previous_and_counter(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         doc = await open_app(app, pilot)
         view = doc.pane.view
-        field = doc.pane.query_one("#artifact-search-input")
         await pilot.press("slash", "n")  # typing goes to the search field...
+        field = doc.pane.query_one("#artifact-search-input")
         assert field.value == "n" and view.match_status[1] > 2
         field.value = "needle"  # ...as does pasting a whole word
         await pilot.press("enter")

@@ -97,8 +97,13 @@ class ArtifactPane(Vertical):
         super().__init__(id=id)
         self.title = title
         self.status = "loading…"
-        self._max_width = max_width
-        self._seen_seconds = seen_seconds
+        # Created here, not in compose, so the owner can reach it before mounting.
+        self._view = ArtifactView(
+            id="artifact-view",
+            max_width=max_width,
+            seen_seconds=seen_seconds,
+            placeholder="This document is empty.",
+        )
         self._toc_for: MarkdownDoc | None = None
         self._focus_pending = False
 
@@ -106,22 +111,15 @@ class ArtifactPane(Vertical):
         yield DocHeader(escape(self.title), id="artifact-header")
         yield Notice(id="artifact-notice")
         with Horizontal(id="artifact-body"):
-            yield OptionList(id="artifact-toc")
+            # The contents, the changes view and the search field are mounted when first
+            # used: a pane that is only read opens faster.
             with ContentSwitcher(initial="artifact-view", id="artifact-switcher"):
-                yield ArtifactView(
-                    id="artifact-view",
-                    max_width=self._max_width,
-                    seen_seconds=self._seen_seconds,
-                    placeholder="This document is empty.",
-                )
-                yield DiffView(id="artifact-changes")
-        with Horizontal(id="artifact-search"):
-            yield Input(placeholder="Search this document (enter: keep, esc: clear)", id="artifact-search-input")
-            yield Static("", id="artifact-search-count")
+                yield self._view
+        yield Horizontal(id="artifact-search")
 
     @property
     def view(self) -> ArtifactView:
-        return self.query_one(ArtifactView)
+        return self._view
 
     @property
     def showing_changes(self) -> bool:
@@ -129,7 +127,7 @@ class ArtifactPane(Vertical):
 
     @property
     def toc_shown(self) -> bool:
-        return self.query_one("#artifact-toc").has_class("-shown")
+        return bool(self.query("#artifact-toc.-shown"))
 
     def on_mount(self) -> None:
         self._refresh_header()
@@ -137,7 +135,7 @@ class ArtifactPane(Vertical):
             self.call_after_refresh(self.focus_document)
 
     def focus_document(self) -> None:
-        if not self.query(ArtifactView) or not self.query(DiffView):
+        if not self._view.is_mounted:
             self._focus_pending = True  # asked before compose finished: focus once mounted
             return
         self._focus_pending = False
@@ -169,7 +167,9 @@ class ArtifactPane(Vertical):
     def notice(self) -> str:
         return self.query_one(Notice).message
 
-    def show_changes(self, diffs: Sequence[FileDiff], empty_message: str) -> None:
+    async def show_changes(self, diffs: Sequence[FileDiff], empty_message: str) -> None:
+        if not self.query(DiffView):
+            await self.query_one(ContentSwitcher).mount(DiffView(id="artifact-changes"))
         changes = self.query_one(DiffView)
         changes.show(diffs, empty_message=empty_message)
         self.query_one(ContentSwitcher).current = "artifact-changes"
@@ -191,12 +191,14 @@ class ArtifactPane(Vertical):
             current, total = self.view.match_status
             if self.view.query:
                 parts.append(f"search {current}/{total}")
-        self.query_one(DocHeader).update(" · ".join(parts))
+        self.query_one(DocHeader).show(" · ".join(parts))
 
     # ------------------------------------------------------------------ table of contents
 
     def _build_toc(self) -> None:
         doc = self.view.doc
+        if not self.query("#artifact-toc"):
+            return
         toc = self.query_one("#artifact-toc", OptionList)
         if doc is self._toc_for:
             return
@@ -216,8 +218,10 @@ class ArtifactPane(Vertical):
         self._sync_toc(self.view.current_section())
 
     def _sync_toc(self, block: int) -> None:
+        if not self.toc_shown:
+            return
         toc = self.query_one("#artifact-toc", OptionList)
-        if not self.toc_shown or toc.has_focus:
+        if toc.has_focus:
             return
         for position in range(toc.option_count):
             if toc.get_option_at_index(position).id == str(block):
@@ -225,7 +229,9 @@ class ArtifactPane(Vertical):
                     toc.highlighted = position
                 return
 
-    def action_toggle_toc(self) -> None:
+    async def action_toggle_toc(self) -> None:
+        if not self.query("#artifact-toc"):
+            await self.query_one("#artifact-body").mount(OptionList(id="artifact-toc"), before=0)
         toc = self.query_one("#artifact-toc", OptionList)
         if self.toc_shown:
             toc.remove_class("-shown")
@@ -250,8 +256,15 @@ class ArtifactPane(Vertical):
 
     # ------------------------------------------------------------------ search
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         bar = self.query_one("#artifact-search")
+        if not bar.children:
+            await bar.mount_all(
+                [
+                    Input(placeholder="Search this document (enter: keep, esc: clear)", id="artifact-search-input"),
+                    Static("", id="artifact-search-count"),
+                ]
+            )
         bar.add_class("-shown")
         field = self.query_one("#artifact-search-input", Input)
         field.value = self.view.query
@@ -278,12 +291,13 @@ class ArtifactPane(Vertical):
         event.stop()
         current, total = self.view.match_status
         count = "" if not self.view.query else (f"{current}/{total}" if total else "no matches")
-        self.query_one("#artifact-search-count", Static).update(count)
+        for counter in self.query("#artifact-search-count").results(Static):
+            counter.update(count)
         self._refresh_header()
 
     # ------------------------------------------------------------------ other keys
 
-    def action_toggle_changes(self) -> None:
+    async def action_toggle_changes(self) -> None:
         if self.showing_changes:
             self.query_one(ContentSwitcher).current = "artifact-view"
             self.view.focus()
@@ -294,16 +308,16 @@ class ArtifactPane(Vertical):
     def action_edit(self) -> None:
         self.post_message(self.EditRequested())
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         search = self.query_one("#artifact-search")
         if search.has_class("-shown"):
             search.remove_class("-shown")
             self.view.clear_search()
             self.view.focus()
         elif self.showing_changes:
-            self.action_toggle_changes()
+            await self.action_toggle_changes()
         elif self.toc_shown:
-            self.action_toggle_toc()
+            await self.action_toggle_toc()
         else:
             raise SkipAction()
 

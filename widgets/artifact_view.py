@@ -31,10 +31,10 @@ from textual.worker import get_current_worker
 
 from tui.docs.blocks import BlockDiff, MarkdownDoc
 from tui.docs.highlight import LineTokens, lex_lines, slice_tokens
-from tui.docs.layout import BlockLayout, Line, estimate_height, layout_block
+from tui.docs.layout import BlockLayout, Fence, Line, estimate_height, layout_block
 from tui.docs.wrap import cells
 from widgets.palette import Palette
-from widgets.reading import reading_bindings
+from widgets.reading import ReadingKeys, reading_bindings
 
 GUTTER = 2
 # Fences bigger than this are shown without highlighting (lexing runs while painting).
@@ -42,7 +42,7 @@ MAX_FENCE_HIGHLIGHT = 40_000
 STRIP_CACHE_BLOCKS = 400
 
 
-class ArtifactView(ScrollView, can_focus=True):
+class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     """Shows a `MarkdownDoc`; keeps the reader's place across updates."""
 
     DEFAULT_CSS = """
@@ -120,6 +120,8 @@ class ArtifactView(ScrollView, can_focus=True):
         self._exact = bytearray()
         self._offsets: list[int] = [0]
         self._strips: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
+        self._edges: dict[tuple[int, str], list[Segment]] = {}
+        self._link_styles: dict[tuple[str, str], RichStyle] = {}
         self._lexed: dict[tuple[int, int], list[LineTokens] | None] = {}
         self._headings: list[int] = []
         self._section = -2
@@ -165,6 +167,10 @@ class ArtifactView(ScrollView, can_focus=True):
         self._section = -2
         self._document_seen = False
         self._visible_since = None
+        if not self._width and self.scrollable_content_region.width > 0:
+            self._sync_width()
+            self.refresh()
+            return
         if self._width:
             self._reset_heights()
             if at_end:
@@ -176,6 +182,36 @@ class ArtifactView(ScrollView, can_focus=True):
         if self.query:
             self._run_search(keep_place=True)
         self.refresh()
+
+    def prepare(self, doc: MarkdownDoc, diff: BlockDiff | None = None) -> None:
+        """Lay out (and highlight) the blocks `show_document(doc, diff)` will show first.
+
+        Safe to call from a worker thread, before `show_document`: it only fills caches, so
+        the UI loop is left with painting.
+        """
+        width = self._width
+        if not width or not doc.blocks:
+            return
+        start = 0
+        if self.doc is not None and diff is not None and diff.old_to_new and self._heights:
+            block, _ = self.anchor
+            start = diff.old_to_new[min(block, len(diff.old_to_new) - 1)]
+        wanted = 2 * max(10, self.scrollable_content_region.height)
+        layouts = self._layouts
+        lexed = self._lexed
+        total = 0
+        for index in range(start, len(doc.blocks)):
+            block = doc.blocks[index]
+            found = layouts.get((block.key, width))
+            if found is None:
+                found = layout_block(block, width, doc.references)
+                layouts[(block.key, width)] = found
+            for fence_index, fence in enumerate(found.fences):
+                if (block.key, fence_index) not in lexed:
+                    lexed[(block.key, fence_index)] = _lex_fence(fence)
+            total += found.height
+            if total >= wanted:
+                break
 
     @property
     def block_count(self) -> int:
@@ -260,6 +296,7 @@ class ArtifactView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._track_seen)
+        self.call_after_refresh(self._sync_width)
 
     def _track_seen(self) -> None:
         """Count time on screen: of changed blocks (their marks go), and of the document."""
@@ -337,8 +374,7 @@ class ArtifactView(ScrollView, can_focus=True):
         key = (block.key, self._width)
         found = self._layouts.get(key)
         if found is None:
-            tokens = self.doc.tokens[index] if self.doc.tokens is not None else None
-            found = layout_block(block, self._width, self.doc.references, tokens)
+            found = layout_block(block, self._width, self.doc.references)
             self._layouts[key] = found
         return found
 
@@ -387,9 +423,6 @@ class ArtifactView(ScrollView, can_focus=True):
 
     def _all_laid_out(self) -> None:
         self.fully_laid_out = True
-        if self.doc is not None:
-            # Every block has a layout: the split's tokens are no longer needed.
-            self.doc.tokens = None
         self.post_message(self.LaidOut())
 
     def _start_layout(self) -> None:
@@ -397,12 +430,11 @@ class ArtifactView(ScrollView, can_focus=True):
             return
         self._layout_worker(self._generation, self.doc, self._width, self._layouts)
 
-    @work(thread=True, exclusive=True, group="artifact-layout")
+    @work(thread=True, exclusive=True, group="artifact-layout", description="lay out blocks")
     def _layout_worker(
         self, generation: int, doc: MarkdownDoc, width: int, layouts: dict[tuple[int, int], BlockLayout]
     ) -> None:
         worker = get_current_worker()
-        tokens = doc.tokens
         references = doc.references
         started = time.monotonic()
         pending: list[int] = []
@@ -411,8 +443,11 @@ class ArtifactView(ScrollView, can_focus=True):
                 return
             key = (block.key, width)
             if key not in layouts:
-                layouts[key] = layout_block(block, width, references, tokens[index] if tokens else None)
+                layouts[key] = layout_block(block, width, references)
                 pending.append(index)
+                # Let the UI loop take the GIL now if it wants it (a key press), rather than
+                # after the interpreter's 5 ms switch interval.
+                time.sleep(0)
             if time.monotonic() - started > 0.25 and pending:
                 self.app.call_from_thread(self._apply_layouts, generation, pending)
                 pending = []
@@ -426,6 +461,14 @@ class ArtifactView(ScrollView, can_focus=True):
             self.refresh()
 
     def on_resize(self) -> None:
+        self._sync_width()
+
+    def on_show(self) -> None:
+        self._sync_width()
+
+    def _sync_width(self) -> None:
+        """Lay out for the current width. Resize events alone are not enough: a pane mounted
+        into an already laid out screen can be given its size without one."""
         width = self._content_width()
         if width == self._width or self.scrollable_content_region.width <= 0:
             self._rebuild_offsets() if self._heights else None
@@ -434,6 +477,7 @@ class ArtifactView(ScrollView, can_focus=True):
         previous, self._width = self._width, width
         self._generation += 1
         self._strips.clear()
+        self._edges.clear()
         if self.doc is not None:
             # Keep the previous width's layouts: resizing back and forth stays cheap.
             self._layouts = {k: v for k, v in self._layouts.items() if k[1] in (width, previous)}
@@ -448,7 +492,9 @@ class ArtifactView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if not self.fully_laid_out:
-            self._ensure_visible_exact()
+            # Not now: this may run inside a scroll animation step, and correcting the scroll
+            # position from there would pull the animation out from under the animator.
+            self.call_next(self._ensure_visible_exact)
         section = self.current_section()
         if section != self._section:
             self._section = section
@@ -459,6 +505,8 @@ class ArtifactView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         if self.palette.refresh():
             self._strips.clear()
+            self._edges.clear()
+            self._link_styles.clear()
         width = self.scrollable_content_region.width
         base = self.palette.get("text")
         doc_y = int(self.scroll_y) + y
@@ -478,18 +526,41 @@ class ArtifactView(ScrollView, can_focus=True):
         focus = self._focus_link
         if focus is not None and focus[0] == block and focus[1] == line:
             strip = _restyle(strip, focus[2], focus[3], self.palette.get("link-focus"))
-        margin = max(0, (width - GUTTER - 1 - self._width) // 2)
-        parts = [Strip.blank(margin, base), self._gutter(block, line, base), strip]
-        return Strip.join(parts).crop_extend(0, width, base)
+        if width < GUTTER + self._width:  # a sliver of a pane: crop rather than overflow
+            return Strip([*self._left_edge(block, line, width), *strip]).crop_extend(0, width, base)
+        return Strip([*self._left_edge(block, line, width), *strip, *self._right_edge(width)], width)
 
-    def _gutter(self, block: int, line: int, base: RichStyle) -> Strip:
+    def _left_edge(self, block: int, line: int, width: int) -> list[Segment]:
+        """Margin (centring the text column) and gutter with the change mark, if any."""
         assert self.doc is not None
         key = self.doc.blocks[block].key
+        kind = ""
         if key in self._marked and line < self._heights[block] - 1:
-            return Strip([Segment("▌ ", self.palette.get("mark-changed"))])
-        if key in self._removed and line == 0:
-            return Strip([Segment("▔ ", self.palette.get("mark-removed"))])
-        return Strip.blank(GUTTER, base)
+            kind = "changed"
+        elif key in self._removed and line == 0:
+            kind = "removed"
+        cache_key = (width, kind)
+        found = self._edges.get(cache_key)
+        if found is None:
+            margin = max(0, (width - GUTTER - 1 - self._width) // 2)
+            base = self.palette.get("text")
+            if kind == "changed":
+                found = [Segment(" " * margin, base), Segment("▌ ", self.palette.get("mark-changed"))]
+            elif kind == "removed":
+                found = [Segment(" " * margin, base), Segment("▔ ", self.palette.get("mark-removed"))]
+            else:
+                found = [Segment(" " * (margin + GUTTER), base)]
+            self._edges[cache_key] = found
+        return found
+
+    def _right_edge(self, width: int) -> list[Segment]:
+        found = self._edges.get((width, "right"))
+        if found is None:
+            margin = max(0, (width - GUTTER - 1 - self._width) // 2)
+            rest = width - margin - GUTTER - self._width
+            found = [Segment(" " * rest, self.palette.get("text"))] if rest > 0 else []
+            self._edges[(width, "right")] = found
+        return found
 
     def _block_strips(self, index: int) -> list[Strip]:
         assert self.doc is not None
@@ -516,13 +587,19 @@ class ArtifactView(ScrollView, can_focus=True):
             if code is not None and index == code[4]:
                 segments.extend(self._code_segments(layout, block_key, code, style))
                 continue
-            rich_style = palette.get(style)
-            if link is not None:
-                rich_style = rich_style + RichStyle.from_meta({"@click": ("activate_link", (link,))})
-            segments.append(Segment(text, rich_style))
+            if link is None:
+                segments.append(Segment(text, palette.get(style)))
+                continue
+            link_style = self._link_styles.get((style, link))
+            if link_style is None:
+                link_style = palette.get(style) + RichStyle.from_meta({"@click": ("activate_link", (link,))})
+                self._link_styles[(style, link)] = link_style
+            segments.append(Segment(text, link_style))
         if used < self._width:
             segments.append(Segment(" " * (self._width - used), palette.get(line.fill or "text")))
-        return Strip(segments, max(used, self._width))
+        elif used > self._width:
+            return Strip(segments).crop(0, self._width)
+        return Strip(segments, self._width)
 
     def _code_segments(
         self, layout: BlockLayout, block_key: int, code: tuple[int, int, int, int, int], style: str
@@ -531,10 +608,7 @@ class ArtifactView(ScrollView, can_focus=True):
         fence = layout.fences[fence_index]
         cache_key = (block_key, fence_index)
         if cache_key not in self._lexed:
-            tokens = None
-            if fence.language and len(fence.code) <= MAX_FENCE_HIGHLIGHT:
-                tokens = lex_lines(fence.code, fence.language)
-            self._lexed[cache_key] = tokens
+            self._lexed[cache_key] = _lex_fence(fence)
         lexed = self._lexed[cache_key]
         text = fence.lines[number][start:end]
         if lexed is None or number >= len(lexed):
@@ -724,14 +798,17 @@ class ArtifactView(ScrollView, can_focus=True):
     def action_activate_link(self, href: str) -> None:
         self.post_message(self.LinkActivated(self, href))
 
-    def action_half_page(self, direction: int) -> None:
-        self.scroll_relative(y=direction * max(1, self.scrollable_content_region.height // 2), animate=False)
-
     def on_blur(self) -> None:
         if self._focus_link is not None:
             self._focus_link = None
             self.refresh()
             self._sync_bindings()
+
+
+def _lex_fence(fence: Fence) -> list[LineTokens] | None:
+    if fence.language and len(fence.code) <= MAX_FENCE_HIGHLIGHT:
+        return lex_lines(fence.code, fence.language)
+    return None
 
 
 def _restyle(strip: Strip, start: int, end: int, style: RichStyle) -> Strip:

@@ -19,13 +19,13 @@ from textual.worker import get_current_worker
 
 from tui.docs.highlight import LineTokens, lex_lines
 from widgets.palette import Palette
-from widgets.reading import reading_bindings
+from widgets.reading import ReadingKeys, reading_bindings
 
 TAB_SIZE = 4
 STRIP_CACHE = 2000
 
 
-class CodeView(ScrollView, can_focus=True):
+class CodeView(ReadingKeys, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     CodeView {
         background: $background;
@@ -96,7 +96,7 @@ class CodeView(ScrollView, can_focus=True):
         if self._scroll_pending and self.target_line is not None:
             self.call_after_refresh(self.go_to_line, self.target_line)
 
-    @work(thread=True, exclusive=True, group="code-lex")
+    @work(thread=True, exclusive=True, group="code-lex", description="highlight code")
     def _lex(self, generation: int, text: str, filename: str) -> None:
         tokens = lex_lines(text, filename=filename) if filename else None
         if get_current_worker().is_cancelled:

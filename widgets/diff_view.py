@@ -24,13 +24,13 @@ from textual.widgets.option_list import Option
 
 from tui.diffs import DiffLine, FileDiff
 from widgets.palette import Palette
-from widgets.reading import reading_bindings
+from widgets.reading import ReadingKeys, reading_bindings
 
 STATUS_LETTERS = {"modified": "M", "added": "A", "deleted": "D", "renamed": "R", "binary": "B"}
 _LINE_STYLES = {"+": "diff-added", "-": "diff-removed", " ": "diff-context", "\\": "diff-meta"}
 
 
-class DiffLines(ScrollView, can_focus=True):
+class DiffLines(ReadingKeys, ScrollView, can_focus=True):
     """The hunks of every file, one row per line."""
 
     DEFAULT_CSS = """
@@ -118,9 +118,6 @@ class DiffLines(ScrollView, can_focus=True):
             earlier = [row for row in self._hunk_rows if row < top]
             target = earlier[-1] if earlier else self._hunk_rows[-1]
         self.scroll_to(y=target, animate=False, immediate=True)
-
-    def action_half_page(self, direction: int) -> None:
-        self.scroll_relative(y=direction * max(1, self.scrollable_content_region.height // 2), animate=False)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

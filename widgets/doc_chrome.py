@@ -7,6 +7,13 @@ from textual.widgets import Static
 
 
 class DocHeader(Static):
+    """One line naming the document and its state."""
+
+    def show(self, markup: str) -> None:
+        if markup != getattr(self, "_shown", None):
+            self._shown = markup
+            self.update(markup)
+
     DEFAULT_CSS = """
     DocHeader {
         height: 1;
@@ -49,6 +56,8 @@ class Notice(Static):
 
     def say(self, text: str | None, severity: str = "warning") -> None:
         """Show `text` (None or "" hides the bar); severity is info, warning or error."""
+        if (text or "") == self.message and (not text or self.has_class(f"-{severity}")):
+            return  # unchanged: no refresh, no relayout
         self.message = text or ""
         self.update(escape(self.message))
         self.set_class(bool(text), "-shown")

@@ -1,4 +1,4 @@
-"""Key bindings shared by the read-only document widgets (artifact, code and diff views)."""
+"""Pager keys shared by the read-only document widgets (artifact, code and diff views)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from textual.binding import Binding
 
 
 def reading_bindings(prefix: str) -> list[Binding]:
-    """Pager keys (less/vim style) on top of the arrows and page keys every scroll view has."""
+    """less/vim keys on top of the arrows and page keys every scroll view has."""
     return [
         Binding("j", "scroll_down", "Down", show=False, id=f"{prefix}.down"),
         Binding("k", "scroll_up", "Up", show=False, id=f"{prefix}.up"),
@@ -14,6 +14,22 @@ def reading_bindings(prefix: str) -> list[Binding]:
         Binding("b,shift+space", "page_up", "Page up", show=False, id=f"{prefix}.page_up"),
         Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id=f"{prefix}.half_down"),
         Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, id=f"{prefix}.half_up"),
-        Binding("g", "scroll_home", "Top", show=False, id=f"{prefix}.top"),
-        Binding("G", "scroll_end", "Bottom", show=False, id=f"{prefix}.bottom"),
+        Binding("g,home", "jump(0)", "Top", show=False, id=f"{prefix}.top"),
+        Binding("G,end", "jump(1)", "Bottom", show=False, id=f"{prefix}.bottom"),
     ]
+
+
+class ReadingKeys:
+    """Actions behind `reading_bindings`, for a ScrollView subclass."""
+
+    def action_half_page(self, direction: int) -> None:
+        step = max(1, self.scrollable_content_region.height // 2)  # type: ignore[attr-defined]
+        self.scroll_relative(y=direction * step, animate=False)  # type: ignore[attr-defined]
+
+    def action_jump(self, end: int) -> None:
+        # A pager jumps at once (as less and vim do); an animation through thousands of
+        # lines only delays the reader.
+        if end:
+            self.scroll_end(animate=False, immediate=True)  # type: ignore[attr-defined]
+        else:
+            self.scroll_home(animate=False, immediate=True)  # type: ignore[attr-defined]

@@ -1,10 +1,10 @@
-"""Split a markdown document into top-level blocks, and compare two versions block by block.
+"""Split a markdown document into blocks, and compare two versions block by block.
 
-The artifact pane renders, caches and diffs per top-level block (a heading, a paragraph, a
-list, a fence, a table...). Splitting runs markdown-it's block rules only; inline parsing
-happens later, per block, when a block is laid out (most blocks of a long document are never
-on screen). Blocks are keyed by a hash of their source, so an unchanged block keeps its
-cached layout across reloads and edits elsewhere in the file.
+The artifact pane renders, caches and diffs per block (a heading, a paragraph, a list, a
+fence, a table...). Splitting is a fast line scan (`split_blocks`); markdown-it parses each
+block later, when it is laid out, and most blocks of a long document never are. Blocks are
+keyed by a hash of their source, so an unchanged block keeps its cached layout across
+reloads and edits elsewhere in the file.
 """
 
 from __future__ import annotations
@@ -21,20 +21,6 @@ if TYPE_CHECKING:
 
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
-# markdown-it token type of a top-level opening token -> our block kind.
-_KINDS = {
-    "heading_open": "heading",
-    "paragraph_open": "paragraph",
-    "bullet_list_open": "list",
-    "ordered_list_open": "list",
-    "blockquote_open": "quote",
-    "table_open": "table",
-    "fence": "fence",
-    "code_block": "code",
-    "hr": "hr",
-    "html_block": "html",
-}
-
 
 @lru_cache(maxsize=2)
 def _parser(inline: bool) -> MarkdownIt:
@@ -48,7 +34,7 @@ def _parser(inline: bool) -> MarkdownIt:
 
 
 def block_parser() -> MarkdownIt:
-    """Block rules only: fast, used to split documents."""
+    """Block rules only: enough to collect link reference definitions."""
     return _parser(False)
 
 
@@ -71,13 +57,14 @@ class Block:
 
 @dataclass(slots=True)
 class MarkdownDoc:
-    text: str
-    blocks: list[Block]
+    # Documents are big: keep them out of reprs (logs, worker descriptions).
+    text: str = field(repr=False)
+    blocks: list[Block] = field(repr=False)
     # Link reference definitions of the whole document, needed to lay out any block.
-    references: dict[str, Any] = field(default_factory=dict)
-    # The block-level tokens of each block from the split, so the first layout of a block
-    # needs only inline parsing. Dropped (set to None) once every block has been laid out.
-    tokens: list[list[Any]] | None = None
+    references: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        return f"MarkdownDoc({len(self.text)} chars, {len(self.blocks)} blocks)"
 
     @property
     def headings(self) -> list[tuple[int, Block]]:
@@ -91,64 +78,191 @@ class MarkdownDoc:
         return max(0, len(self.blocks) - 1)
 
 
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_HR = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})$")
+_TABLE_DELIMITER = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:")
+# HTML blocks that may contain blank lines (CommonMark types 1-5), and how each ends.
+_HTML_OPEN = (
+    (re.compile(r" {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.IGNORECASE), re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)),
+    (re.compile(r" {0,3}<!--"), re.compile(r"-->")),
+    (re.compile(r" {0,3}<\?"), re.compile(r"\?>")),
+    (re.compile(r" {0,3}<![A-Za-z]"), re.compile(r">")),
+    (re.compile(r" {0,3}<!\[CDATA\["), re.compile(r"\]\]>")),
+)
+
+
 def split_blocks(text: str) -> MarkdownDoc:
-    """Parse `text` into top-level blocks (block rules only; inline parsing is deferred)."""
+    """Cut `text` into blocks at the places where CommonMark ends every construct.
+
+    A block starts after a blank line (outside fences and multi-line HTML) when the next
+    line is not indented and does not continue a list, and at every ATX heading. A block may
+    hold several markdown blocks (a paragraph and the list it introduces): it is parsed by
+    markdown-it as a whole when laid out, so the cut points only need to be places where
+    nothing spans across. This scan is a few times faster than markdown-it's own block
+    parser, which is what lets a long document be scrollable almost at once.
+    """
     lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     blocks: list[Block] = []
-    offset = 0
-    body = text
+    slugs = _Slugger()
+    start = 0
     match = FRONT_MATTER_RE.match(text)
     if match:
         source = match.group(0).rstrip("\n")
-        offset = source.count("\n") + 1
-        blocks.append(Block("front_matter", 0, offset, source, hash(("front_matter", source))))
-        body = text[match.end() :]
-    env: dict[str, Any] = {}
-    tokens = block_parser().parse(body, env)
-    slugs = _Slugger()
-    block_tokens: list[list[Any]] = []
-    index = 0
-    count = len(tokens)
-    while index < count:
-        token = tokens[index]
-        kind = _KINDS.get(token.type)
-        if kind is None or token.level != 0 or token.map is None:
-            index += 1
-            continue
-        start, end = token.map[0] + offset, token.map[1] + offset
-        # Trailing blank lines inside a list's map carry no content; they would make two
-        # otherwise equal lists differ.
-        while end > start + 1 and not lines[end - 1].strip():
+        start = source.count("\n") + 1
+        blocks.append(Block("front_matter", 0, start, source, hash(("front_matter", source))))
+    chunk = -1  # first line of the block being collected, -1 between blocks
+    chunk_is_list = False
+    fence = ""
+    html_end: re.Pattern[str] | None = None
+    after_blank = True
+    raw_html = False
+    references: list[int] = []
+
+    def close(end: int) -> None:
+        nonlocal chunk
+        if chunk < 0:
+            return
+        while end > chunk and not lines[end - 1].strip():
             end -= 1
-        source = "\n".join(lines[start:end])
-        if kind == "heading":
-            level = int(token.tag[1])
-            raw = tokens[index + 1].content if index + 1 < count else ""
-            title = heading_text(raw)
-            blocks.append(
-                Block(kind, start, end, source, hash((kind, source)), level, title, slugs.slug(title))
-            )
-        else:
-            blocks.append(Block(kind, start, end, source, hash((kind, source))))
-        after = _skip_block(tokens, index)
-        block_tokens.append(tokens[index:after])
-        index = after
-    if match:
-        block_tokens.insert(0, [])
-    return MarkdownDoc(text, blocks, env.get("references", {}), block_tokens)
+        blocks.append(_make_block(lines, chunk, end, slugs))
+        chunk = -1
+
+    for number in range(start, len(lines)):
+        line = lines[number]
+        if fence:
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.lstrip(fence[0]) and len(line) - len(line.lstrip(" ")) <= 3:
+                fence = ""
+            continue
+        if html_end is not None:
+            if html_end.search(line):
+                html_end = None
+            continue
+        if not line.strip():
+            after_blank = True
+            raw_html = False
+            continue
+        indented = line.startswith(("    ", "\t"))
+        if after_blank and not indented and line.lstrip(" ").startswith("<"):
+            raw_html = True  # an HTML block runs to the next blank line, headings included
+        is_heading = (
+            not indented and not raw_html and line.lstrip(" ").startswith("#") and _ATX.match(line) is not None
+        )
+        is_item = not indented and _LIST_ITEM.match(line) is not None
+        if chunk >= 0 and (
+            is_heading or (after_blank and not indented and line[0] != " " and not (chunk_is_list and is_item))
+        ):
+            close(number)
+        if chunk < 0:
+            chunk = number
+            chunk_is_list = False
+            if not indented and _REFERENCE.match(line):
+                references.append(len(blocks))
+        # Once a block holds a list, an item after a blank line continues it (a loose list).
+        chunk_is_list = chunk_is_list or is_item
+        after_blank = False
+        if is_heading:
+            close(number + 1)
+            after_blank = True
+            continue
+        opened = _FENCE.match(line)
+        if opened:
+            marker = opened.group(1)
+            # A backtick fence's info string cannot hold backticks: then it is inline code.
+            if marker[0] == "~" or "`" not in line[opened.end() :]:
+                fence = marker
+            continue
+        if line.lstrip(" ").startswith("<"):
+            for opener, closer in _HTML_OPEN:
+                if opener.match(line):
+                    if not closer.search(line, opener.match(line).end()):  # type: ignore[union-attr]
+                        html_end = closer
+                    break
+    close(len(lines))
+    return MarkdownDoc(text, blocks, _references(blocks, references))
 
 
-def _skip_block(tokens: list[Any], index: int) -> int:
-    """Index just past the top-level block that starts at `index`."""
-    token = tokens[index]
-    if token.nesting != 1:
-        return index + 1
-    depth = 0
-    for position in range(index, len(tokens)):
-        depth += tokens[position].nesting
-        if depth == 0:
-            return position + 1
-    return len(tokens)
+def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger) -> Block:
+    source = "\n".join(lines[start:end])
+    first = lines[start]
+    kind = "paragraph"
+    level = 0
+    title = ""
+    heading = _ATX.match(first) if first.lstrip(" ").startswith("#") else None
+    if heading:
+        kind, level, title = "heading", len(heading.group(1)), heading_text(heading.group(2) or "")
+    elif end - start >= 2 and _SETEXT.match(lines[start + 1]) and not _LIST_ITEM.match(first) and not first.lstrip().startswith((">", "<", "|")):
+        kind = "heading"
+        level = 1 if lines[start + 1].strip().startswith("=") else 2
+        title = heading_text(first.strip())
+    elif _FENCE.match(first):
+        kind = "fence"
+    elif first.startswith(("    ", "\t")):
+        kind = "code"
+    elif _HR.match(first) and end - start == 1:
+        kind = "hr"
+    elif _LIST_ITEM.match(first):
+        kind = "list"
+    elif first.lstrip(" ").startswith(">"):
+        kind = "quote"
+    elif end - start >= 2 and "|" in first and _TABLE_DELIMITER.match(lines[start + 1]):
+        kind = "table"
+    elif first.lstrip(" ").startswith("<"):
+        kind = "html"
+    key = hash((kind, source))
+    if kind == "heading":
+        return Block(kind, start, end, source, key, level, title, slugs.slug(title))
+    return Block(kind, start, end, source, key)
+
+
+def _references(blocks: list[Block], candidates: list[int]) -> dict[str, Any]:
+    """Link reference definitions (`[label]: url`), which links anywhere may use."""
+    env: dict[str, Any] = {}
+    parser = block_parser()
+    for index in candidates:
+        if index < len(blocks):
+            parser.parse(blocks[index].source, env)
+    return env.get("references", {})
+
+
+def head_of(text: str, *, lines: int = 200, min_chars: int = 1_000_000) -> str | None:
+    """The start of a long document, cut at a block boundary after about `lines` lines.
+
+    Splitting this first lets a pane paint a long document before the whole of it is parsed.
+    The cut is at a blank line outside code fences, followed by an unindented line, so the
+    blocks of the head are (almost always) the same as in the whole document; the rare block
+    that is not is simply replaced when the whole document arrives. None for short texts.
+    """
+    if len(text) < min_chars:
+        return None
+    fence = ""
+    position = 0
+    previous_blank = False
+    for number, line in enumerate(text.split("\n")):
+        stripped = line.lstrip(" ")
+        if len(line) - len(stripped) <= 3 and stripped.startswith(("```", "~~~")):
+            marker = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+            if not fence:
+                fence = marker
+            elif stripped.startswith(fence) and not stripped[len(fence) :].strip():
+                fence = ""
+        elif (
+            number >= lines
+            and not fence
+            and previous_blank
+            and line.strip()
+            and not line.startswith((" ", "\t"))
+        ):
+            return text[:position]
+        previous_blank = not line.strip()
+        position += len(line) + 1
+    return None
 
 
 _INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_~`]{1,3}(?=\S)|(?<=\S)[*_~`]{1,3}")

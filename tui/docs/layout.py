@@ -75,58 +75,27 @@ class BlockLayout:
         return len(self.lines)
 
 
-def layout_block(
-    block: Block,
-    width: int,
-    references: dict[str, Any] | None = None,
-    tokens: list[Any] | None = None,
-) -> BlockLayout:
+def layout_block(block: Block, width: int, references: dict[str, Any] | None = None) -> BlockLayout:
     """Lines for `block` at `width` cells, ending with one blank line of spacing.
 
-    `tokens` are the block's tokens from `split_blocks` (block rules only); when given, only
-    inline parsing remains to do. Tokens are never modified, so threads may share them.
+    `references` are the document's link reference definitions (a link may use one defined
+    anywhere in the file). Pure computation: worker threads lay blocks out in parallel to
+    the UI loop painting them.
     """
     width = max(8, width)
     fences: list[Fence] = []
-    env = {"references": references} if references else {}
     if block.kind == "front_matter":
         lines = _front_matter(block.source, width)
     elif block.kind == "hr":
         lines = [Line([("─" * width, "hr", None)])]
     else:
-        if tokens:
-            tokens = _with_inline(tokens, env)
-        else:
-            tokens = full_parser().parse(block.source, env)
+        env = {"references": references} if references else {}
+        tokens = full_parser().parse(block.source, env)
         lines = _Renderer(fences).blocks(tokens, 0, len(tokens), width, tight=False)
+        if not lines:
+            return BlockLayout([], fences)  # only link reference definitions: nothing to show
     lines.append(BLANK)
     return BlockLayout(lines, fences)
-
-
-def _with_inline(tokens: list[Any], env: dict[str, Any]) -> list[Any]:
-    """`tokens` with inline children parsed (into copies: the originals stay as they were)."""
-    md = full_parser()
-    out = []
-    for token in tokens:
-        if token.type == "inline" and not token.children:
-            children: list[Any] = []
-            md.inline.parse(token.content, md, env, children)
-            token = _Inline(token.content, children)
-        out.append(token)
-    return out
-
-
-class _Inline:
-    """An inline token with its children parsed (all the renderer reads of one)."""
-
-    __slots__ = ("content", "children")
-    type = "inline"
-    nesting = 0
-    hidden = False
-
-    def __init__(self, content: str, children: list[Any]) -> None:
-        self.content = content
-        self.children = children
 
 
 def estimate_height(block: Block, width: int) -> int:

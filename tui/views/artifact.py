@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.worker import get_current_worker
 
 from tui.diffs import diff_texts
-from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, split_blocks
+from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.docs.snapshots import ReadSnapshots
@@ -77,20 +77,19 @@ class ArtifactDocument(Vertical):
         # The last-read version, parsed once (marks are diffs against it).
         self._read_text: str | None = None
         self._read_doc: MarkdownDoc | None = None
+        self._pane = ArtifactPane(
+            path.name, max_width=self.settings.max_width, seen_seconds=self.settings.read_after_seconds
+        )
         self.follower = FileFollower(
             self, path, self._load, self._apply, poll_seconds=self.settings.poll_seconds
         )
 
     def compose(self) -> ComposeResult:
-        yield ArtifactPane(
-            self.path.name,
-            max_width=self.settings.max_width,
-            seen_seconds=self.settings.read_after_seconds,
-        )
+        yield self._pane
 
     @property
     def pane(self) -> ArtifactPane:
-        return self.query_one(ArtifactPane)
+        return self._pane
 
     def on_mount(self) -> None:
         self.follower.start()
@@ -108,7 +107,7 @@ class ArtifactDocument(Vertical):
 
     def go_to(self, anchor: str = "", line: int | None = None) -> None:
         """Scroll to a heading (by slug) or a source line, now or once loaded."""
-        if self.doc is None:
+        if self.text is None:
             self._goto = (anchor, line)
             return
         view = self.pane.view
@@ -133,11 +132,20 @@ class ArtifactDocument(Vertical):
         if loaded.text == self.text and not self.deleted:
             self._stamp = loaded.stamp
             return None
+        if self.doc is None:
+            # A long document's first screens are split and painted before the rest.
+            head = head_of(loaded.text)
+            if head is not None:
+                head_doc = split_blocks(head)
+                self._pane.view.prepare(head_doc)
+                self.app.call_from_thread(self._apply_head, head_doc)
         doc = split_blocks(loaded.text)
         if get_current_worker().is_cancelled:
             return None
         previous = self.doc
         diff = diff_blocks(previous.blocks, doc.blocks) if previous is not None else None
+        # Lay out what the reader will see here, so the UI loop only has to paint it.
+        self._pane.view.prepare(doc, diff)
         changed, removed = self._changes_since_read(doc)
         return _Loaded(loaded, doc, diff, changed, removed)
 
@@ -150,12 +158,17 @@ class ArtifactDocument(Vertical):
             return [], []
         if read_text != self._read_text or self._read_doc is None:
             self._read_doc = split_blocks(read_text)
-            self._read_doc.tokens = None  # only its block keys are needed
             self._read_text = read_text
         against = diff_blocks(self._read_doc.blocks, doc.blocks)
         return sorted(against.changed), sorted(against.removed_before)
 
     # ------------------------------------------------------------------ applying (UI loop)
+
+    def _apply_head(self, head: MarkdownDoc) -> None:
+        if self.doc is None and self.is_mounted:
+            self.doc = head
+            self.pane.show_document(head)
+            self.pane.set_status("loading…")
 
     def _apply(self, result: _Loaded | _Failed | None) -> None:
         if result is None or not self.is_mounted:
@@ -175,7 +188,7 @@ class ArtifactDocument(Vertical):
                 pane.set_status("cannot show")
                 pane.set_notice(str(result.error), "error")
             return
-        first = self.doc is None
+        first = self.text is None
         self.deleted = False
         self.doc = result.doc
         self.text = result.loaded.text

@@ -70,7 +70,7 @@ class CodeDocument(Vertical):
 
     def _header(self) -> None:
         where = f":{self.line}" if self.line else ""
-        self.query_one(DocHeader).update(
+        self.query_one(DocHeader).show(
             f"[b]{escape(self.path.name)}[/b]{where} · read-only · {escape(self.status)}"
         )
 

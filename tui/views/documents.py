@@ -37,6 +37,16 @@ class DocumentsView(Vertical):
 
     def on_mount(self) -> None:
         self._sync_empty()
+        if getattr(self.app, "workspace", None) is not None and self._workspace().open_file is None:
+            # Load the document panes' libraries in the background while the user looks
+            # around, so the first artifact opens at full speed (opening a file at start
+            # loads them anyway).
+            self.set_timer(1.0, self._warm_up)
+
+    def _warm_up(self) -> None:
+        from tui.docs.warmup import warm_up
+
+        self.run_worker(warm_up, thread=True, group="documents-warm-up", exit_on_error=False)
 
     def open_pane(self, key: str, title: str, make: Callable[[], Widget]) -> Widget:
         """Show the pane for `key`, creating it with `make()` the first time."""

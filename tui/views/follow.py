@@ -53,17 +53,28 @@ class FileFollower(Generic[Result]):
         )
 
     def _run(self, reason: str) -> None:
-        result = self._load(reason)
+        error: Exception | None = None
+        result: Any = None
         try:
-            self.owner.app.call_from_thread(self._done, result)
+            result = self._load(reason)
+        except Exception as exc:  # a bug, not a bad file (those come back as results)
+            error = exc
+        try:
+            self.owner.app.call_from_thread(self._done, result, error)
         except RuntimeError:
             pass  # the app is shutting down
 
-    def _done(self, result: Any) -> None:
+    def _done(self, result: Any, error: Exception | None = None) -> None:
         self._busy = False
         self.loads += 1
         try:
-            self._apply(result)
+            if error is not None:
+                self.owner.log.error(f"loading {self.path} failed", error)
+                self.owner.notify(
+                    f"Could not load {self.path.name}: {type(error).__name__}: {error}", severity="error"
+                )
+            else:
+                self._apply(result)
         finally:
             if self._again is not None and self.owner.is_mounted:
                 reason, self._again = self._again, None
@@ -77,6 +88,9 @@ class FileFollower(Generic[Result]):
 
         self._stamp = await asyncio.to_thread(stamp_of, self.path)
         try:
+            # Importing watchfiles (and anyio's backend) takes a few hundred ms on a slow disk:
+            # in a thread, so the UI loop keeps painting meanwhile.
+            await asyncio.to_thread(_import_watcher)
             from watchfiles import awatch
 
             name = self.path.name
@@ -108,3 +122,8 @@ class FileFollower(Generic[Result]):
         if stamp != self._stamp:
             self._stamp = stamp
             self.request("poll")
+
+
+def _import_watcher() -> None:
+    import anyio._backends._asyncio  # noqa: F401  (awatch loads it on first use)
+    import watchfiles  # noqa: F401

@@ -1,0 +1,124 @@
+"""Shared pieces of the document benchmarks: a full-screen host app, timing hooks, stats.
+
+Every measurement runs in a fresh interpreter (see `run_child`), so imports and caches never
+favour whichever approach ran second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+SIZE = (120, 40)
+
+
+def run_child(script: Path, args: list[str], timeout: float | None) -> dict | None:
+    """Run `script --child ...args` and return the JSON it prints last (None on timeout)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script), "--child", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"benchmark child failed: {' '.join(args)}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+class KeyProbe:
+    """Presses a key from another thread every `interval` s and records how long each waits
+    until the app handles it (the handler calls `handled()`).
+
+    Sending from a thread, with the time taken there, counts the whole wait: a blocked UI
+    loop delays the key exactly as it would delay a user's key.
+    """
+
+    def __init__(self, key: str, interval: float = 0.02) -> None:
+        self.app = None
+        self.key = key
+        self.interval = interval
+        self.sent: list[float] = []
+        self.latencies: list[float] = []
+        self._pending: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._lock = threading.Lock()
+
+    def watch(self, cls: type, action: str) -> None:
+        """Count a key as handled when `cls.action` runs."""
+        original = getattr(cls, action)
+        probe = self
+
+        def handled(widget, *args, **kwargs):  # type: ignore[no-untyped-def]
+            probe.handled()
+            return original(widget, *args, **kwargs)
+
+        setattr(cls, action, handled)
+
+    def start(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        from textual import events
+
+        driver = self.app._driver
+        while not self._stop.is_set():
+            with self._lock:
+                if not self._pending:  # one key in flight at a time, like a person
+                    event = events.Key(self.key, self.key)
+                    event.set_sender(self.app)
+                    self._pending.append(time.perf_counter())
+                    driver.send_message(event)  # what a terminal's input thread does
+            time.sleep(self.interval)
+
+    def handled(self) -> None:
+        with self._lock:
+            if self._pending:
+                sent = self._pending.pop(0)
+                self.sent.append(sent)
+                self.latencies.append(time.perf_counter() - sent)
+
+
+def once(callback: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def call() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            callback()
+
+    return call
