@@ -285,3 +285,19 @@ async def test_reading_an_artifact_in_the_pane_clears_its_mark(tasks_workspace: 
         await wait_until(pilot, lambda: row_texts(app)[1] == "    ticket · 2d", "the ticket's new-mark is gone")
         # The other artifacts were not opened and stay new.
         assert row_texts(app)[2].startswith("  + 01 research questions")
+
+
+async def test_theme_switch_restyles_the_marks(tasks_workspace: Path) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        rows = app.query_one(TaskList).rows
+
+        def mark_colour() -> object:
+            prompt = rows.options[1].prompt  # "  + ticket · 2d": the mark is the third cell
+            return next(span.style.foreground for span in prompt.spans if span.start == 2)
+
+        dark = mark_colour()
+        app.theme = "loupe-light"
+        await wait_until(pilot, lambda: mark_colour() != dark, "the new-mark takes the light theme's colour")
+        assert mark_colour().hex.lower() == "#387a10"  # $loupe-added in loupe-light

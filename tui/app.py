@@ -38,16 +38,21 @@ class LoupeApp(App[None]):
         # Tests switch themes without writing to the user's config.
         self._remember_theme = remember_theme
         self.sub_title = str(workspace.root)
+        # Registered and chosen before the first stylesheet pass: switching themes later, in
+        # on_mount, would compute every style twice before the first frame.
+        for theme in themes.THEMES:
+            self.register_theme(theme)
+        if workspace.config.general.theme in self.available_themes:
+            self.theme = workspace.config.general.theme
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.workspace)
 
     def on_mount(self) -> None:
-        for theme in themes.THEMES:
-            self.register_theme(theme)
         wanted = self.workspace.config.general.theme
         if wanted in self.available_themes:
-            self.theme = wanted
+            if self.theme != wanted:
+                self.theme = wanted
         else:
             self.theme = themes.DEFAULT_THEME
             self.notify(

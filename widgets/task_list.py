@@ -72,11 +72,15 @@ class _Rows(OptionList):
         Binding("enter", "select", "Open", id="tasks.open"),
     ]
 
+    _styled_for_theme = ""
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        # Prompts carry styles resolved from the theme; a theme switch needs new ones.
+        # Prompts carry styles resolved from the theme; a theme switch needs new ones. Focus
+        # changes land here too, and need nothing.
         parent = self.parent
-        if isinstance(parent, TaskList) and self.is_mounted:
+        if isinstance(parent, TaskList) and self.is_mounted and self.app.theme != self._styled_for_theme:
+            self._styled_for_theme = self.app.theme
             parent.call_after_refresh(parent.rebuild)
 
 

@@ -8,6 +8,8 @@ dropped events, network filesystems, a tasks folder created after start.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,7 +24,6 @@ from textual.widgets import Static
 
 from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
-from tui.screens.new_task import NewTaskScreen
 from tui.tasks import ScanResult, TaskScanner, create_task
 from tui.workspace import Workspace
 from widgets.task_list import TaskList
@@ -159,12 +160,11 @@ class TasksView(Vertical):
 
     @work(exclusive=True, group="tasks-watch")
     async def _watch(self, stop: threading.Event) -> None:
-        from watchfiles import awatch  # ~60 ms to import: not at startup
-
-        self.snapshots.folder.mkdir(parents=True, exist_ok=True)
-        paths = [p for p in (self.workspace.tasks_dir, self.snapshots.folder) if p.is_dir()]
+        # watchfiles costs ~60 ms to import: do it (and the disk work) in a thread, not on the loop.
+        watchfiles = await asyncio.to_thread(importlib.import_module, "watchfiles")
+        paths = await asyncio.to_thread(self._watch_paths)
         try:
-            async for _changes in awatch(*paths, debounce=DEBOUNCE_MS, stop_event=stop, rust_timeout=1000):
+            async for _changes in watchfiles.awatch(*paths, debounce=DEBOUNCE_MS, stop_event=stop, rust_timeout=1000):
                 self.request_scan()
                 if not self.workspace.tasks_dir.is_dir():
                     # The folder itself went away: fall back to polling until it is back.
@@ -175,9 +175,15 @@ class TasksView(Vertical):
             self._watching_tasks_dir = False
             self.log.warning(f"task watcher stopped: {exc}; polling every {POLL_SECONDS:.0f}s")
 
+    def _watch_paths(self) -> list[Path]:
+        self.snapshots.folder.mkdir(parents=True, exist_ok=True)
+        return [p for p in (self.workspace.tasks_dir, self.snapshots.folder) if p.is_dir()]
+
     # --- creating and opening ------------------------------------------------------------------
 
     def new_task(self) -> None:
+        from tui.screens.new_task import NewTaskScreen  # not needed to start
+
         tasks_dir = self.workspace.tasks_dir
 
         def create(title: str, text: str) -> Path:

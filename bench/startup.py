@@ -1,0 +1,177 @@
+"""Startup: `loupe --demo` to its first frame, against a minimal Textual app, in the same run.
+
+Both run exactly as a user runs them: a new Python process in a pseudo-terminal (120x40),
+timed from spawn until a marker appears in what the process writes to the terminal. Nothing
+in loupe is changed for the measurement. Three figures per app:
+
+- first frame: loupe's sidebar title, the minimal app's label;
+- tasks shown (loupe only): the demo's first task title, after the off-loop scan;
+- the minimal app's frame is the baseline; goal: loupe's first frame <= 1.5x of it.
+
+The demo workspace is created before timing (in a temporary data folder), as on a second run.
+
+    python bench/startup.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+COLUMNS, LINES = 120, 40
+TIMEOUT = 60.0
+GOAL = 1.5
+
+MINIMAL_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Footer, Header, Static
+
+    class Minimal(App):
+        def compose(self):
+            yield Header()
+            yield Static("minimal-ready")
+            yield Footer()
+
+    Minimal().run()
+    """
+)
+
+
+def cpu_seconds(pid: int) -> float:
+    """On-CPU time of every thread of `pid` so far (Linux schedstat, nanoseconds)."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as handle:
+                total += int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return total / 1e9
+
+
+def time_to_markers(argv: list[str], markers: list[bytes], env: dict[str, str]) -> list[tuple[float, float]]:
+    """(wall seconds, CPU seconds) from spawn until each marker has appeared in the output.
+
+    Wall time is what the user waits; CPU time barely moves with the load other processes put
+    on the machine, so it is the steadier figure for comparing the two apps.
+    """
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+    )
+    os.close(slave)
+    found: dict[bytes, tuple[float, float]] = {}
+    output = b""
+    try:
+        while len(found) < len(markers):
+            if time.perf_counter() - start > TIMEOUT:
+                tail = output[-400:].decode(errors="replace")
+                raise RuntimeError(f"{argv[-1]}: no {[m for m in markers if m not in found]} after {TIMEOUT}s; last output: {tail!r}")
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the process ended
+                break
+            output += chunk
+            now = time.perf_counter()
+            for marker in markers:
+                if marker not in found and marker in output:
+                    found[marker] = (now - start, cpu_seconds(process.pid))
+    finally:
+        # ctrl+q quits both apps cleanly (and restores the terminal); kill if it does not.
+        try:
+            os.write(master, b"\x11")
+            process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(master)
+    missing = [m for m in markers if m not in found]
+    if missing:
+        raise RuntimeError(f"{argv}: exited before showing {missing}")
+    return [found[m] for m in markers]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="loupe-bench-startup-") as scratch:
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "LOUPE_DATA_DIR": str(Path(scratch) / "data"),
+            "LOUPE_CONFIG_DIR": str(Path(scratch) / "config"),
+        }
+        env.pop("TEXTUAL", None)
+        minimal = Path(scratch) / "minimal.py"
+        minimal.write_text(MINIMAL_APP)
+        # Build the demo outside the timed runs, so both apps start from a warm disk.
+        subprocess.run(
+            [sys.executable, "-c", "from tui.demo import ensure_demo_workspace; ensure_demo_workspace()"],
+            env=env,
+            check=True,
+        )
+        loupe_argv = [sys.executable, "-m", "tui", "--demo"]
+        minimal_argv = [sys.executable, str(minimal)]
+        # One untimed run of each fills the OS page cache and Python's bytecode caches.
+        time_to_markers(minimal_argv, [b"minimal-ready"], env)
+        time_to_markers(loupe_argv, [b"Tasks", b"Retries with"], env)
+
+        baseline: list[tuple[float, float]] = []
+        first_frame: list[tuple[float, float]] = []
+        tasks_shown: list[tuple[float, float]] = []
+        for _ in range(args.runs):
+            # Interleaved, so load from the other engineers on the machine hits both alike.
+            baseline.extend(time_to_markers(minimal_argv, [b"minimal-ready"], env))
+            frame, shown = time_to_markers(loupe_argv, [b"Tasks", b"Retries with"], env)
+            first_frame.append(frame)
+            tasks_shown.append(shown)
+
+    def median(values: list[tuple[float, float]], which: int) -> float:
+        return statistics.median(value[which] for value in values)
+
+    def show(name: str, values: list[tuple[float, float]]) -> str:
+        walls = [wall for wall, _ in values]
+        return (
+            f"{name:<28} wall median {median(values, 0) * 1000:5.0f} ms (min {min(walls) * 1000:4.0f},"
+            f" max {max(walls) * 1000:4.0f})   cpu median {median(values, 1) * 1000:5.0f} ms"
+        )
+
+    print(f"startup, {args.runs} interleaved runs, {COLUMNS}x{LINES} pty, python {sys.version.split()[0]}")
+    print(show("minimal Textual app", baseline))
+    print(show("loupe --demo, first frame", first_frame))
+    print(show("loupe --demo, tasks shown", tasks_shown))
+    wall_ratio = median(first_frame, 0) / median(baseline, 0)
+    cpu_ratio = median(first_frame, 1) / median(baseline, 1)
+    verdict = "meets" if wall_ratio <= GOAL else "MISSES"
+    print(f"first frame / minimal: {wall_ratio:.2f}x wall ({verdict} the {GOAL}x goal), {cpu_ratio:.2f}x cpu")
+    print(
+        f"tasks shown / minimal: {median(tasks_shown, 0) / median(baseline, 0):.2f}x wall,"
+        f" {median(tasks_shown, 1) / median(baseline, 1):.2f}x cpu"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
