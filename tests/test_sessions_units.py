@@ -224,3 +224,21 @@ def test_status_file_written_atomically(tmp_path: Path) -> None:
     assert read_status(path).state is State.NEEDS_INPUT
     assert [p.name for p in tmp_path.iterdir()] == ["status.json"]
     assert re.search(r'"state": "needs-input"', path.read_text())
+
+
+def test_select_by_number_id_and_prefix(tmp_path: Path) -> None:
+    from tui.config import Config
+    from tui.sessions.errors import NoSuchSession
+    from tui.sessions.manager import SessionManager
+
+    store = SessionStore(tmp_path / "s.sqlite")
+    repo = tmp_path / "repo"
+    for sid in ("7a3f21", "b00b1e", "123456"):
+        store.add(_session(repo, sid), port_start=31000, port_free=lambda base: True)
+    manager = SessionManager(repo, Config(), store=store)
+    assert [s.id for s in manager.select("0,2")] == ["7a3f21", "123456"]
+    assert [s.id for s in manager.select("b00")] == ["b00b1e"]
+    assert [s.id for s in manager.select("123456")] == ["123456"]  # an old all-digit id
+    assert len(manager.select("all")) == 3
+    with pytest.raises(NoSuchSession, match="'7' matches no session"):
+        manager.select("7")  # a number is never read as an id prefix

@@ -64,6 +64,16 @@ class LoupeApp(App[None]):
             self.notify(str(problem), title="Config problem", severity="warning", timeout=10)
         self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
 
+    async def action_quit(self) -> None:
+        # Agents keep running after loupe quits; the sessions view says so before quitting.
+        from tui.views.sessions import SessionsView
+
+        found = self.screen_stack[0].query(SessionsView) if self.screen_stack else None
+        if found:
+            found.first().request_quit()
+        else:
+            self.exit()
+
     def _remember_theme_choice(self, theme: Theme) -> None:
         if not self._remember_theme or theme.name == self.workspace.config.general.theme:
             return

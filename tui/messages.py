@@ -20,3 +20,12 @@ class OpenPath(Message):
         self.line = line
         # A heading slug to scroll to in a markdown file ("#design" in a link).
         self.anchor = anchor
+
+
+class StartSession(Message):
+    """Open the new-session dialog for a task; its folder is passed to the agent."""
+
+    def __init__(self, task: str, folder: Path) -> None:
+        super().__init__()
+        self.task = task
+        self.folder = folder

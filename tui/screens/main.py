@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from tui.messages import OpenPath
+from tui.messages import OpenPath, StartSession
 from tui.views.documents import DocumentsView
 from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
@@ -62,6 +62,18 @@ class MainScreen(Screen[None]):
     def _open_path(self, message: OpenPath) -> None:
         message.stop()
         self.open_path(message)
+
+    @on(StartSession)
+    def _start_session(self, message: StartSession) -> None:
+        message.stop()
+        self.query_one(SessionsView).new_session_for_task(message.task, message.folder)
+
+    @on(SessionsView.NeedsYouChanged)
+    def _needs_you(self, message: SessionsView.NeedsYouChanged) -> None:
+        message.stop()
+        # In the header (and the terminal's title): which loupe has agents waiting.
+        self.title = f"{self.app.title} · {message.count} NEED{'S' if message.count == 1 else ''} YOU" \
+            if message.count else None
 
     def open_path(self, message: OpenPath) -> None:
         """Route a request to show a file; the documents feature decides how."""

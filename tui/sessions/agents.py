@@ -28,14 +28,17 @@ from tui.config import AgentKindConfig
 from tui.sessions.errors import AgentNotInstalled, SessionError, UnknownAgent
 
 STATUS_SOURCES = ("claude", "codex", "loupe", "screen")
+# Agent-specific prompts (a permission dialog) span several lines at the bottom of the screen.
+PROMPT_LINES = 8
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _OPTIONAL = re.compile(r"\[([^\[\]]*\{[a-z_]+\}[^\[\]]*)\]")
 
 # Prompts that mean "waiting for you" in a plain terminal, used by every kind as a fallback.
+# They are only tried on the last non-empty line: an answered prompt higher up must not count.
 COMMON_PROMPTS = (
-    r"\[[yY](es)?/[nN]o?\]\s*\S?\s*$",
-    r"\([yY](es)?/[nN]o?\)\s*\S?\s*$",
+    r"\[[yY](es)?/[nN]o?\]\s*$",
+    r"\([yY](es)?/[nN]o?\)\s*$",
     r"(?i)\bpassword( for [^:]*)?:\s*$",
     r"(?i)press (enter|return|any key)",
 )
@@ -53,8 +56,11 @@ class AgentKind:
     def takes_prompt_argument(self) -> bool:
         return "{prompt}" in self.command
 
-    def compiled_patterns(self) -> list[re.Pattern[str]]:
-        return [re.compile(p, re.MULTILINE) for p in (*self.prompt_patterns, *COMMON_PROMPTS)]
+    def compiled_patterns(self) -> list[tuple[re.Pattern[str], int]]:
+        """(pattern, how many of the screen's last non-empty lines it is tried on)."""
+        return [(re.compile(p, re.MULTILINE), PROMPT_LINES) for p in self.prompt_patterns] + [
+            (re.compile(p, re.MULTILINE), 1) for p in COMMON_PROMPTS
+        ]
 
 
 PRESETS: dict[str, AgentKind] = {

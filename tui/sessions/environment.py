@@ -143,7 +143,7 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
             f"if [ -x {script} ]; then {script}; else sh {script}; fi",
             "code=$?",
             'if [ "$code" -ne 0 ]; then',
-            f"    echo \"loupe: the setup script failed (exit $code); the agent was not started.\"",
+            "    echo \"loupe: the setup script failed (exit $code); the agent was not started.\"",
             '    record_exit "$code" "setup script failed"',
             '    exit "$code"',
             "fi",

@@ -100,7 +100,8 @@ class SessionManager:
             if not part:
                 continue
             if part.isdigit():
-                match = [s for s in known if s.number == int(part)]
+                # A number, never an id prefix: "7" must not pick a session whose id is 7a3f...
+                match = [s for s in known if s.number == int(part) or s.id == part]
             else:
                 match = [s for s in known if s.id == part] or [s for s in known if s.id.startswith(part)]
             if len(match) != 1:
@@ -162,6 +163,9 @@ class SessionManager:
     def _new_id(self) -> str:
         while True:
             candidate = secrets.token_hex(3)
+            # An all-digit id would read as a session number on the command line.
+            if candidate.isdigit():
+                continue
             if self.store.get(candidate) is None and not (sessions_dir() / candidate).exists():
                 return candidate
 

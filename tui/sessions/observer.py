@@ -33,7 +33,7 @@ class _Memory:
     since: float = 0.0
     wait_id: int = 0
     saved_at: float = 0.0
-    patterns: list[re.Pattern[str]] = field(default_factory=list)
+    patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
 
 
 class Observer:

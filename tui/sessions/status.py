@@ -27,8 +27,6 @@ DEBOUNCE = 1.5
 # A screen quiet this long whose last lines match a prompt pattern needs input. Shorter than
 # the idle debounce: a matching prompt is strong evidence, and the user is waited on.
 PROMPT_QUIET = 0.5
-# How many non-empty lines at the bottom of the screen prompt patterns look at.
-PROMPT_LINES = 8
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
@@ -37,9 +35,9 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def screen_tail(screen: str, lines: int = PROMPT_LINES) -> str:
-    kept = [line.rstrip() for line in strip_ansi(screen).splitlines() if line.strip()]
-    return "\n".join(kept[-lines:])
+def screen_lines(screen: str) -> list[str]:
+    """The screen's non-empty lines, without colours."""
+    return [line.rstrip() for line in strip_ansi(screen).splitlines() if line.strip()]
 
 
 @dataclass
@@ -57,13 +55,13 @@ class ScreenTracker:
         self.changed_at = now
         return True
 
-    def state(self, screen: str, patterns: list[re.Pattern[str]], now: float,
+    def state(self, screen: str, patterns: list[tuple[re.Pattern[str], int]], now: float,
               debounce: float = DEBOUNCE) -> State:
         quiet = now - self.changed_at
         if quiet < min(PROMPT_QUIET, debounce):
             return State.WORKING
-        tail = screen_tail(screen)
-        if any(pattern.search(tail) for pattern in patterns):
+        lines = screen_lines(screen)
+        if any(pattern.search("\n".join(lines[-scope:])) for pattern, scope in patterns):
             return State.NEEDS_INPUT
         return State.WORKING if quiet < debounce else State.IDLE
 

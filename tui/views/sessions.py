@@ -1,12 +1,327 @@
-"""The session grid: one tile per agent session."""
+"""The session grid: one live tile per agent session.
+
+The view owns a `SessionMonitor` (a background thread) whose updates it turns into tiles.
+Screens are parsed from ANSI in that thread, so the UI loop only lays tiles out. Only the
+tiles on screen get their screens captured several times a second. What the keys do to
+sessions lives in `session_actions`.
+"""
 
 from __future__ import annotations
 
+import math
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
+from tui.views.session_actions import SessionActions, run_attached
+from widgets.session_tile import SessionTile, TileData
 
-class SessionsView(Vertical):
+if TYPE_CHECKING:
+    from tui.sessions.manager import SessionManager
+    from tui.sessions.model import Snapshot
+    from tui.sessions.monitor import MonitorUpdate, SessionMonitor
+
+# Lines of each screen kept for the preview (a tile never shows more).
+PREVIEW_LINES = 80
+
+
+def _without_defaults(style: Style) -> Style | None:
+    """The style minus "default" colours, which would mean the terminal's, not the theme's."""
+    color = None if style.color is not None and style.color.is_default else style.color
+    bgcolor = None if style.bgcolor is not None and style.bgcolor.is_default else style.bgcolor
+    cleaned = Style(color=color, bgcolor=bgcolor, bold=style.bold, dim=style.dim, italic=style.italic,
+                    underline=style.underline, reverse=style.reverse, strike=style.strike)
+    return cleaned if cleaned else None
+
+
+def screen_lines(screen: str) -> tuple[Text, ...]:
+    """A captured screen (with ANSI colours) as preview lines, trailing blank lines dropped."""
+    lines = Text.from_ansi(screen.rstrip("\n"), no_wrap=True).split("\n")
+    while lines and not lines[-1].plain.strip():
+        lines.pop()
+    kept = []
+    for line in lines[-PREVIEW_LINES:]:
+        clean = Text(line.plain, no_wrap=True)
+        for span in line.spans:
+            style = span.style if isinstance(span.style, Style) else Style.parse(span.style)
+            cleaned = _without_defaults(style)
+            if cleaned is not None:
+                clean.stylize(cleaned, span.start, span.end)
+        kept.append(clean)
+    return tuple(kept)
+
+
+class SessionsView(SessionActions, Vertical, can_focus=True):
+    DEFAULT_CSS = """
+    SessionsView > #session-grid {
+        layout: grid;
+        grid-size: 3;
+        grid-gutter: 0 1;
+        height: 1fr;
+    }
+    """
+    BINDINGS = [
+        Binding("n", "new_session", "New session", id="sessions.new"),
+        Binding("s", "send", "Send", id="sessions.send"),
+        Binding("b", "broadcast", "Broadcast", show=False, id="sessions.broadcast"),
+        Binding("z", "maximise", "Maximise", id="sessions.maximise"),
+        Binding("d", "diff", "Diff", id="sessions.diff"),
+        Binding("L", "land", "Land", id="sessions.land"),
+        Binding("x", "stop", "Stop", show=False, id="sessions.stop"),
+        Binding("delete", "remove", "Remove", show=False, id="sessions.remove"),
+        Binding("left,h", "move(-1)", "Left", show=False, id="sessions.left"),
+        Binding("right,l", "move(1)", "Right", show=False, id="sessions.right"),
+        Binding("up,k", "move(-3)", "Up", show=False, id="sessions.up"),
+        Binding("down,j", "move(3)", "Down", show=False, id="sessions.down"),
+    ]
+
+    class Updated(Message):
+        def __init__(self, snapshots: list[Snapshot], tiles: list[TileData]) -> None:
+            super().__init__()
+            self.snapshots = snapshots
+            self.tiles = tiles
+
+    class Failed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    class NeedsYouChanged(Message):
+        """How many sessions wait for the user; bubbles so the screen can show it."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.manager: SessionManager | None = None
+        self.monitor: SessionMonitor | None = None
+        self.snapshots: dict[str, Snapshot] = {}
+        self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
+        self._lines: dict[str, tuple[str, tuple[Text, ...]]] = {}
+        self._notified: dict[str, int] = {}
+        self._needs_you = 0
+        self._focus_when_seen: str | None = None
+        self._stopping = threading.Event()
+
     def compose(self) -> ComposeResult:
-        yield Static("Sessions", classes="section-title")
+        yield Static("Sessions", classes="section-title", id="sessions-title")
+        yield Static("Agent sessions appear here. Press n (with the grid focused) or use the "
+                     "command palette: Sessions: new agent session.",
+                     classes="empty-hint", id="sessions-empty")
+        yield VerticalScroll(id="session-grid")
+
+    def on_mount(self) -> None:
+        self._connect()
+
+    def on_unmount(self) -> None:
+        self._stopping.set()
+        if self.monitor is not None:
+            self.monitor.stop()
+
+    def on_focus(self) -> None:
+        # The view takes focus only to offer its keys when it has no tiles yet.
+        tiles = self.tiles()
+        if tiles:
+            tiles[0].focus()
+
+    # -- monitor -------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="sessions-connect")
+    def _connect(self) -> None:
+        from tui.sessions.manager import SessionManager
+        from tui.sessions.monitor import SessionMonitor
+
+        workspace = getattr(self.app, "workspace", None)
+        root = workspace.root if workspace is not None else Path.cwd()
+        config = workspace.config if workspace is not None else None
+        try:
+            manager = SessionManager(root, config)
+        except Exception as exc:  # noqa: BLE001 - a broken store must not stop the app
+            self.post_message(self.Failed(f"sessions are unavailable: {exc}"))
+            return
+        self.manager = manager
+        for problem in manager.kind_problems:
+            self.app.call_from_thread(self.notify, problem, title="Agent config", severity="warning")
+        self.monitor = SessionMonitor(manager, self._from_monitor,
+                                      lambda error: self.post_message(self.Failed(error)),
+                                      fps=manager.config.sessions.preview_fps)
+        if not self._stopping.is_set():
+            self.monitor.start()
+
+    def _from_monitor(self, update: MonitorUpdate) -> None:
+        """Monitor thread: build tile data (ANSI parsing included) off the UI loop."""
+        from tui.sessions.model import format_elapsed
+
+        tiles = []
+        for snapshot in update.snapshots:
+            session = snapshot.session
+            cached = self._lines.get(session.id)
+            screen = snapshot.screen
+            if screen is None and cached is None and self.manager is not None:
+                screen = self.manager.last_screen(session)
+            if screen is not None and (cached is None or cached[0] != screen):
+                cached = (screen, screen_lines(screen))
+                self._lines[session.id] = cached
+            stat = update.stats.get(session.id)
+            tiles.append(TileData(
+                id=session.id, number=session.number, agent=session.agent, task=session.task,
+                state=snapshot.state.value, exit_code=snapshot.exit_code,
+                elapsed=format_elapsed(snapshot.elapsed()),
+                added=stat.added if stat else None, removed=stat.removed if stat else None,
+                queued=snapshot.queued, lines=cached[1] if cached else (),
+            ))
+        self.post_message(self.Updated(update.snapshots, tiles))
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        message.stop()
+        hint = self.query_one("#sessions-empty", Static)
+        hint.update(message.error)
+        hint.display = not self.snapshots
+        self.notify(message.error, title="Sessions", severity="warning", timeout=8)
+
+    @on(Updated)
+    def _updated(self, message: Updated) -> None:
+        message.stop()
+        self.snapshots = {s.session.id: s for s in message.snapshots}
+        grid = self.query_one("#session-grid", VerticalScroll)
+        existing = {tile.session_id: tile for tile in grid.query(SessionTile)}
+        wanted = {data.id for data in message.tiles}
+        for sid, tile in existing.items():
+            if sid not in wanted:
+                tile.remove()
+        new_tiles = []
+        for data in message.tiles:
+            tile = existing.get(data.id)
+            if tile is None:
+                new_tiles.append(SessionTile(data))
+            else:
+                tile.show(data)
+        if new_tiles:
+            grid.mount_all(new_tiles)
+        if new_tiles or len(existing) != len(wanted):
+            self.call_after_refresh(self._layout_grid)
+        if self._focus_when_seen in wanted:
+            self.call_after_refresh(self._focus_tile, self._focus_when_seen)
+            self._focus_when_seen = None
+        self.query_one("#sessions-empty").display = not wanted
+        grid.display = bool(wanted)
+        self._announce(message.snapshots)
+        self._update_visible()
+
+    def _announce(self, snapshots: Iterable[Snapshot]) -> None:
+        """Header count, plus one notification and bell per new wait."""
+        count = 0
+        for snapshot in snapshots:
+            if not snapshot.needs_you:
+                continue
+            count += 1
+            sid = snapshot.session.id
+            if snapshot.wait_id > self._notified.get(sid, 0):
+                self._notified[sid] = snapshot.wait_id
+                session = snapshot.session
+                last = self._lines.get(sid, ("", ()))[1]
+                question = last[-1].plain.strip() if last else ""
+                self.notify(question or "waiting for your answer",
+                            title=f"Session {session.number} ({session.agent}) needs you",
+                            severity="warning", timeout=8)
+                self.app.bell()
+        if count != self._needs_you:
+            self._needs_you = count
+            self.post_message(self.NeedsYouChanged(count))
+        title = f"Sessions · {len(self.snapshots)}"
+        if count:
+            title += f" · {count} NEED{'S' if count == 1 else ''} YOU"
+        self.query_one("#sessions-title", Static).update(title)
+
+    def on_resize(self) -> None:
+        self._layout_grid()
+
+    def _layout_grid(self) -> None:
+        grid = self.query_one("#session-grid", VerticalScroll)
+        tiles = list(grid.query(SessionTile))
+        if not tiles:
+            return
+        width = grid.size.width or self.size.width
+        columns = min(len(tiles), 3 if width >= 90 else 2 if width >= 56 else 1)
+        rows = math.ceil(len(tiles) / columns)
+        height = max(1, grid.size.height)
+        row_height = height if rows == 1 else max(8, height // 2)
+        grid.styles.grid_size_columns = columns
+        grid.styles.grid_rows = str(row_height)
+        self._update_visible()
+
+    def _update_visible(self) -> None:
+        if self.monitor is None:
+            return
+        grid = self.query_one("#session-grid", VerticalScroll)
+        maximised = self.screen.maximized if self.is_attached else None
+        visible = set()
+        if self.display and grid.display:
+            for tile in grid.query(SessionTile):
+                if isinstance(maximised, SessionTile):
+                    if tile is maximised:
+                        visible.add(tile.session_id)
+                elif tile.region.overlaps(grid.region):
+                    visible.add(tile.session_id)
+        self.monitor.set_visible(visible)
+
+    # -- focus and selection -------------------------------------------------------------
+
+    def tiles(self) -> list[SessionTile]:
+        return list(self.query(SessionTile))
+
+    def focused_tile(self) -> SessionTile | None:
+        focused = self.screen.focused
+        if isinstance(focused, SessionTile) and focused in self.tiles():
+            return focused
+        tiles = self.tiles()
+        return tiles[0] if len(tiles) == 1 else None
+
+    def _focus_tile(self, session_id: str) -> None:
+        for tile in self.tiles():
+            if tile.session_id == session_id:
+                tile.focus()
+
+    def action_move(self, step: int) -> None:
+        tiles = self.tiles()
+        current = self.focused_tile()
+        if not tiles:
+            return
+        index = tiles.index(current) if current in tiles else 0
+        columns = self.query_one("#session-grid").styles.grid_size_columns or 3
+        if abs(step) == 3:
+            step = columns if step > 0 else -columns
+        tiles[max(0, min(len(tiles) - 1, index + step))].focus()
+
+    @on(SessionTile.MarkChanged)
+    def _mark_changed(self, message: SessionTile.MarkChanged) -> None:
+        message.stop()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        return [
+            ("Sessions: new agent session", "start a coding agent in its own worktree",
+             self.action_new_session),
+            ("Sessions: broadcast to running sessions", "type text into every running (or marked) session",
+             self.action_broadcast),
+            ("Sessions: focus the grid", "move the focus to the session tiles", self._focus_first),
+        ]
+
+    def _focus_first(self) -> None:
+        tiles = self.tiles()
+        if tiles:
+            tiles[0].focus()
+        else:
+            self.notify("No sessions yet: use Sessions: new agent session.")

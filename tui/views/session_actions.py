@@ -1,0 +1,330 @@
+"""What the session grid does to sessions: start, send, attach, diff, stop, land, remove, quit.
+
+A mixin of `SessionsView`, kept apart so the view itself is only about showing sessions.
+Every operation runs in a thread worker; the ones that can lose or change work ask first,
+saying exactly what will happen.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import SuspendNotSupported
+from textual.widget import Widget
+
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.session_dialogs import NewSessionScreen, QuitSessionsScreen, SendRequest, SendTextScreen, StartRequest
+from widgets.session_tile import SessionTile
+
+if TYPE_CHECKING:
+    from tui.sessions.manager import SessionManager
+    from tui.sessions.model import Session, Snapshot
+    from tui.sessions.monitor import SessionMonitor
+
+
+def run_attached(argv: list[str], env: dict[str, str]) -> int:
+    """Run `tmux attach` in this terminal until the user detaches."""
+    return subprocess.run(argv, env=env).returncode
+
+
+class SessionActions(Widget):
+    """Actions of the session grid; `SessionsView` provides the state they use."""
+
+    manager: SessionManager | None
+    monitor: SessionMonitor | None
+    snapshots: dict[str, Snapshot]
+    attach_runner: Callable[[list[str], dict[str, str]], int]
+    _focus_when_seen: str | None
+
+    def tiles(self) -> list[SessionTile]:
+        raise NotImplementedError
+
+    def focused_tile(self) -> SessionTile | None:
+        raise NotImplementedError
+
+    def _update_visible(self) -> None:
+        raise NotImplementedError
+
+    def _confirm_from_thread(self, dialog: ConfirmScreen, then: Callable[[], object]) -> None:
+        """From a worker thread: ask, and run `then` (on the UI loop) if the answer is yes."""
+        self.app.call_from_thread(self.app.push_screen, dialog, lambda yes: then() if yes else None)
+
+    def _chosen(self) -> tuple[Session, Snapshot] | None:
+        tile = self.focused_tile()
+        if tile is None or tile.session_id not in self.snapshots:
+            self.notify("Focus a session tile first (tab, or the arrow keys).", severity="warning")
+            return None
+        snapshot = self.snapshots[tile.session_id]
+        return snapshot.session, snapshot
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _ready(self) -> SessionManager | None:
+        if self.manager is None:
+            self.notify("Sessions are still starting up (or unavailable); try again in a moment.",
+                        severity="warning")
+        return self.manager
+
+    def action_new_session(self, task: str = "", task_dir: Path | None = None) -> None:
+        manager = self._ready()
+        if manager is None:
+            return
+        kinds = [(name, kind.description) for name, kind in manager.kinds.items()]
+
+        def start(request: StartRequest) -> object:
+            return manager.start(task=request.task, prompt=request.prompt, agent=request.agent,
+                                 base=request.base, fetch=request.fetch, task_dir=request.task_dir)
+
+        def started(result: object) -> None:
+            if result is None:
+                return
+            session = result.session  # type: ignore[attr-defined]
+            self._focus_when_seen = session.id
+            self.notify(f"{session.agent} on {session.branch}, ports {session.port_base}+",
+                        title=f"Started session {session.number}")
+            for warning in result.warnings:  # type: ignore[attr-defined]
+                self.notify(warning, title="Session started with a warning", severity="warning", timeout=8)
+            if self.monitor is not None:
+                self.monitor.wake()
+
+        self.app.push_screen(
+            NewSessionScreen(kinds, start=start, default_kind=manager.config.sessions.default_agent,
+                             base=manager.config.sessions.base, task=task, task_dir=task_dir),
+            started,
+        )
+
+    def new_session_for_task(self, task: str, folder: Path) -> None:
+        self.action_new_session(task, folder)
+
+    def action_send(self) -> None:
+        chosen = self._chosen()
+        if chosen is None or self._ready() is None:
+            return
+        session, _ = chosen
+        self._ask_and_send([session], f"Send to session {session.number} ({session.agent} · {session.task})")
+
+    def action_broadcast(self) -> None:
+        if self._ready() is None:
+            return
+        marked = [t.session_id for t in self.tiles() if t.marked]
+        live = [s for s in self.snapshots.values() if s.live]
+        targets = [s.session for s in live if not marked or s.session.id in marked]
+        if not targets:
+            self.notify("No running session to send to.", severity="warning")
+            return
+        numbers = ", ".join(str(s.number) for s in targets)
+        which = "marked" if marked else "all running (mark tiles with space to choose)"
+        self._ask_and_send(targets, f"Broadcast to sessions {numbers}: {which}")
+
+    def _ask_and_send(self, targets: list[Session], title: str) -> None:
+        def send(request: SendRequest | None) -> None:
+            if request is not None:
+                self._send(targets, request)
+
+        self.app.push_screen(SendTextScreen(title), send)
+
+    @work(thread=True, exit_on_error=False, group="sessions-send")
+    def _send(self, targets: list[Session], request: SendRequest) -> None:
+        assert self.manager is not None
+        try:
+            outcomes = self.manager.send(targets, request.text, when_idle=request.when_idle)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, nothing else to undo
+            self.app.call_from_thread(self.notify, str(exc), title="Not sent", severity="error")
+            return
+        sent = [str(o.session.number) for o in outcomes if o.delivered]
+        queued = [str(o.session.number) for o in outcomes if o.queued]
+        parts = []
+        if sent:
+            parts.append(f"sent to {', '.join(sent)}")
+        if queued:
+            parts.append(f"queued for {', '.join(queued)} until idle")
+        self.app.call_from_thread(self.notify, "; ".join(parts).capitalize() + ".")
+        if self.monitor is not None:
+            self.monitor.wake()
+
+    def action_maximise(self) -> None:
+        if isinstance(self.screen.maximized, SessionTile):
+            self.screen.minimize()
+        else:
+            tile = self.focused_tile()
+            if tile is not None:
+                self.screen.maximize(tile, container=False)
+        self.call_after_refresh(self._update_visible)
+
+    @on(SessionTile.Activated)
+    def _activated(self, message: SessionTile.Activated) -> None:
+        message.stop()
+        snapshot = self.snapshots.get(message.tile.session_id)
+        if snapshot is not None and self.manager is not None:
+            self.attach(snapshot.session)
+
+    def attach(self, session: Session) -> None:
+        """Hand the terminal to `tmux attach`; detaching brings loupe back as it was."""
+        assert self.manager is not None
+        argv = self.manager.attach_argv(session)
+        env = self.manager.tmux(session.tmux_socket).client_env()
+        try:
+            with self.app.suspend():
+                code = self.attach_runner(argv, env)
+        except SuspendNotSupported:
+            self.notify(f"This terminal cannot be handed over; attach from another one with: "
+                        f"tmux -L {session.tmux_socket} attach -t {session.tmux_session}",
+                        severity="warning", timeout=10)
+            return
+        if code != 0:
+            self.notify(f"tmux attach ended with exit {code}; the session may have ended.",
+                        severity="warning")
+        if self.monitor is not None:
+            self.monitor.wake()
+
+    def action_diff(self) -> None:
+        chosen = self._chosen()
+        manager = self._ready()
+        if chosen is None or manager is None:
+            return
+        session, _ = chosen
+        from tui.views.documents import DocumentsView
+        from tui.views.session_diff import SessionDiffPane
+
+        documents = self.screen.query(DocumentsView)
+        if not documents:
+            self.notify("There is no document area to show the diff in.", severity="warning")
+            return
+        pane = documents.first().open_pane(f"session-diff:{session.id}", f"Δ {session.number} {session.task}",
+                                           lambda: SessionDiffPane(manager, session))
+        if isinstance(pane, SessionDiffPane):
+            pane.action_reload()
+
+    def action_stop(self) -> None:
+        chosen = self._chosen()
+        if chosen is None or self._ready() is None:
+            return
+        session, snapshot = chosen
+        if not snapshot.live:
+            self.notify(f"Session {session.number} has already exited.")
+            return
+        body = (f"Ends {session.agent} and every process it started (SIGTERM, then SIGKILL after 5 s). "
+                "The worktree, branch and last screen stay; remove them separately.")
+        self.app.push_screen(ConfirmScreen(f"Stop session {session.number}?", body, confirm="Stop"),
+                             lambda yes: self._stop_sessions([session]) if yes else None)
+
+    @work(thread=True, exit_on_error=False, group="sessions-stop")
+    def _stop_sessions(self, sessions: list[Session], then_exit: bool = False) -> None:
+        assert self.manager is not None
+        for session in sessions:
+            try:
+                code = self.manager.stop(session)
+                self.app.call_from_thread(self.notify, f"Session {session.number} stopped"
+                                          + (f" (exit {code})." if code is not None else "."))
+            except Exception as exc:  # noqa: BLE001
+                self.app.call_from_thread(self.notify, str(exc), title=f"Stopping {session.number}",
+                                          severity="error")
+        if then_exit:
+            self.app.call_from_thread(self.app.exit)
+        elif self.monitor is not None:
+            self.monitor.wake()
+
+    def action_land(self) -> None:
+        chosen = self._chosen()
+        if chosen is None or self._ready() is None:
+            return
+        self._plan_land(chosen[0])
+
+    @work(thread=True, exit_on_error=False, group="sessions-land")
+    def _plan_land(self, session: Session) -> None:
+        assert self.manager is not None
+        try:
+            plan = self.manager.plan_land(session)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.notify, str(exc), title="Cannot land", severity="error")
+            return
+        lines = plan.describe(session)
+        if plan.conflicts or not plan.commits:
+            self.app.call_from_thread(self.notify, "\n".join(lines), title="Nothing landed",
+                                      severity="warning", timeout=10)
+            return
+        self._confirm_from_thread(
+            ConfirmScreen(f"Land session {session.number} onto {plan.onto}?", "\n".join(lines),
+                          confirm="Land", danger=False),
+            lambda: self._land(session),
+        )
+
+    @work(thread=True, exit_on_error=False, group="sessions-land")
+    def _land(self, session: Session) -> None:
+        assert self.manager is not None
+        try:
+            result = self.manager.land(session)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.notify, str(exc), title="Nothing landed", severity="error",
+                                      timeout=10)
+            return
+        self.app.call_from_thread(
+            self.notify, f"{len(result.landed)} commit(s) from {session.branch} are on "
+            f"{result.plan.onto} (now {result.new_tip[:10]}).", title=f"Landed session {session.number}")
+        if self.monitor is not None:
+            self.monitor.wake(refresh_stats=session.id)
+
+    def action_remove(self) -> None:
+        chosen = self._chosen()
+        if chosen is None or self._ready() is None:
+            return
+        self._plan_remove(chosen[0])
+
+    @work(thread=True, exit_on_error=False, group="sessions-remove")
+    def _plan_remove(self, session: Session) -> None:
+        assert self.manager is not None
+        try:
+            risks = self.manager.removal_risks(session)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.notify, str(exc), title="Cannot remove", severity="error")
+            return
+        lines = [f"Deletes the worktree {session.worktree}. The branch {session.branch} is kept."]
+        if risks:
+            lines.append("This would otherwise be lost or stopped:")
+            lines += [f"  • {risk.message}" for risk in risks]
+            lines.append(f"Uncommitted and untracked files are first saved to refs/loupe/removed/{session.id}.")
+        else:
+            lines.append("Nothing would be lost.")
+        title = f"Remove session {session.number}" + (" anyway?" if risks else "?")
+        self._confirm_from_thread(ConfirmScreen(title, "\n".join(lines), confirm="Remove"),
+                                  lambda: self._remove(session))
+
+    @work(thread=True, exit_on_error=False, group="sessions-remove")
+    def _remove(self, session: Session) -> None:
+        assert self.manager is not None
+        try:
+            result = self.manager.remove(session, confirm=True)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.notify, str(exc), title="Not removed", severity="error")
+            return
+        saved = f" Leftovers saved to {result.saved_ref}." if result.saved_ref else ""
+        self.app.call_from_thread(self.notify, f"Worktree removed; branch {session.branch} kept.{saved}",
+                                  title=f"Removed session {session.number}")
+        if self.monitor is not None:
+            self.monitor.wake()
+
+    # -- quitting --------------------------------------------------------------------------
+
+    def live_sessions(self) -> list[Snapshot]:
+        return [s for s in self.snapshots.values() if s.live]
+
+    def request_quit(self) -> None:
+        """Quit, first saying that running agents keep running (and offering to stop them)."""
+        live = self.live_sessions()
+        if not live or self.manager is None:
+            self.app.exit()
+            return
+        lines = [f"{s.session.number} {s.session.agent} · {s.session.task} ({s.state.value})" for s in live]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "keep":
+                self.app.exit()
+            elif choice == "stop":
+                self.notify(f"Stopping {len(live)} session(s)...")
+                self._stop_sessions([s.session for s in live], then_exit=True)
+
+        self.app.push_screen(QuitSessionsScreen(lines, self.manager.socket), chosen)

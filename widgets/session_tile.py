@@ -1,0 +1,156 @@
+"""One agent session in the grid: who it is, what state it is in, and its live screen.
+
+The tile is given `TileData` by the sessions view and draws it; it does no I/O. Its border
+title names the session, the border subtitle carries the state (NEEDS YOU stands out), and
+the body shows the bottom of the agent's screen with its colours, wrapped to the tile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widget import Widget
+
+STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited")
+
+
+@dataclass(frozen=True)
+class TileData:
+    id: str
+    number: int
+    agent: str
+    task: str
+    # "working", "needs-input", "idle" or "exited".
+    state: str
+    exit_code: int | None = None
+    elapsed: str = ""
+    added: int | None = None
+    removed: int | None = None
+    queued: int = 0
+    # The screen's lines, bottom last, already parsed from ANSI.
+    lines: tuple[Text, ...] = ()
+
+    @property
+    def state_label(self) -> str:
+        if self.state == "needs-input":
+            return "NEEDS YOU"
+        if self.state == "exited":
+            return "exited" if self.exit_code is None else f"exited {self.exit_code}"
+        return self.state
+
+
+class SessionTile(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    SessionTile {
+        height: 1fr;
+        border: round $panel-lighten-2;
+        border-title-color: $text;
+        border-subtitle-color: $text-muted;
+        padding: 0 1;
+        background: $surface;
+    }
+    SessionTile:focus {
+        border: round $primary;
+    }
+    SessionTile.-needs-input {
+        border: heavy $loupe-needs-you;
+        border-subtitle-color: $loupe-needs-you;
+        border-subtitle-style: bold reverse;
+    }
+    SessionTile.-working {
+        border-subtitle-color: $success;
+    }
+    SessionTile.-exited {
+        border-subtitle-color: $text-disabled;
+        color: $text-muted;
+    }
+    SessionTile.-marked {
+        border-title-style: bold reverse;
+    }
+    """
+
+    BINDINGS = [
+        Binding("enter", "activate", "Attach", id="sessions.tile.attach"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="sessions.tile.mark"),
+    ]
+
+    class Activated(Message):
+        """Enter on a tile: the view attaches to the session."""
+
+        def __init__(self, tile: SessionTile) -> None:
+            super().__init__()
+            self.tile = tile
+
+    class MarkChanged(Message):
+        def __init__(self, tile: SessionTile) -> None:
+            super().__init__()
+            self.tile = tile
+
+    def __init__(self, data: TileData) -> None:
+        super().__init__(id=f"tile-{data.id}")
+        self.data = data
+        self.marked = False
+        self._apply_chrome()
+
+    @property
+    def session_id(self) -> str:
+        return self.data.id
+
+    def show(self, data: TileData) -> None:
+        if data == self.data:
+            return
+        screen_changed = data.lines != self.data.lines
+        self.data = data
+        self._apply_chrome()
+        if screen_changed:
+            self.refresh()
+
+    def _apply_chrome(self) -> None:
+        data = self.data
+        mark = "● " if self.marked else ""
+        queued = f" · {data.queued} queued" if data.queued else ""
+        self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{queued}"
+        parts = [data.state_label, data.elapsed]
+        if data.added is not None:
+            parts.append(f"+{data.added} -{data.removed}")
+        self.border_subtitle = " · ".join(p for p in parts if p)
+        wanted = f"-{data.state}"
+        for name in STATE_CLASSES:
+            self.set_class(name == wanted, name)
+        self.set_class(self.marked, "-marked")
+
+    def set_marked(self, marked: bool) -> None:
+        self.marked = marked
+        self._apply_chrome()
+
+    def action_toggle_mark(self) -> None:
+        self.set_marked(not self.marked)
+        self.post_message(self.MarkChanged(self))
+
+    def action_activate(self) -> None:
+        self.post_message(self.Activated(self))
+
+    def render(self) -> RenderableType:
+        height = max(1, self.content_size.height)
+        width = max(1, self.content_size.width)
+        if not self.data.lines:
+            return Text("(no output yet)", style="dim")
+        # Agents' screens are wider than a tile: long lines wrap, and the bottom of the screen
+        # (where questions and prompts are) is what stays in view.
+        rows: list[Text] = []
+        for line in reversed(self.data.lines):
+            if line.cell_len <= width:
+                rows.insert(0, line)
+            else:
+                rows[0:0] = list(line.wrap(self.app.console, width, overflow="fold", no_wrap=False))
+            if len(rows) >= height:
+                break
+        return Text("\n").join(rows[-height:])
+
+    def _on_click(self, event) -> None:  # noqa: ANN001 - textual's Click
+        if event.chain == 2:
+            self.post_message(self.Activated(self))
