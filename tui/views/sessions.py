@@ -117,8 +117,8 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static("Sessions", classes="section-title", id="sessions-title")
-        yield Static("Agent sessions appear here. Press n (with the grid focused) or use the "
-                     "command palette: Sessions: new agent session.",
+        yield Static("No agent sessions yet. Press n here, or ctrl+p and choose "
+                     "\"Sessions: new agent session\".",
                      classes="empty-hint", id="sessions-empty")
         yield VerticalScroll(id="session-grid")
 
@@ -241,7 +241,7 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         if count != self._needs_you:
             self._needs_you = count
             self.post_message(self.NeedsYouChanged(count))
-        title = f"Sessions · {len(self.snapshots)}"
+        title = f"Sessions · {len(self.snapshots)}" if self.snapshots else "Sessions"
         if count:
             title += f" · {count} NEED{'S' if count == 1 else ''} YOU"
         self.query_one("#sessions-title", Static).update(title)
