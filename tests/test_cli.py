@@ -61,3 +61,25 @@ def test_unknown_option_exits_2() -> None:
     result = loupe("--frobnicate")
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+def test_demo_opens_on_its_tasks_and_quits_cleanly(tmp_path: Path) -> None:
+    from tests.pty_app import run_until
+    from tui import locations
+
+    _, code = run_until(["--demo"], [b"Tasks 3", b"Retries with"], cwd=tmp_path)
+    assert code == 0
+    assert (locations.demo_dir() / ".loupe" / "tasks" / "retry-backoff" / "05-plan.md").is_file()
+
+
+def test_markdown_file_argument_opens_it_in_a_pane(tmp_path: Path) -> None:
+    from tests.fixtures.git import git
+    from tests.fixtures.tasks import make_tasks_workspace
+    from tests.pty_app import run_until
+
+    root = make_tasks_workspace(tmp_path / "quarry")
+    git(tmp_path, "init", "-q", str(root))
+    artifact = ".loupe/tasks/retry-backoff/02-research.md"
+    # The tab title is the file name; "Failures are final" is the document's text.
+    _, code = run_until([artifact], [b"02-research.md", b"Failures are final"], cwd=root)
+    assert code == 0
