@@ -1,0 +1,188 @@
+"""Live reload: an agent rewrites a 3,000-line doc 50 times while it is open in the pane.
+
+Each rewrite changes one paragraph somewhere in the document (and every fifth also inserts
+a paragraph above the reader); half are written in place, half by rename (as editors and
+some agents do). Measured per rewrite: from the write returning to the pane painting the
+new version. The reader sits in the middle of the document and must stay on the same text.
+
+Run twice, in fresh interpreters: with the file watcher (the normal case), and with the
+watcher unavailable (`poll`, the fallback that stat()s the file every `docs.poll_seconds`).
+Goal (issue 2): p95 <= 250 ms with the watcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from _harness import SIZE, median, percentile, run_child
+
+from docgen import design_doc
+
+HERE = Path(__file__).resolve()
+REWRITES = 50
+
+
+def versions(base: str, count: int) -> list[str]:
+    """`count` successive versions of `base`, each with a marked, changed paragraph."""
+    rng = random.Random(11)
+    paragraphs = [m.start() for m in re.finditer(r"\n\n(?=[A-Z][a-z]+ )", base)]
+    out = []
+    text = base
+    for number in range(1, count + 1):
+        spot = paragraphs[rng.randrange(len(paragraphs))]
+        text = text[:spot] + f"\n\nRevision {number}: the agent rewrote this part." + text[spot:]
+        if number % 5 == 0:
+            top = paragraphs[3]
+            text = text[:top] + f"\n\nInserted above the reader in revision {number}." + text[top:]
+        out.append(text)
+    return out
+
+
+def child(mode: str) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
+    os.environ["LOUPE_DATA_DIR"] = str(folder / "data")
+    os.environ["LOUPE_CONFIG_DIR"] = str(folder / "config")
+    path = folder / "plan.md"
+    base = design_doc(3000)
+    path.write_text(base)
+    revisions = versions(base, REWRITES)
+
+    if mode == "poll":
+        import watchfiles
+
+        def unavailable(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise OSError("no file watching here")
+
+        watchfiles.awatch = unavailable  # type: ignore[assignment]
+
+    from textual.app import App, ComposeResult
+    from textual.containers import Vertical
+
+    from tui.docs.warmup import warm_up
+    from tui.views.artifact import ArtifactDocument
+    from tui.workspace import open_workspace
+    from widgets.artifact_view import ArtifactView
+
+    shown: dict[int, float] = {}
+    painted: dict[int, float] = {}
+    current = {"version": 0}
+    original_show = ArtifactView.show_document
+    original_render = ArtifactView.render_line
+
+    def show_document(self, doc, diff=None):  # type: ignore[no-untyped-def]
+        found = re.findall(r"Revision (\d+):", doc.text)
+        current["version"] = max(map(int, found), default=0)
+        shown.setdefault(current["version"], time.perf_counter())
+        original_show(self, doc, diff)
+
+    def render_line(self, y):  # type: ignore[no-untyped-def]
+        version = current["version"]
+        if version and version not in painted:
+            painted[version] = time.perf_counter()
+        return original_render(self, y)
+
+    ArtifactView.show_document = show_document  # type: ignore[method-assign]
+    ArtifactView.render_line = render_line  # type: ignore[method-assign]
+    warm_up()
+    workspace = open_workspace(folder)
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Vertical(id="host")
+
+    written: dict[int, float] = {}
+    tops: list[str] = []
+
+    async def measure() -> dict:
+        app = Host()
+        async with app.run_test(size=SIZE) as pilot:
+            document = ArtifactDocument(path, workspace)
+            await app.query_one("#host").mount(document)
+            view = document.pane.view
+            while not view.fully_laid_out:
+                await asyncio.sleep(0.01)
+            view.scroll_to_block(len(view.doc.blocks) // 2)  # type: ignore[union-attr]
+            await pilot.pause(0.3)
+            done = threading.Event()
+
+            def writer() -> None:
+                rng = random.Random(5)
+                for number, text in enumerate(revisions, start=1):
+                    if number % 2:
+                        path.write_text(text)
+                    else:
+                        temporary = path.with_name(".plan.md.tmp")
+                        temporary.write_text(text)
+                        os.replace(temporary, path)
+                    written[number] = time.perf_counter()
+                    deadline = time.perf_counter() + 10
+                    while number not in painted and time.perf_counter() < deadline:
+                        time.sleep(0.002)
+                    time.sleep(rng.uniform(0.05, 0.3))  # an agent's pace between writes
+                done.set()
+
+            thread = threading.Thread(target=writer, daemon=True)
+            thread.start()
+            last = 0
+            while not done.is_set():
+                top_text = view.doc.blocks[view.anchor[0]].source if view.doc else ""  # type: ignore[union-attr]
+                if current["version"] != last and current["version"] in painted:
+                    last = current["version"]
+                    tops.append(top_text)
+                await asyncio.sleep(0.005)
+            thread.join()
+        latencies = [painted[n] - written[n] for n in written if n in painted]
+        return {
+            "latencies": latencies,
+            "missed": [n for n in written if n not in painted],
+            # The reader never scrolled: the block at the top must be the same throughout.
+            "anchor_kept": sum(1 for text in tops if tops and text == tops[0]),
+            "anchor_checks": len(tops),
+        }
+
+    return asyncio.run(measure())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0])))
+        return 0
+    failures = []
+    results = {}
+    for mode, label in (("watch", "file watcher"), ("poll", "poll fallback only")):
+        result = run_child(HERE, [mode], 600)
+        assert result is not None
+        latencies = result["latencies"]
+        results[mode] = result
+        print(
+            f"== {REWRITES} rewrites of a 3,000-line doc, {label}: write -> updated pane painted: "
+            f"median {median(latencies) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms; missed {len(result['missed'])}; "
+            f"reader kept in place {result['anchor_kept']}/{result['anchor_checks']} updates"
+        )
+        if mode == "watch" and percentile(latencies, 0.95) > 0.250:
+            failures.append(f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms (goal <= 250 ms)")
+        if result["missed"]:
+            failures.append(f"{mode}: {len(result['missed'])} rewrites never shown")
+    print("goals:", "all met" if not failures else "NOT MET: " + "; ".join(failures))
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
