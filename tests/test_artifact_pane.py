@@ -45,7 +45,11 @@ def configure(root: Path, extra: str = "") -> None:
 async def open_app(pilot_app: LoupeApp, pilot) -> ArtifactDocument:  # type: ignore[no-untyped-def]
     await wait_until(pilot, lambda: pilot_app.screen.query(ArtifactDocument), "artifact pane")
     doc = document(pilot_app)
-    await wait_until(pilot, lambda: doc.doc is not None or doc.pane.status == "cannot show", "document loaded")
+    await wait_until(
+        pilot,
+        lambda: doc.text is not None and doc.pane.view.fully_laid_out or doc.pane.status == "cannot show",
+        "document loaded and laid out",
+    )
     return doc
 
 

@@ -190,7 +190,7 @@ class ArtifactPane(Vertical):
                 parts.append(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]")
             current, total = self.view.match_status
             if self.view.query:
-                parts.append(f"search {current}/{total}")
+                parts.append("searching…" if self.view.searching else f"search {current}/{total}")
         self.query_one(DocHeader).show(" · ".join(parts))
 
     # ------------------------------------------------------------------ table of contents
@@ -290,7 +290,12 @@ class ArtifactPane(Vertical):
     def _search_updated(self, event: ArtifactView.SearchUpdated) -> None:
         event.stop()
         current, total = self.view.match_status
-        count = "" if not self.view.query else (f"{current}/{total}" if total else "no matches")
+        if not self.view.query:
+            count = ""
+        elif self.view.searching:
+            count = "searching…"
+        else:
+            count = f"{current}/{total}" if total else "no matches"
         for counter in self.query("#artifact-search-count").results(Static):
             counter.update(count)
         self._refresh_header()

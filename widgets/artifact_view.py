@@ -40,6 +40,9 @@ GUTTER = 2
 # Fences bigger than this are shown without highlighting (lexing runs while painting).
 MAX_FENCE_HIGHLIGHT = 40_000
 STRIP_CACHE_BLOCKS = 400
+# Past this many blocks (about 30,000 lines) blocks are laid out only when shown (or searched):
+# laying out a 10 MB document takes half a minute and a lot of memory for nothing.
+LAY_OUT_ALL_MAX_BLOCKS = 5000
 
 
 class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
@@ -127,6 +130,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self._section = -2
         self.fully_laid_out = False
         self._settling = False
+        self._pending_anchor: tuple[int, int] | None = None
         # Change marks, by block key: changed blocks, and blocks that follow a deletion.
         self._marked: set[int] = set()
         self._removed: set[int] = set()
@@ -137,6 +141,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self._document_seen = False
         # Search.
         self.query = ""
+        self._searching = False
         self._matches: list[tuple[int, int, int, int]] = []
         self._match_index = -1
         self._match_lines: dict[tuple[int, int], list[tuple[int, int, bool]]] = {}
@@ -174,9 +179,9 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         if self._width:
             self._reset_heights()
             if at_end:
-                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
             else:
-                self._restore(anchor or (0, 0))
+                self._restore(self._take_pending_anchor() or anchor or (0, 0))
             self._ensure_visible_exact()
             self._start_layout()
         if self.query:
@@ -243,6 +248,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
 
     def scroll_to_block(self, index: int, line: int = 0, *, center: bool = False) -> None:
         if not self._heights:
+            self._pending_anchor = (index, line)  # not laid out yet: go there once it is
             return
         index = max(0, min(index, len(self._heights) - 1))
         self._layout(index)
@@ -250,7 +256,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         y = self._offsets[index] + line
         if center:
             y -= self.scrollable_content_region.height // 3
-        self.scroll_to(y=max(0, y), animate=False, immediate=True)
+        self.scroll_to(y=max(0, y), animate=False, immediate=True, force=True)
         self._ensure_visible_exact()
 
     def scroll_to_slug(self, slug: str) -> bool:
@@ -359,14 +365,18 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     def _block_at(self, y: int) -> int:
         return max(0, min(bisect_right(self._offsets, y) - 1, len(self._heights) - 1))
 
+    def _take_pending_anchor(self) -> tuple[int, int] | None:
+        anchor, self._pending_anchor = self._pending_anchor, None
+        return anchor
+
     def _restore(self, anchor: tuple[int, int]) -> None:
         block, line = anchor
         if not self._heights:
-            self.scroll_to(y=0, animate=False, immediate=True)
+            self.scroll_to(y=0, animate=False, immediate=True, force=True)
             return
         block = max(0, min(block, len(self._heights) - 1))
         line = max(0, min(line, self._heights[block] - 1))
-        self.scroll_to(y=self._offsets[block] + line, animate=False, immediate=True)
+        self.scroll_to(y=self._offsets[block] + line, animate=False, immediate=True, force=True)
 
     def _layout(self, index: int) -> BlockLayout:
         assert self.doc is not None
@@ -398,7 +408,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         if changed:
             self._rebuild_offsets()
             if at_end:
-                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
             else:
                 self._restore(anchor)
         if not self.fully_laid_out and all(self._exact):
@@ -426,7 +436,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self.post_message(self.LaidOut())
 
     def _start_layout(self) -> None:
-        if self.doc is None or self.fully_laid_out:
+        if self.doc is None or self.fully_laid_out or len(self.doc.blocks) > LAY_OUT_ALL_MAX_BLOCKS:
             return
         self._layout_worker(self._generation, self.doc, self._width, self._layouts)
 
@@ -482,7 +492,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             # Keep the previous width's layouts: resizing back and forth stays cheap.
             self._layouts = {k: v for k, v in self._layouts.items() if k[1] in (width, previous)}
             self._reset_heights()
-            self._restore(anchor)
+            self._restore(self._take_pending_anchor() or anchor)
             self._ensure_visible_exact()
             self._start_layout()
             if self.query:
@@ -652,34 +662,75 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             return []
         return [line.plain for layout in self._all_layouts() for line in layout.lines]
 
+    @property
+    def searching(self) -> bool:
+        """A search is running in the background (the document is not laid out yet)."""
+        return self._searching
+
     def _run_search(self, *, keep_place: bool) -> None:
         previous = self._matches[self._match_index][:2] if keep_place and self._matches else None
         self._matches = []
         self._match_lines = {}
         self._match_index = -1
         if self.doc is None or not self.query or not self._width:
+            self._searching = False
             self.refresh()
             self._sync_bindings()
             self.post_message(self.SearchUpdated())
             return
-        flags = 0 if any(char.isupper() for char in self.query) else re.IGNORECASE
-        pattern = re.compile(re.escape(self.query), flags)
-        for block_index, layout in enumerate(self._all_layouts()):
-            for line_index, line in enumerate(layout.lines):
-                if not line.runs:
-                    continue
-                text = line.plain
-                for match in pattern.finditer(text):
-                    start, end = match.span()
-                    if not text.isascii():
-                        start, end = cell_len(text[:start]), cell_len(text[:end])
-                    self._matches.append((block_index, line_index, start, end))
-        if self._matches:
+        if self.fully_laid_out:
+            layouts = [self._layout(index) for index in range(len(self.doc.blocks))]
+            self._apply_matches(self._generation, self.query, find_matches(layouts, self.query), keep_place, previous)
+            return
+        # Matching needs every block laid out: that runs in a thread, the UI stays live.
+        self._searching = True
+        self.post_message(self.SearchUpdated())
+        self._search_worker(self._generation, self.doc, self._width, self._layouts, self.query, keep_place, previous)
+
+    @work(thread=True, exclusive=True, group="artifact-search", description="search the document")
+    def _search_worker(
+        self,
+        generation: int,
+        doc: MarkdownDoc,
+        width: int,
+        layouts: dict[tuple[int, int], BlockLayout],
+        query: str,
+        keep_place: bool,
+        previous: tuple[int, int] | None,
+    ) -> None:
+        worker = get_current_worker()
+        found: list[BlockLayout] = []
+        for block in doc.blocks:
+            if worker.is_cancelled or generation != self._generation or query != self.query:
+                return
+            layout = layouts.get((block.key, width))
+            if layout is None:
+                layout = layouts[(block.key, width)] = layout_block(block, width, doc.references)
+                time.sleep(0)  # keep the UI loop responsive (see _layout_worker)
+            found.append(layout)
+        matches = find_matches(found, query)
+        self.app.call_from_thread(self._apply_matches, generation, query, matches, keep_place, previous)
+
+    def _apply_matches(
+        self,
+        generation: int,
+        query: str,
+        matches: list[tuple[int, int, int, int]],
+        keep_place: bool,
+        previous: tuple[int, int] | None,
+    ) -> None:
+        if generation != self._generation or query != self.query or self.doc is None:
+            return
+        self._searching = False
+        # Matches are placed by line: every block's true height must be known now.
+        self._update_heights(range(len(self.doc.blocks)))
+        self._matches = matches
+        if matches:
             here = previous or self.anchor
-            positions = [(block, line) for block, line, _, _ in self._matches]
-            self._match_index = min(bisect_right(positions, (here[0], here[1] - 1)), len(self._matches) - 1)
+            positions = [(block, line) for block, line, _, _ in matches]
+            self._match_index = min(bisect_right(positions, (here[0], here[1] - 1)), len(matches) - 1)
         self._index_matches()
-        if self._matches and not keep_place:
+        if matches and not keep_place:
             self._show_match()
         self.refresh()
         self._sync_bindings()
@@ -696,7 +747,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         top = self._offsets[block] + line
         height = self.scrollable_content_region.height
         if not (self.scroll_y <= top < self.scroll_y + height):
-            self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True)
+            self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True, force=True)
 
     def _step_match(self, step: int) -> None:
         if not self._matches:
@@ -769,7 +820,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
                     top = self._offsets[block] + line
                     height = self.scrollable_content_region.height
                     if not (self.scroll_y <= top < self.scroll_y + height):
-                        self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True)
+                        self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True, force=True)
                     self.refresh()
                     self._sync_bindings()
                     return
@@ -803,6 +854,27 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             self._focus_link = None
             self.refresh()
             self._sync_bindings()
+
+
+def find_matches(layouts: list[BlockLayout], query: str) -> list[tuple[int, int, int, int]]:
+    """(block, line, start cell, end cell) of each match of `query` in the laid-out text.
+
+    Case-insensitive unless the query has a capital (smart case, as in vim and less).
+    """
+    flags = 0 if any(char.isupper() for char in query) else re.IGNORECASE
+    pattern = re.compile(re.escape(query), flags)
+    matches = []
+    for block_index, layout in enumerate(layouts):
+        for line_index, line in enumerate(layout.lines):
+            if not line.runs:
+                continue
+            text = line.plain
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if not text.isascii():
+                    start, end = cell_len(text[:start]), cell_len(text[:end])
+                matches.append((block_index, line_index, start, end))
+    return matches
 
 
 def _lex_fence(fence: Fence) -> list[LineTokens] | None:

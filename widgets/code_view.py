@@ -76,7 +76,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
         self._generation += 1
         self._lex(self._generation, text, filename)
         if keep_place:
-            self.scroll_to(anchor.x, anchor.y, animate=False, immediate=True)
+            self.scroll_to(anchor.x, anchor.y, animate=False, immediate=True, force=True)
         elif self.target_line is not None:
             self.go_to_line(self.target_line)
         self.refresh()
@@ -89,7 +89,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
             self._scroll_pending = True  # no size yet: scrolling now would be clamped to 0
             return
         self._scroll_pending = False
-        self.scroll_to(0, max(0, self.target_line - 1 - height // 3), animate=False, immediate=True)
+        self.scroll_to(0, max(0, self.target_line - 1 - height // 3), animate=False, immediate=True, force=True)
         self.refresh()
 
     def on_resize(self) -> None:

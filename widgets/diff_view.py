@@ -96,7 +96,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         self._shown_file = -1
         gutter = 2 * self._number_width + 5
         self.virtual_size = Size(max(gutter + longest + 8, 10), len(rows))
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.scroll_to(0, 0, animate=False, immediate=True, force=True)
         self.refresh()
 
     @property
@@ -105,7 +105,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
 
     def scroll_to_file(self, index: int) -> None:
         if 0 <= index < len(self._file_rows):
-            self.scroll_to(y=self._file_rows[index], animate=False, immediate=True)
+            self.scroll_to(y=self._file_rows[index], animate=False, immediate=True, force=True)
 
     def action_hunk(self, step: int) -> None:
         if not self._hunk_rows:
@@ -117,7 +117,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         else:
             earlier = [row for row in self._hunk_rows if row < top]
             target = earlier[-1] if earlier else self._hunk_rows[-1]
-        self.scroll_to(y=target, animate=False, immediate=True)
+        self.scroll_to(y=target, animate=False, immediate=True, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
