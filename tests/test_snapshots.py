@@ -57,7 +57,7 @@ def test_new_task_dialog(snap_compare, tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+n")
         await pilot.pause()
-        await pilot.press(*"Dark mode for the CLI")
+        await pilot.press(*"Dark mode")
         await pilot.pause()
 
     assert snap_compare(main_screen_app(tmp_path, "loupe-dark"), terminal_size=SIZE, run_before=open_dialog)

@@ -224,13 +224,13 @@ async def test_create_task_from_the_modal(tasks_workspace: Path, opened: list[Op
         await loaded(pilot, app)
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
-        await pilot.press(*"Dark mode for the CLI", "enter")
+        await pilot.press(*"Dark mode", "enter")
         assert isinstance(app.focused, TextArea)
-        await pilot.press(*"Users asked for it.")
+        await pilot.press(*"Asked.")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog closes")
-        ticket = tasks_workspace / ".loupe/tasks/dark-mode-for-the-cli/ticket.md"
-        assert ticket.read_text() == "# Dark mode for the CLI\n\nUsers asked for it.\n"
+        ticket = tasks_workspace / ".loupe/tasks/dark-mode/ticket.md"
+        assert ticket.read_text() == "# Dark mode\n\nAsked.\n"
         await wait_until(pilot, lambda: opened and opened[-1].path == ticket, "its ticket is opened")
         await wait_until(pilot, lambda: current_artifact(app) == ticket, "the new task's ticket is selected")
 
@@ -301,3 +301,17 @@ async def test_theme_switch_restyles_the_marks(tasks_workspace: Path) -> None:
         app.theme = "loupe-light"
         await wait_until(pilot, lambda: mark_colour() != dark, "the new-mark takes the light theme's colour")
         assert mark_colour().hex.lower() == "#387a10"  # $loupe-added in loupe-light
+
+
+async def test_symlink_loop_in_tasks_folder_keeps_the_app_live(tasks_workspace: Path) -> None:
+    tasks = tasks_workspace / ".loupe" / "tasks"
+    (tasks / "retry-backoff" / "loop").symlink_to(tasks)
+    (tasks / "self").symlink_to(".")
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await wait_until(pilot, lambda: app._notifications, "the loop is reported")
+        assert "symlink loop" in " ".join(n.message for n in app._notifications)
+        # The watcher still works.
+        write_file(tasks / "after-loop" / "ticket.md", "# After the loop\n", age=0)
+        await wait_until(pilot, lambda: "After the loop" in task_titles(app), "a new task appears")
