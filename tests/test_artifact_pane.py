@@ -304,3 +304,39 @@ async def test_theme_switch_repaints(tmp_path: Path) -> None:
         app.theme = "loupe-light"
         await pilot.pause()
         assert heading_color() not in ("", dark)
+
+
+async def test_palette_offers_the_active_documents_commands(tmp_path: Path) -> None:
+    app = plan_app(tmp_path, sections(3))
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_app(app, pilot)
+        documents = app.screen.query_one("#documents")
+        commands = {title: callback for title, _, callback in documents.palette_commands()}
+        assert {"Document: table of contents", "Document: changes since last read", "Document: search",
+                "Document: open in editor"} <= set(commands)
+        await commands["Document: table of contents"]()
+        assert doc.pane.toc_shown
+
+
+@pytest.mark.slow
+async def test_ten_megabyte_document_stays_responsive(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from docgen import design_doc
+
+    text = design_doc(200_000)
+    assert len(text) > 10_000_000
+    app = plan_app(tmp_path, text)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane")
+        doc = document(app)
+        view = doc.pane.view
+        # The first screens show before the whole document is split.
+        await wait_until(pilot, lambda: view.doc is not None, "first screens shown", timeout=30)
+        await pilot.press("j", "j")  # keys are handled meanwhile
+        await wait_until(pilot, lambda: doc.text is not None, "whole document shown", timeout=60)
+        assert view.block_count > 30_000
+        assert view.scroll_y == 2  # the two lines scrolled while loading were kept
+        await pilot.press("G")
+        assert view.scroll_y == view.max_scroll_y > 200_000

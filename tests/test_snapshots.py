@@ -61,3 +61,69 @@ def test_new_task_dialog(snap_compare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(main_screen_app(tmp_path, "loupe-dark"), terminal_size=SIZE, run_before=open_dialog)
+
+
+DESIGN_DOC = """\
+# Retries: design
+
+Failed jobs are retried with **exponential backoff** and *full jitter*; see
+[the research](02-research.md) and `quarry/worker.py:67`.
+
+## Options
+
+| Option | Delay | Notes |
+|---|---:|---|
+| fixed | 5 s | simple, thundering herd |
+| backoff | 2^n s | needs a cap |
+
+## Decision
+
+- Use backoff with jitter
+  - cap at 10 minutes
+- [x] agree on the cap
+- [ ] decide where attempts are stored
+
+> [!NOTE]
+> Retries never reorder jobs of the same queue.
+
+```python
+def delay(attempt: int) -> float:
+    return min(600.0, random.uniform(0, 2 ** attempt))  # full jitter
+```
+"""
+
+
+def artifact_app(tmp_path: Path, theme: str) -> LoupeApp:
+    app = main_screen_app(tmp_path, theme)
+    design = tmp_path / "quarry" / ".loupe" / "tasks" / "retry-backoff" / "04-design.md"
+    design.write_text(DESIGN_DOC, encoding="utf-8")
+    return app
+
+
+def open_design(*keys: str):  # type: ignore[no-untyped-def]
+    async def run(pilot: Pilot) -> None:
+        from tui.messages import OpenPath
+        from tui.views.artifact import ArtifactDocument
+
+        await settle(pilot)
+        app = pilot.app
+        path = app.workspace.tasks_dir / "retry-backoff" / "04-design.md"
+        app.screen.post_message(OpenPath(path))
+        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane")
+        document = app.screen.query_one(ArtifactDocument)
+        await wait_until(pilot, lambda: document.pane.view.fully_laid_out, "artifact laid out")
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+
+    return run
+
+
+@pytest.mark.parametrize("theme", ["loupe-dark", "loupe-light"])
+def test_artifact_pane(snap_compare, tmp_path: Path, theme: str) -> None:
+    assert snap_compare(artifact_app(tmp_path, theme), terminal_size=SIZE, run_before=open_design())
+
+
+def test_artifact_pane_contents_and_search(snap_compare, tmp_path: Path) -> None:
+    keys = ("slash", *"jitter", "enter", "t")
+    assert snap_compare(artifact_app(tmp_path, "loupe-dark"), terminal_size=SIZE, run_before=open_design(*keys))

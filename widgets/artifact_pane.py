@@ -15,6 +15,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -36,6 +37,7 @@ class ArtifactPane(Vertical):
     }
     ArtifactPane #artifact-toc {
         display: none;
+        height: 1fr;
         width: 34;
         max-width: 40%;
         border: none;
@@ -211,8 +213,9 @@ class ArtifactPane(Vertical):
             toc.add_option(Option("(no headings)", disabled=True))
             return
         top = min(block.level for _, block in headings)
+        # Content, not markup: a heading may well contain [brackets].
         toc.add_options(
-            Option("  " * (block.level - top) + (block.title or "(untitled)"), id=str(index))
+            Option(Content("  " * (block.level - top) + (block.title or "(untitled)")), id=str(index))
             for index, block in headings
         )
         self._sync_toc(self.view.current_section())
