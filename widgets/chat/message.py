@@ -73,15 +73,15 @@ def header_content(info: MessageInfo, *, selected: bool = False) -> Content:
         )
     status = STATUS_LABELS.get(info.status)
     if status:
-        style = {"streaming": "$text-muted italic", "error": "bold $error"}.get(info.status, "$warning")
+        style = {"streaming": "$foreground-muted italic", "error": "bold $error"}.get(info.status, "$warning")
         parts.append(Content.styled(f"  {status}", style))
     if info.completion_tokens is not None:
         tokens = f"{info.completion_tokens} tokens"
         if info.prompt_tokens is not None:
             tokens = f"{info.prompt_tokens} in · {info.completion_tokens} out"
-        parts.append(Content.styled(f"  {tokens}", "$text-muted"))
+        parts.append(Content.styled(f"  {tokens}", "$foreground-muted"))
     if info.shared_by > 1:
-        parts.append(Content.styled(f"  shared by {info.shared_by} threads", "$text-muted"))
+        parts.append(Content.styled(f"  shared by {info.shared_by} threads", "$foreground-muted"))
     if info.forks:
         label = "1 fork" if len(info.forks) == 1 else f"{len(info.forks)} forks"
         parts.append(Content.styled(f"  ⑂ {label} here", "$accent"))
@@ -94,7 +94,7 @@ def header_content(info: MessageInfo, *, selected: bool = False) -> Content:
         ).stylize("bold $accent")
         parts.append(switcher)
     if selected and info.fork_blocked:
-        parts.append(Content.styled(f"  no fork here: {info.fork_blocked}", "$text-muted italic"))
+        parts.append(Content.styled(f"  no fork here: {info.fork_blocked}", "$foreground-muted italic"))
     return Content.assemble(*parts)
 
 
@@ -141,7 +141,7 @@ class MessageView(Vertical):
         height: auto;
     }
     MessageView .sources-line {
-        color: $text-muted;
+        color: $foreground-muted;
         height: auto;
     }
     MessageView.-merge {
@@ -224,7 +224,7 @@ class MessageView(Vertical):
         if info.status == "error":
             reason = info.error or "the reply failed"
             return Content.assemble(
-                Content.styled("✗ ", "bold"), reason, Content.styled("  (r: retry)", "$text-muted")
+                Content.styled("✗ ", "bold"), reason, Content.styled("  (r: retry)", "$foreground-muted")
             )
         if info.status == "cancelled":
             return Content.styled("Cancelled; the partial reply is kept.  (r: regenerate)", "$warning")
