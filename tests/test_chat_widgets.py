@@ -48,7 +48,7 @@ async def test_streamed_markdown_renders_like_the_whole_text() -> None:
         await wait_until(pilot, lambda: "That's all." in live.rendered_text(), "the tail is shown")
         assert live.renders < len(REPLY) // 3 // 4
         live.finish()
-        await pilot.pause()
+        await wait_until(pilot, lambda: live.is_settled, "the final render is shown")
         whole = app.query_one("#whole", IncrementalMarkdown)
         assert live.text == REPLY
         assert live.rendered_text() == whole.rendered_text()

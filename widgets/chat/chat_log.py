@@ -85,6 +85,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._shown_from = 0
         self._selected: str | None = None
         self._empty_text = empty_text
+        self._index: dict[str, MessageView] = {}
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(self._empty_text, classes="chat-empty")
@@ -113,7 +114,12 @@ class ChatLog(VerticalScroll, can_focus=True):
         return list(self.query_children(MessageView))
 
     def view_for(self, message_id: str) -> MessageView | None:
+        # Called for every streamed chunk, so a dict lookup rather than a scan of children.
+        view = self._index.get(message_id)
+        if view is not None and view.parent is self and view.info.id == message_id:
+            return view
         for view in self.query_children(MessageView):
+            self._index[view.info.id] = view
             if view.info.id == message_id:
                 return view
         return None

@@ -1,24 +1,31 @@
 """A markdown widget that grows as a reply streams in, without re-rendering what is finished.
 
-Measured alternatives (textual_anchors.md §1.4): Textual's `Markdown` mounts a widget per block
-and re-lays-out the screen on every append, so three or four streaming panes stall the UI loop
-for hundreds of milliseconds. This widget is one widget with a line API:
+Measured alternatives (textual_anchors.md §1.4, bench/stream_render.py): Textual's `Markdown`
+mounts a widget per block and re-lays-out the screen on every append, so three streaming
+panes stall the UI loop for hundreds of milliseconds. This widget is one widget with a line
+API:
 
 - finished top-level blocks are rendered once with Rich and cached (`BlockStream` decides
-  which blocks are finished);
-- only the tail block is re-rendered, and an open code fence re-renders only its last chunk;
-- updates are coalesced: at most `MAX_FPS` renders a second per view, and fewer when rendering
-  gets expensive, so all streaming views together use a bounded share of the loop;
+  which blocks are finished); only the tail block is re-rendered, and an open code fence
+  re-renders only its last few rows;
+- rendering runs on a worker thread, so a large block (a long fence that just closed) does
+  not hold up key presses; the loop only swaps the new lines in and repaints changed rows;
+- updates are coalesced: at most `MAX_FPS` renders a second per view;
+- while streaming, the height grows in steps (see `_height`), so a new line rarely means a
+  layout pass and a repaint of the whole view;
 - a view that is not displayed (a background tab) keeps the text and renders when shown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import time
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import ClassVar
 
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
@@ -27,7 +34,53 @@ from widgets.chat.blocks import BlockStream, open_fence
 from widgets.chat.rich_markdown import BlockRenderer, Palette
 
 # Rows of an open code fence rendered (and cached) together while it streams.
-FENCE_CHUNK = 24
+FENCE_CHUNK = 8
+# While streaming, the height grows in steps of a third of the screen (at least this many
+# rows). Every change of height means a layout pass and, in a view that follows the bottom,
+# a scroll that repaints the whole view (~50-80 ms for a full-height pane here); a new line
+# within the claimed rows repaints only that line. The reader sees the reply fill the space
+# below it, then move up by a step, instead of the whole view shifting on every line.
+MIN_HEIGHT_STEP = 8
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _render_executor() -> ThreadPoolExecutor:
+    # One thread for every view: renders are short, and more threads only fight for the GIL.
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="markdown-render")
+    return _executor
+
+
+def render_blocks(
+    renderer: BlockRenderer, blocks: list[str], tail: str, width: int, *, after_blocks: bool
+) -> tuple[list[Strip], list[Strip]]:
+    """Lines for newly finished `blocks` and for the `tail` (pure; runs on a worker thread).
+
+    `after_blocks`: earlier blocks are already shown, so the first new one needs a gap.
+    """
+    lines: list[Strip] = []
+    for source in blocks:
+        if lines or after_blocks:
+            lines.append(Strip.blank(0))
+        lines.extend(renderer.block(source, width))
+    tail = tail.strip("\n")
+    if not tail.strip():
+        return lines, []
+    tail_lines: list[Strip] = [Strip.blank(0)] if (lines or after_blocks) else []
+    fence = open_fence(tail)
+    if fence is None:
+        return lines, tail_lines + renderer.uncached(tail, width)
+    # A long open fence: its complete chunks are cached, only the last rows re-render.
+    settled = len(fence.complete) - len(fence.complete) % FENCE_CHUNK
+    for start in range(0, settled, FENCE_CHUNK):
+        chunk = "\n".join(fence.complete[start : start + FENCE_CHUNK])
+        tail_lines.extend(renderer.code(chunk, fence.language, width))
+    rest = fence.complete[settled:] + ([fence.partial] if fence.partial else [])
+    if rest:
+        tail_lines.extend(renderer.uncached_code("\n".join(rest), fence.language, width))
+    return lines, tail_lines
 
 
 class IncrementalMarkdown(Widget):
@@ -39,12 +92,9 @@ class IncrementalMarkdown(Widget):
     }
     """
 
-    MAX_FPS: ClassVar[float] = 15.0
-    # The share of the UI loop that all streaming views together may spend rendering.
-    LOOP_SHARE: ClassVar[float] = 0.25
-
-    _streaming_views: ClassVar[weakref.WeakSet[IncrementalMarkdown]] = weakref.WeakSet()
+    MAX_FPS: ClassVar[float] = 10.0
     _palettes: ClassVar[dict[str, Palette]] = {}
+    _streaming_views: ClassVar[weakref.WeakSet[IncrementalMarkdown]] = weakref.WeakSet()
 
     def __init__(
         self,
@@ -66,16 +116,24 @@ class IncrementalMarkdown(Widget):
             self._stream.finish()
         self._timer: Timer | None = None
         self._last_flush = 0.0
-        self._render_cost = 0.0
         self.renders = 0
-        # Rendered lines for one width and palette.
+        # What is on screen: lines for one width and palette.
         self._width = 0
         self._palette: Palette | None = None
-        self._renderer: BlockRenderer | None = None
         self._frozen_lines: list[Strip] = []
         self._frozen_done = 0
         self._tail_lines: list[Strip] = []
-        self._tail_dirty = True
+        # Bumped by every full (synchronous) render, so a late thread render is dropped.
+        self._generation = 0
+        self._job: Future[tuple[list[Strip], list[Strip]]] | None = None
+        self._again = False
+        # Set when only a synchronous render in the next layout pass can catch up.
+        self._stale = False
+        # Bumped whenever the text changes; `_shown_version` is what is on screen.
+        self._version = 0
+        self._shown_version = -1
+        # Rows claimed while streaming (see MIN_HEIGHT_STEP).
+        self._reserved = 0
 
     # -- content -------------------------------------------------------------------------
 
@@ -86,6 +144,11 @@ class IncrementalMarkdown(Widget):
     @property
     def is_streaming(self) -> bool:
         return self._streaming
+
+    @property
+    def is_settled(self) -> bool:
+        """Everything received is on screen (no render pending or running)."""
+        return not self._pending and self._job is None and self._shown_version == self._version
 
     def append(self, chunk: str) -> None:
         """Add text to the end; the screen catches up at a bounded rate."""
@@ -98,55 +161,118 @@ class IncrementalMarkdown(Widget):
         self._schedule()
 
     def finish(self) -> None:
-        """No more text is coming: freeze everything and render it now."""
+        """No more text is coming: every block is final."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         self._feed_pending()
         self._stream.finish()
+        self._version += 1
         self._streaming = False
         IncrementalMarkdown._streaming_views.discard(self)
-        self._tail_dirty = True
-        self._rerender()
+        self._request_render()
 
     # -- scheduling ----------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        if self._timer is not None or not self.is_mounted:
+        if self._timer is not None or self._job is not None or not self.is_mounted:
             return
-        # Slow down when rendering is expensive, so N streaming views stay within LOOP_SHARE.
-        busy = max(1, len(IncrementalMarkdown._streaming_views))
-        interval = max(1.0 / self.MAX_FPS, self._render_cost * busy / self.LOOP_SHARE)
         # Textual timers cannot have a zero interval.
-        delay = max(0.005, self._last_flush + interval - time.monotonic())
+        delay = max(0.005, self._last_flush + 1.0 / self.MAX_FPS - time.monotonic())
         self._timer = self.set_timer(delay, self._flush, name="markdown-flush")
 
     def _flush(self) -> None:
         self._timer = None
         self._last_flush = time.monotonic()
         self._feed_pending()
-        self._rerender()
+        self._request_render()
 
     def _feed_pending(self) -> None:
         if self._pending:
             chunk = "".join(self._pending)
             self._pending.clear()
             self._stream.feed(chunk)
-            self._tail_dirty = True
+            self._version += 1
 
-    def _rerender(self) -> None:
+    def _request_render(self) -> None:
         if not self.is_mounted:
             return
-        if not self.is_on_screen or not self._width:
-            # Hidden (a background tab) or never laid out: the layout pass renders on show.
+        if self._job is not None:
+            self._again = True
+            return
+        if not self.is_on_screen or not self._width or self._palette is not self._current_palette():
+            # Hidden (a background tab), never laid out, or the theme changed: the layout
+            # pass renders everything synchronously when the view is shown.
+            self._stale = True
             self.refresh(layout=True)
             return
-        before = self._height()
-        started = time.perf_counter()
-        self._render_to(self._width)
-        self._render_cost = time.perf_counter() - started
-        self.renders += 1
-        self.refresh(layout=self._height() != before)
+        frozen = self._stream.frozen
+        blocks = frozen[self._frozen_done :]
+        start = self._frozen_done
+        generation, width = self._generation, self._width
+        renderer = BlockRenderer(self._palette)
+        after_blocks = bool(self._frozen_lines)
+        tail = self._stream.tail
+        version = self._version
+        self._job = _render_executor().submit(
+            render_blocks, renderer, blocks, tail, width, after_blocks=after_blocks
+        )
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        count = len(blocks)
+
+        def done(future: Future[tuple[list[Strip], list[Strip]]]) -> None:
+            try:
+                loop.call_soon_threadsafe(
+                    self._apply, future, generation, start, count, version, context=context
+                )
+            except RuntimeError:
+                pass  # the app is shutting down
+
+        self._job.add_done_callback(done)
+
+    def _apply(
+        self,
+        future: Future[tuple[list[Strip], list[Strip]]],
+        generation: int,
+        start: int,
+        count: int,
+        version: int,
+    ) -> None:
+        self._job = None
+        again, self._again = self._again, False
+        if not self.is_mounted:
+            return
+        if generation == self._generation and start == self._frozen_done:
+            new_lines, tail_lines = future.result()
+            self.renders += 1
+            height_before = self._height()
+            frozen_before = len(self._frozen_lines)
+            tail_before = self._tail_lines
+            self._frozen_lines.extend(new_lines)
+            self._frozen_done = start + count
+            self._tail_lines = tail_lines
+            self._shown_version = version
+            self._repaint(height_before, frozen_before, tail_before)
+        else:
+            again = True
+        if again and self._shown_version != self._version:
+            self._request_render()
+        elif self._pending:
+            self._schedule()
+
+    def _repaint(self, height_before: int, frozen_before: int, tail_before: list[Strip]) -> None:
+        if self._height() != height_before:
+            self.refresh(layout=True)
+            return
+        # Same height: repaint only from the first row that changed (usually the last one).
+        after = self._frozen_lines[frozen_before:] + self._tail_lines
+        first = 0
+        while first < min(len(after), len(tail_before)) and after[first] == tail_before[first]:
+            first += 1
+        rows = max(len(after), len(tail_before)) - first
+        if rows > 0:
+            self.refresh(Region(0, frozen_before + first, self._width, rows))
 
     def on_mount(self) -> None:
         if self._pending:
@@ -166,48 +292,36 @@ class IncrementalMarkdown(Widget):
             self._palettes[name] = palette
         return palette
 
-    def _render_to(self, width: int) -> None:
+    def _render_now(self, width: int) -> None:
+        """Render everything received so far, on the loop (layout needs a height now)."""
+        self._feed_pending_if_idle()
         palette = self._current_palette()
-        if width != self._width or palette is not self._palette or self._renderer is None:
-            self._width = width
-            self._palette = palette
-            self._renderer = BlockRenderer(self.app.console, self.app.console_options, palette)
-            self._frozen_lines = []
-            self._frozen_done = 0
-            self._tail_dirty = True
-        renderer = self._renderer
-        frozen = self._stream.frozen
-        if self._frozen_done < len(frozen):
-            for source in frozen[self._frozen_done :]:
-                if self._frozen_lines:
-                    self._frozen_lines.append(Strip.blank(0))
-                self._frozen_lines.extend(renderer.block(source, width))
-            self._frozen_done = len(frozen)
-            self._tail_dirty = True
-        if self._tail_dirty:
-            self._tail_lines = self._render_tail(renderer, width)
-            self._tail_dirty = False
+        self._generation += 1
+        self._width = width
+        self._palette = palette
+        frozen = list(self._stream.frozen)
+        self._frozen_lines, self._tail_lines = render_blocks(
+            BlockRenderer(palette), frozen, self._stream.tail, width, after_blocks=False
+        )
+        self._frozen_done = len(frozen)
+        self._stale = False
+        self._shown_version = self._version
+        self.renders += 1
 
-    def _render_tail(self, renderer: BlockRenderer, width: int) -> list[Strip]:
-        tail = self._stream.tail.strip("\n")
-        if not tail.strip():
-            return []
-        lines: list[Strip] = [Strip.blank(0)] if self._frozen_lines else []
-        fence = open_fence(tail)
-        if fence is None:
-            return lines + renderer.uncached(tail, width)
-        # A long open fence: its complete chunks are cached, only the last rows re-render.
-        settled = len(fence.complete) - len(fence.complete) % FENCE_CHUNK
-        for start in range(0, settled, FENCE_CHUNK):
-            chunk = "\n".join(fence.complete[start : start + FENCE_CHUNK])
-            lines.extend(renderer.code(chunk, fence.language, width))
-        rest = fence.complete[settled:] + ([fence.partial] if fence.partial else [])
-        if rest:
-            lines.extend(renderer.uncached_code("\n".join(rest), fence.language, width))
-        return lines
+    def _feed_pending_if_idle(self) -> None:
+        # Show what has arrived, unless a flush is due anyway.
+        if self._timer is None:
+            self._feed_pending()
 
     def _height(self) -> int:
-        return len(self._frozen_lines) + len(self._tail_lines)
+        rows = len(self._frozen_lines) + len(self._tail_lines)
+        if self._streaming or self._job is not None:
+            step = max(MIN_HEIGHT_STEP, self.app.size.height // 3)
+            if rows > self._reserved or self._reserved - rows > step:
+                self._reserved = rows + step - rows % step
+            return self._reserved
+        self._reserved = 0
+        return rows
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
@@ -215,18 +329,14 @@ class IncrementalMarkdown(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if width <= 0:
             return 0
-        self._feed_pending_if_idle()
-        self._render_to(width)
+        if width != self._width or self._stale or self._palette is not self._current_palette():
+            self._render_now(width)
         return self._height()
-
-    def _feed_pending_if_idle(self) -> None:
-        # A layout pass between flushes shows what has arrived, unless a flush is due anyway.
-        if self._timer is None:
-            self._feed_pending()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self.is_mounted and self._palette is not None and self._palette.name != self.app.theme:
+            self._stale = True
             self.refresh(layout=True)
 
     def rendered_text(self) -> str:
@@ -241,4 +351,3 @@ class IncrementalMarkdown(Widget):
             index = y - len(frozen)
             line = self._tail_lines[index] if index < len(self._tail_lines) else Strip.blank(0)
         return line.apply_style(self.rich_style)
-

@@ -1,4 +1,4 @@
-"""Render one markdown block to Textual `Strip`s with Rich, in the colours of the current theme.
+"""Render markdown blocks to Textual `Strip`s with Rich, in the colours of the current theme.
 
 Rich's markdown renderer draws a block in about a millisecond (a 20-line code fence in ~6 ms),
 far cheaper than mounting Textual's widget-per-block `Markdown`. Renders are cached by
@@ -8,6 +8,8 @@ siblings, reopening a thread or resizing back costs nothing for blocks already s
 
 from __future__ import annotations
 
+import io
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,15 +140,38 @@ class ChatMarkdown(Markdown):
         self.code_background = palette.code_background
 
 
+_local = threading.local()
+
+
+def _console() -> Console:
+    """A console per thread: rendering pushes themes on a console's stack, which is not shared
+    safely between threads. Truecolor output; Textual maps colours to the terminal later."""
+    console = getattr(_local, "console", None)
+    if console is None:
+        console = Console(
+            file=io.StringIO(),
+            color_system="truecolor",
+            force_terminal=True,
+            legacy_windows=False,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+        _local.console = console
+    return console
+
+
 class BlockRenderer:
-    """Turns markdown blocks into strips at a width, with a shared LRU cache."""
+    """Turns markdown blocks into strips at a width, with a shared LRU cache.
+
+    Safe to use from a worker thread: the chat renders off the UI loop.
+    """
 
     CACHE_SIZE = 4096
     _cache: ClassVar[OrderedDict[tuple[str, str, int, str], list[Strip]]] = OrderedDict()
+    _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, console: Console, options: ConsoleOptions, palette: Palette) -> None:
-        self.console = console
-        self.options = options
+    def __init__(self, palette: Palette) -> None:
         self.palette = palette
         self._theme = palette.rich_theme()
 
@@ -179,22 +204,23 @@ class BlockRenderer:
     ) -> list[Strip]:
         key = (kind, source, width, self.palette.name)
         cache = BlockRenderer._cache
-        found = cache.get(key)
-        if found is not None:
-            cache.move_to_end(key)
-            return found
+        with self._cache_lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+                return found
         strips = self._render(make(), width)
-        cache[key] = strips
-        if len(cache) > self.CACHE_SIZE:
-            cache.popitem(last=False)
+        with self._cache_lock:
+            cache[key] = strips
+            if len(cache) > self.CACHE_SIZE:
+                cache.popitem(last=False)
         return strips
 
     def _render(self, renderable: ConsoleRenderable, width: int) -> list[Strip]:
-        with self.console.use_theme(self._theme):
-            lines = self.console.render_lines(
-                renderable,
-                self.options.update(width=width, highlight=False),
-                pad=False,
+        console = _console()
+        with console.use_theme(self._theme):
+            lines = console.render_lines(
+                renderable, console.options.update(width=width, highlight=False), pad=False
             )
         # Rich spaces elements with blank rows; the widget puts exactly one between blocks.
         start, end = 0, len(lines)
