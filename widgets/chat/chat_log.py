@@ -127,6 +127,8 @@ class ChatLog(VerticalScroll, can_focus=True):
     async def set_messages(self, infos: Sequence[MessageInfo], *, select: str | None = None) -> None:
         """Show these messages, reusing the widgets of an unchanged prefix."""
         infos = list(infos)
+        # A cursor on the last message follows new messages; one further up stays put.
+        at_end = not self._infos or self._selected == self._infos[-1].id
         self._infos = infos
         start = self._window_start(infos)
         wanted = infos[start:]
@@ -145,7 +147,9 @@ class ChatLog(VerticalScroll, can_focus=True):
             self._shown_from = start
             self._sync_placeholders()
         ids = {info.id for info in wanted}
-        target = select if select in ids else self._selected if self._selected in ids else None
+        target = select if select in ids else None
+        if target is None and self._selected in ids and not at_end:
+            target = self._selected
         if target is None and wanted:
             target = wanted[-1].id
         self._select(target, scroll=select is not None)
