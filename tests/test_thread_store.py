@@ -354,3 +354,22 @@ def test_export_to_markdown(store: ThreadStore) -> None:
     assert "Tool call `shell` (`call_1`)" in text and '"command": [' in text
     assert "````\na.txt\n```\nb.txt\n````" in text
     assert text.rstrip().endswith("partial\n\n_cancelled_")
+
+
+def test_edited_first_messages_are_root_siblings_across_the_fork_family(store: ThreadStore) -> None:
+    thread = store.create_thread("no system prompt")
+    first = store.append(thread.id, "user", "first question")
+    store.append(thread.id, "assistant", "first answer")
+    fork = store.fork(thread.id, title="fork")
+    edited = store.edit(thread.id, first.id, "better first question")
+    in_fork = store.edit(fork.id, first.id, "the fork's first question")
+    assert [m.id for m in store.siblings(first.id)] == [first.id, edited.id, in_fork.id]
+    positions = store.sibling_positions([first.id, edited.id])
+    assert (positions[edited.id].index, positions[edited.id].count) == (2, 3)
+    assert positions[edited.id].previous_id == first.id
+    # An unrelated thread's root is not a sibling.
+    other = store.create_thread("other")
+    lone = store.append(other.id, "user", "unrelated")
+    assert store.sibling_positions([lone.id])[lone.id].count == 1
+    store.switch_branch(thread.id, first.id)
+    assert [m.content for m in store.history(thread.id)] == ["first question", "first answer"]

@@ -472,12 +472,38 @@ class ThreadStore:
         return [message_from_row(row) for row in rows]
 
     def siblings(self, message_id: str) -> list[Message]:
-        """The message and its siblings (same parent), oldest first. Roots have none."""
+        """The message and its siblings (same parent), oldest first.
+
+        A root has no parent; its siblings are the other roots written in its fork family
+        (editing a thread's first message makes a new root)."""
         message = self.message(message_id)
-        return [message] if message.parent_id is None else self.children(message.parent_id)
+        if message.parent_id is not None:
+            return self.children(message.parent_id)
+        ids = self._root_siblings(message_id)
+        rows = self._read(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id",
+            ids,
+        )
+        return [message_from_row(row) for row in rows]
+
+    def _root_siblings(self, root_id: str) -> list[str]:
+        rows = self._read(
+            """WITH RECURSIVE up(id, forked_from) AS (
+                   SELECT id, forked_from FROM threads
+                   WHERE id = (SELECT thread_id FROM messages WHERE id = :root)
+                   UNION ALL SELECT t.id, t.forked_from FROM threads t JOIN up ON t.id = up.forked_from),
+               family(id) AS (
+                   SELECT id FROM up WHERE forked_from IS NULL
+                   UNION ALL SELECT t.id FROM threads t JOIN family ON t.forked_from = family.id)
+               SELECT id FROM messages
+               WHERE parent_id IS NULL AND (id = :root OR thread_id IN (SELECT id FROM family))
+               ORDER BY id""",
+            {"root": root_id},
+        )
+        return [row[0] for row in rows]
 
     def sibling_positions(self, message_ids: Iterable[str]) -> dict[str, SiblingPosition]:
-        """`‹ n/m ›` for each message, in one query (roots are 1/1)."""
+        """`‹ n/m ›` for each message, in one query (plus one per root, see `siblings`)."""
         wanted = list(dict.fromkeys(message_ids))
         positions: dict[str, SiblingPosition] = {}
         for start in range(0, len(wanted), 900):
@@ -497,7 +523,16 @@ class ThreadStore:
             for id_, n, total, prev, nxt in rows:
                 positions[id_] = SiblingPosition(n, total, prev, nxt)
         for message_id in wanted:
-            positions.setdefault(message_id, SiblingPosition(1, 1, None, None))
+            if message_id not in positions:
+                roots = self._root_siblings(message_id)
+                if message_id in roots:
+                    n = roots.index(message_id)
+                    positions[message_id] = SiblingPosition(
+                        n + 1, len(roots), roots[n - 1] if n else None,
+                        roots[n + 1] if n + 1 < len(roots) else None,
+                    )
+                else:
+                    positions[message_id] = SiblingPosition(1, 1, None, None)
         return positions
 
     def newest_leaf(self, message_id: str) -> str:
