@@ -205,3 +205,24 @@ async def test_thread_tree_nests_forks_and_keeps_the_cursor() -> None:
         assert tree.selected_thread.id == "c"  # type: ignore[union-attr]
         await pilot.press("enter")
         assert app.opened == ["c"]
+
+
+class ThemedHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield IncrementalMarkdown("Some `code` here.")
+
+
+async def test_markdown_follows_a_theme_switch() -> None:
+    app = ThemedHost()
+    async with app.run_test(size=(60, 10)) as pilot:
+        view = app.query_one(IncrementalMarkdown)
+        await wait_until(pilot, lambda: view.rendered_text() != "", "first render")
+        def code_colour() -> object:
+            line = view.render_line(0)
+            return next(seg.style.bgcolor for seg in line if seg.text == "code" and seg.style)
+
+        before = code_colour()
+        app.theme = "textual-light" if app.current_theme.dark else "textual-dark"
+        # Inline code sits on a background made from the theme: the markdown was rendered again.
+        await wait_until(pilot, lambda: code_colour() != before, "re-rendered in the new theme")
+        assert view.rendered_text().startswith("Some code here.")
