@@ -226,3 +226,29 @@ async def test_markdown_follows_a_theme_switch() -> None:
         # Inline code sits on a background made from the theme: the markdown was rendered again.
         await wait_until(pilot, lambda: code_colour() != before, "re-rendered in the new theme")
         assert view.rendered_text().startswith("Some code here.")
+
+
+async def test_log_follows_the_bottom_only_when_the_reader_is_there() -> None:
+    app = LogHost()
+    long_text = "\n\n".join(f"Paragraph {n} of an earlier answer." for n in range(40))
+    async with app.run_test(size=(60, 20)) as pilot:
+        log = app.query_one(ChatLog)
+        await log.set_messages(
+            [MessageInfo("old", "assistant", long_text), MessageInfo("new", "assistant", "", status="streaming")]
+        )
+        view = log.view_for("new")
+        assert view is not None
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y > 0
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        for n in range(30):
+            log.append_text("new", f"line {n}\n\n")
+        await wait_until(pilot, lambda: view.body.is_settled, "rendered")
+        assert log.scroll_y == 0  # reading above: not dragged down
+        log.follow()
+        for n in range(30, 60):
+            log.append_text("new", f"line {n}\n\n")
+        await wait_until(pilot, lambda: view.body.is_settled and "line 59" in view.body.rendered_text(), "rendered")
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
