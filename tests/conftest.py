@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.env",
     "tests.fixtures.git",
+    "tests.fixtures.model_server",
     "tests.fixtures.guard",
     "tests.fixtures.tmux",
     "tests.fixtures.sessions",

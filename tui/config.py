@@ -59,12 +59,16 @@ class EndpointConfig:
     api_key_env: str = "OPENAI_API_KEY"
     model: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    # Shown next to the model name in the chat (e.g. "offline demo model with scripted replies").
+    label: str = ""
 
 
 @dataclass
 class ModelsConfig:
     # Name of the endpoint new threads use; empty means the first one configured.
     default_endpoint: str = ""
+    # Model used when the endpoint names none (and OPENAI_MODEL is not set).
+    default_model: str = ""
     # Seconds to wait for the next bytes of a reply before giving up.
     read_timeout: float = 60.0
     # Retries for connection errors, 408, 409, 429 and 5xx (not for errors mid-stream).

@@ -47,11 +47,18 @@ class StreamWriter:
         return len(self._parts) != self._saved_parts
 
     def append(self, delta: str) -> None:
-        if not delta:
-            return
-        self._parts.append(delta)
-        if self._clock() - self._last_save >= self.interval:
+        """Add a delta, saving now if the last save is `interval` old."""
+        self.add(delta)
+        if self.due():
             self.flush()
+
+    def add(self, delta: str) -> None:
+        """Add a delta in memory only (an event loop then calls `flush` off the loop)."""
+        if delta:
+            self._parts.append(delta)
+
+    def due(self) -> bool:
+        return self.dirty and self._clock() - self._last_save >= self.interval
 
     def flush(self) -> None:
         """Save what has arrived so far (a no-op when nothing is new)."""
