@@ -231,7 +231,7 @@ def _references(blocks: list[Block], candidates: list[int]) -> dict[str, Any]:
     return env.get("references", {})
 
 
-def head_of(text: str, *, lines: int = 200, min_chars: int = 1_000_000) -> str | None:
+def head_of(text: str, *, lines: int = 200, min_chars: int = 256_000) -> str | None:
     """The start of a long document, cut at a block boundary after about `lines` lines.
 
     Splitting this first lets a pane paint a long document before the whole of it is parsed.

@@ -9,11 +9,12 @@ paint time (only for code on screen): fence lines record where their code text s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from tui.docs.blocks import Block, full_parser
-from tui.docs.wrap import Run, cells, fold_text, runs_width, wrap_runs
+from tui.docs.lines import BLANK, BlockLayout, Fence, Line
+from tui.docs.tables import layout_table
+from tui.docs.wrap import Run, cells, fold_text, wrap_runs
 
 # A bare URL in text, not swallowing trailing punctuation.
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
@@ -28,51 +29,6 @@ _ALERT_TITLES = {
     "caution": "⛔ Caution",
 }
 BULLETS = ("•", "◦", "▪")
-
-
-class Line:
-    """One screen line of a block: styled runs, then `fill` style up to the full width."""
-
-    __slots__ = ("runs", "fill", "code")
-
-    def __init__(
-        self,
-        runs: list[Run],
-        fill: str = "",
-        code: tuple[int, int, int, int, int] | None = None,
-    ) -> None:
-        self.runs = runs
-        self.fill = fill
-        # For a line of a code fence: (fence index, source line, start, end, run index): the
-        # run at `run index` shows characters [start, end) of that line of that fence.
-        self.code = code
-
-    @property
-    def plain(self) -> str:
-        return "".join(run[0] for run in self.runs)
-
-    def __repr__(self) -> str:
-        return f"Line({self.plain!r})"
-
-
-BLANK = Line([])
-
-
-@dataclass(slots=True)
-class Fence:
-    language: str
-    code: str
-    lines: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class BlockLayout:
-    lines: list[Line]
-    fences: list[Fence] = field(default_factory=list)
-
-    @property
-    def height(self) -> int:
-        return len(self.lines)
 
 
 def layout_block(block: Block, width: int, references: dict[str, Any] | None = None) -> BlockLayout:
@@ -154,7 +110,7 @@ class _Renderer:
         if kind in ("fence", "code_block"):
             return self.fence(token, width)
         if kind == "table_open":
-            return _table(tokens, index, close, width)
+            return layout_table(tokens, index, close, width, inline_runs)
         if kind == "hr":
             return [Line([("─" * width, "hr", None)])]
         if kind == "html_block":
@@ -397,85 +353,3 @@ def _front_matter(source: str, width: int) -> list[Line]:
             out.append(Line([(" ", "meta", None), *parts], "meta"))
     out.append(Line([], "meta"))
     return out
-
-
-def _table(tokens: list[Any], index: int, close: int, width: int) -> list[Line]:
-    rows: list[tuple[bool, list[list[Run]]]] = []
-    aligns: list[str] = []
-    header = False
-    row: list[list[Run]] = []
-    for position in range(index, close):
-        token = tokens[position]
-        kind = token.type
-        if kind == "thead_open":
-            header = True
-        elif kind == "tbody_open":
-            header = False
-        elif kind == "tr_open":
-            row = []
-        elif kind == "tr_close":
-            rows.append((header, row))
-        elif kind in ("th_open", "td_open"):
-            if header:
-                style = str(token.attrs.get("style", ""))
-                aligns.append(style.partition("text-align:")[2].strip() or "left")
-            inline = tokens[position + 1]
-            row.append(inline_runs(inline, "table-header" if header else "text"))
-    columns = max((len(cells_) for _, cells_ in rows), default=0)
-    if columns == 0:
-        return []
-    aligns += ["left"] * (columns - len(aligns))
-    natural = [1] * columns
-    for _, row_cells in rows:
-        for column, runs in enumerate(row_cells):
-            natural[column] = max(natural[column], runs_width(runs))
-    budget = width - (3 * columns + 1)
-    widths = _fit_columns(natural, max(columns, budget))
-    border = "table-border"
-
-    def rule(left: str, middle: str, right: str) -> Line:
-        return Line([(left + middle.join("─" * (w + 2) for w in widths) + right, border, None)])
-
-    out = [rule("┌", "┬", "┐")]
-    for row_index, (is_header, row_cells) in enumerate(rows):
-        wrapped = [
-            wrap_runs(row_cells[column] if column < len(row_cells) else [], widths[column])
-            for column in range(columns)
-        ]
-        height = max(len(lines) for lines in wrapped)
-        for line_index in range(height):
-            runs: list[Run] = [("│", border, None)]
-            for column in range(columns):
-                parts = wrapped[column][line_index] if line_index < len(wrapped[column]) else []
-                gap = widths[column] - runs_width(parts)
-                align = aligns[column]
-                left = gap // 2 if align == "center" else gap if align == "right" else 0
-                runs.append((" " + " " * left, "text", None))
-                runs.extend(parts)
-                runs.append((" " * (gap - left) + " ", "text", None))
-                runs.append(("│", border, None))
-            out.append(Line(runs))
-        if is_header and (row_index + 1 < len(rows) and not rows[row_index + 1][0]):
-            out.append(rule("├", "┼", "┤"))
-    out.append(rule("└", "┴", "┘"))
-    return out
-
-
-def _fit_columns(natural: list[int], budget: int) -> list[int]:
-    """Shrink the widest columns first until the table fits `budget` cells of content."""
-    widths = list(natural)
-    total = sum(widths)
-    if total <= budget:
-        return widths
-    floor = max(3, budget // (len(widths) * 3))
-    while total > budget:
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if widths[widest] <= floor:
-            break
-        second = max((w for i, w in enumerate(widths) if i != widest), default=floor)
-        target = max(floor, second, widths[widest] - (total - budget))
-        if target >= widths[widest]:
-            target = widths[widest] - 1
-        total -= widths[widest] - target
-        widths[widest] = target
-    return [max(1, w) for w in widths]
