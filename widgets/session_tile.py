@@ -9,13 +9,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import RenderableType
+from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited")
+_PLACEHOLDER = Text("(no output yet)", style="dim")
+
+
+def preview_strips(lines: tuple[Text, ...], width: int, height: int, console: Console,
+                   style: Style | None = None) -> tuple[Strip, ...]:
+    """The bottom `height` rows of `lines` wrapped to `width`, as finished strips: padded to
+    the width, with the tile's own `style` (colour, background) under the screen's colours.
+
+    Agents' screens are wider than a tile: long lines wrap, and the bottom of the screen
+    (where questions and prompts are) is what stays in view. Safe to call from any thread,
+    which is how the sessions view keeps this work off the UI loop.
+    """
+    if width <= 0 or height <= 0:
+        return ()
+    rows: list[Text] = []
+    for line in reversed(lines or (_PLACEHOLDER,)):
+        if line.cell_len <= width:
+            rows.insert(0, line)
+        else:
+            rows[0:0] = list(line.wrap(console, width, overflow="fold", no_wrap=False))
+        if len(rows) >= height:
+            break
+    return tuple(
+        Strip(list(row.render(console, end="")), row.cell_len).crop_extend(0, width, None).apply_style(style)
+        if style is not None
+        else Strip(list(row.render(console, end="")), row.cell_len).crop_extend(0, width, None)
+        for row in rows[-height:]
+    )
 
 
 @dataclass(frozen=True)
@@ -33,6 +64,11 @@ class TileData:
     queued: int = 0
     # The screen's lines, bottom last, already parsed from ANSI.
     lines: tuple[Text, ...] = ()
+    # The same, wrapped and turned into strips for a body of `strips_size` (width, height),
+    # prepared off the UI loop; the tile redoes it itself when its size differs.
+    strips: tuple[Strip, ...] = ()
+    strips_size: tuple[int, int] = (0, 0)
+    strips_style: Style | None = None
 
     @property
     def state_label(self) -> str:
@@ -94,6 +130,8 @@ class SessionTile(Widget, can_focus=True):
         super().__init__(id=f"tile-{data.id}")
         self.data = data
         self.marked = False
+        self._own_strips: tuple[object, tuple[Strip, ...]] = ((), ())
+        self._frame: tuple[int, int, Style] = (0, 0, Style())
         self._apply_chrome()
 
     @property
@@ -103,7 +141,7 @@ class SessionTile(Widget, can_focus=True):
     def show(self, data: TileData) -> None:
         if data == self.data:
             return
-        screen_changed = data.lines != self.data.lines
+        screen_changed = data.lines != self.data.lines or data.strips is not self.data.strips
         self.data = data
         self._apply_chrome()
         if screen_changed:
@@ -134,22 +172,22 @@ class SessionTile(Widget, can_focus=True):
     def action_activate(self) -> None:
         self.post_message(self.Activated(self))
 
-    def render(self) -> RenderableType:
-        height = max(1, self.content_size.height)
-        width = max(1, self.content_size.width)
-        if not self.data.lines:
-            return Text("(no output yet)", style="dim")
-        # Agents' screens are wider than a tile: long lines wrap, and the bottom of the screen
-        # (where questions and prompts are) is what stays in view.
-        rows: list[Text] = []
-        for line in reversed(self.data.lines):
-            if line.cell_len <= width:
-                rows.insert(0, line)
-            else:
-                rows[0:0] = list(line.wrap(self.app.console, width, overflow="fold", no_wrap=False))
-            if len(rows) >= height:
-                break
-        return Text("\n").join(rows[-height:])
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Looked up once per paint, not once per line: `rich_style` is not cheap.
+        self._frame = (self.content_size.width, self.content_size.height, self.rich_style)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width, height, style = self._frame
+        data = self.data
+        if data.strips_size == (width, height) and data.strips_style == style:
+            strips = data.strips
+        else:
+            key = (data.lines, width, height, style)
+            if self._own_strips[0] != key:
+                self._own_strips = (key, preview_strips(data.lines, width, height, self.app.console, style))
+            strips = self._own_strips[1]
+        return strips[y] if y < len(strips) else Strip.blank(width, style)
 
     def _on_click(self, event) -> None:  # noqa: ANN001 - textual's Click
         if event.chain == 2:

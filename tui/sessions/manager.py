@@ -30,6 +30,8 @@ from tui.workspace import find_repo_root
 DEFAULT_SIZE = (160, 48)
 # How long after sending text the agent has to show it is busy before idle counts again.
 _REDELIVER_AFTER = 5.0
+# Polls reuse store reads this long (seconds).
+_STORE_TTL = 1.0
 
 
 @dataclass
@@ -72,6 +74,11 @@ class SessionManager:
         self.observer = Observer(self.kinds)
         self._tmux: dict[str, Tmux] = {}
         self._deliveries: dict[str, tuple[float, bool]] = {}
+        # Sessions whose tmux session existed at the last poll (captured without a check).
+        self._alive: set[str] = set()
+        self._polled = False
+        # The store read at most once a second by polls (other loupes and the CLI write it).
+        self._cache: dict[str, tuple[float, object]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -83,6 +90,24 @@ class SessionManager:
 
     def sessions(self, *, include_removed: bool = False) -> list[Session]:
         return self.store.list(self.root, include_removed=include_removed)
+
+    def _cached(self, key: str, load):  # noqa: ANN001, ANN202 - a tiny private helper
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is None or now - hit[0] > _STORE_TTL:
+            hit = (now, load())
+            self._cache[key] = hit
+        return hit[1]
+
+    def _recent_sessions(self) -> list[Session]:
+        return self._cached("sessions", self.sessions)
+
+    def _recent_pending(self) -> list:
+        return self._cached("pending", self.store.pending)
+
+    def invalidate(self) -> None:
+        """Forget cached store reads (after this manager changed something)."""
+        self._cache.clear()
 
     def get(self, session_id: str) -> Session:
         found = self.store.get(session_id)
@@ -155,10 +180,14 @@ class SessionManager:
         session.base_ref = base or settings.base
         try:
             self.store.add(session, port_start=settings.port_range_start)
-            return self._launch(session, kind, prompt, size)
+            result = self._launch(session, kind, prompt, size)
         except BaseException:
             self._undo_start(session)
             raise
+        finally:
+            self.invalidate()
+        self._alive.add(session.tmux_session)
+        return result
 
     def _new_id(self) -> str:
         while True:
@@ -245,18 +274,21 @@ class SessionManager:
         Screens are captured for the ids in `capture` (None: every live session); the others
         are judged by their last capture, hooks and tmux.
         """
-        sessions = self.sessions()
-        panes = self.panes(sessions)
-        by_socket: dict[str, list[str]] = {}
-        for session in sessions:
-            pane = panes.get(session.tmux_session)
-            if pane is not None and (capture is None or session.id in capture):
-                by_socket.setdefault(session.tmux_socket, []).append(session.tmux_session)
+        sessions = self._recent_sessions()
+        panes: dict[str, PaneInfo] = {}
         screens: dict[str, str] = {}
-        for socket, names in by_socket.items():
-            screens.update(self.tmux(socket).capture_many(names))
+        for socket in {s.tmux_socket for s in sessions}:
+            # Capture what was alive at the last look; one tmux process per socket per poll.
+            names = [s.tmux_session for s in sessions if s.tmux_socket == socket
+                     and (capture is None or s.id in capture)
+                     and (s.tmux_session in self._alive or not self._polled)]
+            found, captured = self.tmux(socket).snapshot(names)
+            panes.update(found)
+            screens.update(captured)
+        self._alive = set(panes)
+        self._polled = True
         pending: dict[str, int] = {}
-        for item in self.store.pending():
+        for item in self._recent_pending():
             pending[item.session_id] = pending.get(item.session_id, 0) + 1
         now = time.time()
         snapshots = []
@@ -278,6 +310,7 @@ class SessionManager:
                 pass
         if self.store.mark_ended(session.id, snapshot.exit_code):
             self.store.drop_queue(session.id)
+        self.invalidate()
         session.ended_at = time.time()
         session.exit_code = snapshot.exit_code
 
@@ -320,6 +353,7 @@ class SessionManager:
                 self._type(session, text)
                 outcomes.append(SendOutcome(session, delivered=True, queued=False))
         if when_idle:
+            self.invalidate()
             delivered = {s.id for s in self.deliver_queued(list(snapshots.values()))}
             outcomes = [SendOutcome(o.session, o.session.id in delivered, not (o.session.id in delivered))
                         for o in outcomes]
@@ -353,6 +387,8 @@ class SessionManager:
                 raise
             self._deliveries[sid] = (now, False)
             delivered.append(snapshot.session)
+        if delivered:
+            self.invalidate()
         return delivered
 
     # -- ending ----------------------------------------------------------------------------
@@ -396,6 +432,7 @@ class SessionManager:
         worktrees.delete_worktree(session)
         self.store.drop_queue(session.id)
         self.store.update(session.id, removed_at=time.time())
+        self.invalidate()
         self.observer.forget(session.id)
         if session.folder.parent == sessions_dir() and session.folder.name == session.id:
             shutil.rmtree(session.folder, ignore_errors=True)

@@ -172,25 +172,26 @@ class Tmux:
             if _no_server(result.stderr):
                 return {}
             raise TmuxError(f"tmux list-panes failed: {result.stderr.strip()}")
-        panes: dict[str, PaneInfo] = {}
-        for line in result.stdout.splitlines():
-            parts = line.split("\t")
-            if len(parts) != 8:
-                continue
-            name, pid, dead, status, signal, attached, width, height = parts
-            if name in panes:
-                continue
-            panes[name] = PaneInfo(
-                session=name,
-                pid=_int_or_none(pid) or 0,
-                dead=dead == "1",
-                dead_status=_int_or_none(status) if dead == "1" else None,
-                dead_signal=_int_or_none(signal) if dead == "1" else None,
-                attached=_int_or_none(attached) or 0,
-                width=_int_or_none(width) or 0,
-                height=_int_or_none(height) or 0,
-            )
-        return panes
+        return _parse_panes(result.stdout)
+
+    def snapshot(self, names: list[str], *, ansi: bool = True) -> tuple[dict[str, PaneInfo], dict[str, str]]:
+        """Every pane, plus the screens of `names`, in one tmux invocation (one process).
+
+        `names` should be sessions that existed a moment ago; if one has gone since, tmux
+        stops at it and this falls back to listing first, then capturing what is there.
+        """
+        if not names:
+            return self.list_panes(), {}
+        flags = "-pJe" if ansi else "-pJ"
+        args: list[str] = ["list-panes", "-a", "-F", _PANE_FORMAT]
+        for name in names:
+            args += [";", "display-message", "-p", _SEPARATOR, ";", "capture-pane", flags, "-t", f"={name}:"]
+        result = self.run(*args, check=False)
+        chunks = result.stdout.split(_SEPARATOR + "\n")
+        if result.returncode != 0 or len(chunks) != len(names) + 1:
+            panes = self.list_panes()
+            return panes, self.capture_many([n for n in names if n in panes], ansi=ansi)
+        return _parse_panes(chunks[0]), dict(zip(names, chunks[1:]))
 
     # -- screen ----------------------------------------------------------------------------
 
@@ -250,6 +251,28 @@ class Tmux:
     def global_option(self, option: str) -> str:
         result = self.run("show-options", "-gv", option, check=False)
         return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _parse_panes(text: str) -> dict[str, PaneInfo]:
+    panes: dict[str, PaneInfo] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 8:
+            continue
+        name, pid, dead, status, signal, attached, width, height = parts
+        if name in panes:
+            continue
+        panes[name] = PaneInfo(
+            session=name,
+            pid=_int_or_none(pid) or 0,
+            dead=dead == "1",
+            dead_status=_int_or_none(status) if dead == "1" else None,
+            dead_signal=_int_or_none(signal) if dead == "1" else None,
+            attached=_int_or_none(attached) or 0,
+            width=_int_or_none(width) or 0,
+            height=_int_or_none(height) or 0,
+        )
+    return panes
 
 
 def _no_server(stderr: str) -> bool:

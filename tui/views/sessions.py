@@ -8,12 +8,14 @@ sessions lives in `session_actions`.
 
 from __future__ import annotations
 
+import io
 import math
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
@@ -21,10 +23,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Static
 
 from tui.views.session_actions import SessionActions, run_attached
-from widgets.session_tile import SessionTile, TileData
+from widgets.session_tile import SessionTile, TileData, preview_strips
 
 if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
@@ -110,8 +113,18 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         self.snapshots: dict[str, Snapshot] = {}
         self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
         self._lines: dict[str, tuple[str, tuple[Text, ...]]] = {}
+        self._strips: dict[str, tuple[tuple[object, ...], tuple[Strip, ...]]] = {}
+        # Each state's tile style (colours under the screen's own), read on the UI loop and
+        # used by the monitor thread to finish preview strips.
+        self._tile_styles: dict[str, Style] = {}
+        # The body size of a grid tile, for preparing strips in the monitor thread. Replaced
+        # whole (a tuple), so the thread never sees half an update.
+        self._preview_size = (0, 0)
+        self._preview_console = Console(width=400, color_system="truecolor", force_terminal=True,
+                                legacy_windows=False, file=io.StringIO())
         self._notified: dict[str, int] = {}
         self._needs_you = 0
+        self._title = "Sessions"
         self._focus_when_seen: str | None = None
         self._stopping = threading.Event()
 
@@ -174,6 +187,13 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
             if screen is not None and (cached is None or cached[0] != screen):
                 cached = (screen, screen_lines(screen))
                 self._lines[session.id] = cached
+            size = self._preview_size
+            style = self._tile_styles.get(snapshot.state.value)
+            strips = self._strips.get(session.id)
+            if cached is not None and (strips is None or strips[0] != (cached[0], size, style)):
+                strips = ((cached[0], size, style),
+                          preview_strips(cached[1], *size, self._preview_console, style))
+                self._strips[session.id] = strips
             stat = update.stats.get(session.id)
             tiles.append(TileData(
                 id=session.id, number=session.number, agent=session.agent, task=session.task,
@@ -181,6 +201,8 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
                 elapsed=format_elapsed(snapshot.elapsed()),
                 added=stat.added if stat else None, removed=stat.removed if stat else None,
                 queued=snapshot.queued, lines=cached[1] if cached else (),
+                strips=strips[1] if strips else (), strips_size=size if strips else (0, 0),
+                strips_style=style,
             ))
         self.post_message(self.Updated(update.snapshots, tiles))
 
@@ -209,6 +231,8 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
                 new_tiles.append(SessionTile(data))
             else:
                 tile.show(data)
+                if data.state not in self._tile_styles:
+                    self._tile_styles[data.state] = tile.rich_style
         if new_tiles:
             grid.mount_all(new_tiles)
         if new_tiles or len(existing) != len(wanted):
@@ -216,8 +240,12 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         if self._focus_when_seen in wanted:
             self.call_after_refresh(self._focus_tile, self._focus_when_seen)
             self._focus_when_seen = None
-        self.query_one("#sessions-empty").display = not wanted
-        grid.display = bool(wanted)
+        # Only when it changes: setting `display` (even to the same value) relayouts the screen.
+        empty = self.query_one("#sessions-empty")
+        if empty.display != (not wanted):
+            empty.display = not wanted
+        if grid.display != bool(wanted):
+            grid.display = bool(wanted)
         self._announce(message.snapshots)
         self._update_visible()
 
@@ -244,7 +272,9 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         title = f"Sessions · {len(self.snapshots)}" if self.snapshots else "Sessions"
         if count:
             title += f" · {count} NEED{'S' if count == 1 else ''} YOU"
-        self.query_one("#sessions-title", Static).update(title)
+        if title != self._title:
+            self._title = title
+            self.query_one("#sessions-title", Static).update(title)
 
     def on_resize(self) -> None:
         self._layout_grid()
@@ -261,7 +291,14 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         row_height = height if rows == 1 else max(8, height // 2)
         grid.styles.grid_size_columns = columns
         grid.styles.grid_rows = str(row_height)
+        self.call_after_refresh(self._measure_tiles)
         self._update_visible()
+
+    def _measure_tiles(self) -> None:
+        tiles = self.tiles()
+        if tiles:
+            size = tiles[0].content_size
+            self._preview_size = (size.width, size.height)
 
     def _update_visible(self) -> None:
         if self.monitor is None:
