@@ -26,6 +26,8 @@ from tui.sessions.model import Snapshot, sessions_dir
 # Hidden sessions are captured this often (seconds): enough for the 1.5 s debounce.
 HIDDEN_CAPTURE_EVERY = 0.5
 DIFF_STAT_EVERY = 3.0
+# Seconds after start before status files are also watched (polling works from the start).
+WATCH_AFTER = 2.0
 
 
 @dataclass
@@ -125,6 +127,10 @@ class SessionMonitor:
 
     def _watch(self) -> None:
         """Wake the poller when a status file changes (hooks report between ticks)."""
+        # Polling covers the first moments; importing watchfiles right at startup would
+        # slow the app's first frames for nothing.
+        if self._stop.wait(WATCH_AFTER):
+            return
         try:
             import watchfiles
 

@@ -17,10 +17,10 @@ from textual.app import SuspendNotSupported
 from textual.widget import Widget
 
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.session_dialogs import NewSessionScreen, QuitSessionsScreen, SendRequest, SendTextScreen, StartRequest
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
+    from tui.screens.session_dialogs import SendRequest, StartRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
@@ -73,6 +73,9 @@ class SessionActions(Widget):
         manager = self._ready()
         if manager is None:
             return
+        # The dialogs pull in heavy widgets (TextArea); loaded when first used, not at start.
+        from tui.screens.session_dialogs import NewSessionScreen
+
         kinds = [(name, kind.description) for name, kind in manager.kinds.items()]
 
         def start(request: StartRequest) -> object:
@@ -124,6 +127,8 @@ class SessionActions(Widget):
         def send(request: SendRequest | None) -> None:
             if request is not None:
                 self._send(targets, request)
+
+        from tui.screens.session_dialogs import SendTextScreen
 
         self.app.push_screen(SendTextScreen(title), send)
 
@@ -326,5 +331,7 @@ class SessionActions(Widget):
             elif choice == "stop":
                 self.notify(f"Stopping {len(live)} session(s)...")
                 self._stop_sessions([s.session for s in live], then_exit=True)
+
+        from tui.screens.session_dialogs import QuitSessionsScreen
 
         self.app.push_screen(QuitSessionsScreen(lines, self.manager.socket), chosen)

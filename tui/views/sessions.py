@@ -136,7 +136,9 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         yield VerticalScroll(id="session-grid")
 
     def on_mount(self) -> None:
-        self._connect()
+        # After the first frame: connecting (store, tmux, the watcher's imports) would
+        # otherwise compete with it for the interpreter.
+        self.call_after_refresh(self._connect)
 
     def on_unmount(self) -> None:
         self._stopping.set()
