@@ -150,6 +150,13 @@ async def test_deleted_binary_invalid_utf8_empty_and_loop(tmp_path: Path) -> Non
             assert notice in opened.pane.notice if notice else opened.pane.notice == ""
             if shown:
                 assert shown in screen_text(opened.pane.view)
+        # Not markdown: the code view, which says the same about binary files.
+        (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02")
+        app.screen.post_message(OpenPath(tmp_path / "blob.bin"))
+        await wait_until(pilot, lambda: app.screen.query(CodeDocument), "code pane")
+        code = app.screen.query_one(CodeDocument)
+        await wait_until(pilot, lambda: "binary" in code.notice, "binary notice")
+        assert not code.code.display
         assert app.is_running
 
 
@@ -340,3 +347,22 @@ async def test_ten_megabyte_document_stays_responsive(tmp_path: Path) -> None:
         assert view.scroll_y == 2  # the two lines scrolled while loading were kept
         await pilot.press("G")
         assert view.scroll_y == view.max_scroll_y > 200_000
+
+
+async def test_polling_notices_changes_when_file_events_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import watchfiles
+
+    def no_events(*args: object, **kwargs: object) -> None:
+        raise OSError("no inotify here")
+
+    monkeypatch.setattr(watchfiles, "awatch", no_events)
+    configure(tmp_path)  # poll_seconds = 0.2
+    path = tmp_path / "plan.md"
+    path.write_text(sections(2))
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_app(app, pilot)
+        path.write_text(sections(2, marker=" (polled)"))
+        await wait_until(pilot, lambda: "(polled)" in (doc.text or ""), "change seen by polling")

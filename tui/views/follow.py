@@ -107,8 +107,8 @@ class FileFollower(Generic[Result]):
                     self.request("watch")
                 else:
                     await self._poll()
-        except (OSError, RuntimeError):
-            pass  # no folder to watch (yet): polling alone still notices changes
+        except Exception as exc:  # no folder to watch (yet), no inotify...: polling still works
+            self.owner.log.warning(f"watching {self.path.parent} failed ({exc}); polling only")
         while self._poll_seconds > 0:
             await asyncio.sleep(self._poll_seconds)
             await self._poll()
