@@ -108,6 +108,13 @@ class Transcript:
         for line in preview:
             self._line(self._style("  " + line, style))
 
+    def ask(self, question: str) -> None:
+        """A question the user answers on the same line."""
+        if not self._at_line_start:
+            self._write("\n")
+        self._write(self._style(question, "user"))
+        self._at_line_start = True
+
     def notice(self, text: str) -> None:
         self._line(self._style(f"· {text}", "notice"))
 
