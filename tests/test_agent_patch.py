@@ -221,3 +221,11 @@ def test_write_failure_rolls_back_files_already_written(ws: Workspace, monkeypat
         apply_patch(patch("*** Update File: a.txt", "-a", "+A", "*** Update File: b.txt", "-b", "+B"), ws)
     monkeypatch.undo()
     assert tree(ws.root) == {"a.txt": b"a\n", "b.txt": b"b\n"}
+
+
+def test_moving_under_a_file_fails_cleanly(ws: Workspace) -> None:
+    (ws.root / "a.txt").write_text("a\n")
+    (ws.root / "b.txt").write_text("b\n")
+    with pytest.raises(PatchError, match="writing a.txt/inner.txt failed .*put back"):
+        apply_patch(patch("*** Update File: b.txt", "*** Move to: a.txt/inner.txt", "-b", "+B"), ws)
+    assert tree(ws.root) == {"a.txt": b"a\n", "b.txt": b"b\n"}

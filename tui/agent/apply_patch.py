@@ -130,6 +130,7 @@ class _Plan:
     def commit(self) -> None:
         done: list[Path] = []
         created_dirs: list[Path] = []
+        real = self.workspace.root
         try:
             for real, new in self.state.items():
                 original = self.originals.get(real)
@@ -147,7 +148,7 @@ class _Plan:
         except OSError as exc:
             self._roll_back(done, created_dirs)
             raise PatchError(
-                f"writing {self.workspace.relative(Path(exc.filename or ''))} failed ({exc.strerror}); "
+                f"writing {self.workspace.relative(real)} failed ({exc.strerror}); "
                 "every file was put back as it was"
             ) from exc
 
