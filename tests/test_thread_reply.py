@@ -71,8 +71,11 @@ async def test_a_truncated_stream_is_saved_as_an_error(store, model_server, mode
 
 async def test_a_failed_request_is_saved_as_an_error(store, model_server, model_client) -> None:
     model_server.script(Reply(status=503, error_message="maintenance"))
-    message = await reply(store, model_client, new_thread(store))
+    events = []
+    message = await reply(store, model_client, new_thread(store), on_event=events.append)
     assert message.status is Status.ERROR and "503" in message.error and message.content == ""
+    # The error itself reaches the handler, for callers that decide whether to retry.
+    assert events[-1].error is not None and events[-1].error.status == 503 and events[-1].error.retryable
     # Retrying = a new reply under the same parent: a sibling of the failed one.
     model_server.script("back again")
     retried = await reply(store, model_client, message.thread_id, parent_id=message.parent_id)

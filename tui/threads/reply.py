@@ -14,7 +14,7 @@
   when the task is cancelled (the stream is closed, then the cancel goes on).
 
 `on_event` receives `ReplyStarted(message)`, the client's events (TextDelta, ToolCallDelta,
-UsageReport, Finished) and `ReplyEnded(message)`; it may be a function or a coroutine
+UsageReport, Finished) and `ReplyEnded(message, error)`; it may be a function or a coroutine
 function. `reply` returns the finished message and does not raise `ModelError`: the error is
 on the message (`status`, `error`).
 """
@@ -41,6 +41,9 @@ class ReplyStarted:
 @dataclass(frozen=True)
 class ReplyEnded:
     message: Message
+    # The model error that ended the reply, if any: callers that retry (the built-in agent)
+    # need its `retryable` and `status`, which the stored message only has as text.
+    error: ModelError | None = None
 
 
 ReplyEvent = ReplyStarted | StreamEvent | ReplyEnded
@@ -107,6 +110,7 @@ async def reply(
         history = await asyncio.to_thread(store.chain, message.id)
         messages = to_chat_messages(history[:-1], expand=expand)
     usage = None
+    failure: ModelError | None = None
 
     async def finish(status: Status, **fields: Any) -> Message:
         # Off the event loop (another process may hold the write lock for a moment), and
@@ -130,6 +134,7 @@ async def reply(
         else:
             final = await finish(Status.ERROR, error=result.incomplete_reason, model=result.model)
     except ModelError as exc:
+        failure = exc
         final = await finish(Status.ERROR, error=str(exc))
     except (asyncio.CancelledError, KeyboardInterrupt):
         await finish(Status.CANCELLED, error="cancelled by the user")
@@ -138,5 +143,5 @@ async def reply(
         # Never leave a reply "streaming" behind a bug; then let the bug surface.
         await finish(Status.ERROR, error=f"internal error: {type(exc).__name__}: {exc}")
         raise
-    await emit(ReplyEnded(final))
+    await emit(ReplyEnded(final, failure))
     return final
