@@ -32,3 +32,13 @@ def wait_for(predicate: Callable[[], object], description: str, timeout: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for: {description}")
         time.sleep(0.02)
+
+
+def process_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import process_alive, wait_for
 from tui.agent.errors import ToolError
 from tui.agent.shell import TIMEOUT_EXIT_CODE, CappedBuffer, run_shell
-
-
-def alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
 
 
 def run(argv: list[str], tmp_path: Path, **kwargs: object) -> object:
@@ -47,14 +38,14 @@ def test_timeout_kills_the_whole_group_and_gives_124(tmp_path: Path) -> None:
     assert "started" in result.text
     assert "timed out after 500 ms" in result.for_model()
     child = int(pid_file.read_text())
-    wait_for(lambda: not alive(child), "the backgrounded sleep to be killed")
+    wait_for(lambda: not process_alive(child), "the backgrounded sleep to be killed")
 
 
 def test_processes_left_running_after_exit_are_killed(tmp_path: Path) -> None:
     result = run(["bash", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"], tmp_path)
     assert result.exit_code == 0 and not result.timed_out
     child = int(result.text.strip())
-    wait_for(lambda: not alive(child), "the background sleep to be killed with its group")
+    wait_for(lambda: not process_alive(child), "the background sleep to be killed with its group")
 
 
 def test_huge_output_is_capped_but_streamed_in_full(tmp_path: Path) -> None:

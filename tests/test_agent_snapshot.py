@@ -102,3 +102,34 @@ def test_commit_snapshot_makes_a_dangling_commit_on_the_base(repo: RepoWithRemot
     assert repo.git("show", f"{commit}:README.md").stdout == "# changed\n"
     with pytest.raises(SnapshotError, match="not in the repository"):
         commit_snapshot(repo.path, "0" * 40, base, "x")
+
+
+def test_kept_snapshots_stay_reachable_after_gc(repo: RepoWithRemote) -> None:
+    ref = "refs/loupe/agent/T1"
+    (repo.path / "a.txt").write_text("one\n")
+    first = snapshot_tree(repo.path, keep_ref=ref)
+    (repo.path / "a.txt").write_text("two\n")
+    second = snapshot_tree(repo.path, keep_ref=ref)
+    assert snapshot_tree(repo.path, keep_ref=ref) == second  # unchanged: no new commit
+    assert repo.git("rev-list", "--count", ref).stdout.strip() == "2"
+    branches_before = repo.git("for-each-ref", "refs/heads").stdout
+    repo.git("gc", "-q", "--prune=now")
+    for tree in (first, second):
+        assert repo.git("cat-file", "-t", tree).stdout.strip() == "tree"
+    assert repo.git("for-each-ref", "refs/heads").stdout == branches_before
+    with pytest.raises(ValueError, match="outside refs/heads"):
+        snapshot_tree(repo.path, keep_ref="refs/heads/main")
+
+
+def test_huge_untracked_trees_are_refused_and_big_files_skipped(
+    repo: RepoWithRemote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.agent import snapshot
+
+    monkeypatch.setattr(snapshot, "MAX_FILE_BYTES", 10)
+    (repo.path / "small.txt").write_text("ok\n")
+    (repo.path / "big.bin").write_bytes(b"x" * 11)
+    assert set(tree_files(repo.path, snapshot_tree(repo.path))) == {"README.md", "small.txt"}
+    monkeypatch.setattr(snapshot, "MAX_CHANGED_PATHS", 1)
+    with pytest.raises(SnapshotError, match="2 files differ from HEAD.*add generated folders to .gitignore"):
+        snapshot_tree(repo.path)

@@ -21,6 +21,7 @@ from tui.errors import LoupeError
 
 # name -> module implementing it. Imported only when used, so `loupe` starts fast.
 SUBCOMMANDS: dict[str, str] = {
+    "agent": "tui.agent.cli",
     "guard": "tui.guard.cli",
     "session": "tui.sessions.cli",
     "hook": "tui.sessions.hook_cli",

@@ -121,6 +121,10 @@ class AgentConfig:
     token_budget: int = 64_000
     shell_timeout_ms: int = 10_000
     output_cap_bytes: int = 1_048_576
+    # Retries of a model turn that failed (error mid-stream, timeout, 5xx) before giving up.
+    turn_retries: int = 2
+    # Seconds before the first retry of a failed turn; doubles with each retry.
+    retry_delay: float = 1.0
 
 
 @dataclass

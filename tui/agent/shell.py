@@ -4,9 +4,9 @@ Codex semantics: the command runs in its own process group (its own session, so 
 meant for the agent does not hit it, and the whole group can be killed at once). On timeout
 the group is killed and the exit code is 124. When the command itself exits, anything it left
 running in its group (a `server &`) is killed too: the agent owns what it starts, and
-nothing outlives the call. Output is read in 8 KiB chunks, handed to `on_output` as it comes,
-and kept up to `cap_bytes` (the start and the end, since both matter: the command line echo
-and the final summary of a test run).
+nothing outlives the call. Output is read in chunks of up to 64 KiB (a pipe's buffer),
+handed to `on_output` as it comes, and kept up to `cap_bytes` (the start and the end, since
+both matter: the command line echo and the final summary of a test run).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from tui.agent.errors import ToolError
 
 TIMEOUT_EXIT_CODE = 124
-READ_CHUNK = 8192
+READ_CHUNK = 65536
 # After the command exits, how long to wait for the rest of its output from children that
 # still hold the pipe open, before they are killed.
 DRAIN_SECONDS = 2.0

@@ -6,7 +6,8 @@ objects are written: the index, HEAD and every branch are left exactly as they w
 agent (or the user) working in the tree sees nothing. Cost grows with the number of changed
 files, not the size of the repository, because libgit2's status uses the index's stat cache.
 
-Empty directories are not recorded (git has no way to), and neither are ignored files.
+Empty directories are not recorded (git has no way to), and neither are ignored files or
+files over 50 MiB.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from tui.errors import LoupeError
 
 if TYPE_CHECKING:
     import pygit2
+
+# Past this many changed paths (an unignored node_modules), snapshots are refused, not slow.
+MAX_CHANGED_PATHS = 20_000
+# Files bigger than this are left out of snapshots.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 # path parts -> (blob oid, file mode), or None when the path is gone.
 _Changes = dict[tuple[str, ...], "tuple[pygit2.Oid, int] | None"]
@@ -40,23 +46,37 @@ def open_repository(path: Path) -> pygit2.Repository:
     return repo
 
 
-def snapshot_tree(path: Path) -> str:
-    """Write the working tree that contains `path` as a git tree; return the tree's hex id."""
+def snapshot_tree(path: Path, *, keep_ref: str | None = None) -> str:
+    """Write the working tree that contains `path` as a git tree; return the tree's hex id.
+
+    With `keep_ref` (a ref outside refs/heads, e.g. `refs/loupe/agent/<thread>`), the tree is
+    also committed on top of that ref's previous commit and the ref moved there, so that
+    `git gc` never prunes a snapshot a fork may still need.
+    """
     import pygit2
 
     repo = open_repository(path)
     workdir = Path(repo.workdir)
     base = None if repo.head_is_unborn else repo.head.peel(pygit2.Tree)
+    changed = {
+        rel: flags for rel, flags in repo.status(untracked_files="all", ignored=False).items()
+        if flags != pygit2.enums.FileStatus.CURRENT and not flags & pygit2.enums.FileStatus.IGNORED
+    }
+    if len(changed) > MAX_CHANGED_PATHS:
+        raise SnapshotError(
+            f"{len(changed)} files differ from HEAD (untracked ones included), more than the "
+            f"{MAX_CHANGED_PATHS} a snapshot records; add generated folders to .gitignore"
+        )
     changes: _Changes = {}
-    for rel, flags in repo.status(untracked_files="all", ignored=False).items():
-        if flags == pygit2.enums.FileStatus.CURRENT or flags & pygit2.enums.FileStatus.IGNORED:
-            continue
+    for rel in changed:
         full = workdir / rel
         parts = tuple(rel.rstrip("/").split("/"))
         if os.path.islink(full):
             target = os.readlink(full).encode("utf-8", "surrogateescape")
             changes[parts] = (repo.create_blob(target), pygit2.enums.FileMode.LINK)
         elif full.is_file():
+            if full.stat().st_size > MAX_FILE_BYTES:
+                continue  # a build artefact or data file: recording it per turn costs too much
             try:
                 oid = repo.create_blob_fromdisk(str(full))
             except (OSError, pygit2.GitError) as exc:
@@ -68,7 +88,32 @@ def snapshot_tree(path: Path) -> str:
             changes[parts] = None
         # A directory here is a nested repository or submodule: keep what HEAD has.
     oid = _build(repo, base, changes)
-    return str(oid if oid is not None else repo.TreeBuilder().write())
+    tree = oid if oid is not None else repo.TreeBuilder().write()
+    if keep_ref is not None:
+        _keep(repo, tree, keep_ref)
+    return str(tree)
+
+
+def _keep(repo: pygit2.Repository, tree: pygit2.Oid, ref: str) -> None:
+    import pygit2
+
+    if ref.startswith("refs/heads/") or not ref.startswith("refs/"):
+        raise ValueError(f"snapshots are kept under a ref outside refs/heads, not {ref!r}")
+    existing = repo.references.get(ref)
+    parents = [existing.target] if existing is not None else []
+    if existing is not None and repo[existing.target].peel(pygit2.Tree).id == tree:
+        return
+    commit = repo.create_commit(None, _signature(repo), _signature(repo), "loupe agent snapshot", tree, parents)
+    repo.references.create(ref, commit, force=True)
+
+
+def _signature(repo: pygit2.Repository) -> pygit2.Signature:
+    import pygit2
+
+    try:
+        return repo.default_signature
+    except (KeyError, pygit2.GitError):
+        return pygit2.Signature("loupe", "loupe@localhost")
 
 
 def _build(repo: pygit2.Repository, base: pygit2.Tree | None, changes: _Changes) -> pygit2.Oid | None:
@@ -113,8 +158,5 @@ def commit_snapshot(path: Path, tree: str, parent: str | None, message: str) -> 
     except (KeyError, ValueError) as exc:
         raise SnapshotError(f"snapshot {tree} is not in the repository at {repo.workdir}") from exc
     parents = [repo.revparse_single(parent).peel(pygit2.Commit).id] if parent else []
-    try:
-        signature = repo.default_signature
-    except (KeyError, pygit2.GitError):
-        signature = pygit2.Signature("loupe", "loupe@localhost")
+    signature = _signature(repo)
     return str(repo.create_commit(None, signature, signature, message, tree_oid, parents))

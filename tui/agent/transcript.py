@@ -62,6 +62,9 @@ class Transcript:
             self._write("\n")
         self._write(text + "\n")
 
+    def header(self, text: str) -> None:
+        self._line(self._style(text, "dim"))
+
     def user(self, text: str) -> None:
         self._line(self._style("› " + text.replace("\n", "\n  "), "user"))
 
