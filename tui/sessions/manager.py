@@ -8,8 +8,10 @@ and in the observer, which locks its own memory.
 from __future__ import annotations
 
 import secrets
+import shlex
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,7 +153,16 @@ class SessionManager:
         fetch: bool | None = None,
         task_dir: Path | None = None,
         size: tuple[int, int] = DEFAULT_SIZE,
+        agent_args: Sequence[str] = (),
+        recorded_base: worktrees.Base | None = None,
     ) -> StartResult:
+        """Start an agent in a new worktree from `base`.
+
+        `agent_args` are appended (shell-quoted) to the agent's command line, e.g.
+        `["--thread", id]` for a fork of the built-in agent. `recorded_base` is the base that
+        diff and land use when the worktree starts somewhere else (a fork starts from a
+        snapshot commit whose parent is its origin session's base).
+        """
         settings = self.config.sessions
         kind = agents.get_kind(self.kinds, agent or settings.default_agent)
         tmux = self.tmux()
@@ -167,7 +178,7 @@ class SessionManager:
                         worktree_name="", base_commit="", base_branch="", tmux_socket=self.socket,
                         port_base=0, prompt=prompt, task_dir=task_dir)
         prep = environment.session_env(probe)
-        command = self._command(kind, probe, prompt)
+        command = self._command(kind, probe, prompt, agent_args)
         # Before anything exists: a missing agent must not leave a worktree behind.
         agents.check_installed(command, prep.env["PATH"])
         if fetch if fetch is not None else settings.fetch:
@@ -177,10 +188,12 @@ class SessionManager:
         session = probe
         session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
         session.base_commit, session.base_branch = resolved.commit, resolved.branch
+        if recorded_base is not None:
+            session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
         session.base_ref = base or settings.base
         try:
             self.store.add(session, port_start=settings.port_range_start)
-            result = self._launch(session, kind, prompt, size)
+            result = self._launch(session, kind, prompt, size, agent_args)
         except BaseException:
             self._undo_start(session)
             raise
@@ -198,17 +211,19 @@ class SessionManager:
             if self.store.get(candidate) is None and not (sessions_dir() / candidate).exists():
                 return candidate
 
-    def _command(self, kind: agents.AgentKind, session: Session, prompt: str) -> str:
+    def _command(self, kind: agents.AgentKind, session: Session, prompt: str,
+                 agent_args: Sequence[str] = ()) -> str:
         loupe = locations.loupe_command()
         values = agents.placeholder_values(
             prompt=prompt if kind.takes_prompt_argument else "", worktree=session.worktree,
             task=session.task, task_dir=session.task_dir, session=session.id, loupe=loupe,
             hook_command=hooks.hook_command(loupe, session.id),
         )
-        return agents.render_command(kind.command, values)
+        command = agents.render_command(kind.command, values)
+        return f"{command} {shlex.join(agent_args)}" if agent_args else command
 
     def _launch(self, session: Session, kind: agents.AgentKind, prompt: str,
-                size: tuple[int, int]) -> StartResult:
+                size: tuple[int, int], agent_args: Sequence[str] = ()) -> StartResult:
         settings = self.config.sessions
         prep = environment.session_env(session)
         result = StartResult(session=session, warnings=list(prep.warnings))
@@ -226,7 +241,7 @@ class SessionManager:
                 setup = str(self.root / settings.setup_script)
             else:
                 result.warnings.append(f"setup script {settings.setup_script} not found; skipped")
-        session.command = self._command(kind, session, prompt)
+        session.command = self._command(kind, session, prompt, agent_args)
         self.store.update(session.id, command=session.command, worktree=session.worktree)
         tmux = self.tmux(session.tmux_socket)
         script = environment.write_run_script(session, command=session.command,
