@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from tui.views.session_actions import SessionActions, run_attached
+from tui.views.session_fork import SessionForkActions
 from widgets.session_tile import SessionTile, TileData, preview_strips
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def screen_lines(screen: str) -> tuple[Text, ...]:
     return tuple(kept)
 
 
-class SessionsView(SessionActions, Vertical, can_focus=True):
+class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True):
     DEFAULT_CSS = """
     SessionsView > #session-grid {
         layout: grid;
@@ -80,6 +81,7 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
         Binding("z", "maximise", "Maximise", id="sessions.maximise"),
         Binding("d", "diff", "Diff", id="sessions.diff"),
         Binding("L", "land", "Land", id="sessions.land"),
+        Binding("f", "fork_agent", "Fork at…", id="sessions.fork_agent"),
         Binding("x", "stop", "Stop", show=False, id="sessions.stop"),
         Binding("delete", "remove", "Remove", show=False, id="sessions.remove"),
         Binding("left,h", "move(-1)", "Left", show=False, id="sessions.left"),
@@ -356,6 +358,7 @@ class SessionsView(SessionActions, Vertical, can_focus=True):
             ("Sessions: broadcast to running sessions", "type text into every running (or marked) session",
              self.action_broadcast),
             ("Sessions: focus the grid", "move the focus to the session tiles", self._focus_first),
+            *self.fork_palette_commands(),
         ]
 
     def _focus_first(self) -> None:
