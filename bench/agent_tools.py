@@ -125,7 +125,8 @@ def bench_shell(tmp: Path) -> None:
 
 
 def bench_loop(tmp: Path) -> None:
-    from tui.agent.loop import AgentLoop, LoopSettings
+    from tui.agent.loop import AgentLoop
+    from tui.config import AgentConfig
     from tui.agent.paths import Workspace
     from tui.agent.status import StatusReporter
     from tui.agent.tools import Toolbox
@@ -157,7 +158,7 @@ def bench_loop(tmp: Path) -> None:
                     result = AgentLoop(
                         store, client, thread.id, root=repo, toolbox=toolbox,
                         transcript=Transcript(io.StringIO(), colour=False), status=StatusReporter(),
-                        settings=LoopSettings(max_turns=turns + 1), runner=runner,
+                        settings=AgentConfig(max_turns=turns + 1), runner=runner,
                     ).run()
                 assert result.exit_code == 0, result
 

@@ -286,25 +286,28 @@ def agent_process(project: RepoWithRemote, status_path: Path, *args: str) -> sub
 
 
 @pytest.mark.slow
-def test_ctrl_c_while_the_model_streams_cancels_the_reply(
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
+def test_a_stop_signal_while_the_model_streams_cancels_the_reply(
     project: RepoWithRemote, model_server: ScriptedServer, agent_config: Path, tmp_path: Path,
+    signum: int, code: int,
 ) -> None:
     model_server.script(Reply(text="Working on it slowly", hang_after=2, hang=60))
     proc = agent_process(project, tmp_path / "s.json", "--prompt", "Take your time")
     try:
         model_server.wait_for_requests(1)
         wait_for(lambda: thread_messages()[-1:] and thread_messages()[-1].content, "partial reply saved")
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "interrupted" in out
     model_server.wait_for_disconnect()
     last = thread_messages()[-1]
     assert last.status is Status.CANCELLED and last.content.startswith("Working")
-    assert read_status(tmp_path / "s.json").exit_code == 130
+    final = read_status(tmp_path / "s.json")
+    assert final.state is State.EXITED and final.exit_code == code
 
 
 @pytest.mark.slow
@@ -349,26 +352,6 @@ def test_interactive_waits_for_the_next_instruction(
         contents = [m.content for m in store.history(only_thread(store))]
     assert contents == ["Start", "First answer.", "and now the docs", "Second answer."]
     assert transitions == [State.WORKING, State.IDLE, State.WORKING, State.IDLE, State.EXITED]
-
-
-@pytest.mark.slow
-def test_sigterm_is_handled_like_ctrl_c(
-    project: RepoWithRemote, model_server: ScriptedServer, agent_config: Path, tmp_path: Path,
-) -> None:
-    model_server.script(Reply(text="Working on it slowly", hang_after=2, hang=60))
-    proc = agent_process(project, tmp_path / "s.json", "--prompt", "Take your time")
-    try:
-        model_server.wait_for_requests(1)
-        wait_for(lambda: thread_messages()[-1:] and thread_messages()[-1].content, "partial reply saved")
-        proc.terminate()
-        proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert proc.returncode == 128 + signal.SIGTERM
-    assert thread_messages()[-1].status is Status.CANCELLED
-    final = read_status(tmp_path / "s.json")
-    assert final.state is State.EXITED and final.exit_code == 128 + signal.SIGTERM
 
 
 def test_past_the_token_budget_old_tool_outputs_are_shortened_in_requests(

@@ -6,6 +6,7 @@ import _thread
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -107,7 +108,7 @@ def _read_prompt(args: argparse.Namespace) -> str | None:
 def _run(args: argparse.Namespace, status: StatusReporter) -> int:
     from tui import config as config_module
     from tui.agent.approval import TerminalApprover
-    from tui.agent.loop import AgentLoop, LoopSettings
+    from tui.agent.loop import AgentLoop
     from tui.agent.paths import Workspace
     from tui.agent.tools import Toolbox
     from tui.agent.transcript import Transcript
@@ -131,13 +132,8 @@ def _run(args: argparse.Namespace, status: StatusReporter) -> int:
     for problem in loaded.problems:
         print(f"loupe: config: {problem}", file=sys.stderr)
     agent = loaded.config.agent
-    settings = LoopSettings(
-        approval=args.approval or agent.approval,
-        max_turns=args.max_turns or agent.max_turns,
-        token_budget=agent.token_budget,
-        shell_timeout_ms=agent.shell_timeout_ms,
-        turn_retries=agent.turn_retries,
-        retry_delay=agent.retry_delay,
+    settings = dataclasses.replace(
+        agent, approval=args.approval or agent.approval, max_turns=args.max_turns or agent.max_turns
     )
     if settings.approval not in APPROVALS:
         raise UsageError(f"[agent] approval must be one of {', '.join(APPROVALS)}, not {settings.approval!r}")
@@ -156,7 +152,7 @@ def _run(args: argparse.Namespace, status: StatusReporter) -> int:
         approver = TerminalApprover(transcript, status) if settings.approval == "on-request" else None
         toolbox = Toolbox(
             Workspace(root), shell_timeout_ms=settings.shell_timeout_ms,
-            output_cap_bytes=agent.output_cap_bytes, approve=approver,
+            output_cap_bytes=settings.output_cap_bytes, approve=approver,
             on_shell_output=transcript.tool_output,
         )
         with asyncio.Runner() as runner, _stop_signals_interrupt() as stopped_by:

@@ -30,6 +30,7 @@ from tui.agent.snapshot import SnapshotError, snapshot_tree
 from tui.agent.status import StatusReporter
 from tui.agent.tools import Toolbox
 from tui.agent.transcript import Transcript
+from tui.config import AgentConfig
 from tui.threads.model import Message, Role, Status
 from tui.threads.rules import pending_tool_calls
 
@@ -40,18 +41,6 @@ if TYPE_CHECKING:
 CANCELLED_RESULT = "Error: cancelled by the user before it finished."
 # Errors that will not go away by asking again.
 _FATAL_STATUSES = frozenset({400, 401, 403, 404, 422})
-
-
-@dataclass
-class LoopSettings:
-    approval: str = "never"
-    max_turns: int = 50
-    token_budget: int = 64_000
-    shell_timeout_ms: int = 10_000
-    # How many times one turn is retried after a model error before giving up.
-    turn_retries: int = 2
-    # Seconds before the first retry; doubles each time.
-    retry_delay: float = 1.0
 
 
 @dataclass
@@ -75,7 +64,7 @@ class AgentLoop:
         toolbox: Toolbox,
         transcript: Transcript,
         status: StatusReporter,
-        settings: LoopSettings,
+        settings: AgentConfig,
         runner: asyncio.Runner,
     ) -> None:
         self.store = store
