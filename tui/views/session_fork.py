@@ -16,13 +16,16 @@ from textual import work
 from textual.widget import Widget
 
 from tui.errors import LoupeError
-from tui.screens.fork_session import ForkRequest, ForkSessionScreen
-from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
+    from tui.screens.fork_session import ForkRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
+    from widgets.session_tile import SessionTile
+
+# The fork machinery (agent tools, thread store, the picker) is imported when first used, so
+# the session grid costs nothing more at startup.
 
 
 class SessionForkActions(Widget):
@@ -66,6 +69,7 @@ class SessionForkActions(Widget):
     @work(thread=True, exit_on_error=False, group="session-fork")
     def _load_fork_points(self, session: Session) -> None:
         from tui.agent.fork import agent_thread_of_session, fork_points
+        from tui.screens.fork_session import ForkSessionScreen
         from tui.threads.store import ThreadStore
 
         try:
