@@ -372,3 +372,24 @@ def test_past_the_token_budget_old_tool_outputs_are_shortened_in_requests(
     with ThreadStore() as store:
         stored = [m.content for m in store.history(only_thread(store)) if m.role is Role.TOOL]
     assert all(len(text.splitlines()) == 1500 for text in stored), "the store keeps every output whole"
+
+
+def test_a_run_that_died_between_tool_calls_resumes_with_the_missing_ones(
+    project: RepoWithRemote, model_server: ScriptedServer, agent_config: Path,
+) -> None:
+    with ThreadStore() as store:
+        thread = store.create_thread("crashed", kind="agent")
+        store.append(thread.id, Role.USER, "List and read")
+        calls = [
+            {"id": "a", "type": "function", "function": {"name": "list_dir", "arguments": "{}"}},
+            {"id": "b", "type": "function", "function": {"name": "read_file", "arguments": '{"file_path": "calc.py"}'}},
+        ]
+        store.append(thread.id, Role.ASSISTANT, "", tool_calls=calls)
+        store.append(thread.id, Role.TOOL, "listed before the crash", tool_call_id="a")
+    model_server.script("Both done.")
+    assert cli.main(["--thread", thread.id, "--cwd", str(project.path)]) == 0
+    with ThreadStore() as store:
+        history = store.history(thread.id)
+    assert [m.tool_call_id for m in history if m.role is Role.TOOL] == ["a", "b"]
+    assert history[-2].content.startswith("L1: def add(a, b):")
+    assert history[-1].content == "Both done."

@@ -120,7 +120,8 @@ class AgentLoop:
                 # A failed or cancelled reply: the next attempt is its sibling.
                 history = history[:-1]
             elif pending_tool_calls(history):
-                self._run_tools(tip)
+                # Resuming a run that stopped between tool calls (a crash, a kill -9).
+                self._run_tools(next(m for m in reversed(history) if m.role is Role.ASSISTANT))
                 continue
             if self.turns >= self.settings.max_turns:
                 return self._result(
@@ -157,8 +158,9 @@ class AgentLoop:
             return self._result(0, "finished", summary)
 
     def _model_turn(self, history: list[Message]) -> tuple[Message, Exception | None]:
+        """One streamed reply under the last message of `history`, and the error that ended it."""
         from tui.model.client import TextDelta
-        from tui.threads.reply import ReplyEnded, to_chat_messages
+        from tui.threads.reply import ReplyEnded, reply, to_chat_messages
 
         request = build_request(to_chat_messages(history), self._system, self.settings.token_budget)
         ended: list[ReplyEnded] = []
@@ -170,16 +172,13 @@ class AgentLoop:
                 ended.append(event)
                 self.transcript.assistant_done()
 
-        from tui.threads.reply import reply
-
         message = self.runner.run(
             reply(
                 self.store, self.client, self.thread_id, parent_id=history[-1].id,
                 messages=request, tools=self.toolbox.schemas(), on_event=on_event,
             )
         )
-        error = getattr(ended[-1], "error", None) if ended else None
-        return message, error
+        return message, ended[-1].error if ended else None
 
     def _run_tools(self, assistant: Message) -> None:
         """Run the calls of `assistant` that have no result yet, one tool message each."""
