@@ -373,3 +373,27 @@ def test_edited_first_messages_are_root_siblings_across_the_fork_family(store: T
     assert store.sibling_positions([lone.id])[lone.id].count == 1
     store.switch_branch(thread.id, first.id)
     assert [m.content for m in store.history(thread.id)] == ["first question", "first answer"]
+
+
+def test_loaded_messages_equal_constructed_ones(store: ThreadStore) -> None:
+    from dataclasses import fields
+
+    from tui.threads.model import Message
+
+    thread_id = conversation(store, turns=1)
+    loaded = store.history(thread_id)[-1]
+    rebuilt = Message(**{f.name: getattr(loaded, f.name) for f in fields(Message)})
+    assert loaded == rebuilt and repr(loaded) == repr(rebuilt)
+    assert set(vars(loaded)) == {f.name for f in fields(Message)}
+    with pytest.raises(AttributeError):
+        loaded.content = "changed"  # type: ignore[misc]
+
+
+def test_search_points_to_a_surviving_thread_when_the_writer_is_gone(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=1)
+    fork = store.fork(thread_id, title="writer")
+    written = store.append(fork.id, "user", "a remarkable sentence")
+    keeper = store.fork(fork.id, written.id, title="keeper")
+    assert [h.thread_ids for h in store.search("remarkable")] == [[fork.id]]
+    store.delete_thread(fork.id)
+    assert [h.thread_ids for h in store.search("remarkable")] == [[keeper.id]]

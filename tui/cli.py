@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "guard": "tui.guard.cli",
     "session": "tui.sessions.cli",
     "hook": "tui.sessions.hook_cli",
+    "thread": "tui.threads.cli",
 }
 
 DESCRIPTION = """\

@@ -196,7 +196,8 @@ class FamilyMember:
 class SearchHit:
     message: Message
     snippet: str
-    # Threads whose history contains the message (its branch may belong to several).
+    # Where to open it: the thread that wrote it; if that thread was deleted, the threads
+    # whose history still contains it. Archived threads are left out unless asked for.
     thread_ids: list[str]
 
 

@@ -43,9 +43,12 @@ def search(
     hits: list[SearchHit] = []
     for row in rows:
         message = message_from_row(row[:-1])
-        thread_ids = [r[0] for r in conn.execute(THREADS_CONTAINING, (message.id,))]
-        if not thread_ids and message.thread_id in existing:
+        # The thread that wrote the message is where to open it. Only when that thread is
+        # gone is the tree walked (it costs the size of the message's subtree).
+        if message.thread_id in existing:
             thread_ids = [message.thread_id]
+        else:
+            thread_ids = [r[0] for r in conn.execute(THREADS_CONTAINING, (message.id,))]
         if not include_archived:
             thread_ids = [t for t in thread_ids if t not in archived]
         if thread_ids:

@@ -73,7 +73,7 @@ from tui.threads.model import (
 )
 from tui.threads.owners import OwnerLock
 from tui.threads.rows import (
-    CHAIN_CTE,
+    CHAIN_SELECT,
     M_COLUMNS,
     MESSAGE_COLUMNS,
     THREAD_SELECT,
@@ -456,14 +456,10 @@ class ThreadStore:
 
     def chain(self, message_id: str) -> list[Message]:
         """The messages from the root down to `message_id`."""
-        rows = self._read(
-            f"{CHAIN_CTE} SELECT {M_COLUMNS} "
-            "FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.depth",
-            {"head": message_id},
-        )
+        rows = self._read(CHAIN_SELECT, {"head": message_id})
         if not rows:
             raise UnknownMessage(message_id)
-        return [message_from_row(row) for row in rows]
+        return [message_from_row(row) for row in reversed(rows)]
 
     def children(self, message_id: str) -> list[Message]:
         rows = self._read(

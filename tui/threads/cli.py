@@ -1,0 +1,334 @@
+"""`loupe thread`: chat threads from scripts and agents (the same store the app shows)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from tui.errors import UsageError
+from tui.threads.model import Message, Role, Status, Thread
+from tui.threads.store import ThreadStore
+
+SUMMARY = "chat threads: list, show, start, send (streams the reply), fork, search, export"
+
+AGENT_DOC = """\
+## `loupe thread`: forkable chat threads
+
+Threads are conversations with a model, stored by loupe and shown in its Threads panel. A
+fork shares the history up to its fork point; nothing is copied.
+
+- `loupe thread list [--all] [--json]`: threads, most recently active first (`--all` adds
+  archived ones).
+- `loupe thread new [TITLE] [--system TEXT] [--endpoint NAME] [--model M] [--json]`: start
+  one; prints its id.
+- `loupe thread send THREAD [TEXT | -] [--endpoint NAME] [--model M] [--no-reply] [--json]`:
+  add a user message (TEXT, or stdin when `-` or omitted) and stream the model's reply to
+  stdout. Exit 1 if the model fails; the error and any partial reply stay in the thread.
+- `loupe thread show THREAD [--json]`: the messages, numbered `#1`, `#2`, ...
+- `loupe thread fork THREAD [--at N|MESSAGE] [--title T] [--json]`: a new thread sharing the
+  history up to message `#N` (default: the last one). Refused between a tool call and its
+  results, and at a reply still streaming or failed.
+- `loupe thread search WORDS [--all] [--json]`: full-text search across threads.
+- `loupe thread export THREAD [--json] [-o FILE]`: markdown (or JSON) of the thread.
+- `loupe thread rename THREAD TITLE`, `archive THREAD [--undo]`, `delete THREAD`.
+
+THREAD is an id, a unique prefix of one, or an exact title. The endpoint and model default to
+the thread's, then to `[models] default_endpoint` in loupe's config, then to
+OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"loupe: thread: {message} (see `loupe thread --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="loupe thread", description=SUMMARY)
+    commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def command(name: str, help_text: str, *, json_flag: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if json_flag:
+            sub.add_argument("--json", action="store_true", help="print JSON")
+        return sub
+
+    listing = command("list", "list threads, most recently active first")
+    listing.add_argument("--all", action="store_true", help="include archived threads")
+    new = command("new", "start a thread; prints its id")
+    new.add_argument("title", nargs="?", default="", help="a title (default: set by the first message)")
+    new.add_argument("--system", help="a system prompt as the first message")
+    new.add_argument("--endpoint", help="endpoint name from config")
+    new.add_argument("--model", help="model name")
+    send = command("send", "add a message and stream the model's reply")
+    send.add_argument("thread")
+    send.add_argument("text", nargs="?", help="the message; '-' or nothing reads stdin")
+    send.add_argument("--endpoint", help="endpoint name (default: the thread's)")
+    send.add_argument("--model", help="model (default: the thread's)")
+    send.add_argument("--no-reply", action="store_true", help="only add the message")
+    show = command("show", "print a thread's messages")
+    show.add_argument("thread")
+    fork = command("fork", "fork a thread at a message")
+    fork.add_argument("thread")
+    fork.add_argument("--at", help="message number (#N in `show`) or id; default: the last")
+    fork.add_argument("--title", help="the fork's title")
+    search = command("search", "full-text search across threads")
+    search.add_argument("words", nargs="+")
+    search.add_argument("--all", action="store_true", help="include archived threads")
+    search.add_argument("--limit", type=int, default=20)
+    export = command("export", "a thread as markdown (or JSON)")
+    export.add_argument("thread")
+    export.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    rename = command("rename", "retitle a thread", json_flag=False)
+    rename.add_argument("thread")
+    rename.add_argument("title")
+    archive = command("archive", "hide a thread from the list (kept; `--undo` restores)", json_flag=False)
+    archive.add_argument("thread")
+    archive.add_argument("--undo", action="store_true")
+    delete = command("delete", "delete a thread (forks and shared history stay)", json_flag=False)
+    delete.add_argument("thread")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with ThreadStore() as store:
+            handler = globals()[f"_{args.action}"]
+            return int(handler(store, args))
+    except UsageError as exc:
+        print(f"loupe: thread: {exc}", file=sys.stderr)
+        return 2
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _list(store: ThreadStore, args: argparse.Namespace) -> int:
+    threads = store.list_threads(include_archived=args.all)
+    if args.json:
+        _print_json([t.to_dict() for t in threads])
+        return 0
+    if not threads:
+        print("no threads yet; start one with `loupe thread new`")
+        return 0
+    for thread in threads:
+        marks = []
+        if thread.forked_from:
+            marks.append(f"fork of {thread.forked_from}")
+        if thread.archived:
+            marks.append("archived")
+        if thread.kind != "chat":
+            marks.append(thread.kind)
+        extra = f"  ({', '.join(marks)})" if marks else ""
+        when = thread.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"{thread.id}  {when}  {thread.length:>4} msgs  {thread.title or '(untitled)'}{extra}")
+    return 0
+
+
+def _new(store: ThreadStore, args: argparse.Namespace) -> int:
+    endpoint, model = args.endpoint, args.model
+    if endpoint or model:
+        resolved, _config = _resolve(endpoint, model)
+        endpoint, model = resolved.name, resolved.model
+    thread = store.create_thread(args.title, system=args.system, endpoint=endpoint, model=model)
+    if args.json:
+        _print_json(thread.to_dict())
+    else:
+        print(thread.id)
+    return 0
+
+
+def _resolve(endpoint: str | None, model: str | None) -> Any:
+    from tui import config as config_module
+    from tui.model.endpoints import resolve_endpoint
+    from tui.workspace import find_repo_root
+
+    loaded = config_module.load(find_repo_root(Path.cwd()))
+    for problem in loaded.problems:
+        print(f"loupe: config: {problem}", file=sys.stderr)
+    return resolve_endpoint(loaded.config, endpoint, model=model), loaded.config
+
+
+def _send(store: ThreadStore, args: argparse.Namespace) -> int:
+    thread = store.find_thread(args.thread)
+    text = args.text
+    if text is None or text == "-":
+        if text is None and sys.stdin.isatty():
+            raise UsageError("give the message as an argument, or pipe it on stdin")
+        text = sys.stdin.read()
+    if not text.strip():
+        raise UsageError("the message is empty")
+    client = None
+    if not args.no_reply:
+        from tui.model.client import ModelClient
+
+        # Resolve before writing anything: without a usable endpoint, nothing changes.
+        endpoint, config = _resolve(args.endpoint or thread.endpoint, args.model or thread.model)
+        client = ModelClient(endpoint, read_timeout=config.models.read_timeout,
+                             max_retries=config.models.max_retries)
+        if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
+            store.set_model(thread.id, endpoint.name, endpoint.model)
+    user = store.append(thread.id, Role.USER, text)
+    if not thread.title:
+        store.rename(thread.id, _title_from(text))
+    if client is None:
+        if args.json:
+            _print_json({"thread": store.thread(thread.id).to_dict(), "message": user.to_dict()})
+        return 0
+    return _stream_reply(store, client, thread.id, as_json=args.json)
+
+
+def _stream_reply(store: ThreadStore, client: Any, thread_id: str, *, as_json: bool) -> int:
+    from tui.model.client import TextDelta, ToolCallDelta
+    from tui.model.sync import reply_sync
+
+    wrote = [False]
+
+    def on_event(event: Any) -> None:
+        if as_json:
+            return
+        if isinstance(event, TextDelta):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+            wrote[0] = True
+        elif isinstance(event, ToolCallDelta) and event.name:
+            print(f"\n[tool call: {event.name}]", file=sys.stderr)
+
+    try:
+        message: Message = reply_sync(store, client, thread_id, on_event=on_event)
+    except KeyboardInterrupt:
+        if wrote[0]:
+            sys.stdout.write("\n")
+        print("loupe: cancelled; the partial reply is kept in the thread", file=sys.stderr)
+        return 130
+    if as_json:
+        _print_json({"thread": store.thread(thread_id).to_dict(), "message": message.to_dict()})
+    elif wrote[0]:
+        sys.stdout.write("\n")
+    if message.status is not Status.COMPLETE:
+        print(f"loupe: {message.error}; what arrived is saved in thread {thread_id} "
+              "(retry with `loupe thread send` or in the app)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _title_from(text: str) -> str:
+    line = text.strip().splitlines()[0]
+    return line if len(line) <= 60 else line[:59].rstrip() + "…"
+
+
+def _show(store: ThreadStore, args: argparse.Namespace) -> int:
+    thread = store.find_thread(args.thread)
+    history = store.history(thread.id)
+    if args.json:
+        _print_json({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]})
+        return 0
+    print(f"{thread.title or '(untitled)'}  [{thread.id}]")
+    if thread.forked_from:
+        at = next((n for n, m in enumerate(history, 1) if m.id == thread.fork_point_id), "?")
+        print(f"forked from {thread.forked_from} at #{at}")
+    if thread.model:
+        print(f"model {thread.model} on {thread.endpoint}")
+    for number, message in enumerate(history, 1):
+        facts = [str(message.role)]
+        if message.role is Role.TOOL:
+            facts.append(f"result of {message.tool_call_id}")
+        if message.status is not Status.COMPLETE:
+            facts.append(str(message.status))
+        print(f"\n#{number} {' · '.join(facts)}  [{message.id}]")
+        if message.content:
+            print(message.content.rstrip())
+        for call in message.tool_calls or []:
+            function = call.get("function", {})
+            print(f"[tool call {call.get('id')}: {function.get('name')}({function.get('arguments', '')})]")
+        if message.error:
+            print(f"[{message.error}]")
+    return 0
+
+
+def _message_ref(store: ThreadStore, thread: Thread, ref: str | None) -> str:
+    history = store.history(thread.id)
+    if not history:
+        raise UsageError("the thread is empty; there is nothing to fork yet")
+    if ref is None:
+        return history[-1].id
+    ref = ref.lstrip("#")
+    if ref.isdigit():
+        number = int(ref)
+        if not 1 <= number <= len(history):
+            raise UsageError(f"there is no message #{number}; the thread has {len(history)}")
+        return history[number - 1].id
+    matches = [m.id for m in history if m.id == ref.upper() or m.id.endswith(ref.upper())
+               or m.id.startswith(ref.upper())]
+    if len(matches) != 1:
+        raise UsageError(f"{ref!r} names {len(matches)} messages of this thread; use #N from `show`")
+    return matches[0]
+
+
+def _fork(store: ThreadStore, args: argparse.Namespace) -> int:
+    thread = store.find_thread(args.thread)
+    fork = store.fork(thread.id, _message_ref(store, thread, args.at), title=args.title)
+    if args.json:
+        _print_json(fork.to_dict())
+    else:
+        print(fork.id)
+    return 0
+
+
+def _search(store: ThreadStore, args: argparse.Namespace) -> int:
+    hits = store.search(" ".join(args.words), limit=args.limit, include_archived=args.all)
+    if args.json:
+        _print_json([{"message": h.message.to_dict(), "snippet": h.snippet, "thread_ids": h.thread_ids}
+                     for h in hits])
+        return 0
+    if not hits:
+        print("no messages match", file=sys.stderr)
+        return 1
+    for hit in hits:
+        snippet = " ".join(hit.snippet.split())
+        print(f"{hit.thread_ids[0]}  {hit.message.role:<9} {snippet}")
+    return 0
+
+
+def _export(store: ThreadStore, args: argparse.Namespace) -> int:
+    from tui.threads.export import to_markdown
+
+    thread = store.find_thread(args.thread)
+    history = store.history(thread.id)
+    if args.json:
+        text = json.dumps({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]},
+                          indent=2, ensure_ascii=False) + "\n"
+    else:
+        merged = store.merged_message_ids(m.id for m in history)
+        sources = {message_id: store.sources(message_id) for message_id in merged}
+        cited = {s.source_thread_id for rows in sources.values() for s in rows}
+        if thread.forked_from:
+            cited.add(thread.forked_from)
+        titles = {t.id: t.title for t in store.list_threads(include_archived=True) if t.id in cited}
+        text = to_markdown(thread, history, sources, titles)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _rename(store: ThreadStore, args: argparse.Namespace) -> int:
+    store.rename(store.find_thread(args.thread).id, args.title)
+    return 0
+
+
+def _archive(store: ThreadStore, args: argparse.Namespace) -> int:
+    store.archive(store.find_thread(args.thread).id, not args.undo)
+    return 0
+
+
+def _delete(store: ThreadStore, args: argparse.Namespace) -> int:
+    collected = store.delete_thread(store.find_thread(args.thread).id)
+    print(f"deleted; {collected} message(s) no other thread used were removed", file=sys.stderr)
+    return 0
