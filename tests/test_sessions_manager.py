@@ -6,6 +6,7 @@ import os
 import pty
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -340,3 +341,62 @@ def test_agent_force_push_is_blocked_by_the_guard(sessions: SessionsHarness) -> 
     sessions.wait_screen(session, "push exit")
     assert "push exit 0" not in sessions.manager.capture(session, ansi=False)
     assert sessions.repo.remote_refs() == before
+
+
+FAKE_CLAUDE = """\
+import json, os, subprocess, sys, time
+
+# Plays Claude Code's part: runs the hooks its settings file names, with JSON on stdin.
+settings = json.load(open(".claude/settings.local.json"))
+
+def fire(event, payload):
+    for entry in settings["hooks"].get(event, []):
+        for hook in entry["hooks"]:
+            subprocess.run(hook["command"], shell=True, input=json.dumps(payload), text=True, check=True)
+
+fire("SessionStart", {})
+fire("UserPromptSubmit", {"prompt": sys.argv[1]})
+print("Thinking about: " + sys.argv[1], flush=True)
+while not os.path.exists(os.environ["LOUPE_STATUS_FILE"] + ".go"):
+    time.sleep(0.05)  # a quiet screen, yet working: only the hooks can tell
+fire("Notification", {"notification_type": "permission_prompt",
+                      "message": "Claude needs your permission to use Bash"})
+input("Allow Bash? ")
+fire("PostToolUse", {"tool_name": "Bash"})
+fire("Stop", {})
+input()
+"""
+
+
+def test_claude_hooks_drive_the_state(sessions: SessionsHarness, tmp_path, monkeypatch) -> None:
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    claude = bin_dir / "claude"
+    claude.write_text(f"#!{sys.executable}\n" + FAKE_CLAUDE)
+    claude.chmod(0o755)
+    with monkeypatch.context() as patched:
+        patched.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+        session = sessions.start("claude", task="hooked", prompt="fix the bug")
+    settings = (session.worktree / ".claude" / "settings.local.json").read_text()
+    assert f"hook {session.id} Notification" in settings
+    sessions.wait_screen(session, "Thinking about: fix the bug")
+    # A screen quiet for longer than the debounce would read as idle; the hook says working.
+    sessions.wait_state(session, State.WORKING)
+    sessions.manager.observer._memory[session.id].tracker.changed_at -= 60
+    snapshot = sessions.snapshot(session)
+    assert (snapshot.state, snapshot.source) == (State.WORKING, "hook")
+    Path(str(session.status_file) + ".go").touch()
+    snapshot = sessions.wait_state(session, State.NEEDS_INPUT)
+    assert "permission" in snapshot.detail
+    sessions.manager.send([session], "yes")
+    assert sessions.wait_state(session, State.IDLE).source == "hook"
+    # Nothing loupe wrote shows up as the agent's work.
+    assert sessions.manager.diff(session).files == ()
+    assert [r.kind for r in sessions.manager.removal_risks(session)] == ["live"]
+    # Removing it anyway saves the agent's leftovers, without loupe's settings file.
+    (session.worktree / "notes.md").write_text("half done\n")
+    saved = sessions.manager.remove(session, confirm=True).saved_ref
+    files = sessions.repo.git("ls-tree", "-r", "--name-only", saved).stdout.split()
+    assert "notes.md" in files and ".claude/settings.local.json" not in files

@@ -244,3 +244,30 @@ async def test_quit_without_sessions_just_quits(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: not app.is_running, "the app to exit")
+
+
+async def test_palette_cherry_pick_land_and_stop_all(sessions: SessionsHarness) -> None:
+    app = make_app(sessions)
+    kind = sessions.script_kind("picker", "echo p > p.txt\ngit add p.txt\ngit commit -q -m pick\nread x\n")
+    session = sessions.start(kind, task="pick me")
+    wait_for(lambda: "pick" in sessions.repo.git("log", "--format=%s", session.branch).stdout, "the commit")
+    sessions.repo.commit_file("main.txt", "moved\n", "main moves on")
+    async with app.run_test(size=(150, 44)) as pilot:
+        view = view_of(app)
+        await wait_until(pilot, lambda: view.tiles(), "the tile")
+        view.tiles()[0].focus()
+        commands = {title: callback for title, _, callback in view.palette_commands()}
+        commands["Sessions: land the focused session as a cherry-pick"]()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the land confirmation")
+        assert "Copy 1 commit from loupe/pick-me/1 onto main (cherry-pick)" in str(
+            app.screen.query_one(".dialog-body").render())
+        await pilot.press("y")
+        wait_for(lambda: sessions.repo.git("log", "-1", "--format=%s", "main").stdout.strip() == "pick",
+                 "the copy on main")
+        assert sessions.repo.git("rev-list", "--merges", "main").stdout == ""
+
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog to close")
+        commands["Sessions: stop all running sessions"]()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the stop confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: view.tiles()[0].has_class("-exited"), "the tile to show exited")

@@ -70,7 +70,8 @@ PRESETS: dict[str, AgentKind] = {
             "claude",
             "claude [{prompt}]",
             status="claude",
-            prompt_patterns=(r"Do you want to \w+", r"❯\s*1\.\s*Yes"),
+            # The folder-trust question comes before any hook can run (every worktree is new).
+            prompt_patterns=(r"Do you want to \w+", r"❯\s*1\.\s*Yes", r"(?i)do you trust the files"),
             description="Claude Code; status from its hooks",
         ),
         AgentKind(
@@ -81,11 +82,13 @@ PRESETS: dict[str, AgentKind] = {
             description="OpenAI Codex CLI; turn ends from its notify hook",
         ),
         AgentKind(
+            # Its --prompt only pre-fills the input box (sst/opencode#4700), so the prompt is
+            # typed in (and submitted) once the TUI is up and idle.
             "opencode",
-            "opencode [--prompt {prompt}]",
+            "opencode",
             status="screen",
             prompt_patterns=(r"(?i)permission required", r"(?i)allow (once|always)"),
-            description="opencode TUI; status from its screen",
+            description="opencode TUI; the prompt is typed in once it is ready",
         ),
         AgentKind(
             "aider",

@@ -293,7 +293,11 @@ def save_leftovers(session: Session) -> str | None:
     env = {**os.environ, "GIT_INDEX_FILE": str(index_file)}
     try:
         run_git(worktree, "read-tree", "HEAD", env=env)
-        run_git(worktree, "add", "-A", "--", ".", *(f":!{name}" for name in GENERATED_FILES), env=env)
+        run_git(worktree, "add", "-A", env=env)
+        for name in GENERATED_FILES:
+            # loupe's own file is not the agent's work (unless the repository tracks it).
+            if run_git(worktree, "cat-file", "-e", f"HEAD:{name}", check=False).returncode != 0:
+                run_git(worktree, "rm", "-q", "--cached", "--ignore-unmatch", "--", name, env=env)
         tree = run_git(worktree, "write-tree", env=env).stdout.strip()
         head_tree = run_git(worktree, "rev-parse", "HEAD^{tree}").stdout.strip()
         if tree == head_tree:

@@ -233,17 +233,17 @@ class SessionActions(Widget):
         elif self.monitor is not None:
             self.monitor.wake()
 
-    def action_land(self) -> None:
+    def action_land(self, mode: str = "merge") -> None:
         chosen = self._chosen()
         if chosen is None or self._ready() is None:
             return
-        self._plan_land(chosen[0])
+        self._plan_land(chosen[0], mode)
 
     @work(thread=True, exit_on_error=False, group="sessions-land")
-    def _plan_land(self, session: Session) -> None:
+    def _plan_land(self, session: Session, mode: str) -> None:
         assert self.manager is not None
         try:
-            plan = self.manager.plan_land(session)
+            plan = self.manager.plan_land(session, mode)
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self.notify, str(exc), title="Cannot land", severity="error")
             return
@@ -255,14 +255,14 @@ class SessionActions(Widget):
         self._confirm_from_thread(
             ConfirmScreen(f"Land session {session.number} onto {plan.onto}?", "\n".join(lines),
                           confirm="Land", danger=False),
-            lambda: self._land(session),
+            lambda: self._land(session, mode),
         )
 
     @work(thread=True, exit_on_error=False, group="sessions-land")
-    def _land(self, session: Session) -> None:
+    def _land(self, session: Session, mode: str) -> None:
         assert self.manager is not None
         try:
-            result = self.manager.land(session)
+            result = self.manager.land(session, mode)
         except Exception as exc:  # noqa: BLE001
             self.app.call_from_thread(self.notify, str(exc), title="Nothing landed", severity="error",
                                       timeout=10)
@@ -313,6 +313,19 @@ class SessionActions(Widget):
             self.monitor.wake()
 
     # -- quitting --------------------------------------------------------------------------
+
+    def action_stop_all(self) -> None:
+        if self._ready() is None:
+            return
+        live = [s.session for s in self.snapshots.values() if s.live]
+        if not live:
+            self.notify("No session is running.")
+            return
+        numbers = ", ".join(str(s.number) for s in live)
+        body = (f"Ends the agents of sessions {numbers} and every process they started. Worktrees, "
+                "branches and last screens stay.")
+        self.app.push_screen(ConfirmScreen(f"Stop {len(live)} running session(s)?", body, confirm="Stop all"),
+                             lambda yes: self._stop_sessions(live) if yes else None)
 
     def live_sessions(self) -> list[Snapshot]:
         return [s for s in self.snapshots.values() if s.live]

@@ -208,6 +208,10 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
                 strips=strips[1] if strips else (), strips_size=size if strips else (0, 0),
                 strips_style=style,
             ))
+        current = {snapshot.session.id for snapshot in update.snapshots}
+        for cache in (self._lines, self._strips):
+            for gone in [sid for sid in cache if sid not in current]:
+                del cache[gone]
         self.post_message(self.Updated(update.snapshots, tiles))
 
     @on(Failed)
@@ -359,6 +363,10 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
              self.action_broadcast),
             ("Sessions: focus the grid", "move the focus to the session tiles", self._focus_first),
             *self.fork_palette_commands(),
+            ("Sessions: land the focused session as a cherry-pick", "copy its commits onto the base "
+             "branch instead of merging", lambda: self.action_land("cherry-pick")),
+            ("Sessions: stop all running sessions", "end every running agent (asks first)",
+             self.action_stop_all),
         ]
 
     def _focus_first(self) -> None:
