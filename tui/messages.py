@@ -29,3 +29,21 @@ class StartSession(Message):
         super().__init__()
         self.task = task
         self.folder = folder
+
+
+class OpenThread(Message):
+    """Show a chat thread in a document tab, optionally with one message selected."""
+
+    def __init__(self, thread_id: str, *, title: str = "", select: str | None = None) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.title = title
+        self.select = select
+
+
+class ThreadsChanged(Message):
+    """Threads were added, renamed or removed: the threads list reloads (and may select one)."""
+
+    def __init__(self, *, select: str | None = None) -> None:
+        super().__init__()
+        self.select = select

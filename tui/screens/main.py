@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from tui.messages import OpenPath, StartSession
+from tui.messages import OpenPath, OpenThread, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView
 from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
@@ -78,3 +78,22 @@ class MainScreen(Screen[None]):
     def open_path(self, message: OpenPath) -> None:
         """Route a request to show a file; the documents feature decides how."""
         self.query_one(DocumentsView).open_path(message.path, message.line, anchor=message.anchor)
+
+    @on(OpenThread)
+    def _open_thread(self, message: OpenThread) -> None:
+        message.stop()
+        from tui.views.chat import ChatPane
+
+        documents = self.query_one(DocumentsView)
+        pane = documents.open_pane(
+            f"thread:{message.thread_id}",
+            message.title or "thread",
+            lambda: ChatPane(message.thread_id, select=message.select),
+        )
+        if isinstance(pane, ChatPane) and message.select:
+            pane.select_message(message.select)
+
+    @on(ThreadsChanged)
+    def _threads_changed(self, message: ThreadsChanged) -> None:
+        message.stop()
+        self.query_one(ThreadsView).reload(select=message.select)

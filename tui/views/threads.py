@@ -1,12 +1,262 @@
-"""Sidebar section listing chat threads as a fork tree."""
+"""Sidebar section listing chat threads as a fork tree: open, new, rename, archive, delete.
+
+The list follows the store: it reloads after changes made here, when a reply starts or ends
+(a dot marks threads being written), and when the store file changes underneath (another
+loupe, `loupe thread send`, an agent), checked every couple of seconds off the UI loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui.errors import LoupeError
+from tui.messages import OpenThread
+from tui.screens.confirm import ConfirmScreen, PromptScreen
+from tui.threads.model import Message, Thread
+from tui.views.thread_services import ThreadServices, thread_services
+from widgets.thread_tree import ThreadInfo, ThreadTree
+
+# Seconds between checks for changes made by other processes.
+POLL_INTERVAL = 2.0
+
+
+def age(when: datetime, now: datetime | None = None) -> str:
+    seconds = max(0, int(((now or datetime.now(UTC)) - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+def thread_infos(threads: list[Thread], streaming: set[str]) -> list[ThreadInfo]:
+    now = datetime.now(UTC)
+    return [
+        ThreadInfo(
+            id=t.id,
+            title=t.title or "untitled",
+            forked_from=t.forked_from,
+            archived=t.archived,
+            message_count=t.length,
+            streaming=t.id in streaming,
+            age=age(t.updated_at, now),
+        )
+        for t in threads
+    ]
+
 
 class ThreadsView(Vertical):
+    DEFAULT_CSS = """
+    ThreadsView > .threads-hint {
+        color: $text-muted;
+        padding: 0 1;
+        height: auto;
+    }
+    """
+
+    BINDINGS = [
+        Binding("n", "new_thread", "New thread", id="threads.new"),
+        Binding("f2", "rename", "Rename", id="threads.rename"),
+        Binding("a", "archive", "Archive", id="threads.archive"),
+        Binding("delete,d", "delete", "Delete", id="threads.delete"),
+        Binding("h", "toggle_archived", "Show archived", id="threads.show_archived"),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.show_archived = False
+        self._store_stamp: tuple[float, ...] | None = None
+
+    @property
+    def services(self) -> ThreadServices:
+        return thread_services(self.app)
+
     def compose(self) -> ComposeResult:
         yield Static("Threads", classes="section-title")
+        yield ThreadTree(id="thread-tree")
+        yield Static("n new thread · enter open", classes="threads-hint")
+
+    @property
+    def tree(self) -> ThreadTree:
+        return self.query_one(ThreadTree)
+
+    def on_mount(self) -> None:
+        self._open()
+
+    def on_unmount(self) -> None:
+        self.services.close()
+
+    @work(group="threads-open")
+    async def _open(self) -> None:
+        if not await self.services.ready():
+            self.query_one(".threads-hint", Static).update(f"Threads unavailable: {self.services.problem}")
+            return
+        assert self.services.replies is not None
+        self.services.replies.listen(self)
+        await self._load()
+        self.set_interval(POLL_INTERVAL, self._poll, name="threads-poll")
+
+    def reload(self, *, select: str | None = None) -> None:
+        self.run_worker(self._load(select=select), group="threads-load", exclusive=True)
+
+    async def _load(self, *, select: str | None = None) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        try:
+            threads = await asyncio.to_thread(store.list_threads, include_archived=self.show_archived)
+            self._store_stamp = await asyncio.to_thread(self._stamp)
+        except LoupeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        replies = self.services.replies
+        streaming = replies.running_threads() if replies else set()
+        self.tree.set_threads(thread_infos(threads, streaming), select=select)
+        hint = "n new thread · enter open" if threads else "No threads yet: press n to start one."
+        self.query_one(".threads-hint", Static).update(hint)
+
+    def _stamp(self) -> tuple[float, ...]:
+        store = self.services.store
+        if store is None:
+            return ()
+        stamps = []
+        for suffix in ("", "-wal"):
+            try:
+                stat = os.stat(f"{store.path}{suffix}")
+                stamps.extend((stat.st_mtime, float(stat.st_size)))
+            except OSError:
+                stamps.extend((0.0, 0.0))
+        return tuple(stamps)
+
+    async def _poll(self) -> None:
+        if self.services.store is None:
+            return
+        stamp = await asyncio.to_thread(self._stamp)
+        if stamp != self._store_stamp:
+            self.reload()
+
+    # -- reply listener ------------------------------------------------------------------
+
+    def reply_started(self, thread_id: str, message: Message) -> None:
+        self.reload()
+
+    def reply_text(self, thread_id: str, message_id: str, text: str) -> None:
+        pass
+
+    def reply_ended(self, thread_id: str, message: Message | None) -> None:
+        self.reload()
+
+    # -- actions -------------------------------------------------------------------------
+
+    @on(ThreadTree.Opened)
+    def _opened(self, event: ThreadTree.Opened) -> None:
+        event.stop()
+        info = self.tree.threads.get(event.thread_id)
+        self.post_message(OpenThread(event.thread_id, title=info.title if info else ""))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rename", "archive", "delete"):
+            return True if self.tree.selected_thread is not None else None
+        return True
+
+    def action_new_thread(self) -> None:
+        def done(title: str | None) -> None:
+            if title:
+                self._create(title)
+
+        self.app.push_screen(PromptScreen("New thread", placeholder="A title, e.g. design Q4", action="Create"), done)
+
+    @work(group="threads-action")
+    async def _create(self, title: str) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        status = self.services.endpoint_status()
+        endpoint = status.endpoint
+        thread = await self._call(
+            store.create_thread, title,
+            endpoint=endpoint.name if endpoint else None, model=endpoint.model if endpoint else None,
+        )
+        if thread is not None:
+            await self._load(select=thread.id)
+            self.post_message(OpenThread(thread.id, title=thread.title))
+
+    def action_rename(self) -> None:
+        info = self.tree.selected_thread
+        if info is None:
+            return
+
+        def done(title: str | None) -> None:
+            if title and title != info.title:
+                self._change(info.id, lambda store: store.rename(info.id, title))
+
+        self.app.push_screen(PromptScreen("Rename thread", info.title, action="Rename"), done)
+
+    def action_archive(self) -> None:
+        info = self.tree.selected_thread
+        if info is not None:
+            archived = not info.archived
+            self._change(info.id, lambda store: store.archive(info.id, archived))
+            self.notify(f"{'Archived' if archived else 'Restored'} “{info.title}”.", timeout=3)
+
+    def action_delete(self) -> None:
+        info = self.tree.selected_thread
+        if info is None:
+            return
+        forks = [t for t in self.tree.threads.values() if t.forked_from == info.id]
+        body = (
+            "The thread disappears from the list. Messages that no other thread reaches are "
+            "deleted; forks keep their own history"
+            + (f" ({len(forks)} fork(s) move up to this thread's parent)." if forks else ".")
+        )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._change(None, lambda store: store.delete_thread(info.id))
+
+        self.app.push_screen(ConfirmScreen(f"Delete “{info.title}”?", body), done)
+
+    def action_toggle_archived(self) -> None:
+        self.show_archived = not self.show_archived
+        self.reload()
+        self.notify("Showing archived threads." if self.show_archived else "Archived threads hidden.", timeout=2)
+
+    @work(group="threads-action")
+    async def _change(self, select: str | None, change: Callable[..., object]) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        if await self._call(change, store) is not None or select is None:
+            await self._load(select=select)
+
+    async def _call(self, function: Callable[..., object], *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        try:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        except LoupeError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return None
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Threads: new thread", "Start a chat with the default model", self.action_new_thread),
+            (
+                "Threads: show archived" if not self.show_archived else "Threads: hide archived",
+                "Toggle archived threads in the list",
+                self.action_toggle_archived,
+            ),
+        ]
+        if self.tree.selected_thread is not None:
+            commands += [
+                ("Threads: rename the selected thread", "", self.action_rename),
+                ("Threads: archive or restore the selected thread", "", self.action_archive),
+                ("Threads: delete the selected thread", "Asks first", self.action_delete),
+            ]
+        return commands

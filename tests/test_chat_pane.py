@@ -1,0 +1,263 @@
+"""The chat UI in the real app, against the scripted OpenAI-compatible server.
+
+Each test drives LoupeApp with Pilot: the store is a real SQLite file in the test's data
+folder, replies come over HTTP from `model_server`, and what the model received is read back
+from the server's recorded requests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input, TabbedContent
+
+from tests.fixtures.model_server import Reply
+from tests.helpers import wait_until
+from tui.app import LoupeApp
+from tui.model.scripted_server import ScriptedServer
+from tui.views.chat import ChatPane
+from tui.views.thread_services import thread_services
+from tui.views.threads import ThreadsView
+from tui.workspace import open_workspace
+from widgets.chat.composer import Composer
+from widgets.thread_tree import ThreadTree
+
+SIZE = (110, 36)
+
+
+def active_pane(app: LoupeApp) -> ChatPane | None:
+    tabs = app.screen.query_one("#document-tabs", TabbedContent)
+    for pane in app.screen.query(ChatPane):
+        if pane.is_on_screen and tabs.active:
+            return pane
+    return None
+
+
+async def new_thread(pilot: Pilot[None], title: str = "design") -> ChatPane:
+    app = pilot.app
+    await wait_until(pilot, lambda: thread_services(app).store is not None, "the store is open")
+    app.screen.query_one(ThreadTree).focus()
+    await pilot.press("n")
+    await wait_until(pilot, lambda: bool(app.screen.query(Input)), "the title prompt")
+    await pilot.press(*title, "enter")
+    await wait_until(pilot, lambda: active_pane(app) is not None, "the chat tab opens")
+    pane = active_pane(app)
+    assert pane is not None
+    await wait_until(pilot, lambda: pane.snapshot is not None, "the thread is loaded")
+    return pane
+
+
+async def send(pilot: Pilot[None], pane: ChatPane, text: str) -> None:
+    pane.composer.focus_input()
+    pane.composer.text = text
+    await pilot.press("ctrl+s")
+
+
+def statuses(pane: ChatPane) -> list[tuple[str, str]]:
+    return [(info.role, info.status) for info in pane.log.messages]
+
+
+async def settled(pilot: Pilot[None], pane: ChatPane, count: int) -> None:
+    await wait_until(
+        pilot,
+        lambda: len(pane.log.messages) == count
+        and not pane.is_streaming
+        and all(info.status != "streaming" for info in pane.log.messages),
+        f"{count} messages, none streaming",
+    )
+
+
+async def test_send_streams_and_edit_reruns_as_a_sibling(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    model_server.script(
+        Reply(text="The **cache** is cold at start.\n\n- warm it\n- measure it", usage={"prompt_tokens": 12, "completion_tokens": 9}),
+        Reply(text="Start it in a worker."),
+    )
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        await send(pilot, pane, "Why is start slow?")
+        await settled(pilot, pane, 2)
+        assert statuses(pane) == [("user", "complete"), ("assistant", "complete")]
+        reply = pane.log.views()[-1]
+        await wait_until(pilot, lambda: "warm it" in reply.body.rendered_text(), "the reply is rendered")
+        assert reply.info.completion_tokens == 9 and reply.info.model == "scripted-model"
+        assert pane.composer.text == ""
+        sent = model_server.chat_requests[0].body["messages"]
+        assert sent[-1] == {"role": "user", "content": "Why is start slow?"}
+
+        # Edit the question and rerun: a sibling ‹ 2/2 › with its own reply.
+        pane.log.focus()
+        await pilot.press("up", "e")
+        await wait_until(pilot, lambda: app.screen.query("EditMessageScreen TextArea"), "the edit dialog")
+        area = app.screen.query_one("EditMessageScreen TextArea")
+        area.load_text("How do I make start fast?")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settled(pilot, pane, 2)
+        user = pane.log.messages[0]
+        assert (user.content, user.sibling_index, user.sibling_count) == ("How do I make start fast?", 1, 2)
+        assert pane.log.messages[1].content == "Start it in a worker."
+        # Switch back to the original question: its original reply comes back with it.
+        pane.log.select(user.id)
+        await pilot.press("left")
+        await wait_until(pilot, lambda: pane.log.messages[0].content == "Why is start slow?", "sibling 1/2")
+        assert pane.log.messages[1].content.startswith("The **cache**")
+
+
+async def test_escape_cancels_and_keeps_the_partial_reply(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    model_server.script(Reply(text="word " * 400, tokens_per_second=40))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        await send(pilot, pane, "Talk for a while")
+        await wait_until(
+            pilot,
+            lambda: len(pane.log.messages) == 2 and "word word" in pane.log.views()[-1].text,
+            "text streams in",
+        )
+        await pilot.press("escape")
+        await settled(pilot, pane, 2)
+        cancelled = pane.log.messages[-1]
+        assert cancelled.status == "cancelled"
+        assert cancelled.content.startswith("word word")
+        model_server.wait_for_disconnect()
+        assert "partial reply is kept" in str(pane.log.views()[-1].query_one(".error-line").render())
+
+
+async def test_error_mid_stream_is_shown_and_retried_as_a_sibling(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    model_server.script(
+        Reply(text="Half an answer and then", error_after=3, error_message="the GPU caught fire"),
+        Reply(text="A whole answer."),
+    )
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        await send(pilot, pane, "Explain")
+        await settled(pilot, pane, 2)
+        failed = pane.log.messages[-1]
+        assert failed.status == "error" and "GPU caught fire" in failed.error
+        assert failed.fork_blocked  # a failed reply is not a fork point
+        pane.log.focus()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: pane.log.messages[-1].content == "A whole answer.", "the retry")
+        await settled(pilot, pane, 2)
+        retried = pane.log.messages[-1]
+        assert (retried.status, retried.sibling_index, retried.sibling_count) == ("complete", 1, 2)
+
+
+async def test_fork_opens_a_new_thread_nested_under_its_parent(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    model_server.script(Reply(text="First answer."), Reply(text="Answer in the fork."))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "main line")
+        await send(pilot, pane, "Question one")
+        await settled(pilot, pane, 2)
+        pane.log.focus()
+        await pilot.press("f")
+        await wait_until(pilot, lambda: active_pane(app) not in (None, pane), "the fork's tab")
+        fork = active_pane(app)
+        assert fork is not None
+        await wait_until(pilot, lambda: len(fork.log.messages) == 2, "the fork shows the shared history")
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 2, "the tree lists the fork")
+        assert tree.threads[fork.thread_id].forked_from == pane.thread_id
+        await send(pilot, fork, "Only in the fork")
+        await settled(pilot, fork, 4)
+        # The parent is unchanged; it marks the fork point.
+        await pane.reload()
+        assert len(pane.log.messages) == 2
+        assert pane.log.messages[-1].forks and pane.log.messages[-1].shared_by == 2
+        # Back to the parent from the fork, at the fork point.
+        fork.composer.focus_input()
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: active_pane(app) is pane, "the parent's tab")
+        assert pane.log.selected_id == pane.log.messages[-1].id
+
+
+async def test_map_runs_branches_and_reduce_brings_them_back(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    model_server.script(
+        Reply(text="Three options: A, B, C."),
+        Reply(match="cost of A", text="A costs little."),
+        Reply(match="risk of B", text="B is risky."),
+        Reply(text="Synthesis: A is cheap, B is risky."),
+    )
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "options")
+        await send(pilot, pane, "What are the options?")
+        await settled(pilot, pane, 2)
+        pane.log.focus()
+        await pilot.press("m")
+        await wait_until(pilot, lambda: app.screen.query("MapScreen Input"), "the map dialog")
+        await pilot.press(*"What is the cost of A?", "enter", *"What is the risk of B?")
+        await pilot.press("ctrl+s")
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 3, "two branches in the tree")
+        store = thread_services(app).store
+        assert store is not None
+        await wait_until(
+            pilot,
+            lambda: not thread_services(app).replies.running_threads(),  # type: ignore[union-attr]
+            "both branches answered",
+        )
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.screen.query("ReduceScreen SelectionList"), "the reduce dialog")
+        await pilot.press("ctrl+s")  # both branches, synthesis
+        await wait_until(
+            pilot, lambda: pane.log.messages[-1].content.startswith("Synthesis"), "the synthesis"
+        )
+        await settled(pilot, pane, 3)
+        merged = pane.log.messages[-1]
+        assert merged.merge_mode == "synthesis" and len(merged.sources) == 2
+        request = model_server.chat_requests[-1].body["messages"]
+        assert "A costs little." in request[-1]["content"] and "B is risky." in request[-1]["content"]
+
+
+async def test_no_endpoint_says_how_to_configure_one(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        banner = str(pane.query_one("#chat-banner").render())
+        assert "No model to talk to" in banner and "[endpoints." in banner
+        await send(pilot, pane, "hello?")
+        await pilot.pause()
+        # Nothing is lost: the message stays in the composer, nothing is stored.
+        assert pane.composer.text == "hello?"
+        assert pane.log.messages == []
+        assert isinstance(app.screen.query_one(ThreadsView), ThreadsView)
+
+
+async def test_artifact_reference_reaches_the_model(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    task = tmp_path / ".loupe" / "tasks" / "retry-backoff"
+    task.mkdir(parents=True)
+    (task / "03-design-discussion.md").write_text("# Design\n\nUse full jitter.\n")
+    model_server.script(Reply(text="Jitter it is."))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        composer = pane.query_one(Composer)
+        await wait_until(pilot, lambda: bool(composer._references), "completions loaded")
+        composer.focus_input()
+        await pilot.press(*"Review @design")
+        assert composer.suggesting
+        await pilot.press("tab")
+        await pilot.press("ctrl+s")
+        await settled(pilot, pane, 2)
+        sent = model_server.chat_requests[0].body["messages"][-1]["content"]
+        assert sent.startswith("Review @retry-backoff/03-design-discussion")
+        assert "Use full jitter." in sent
+        # The stored message keeps only the reference.
+        assert pane.log.messages[0].content == "Review @retry-backoff/03-design-discussion "
+

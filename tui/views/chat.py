@@ -1,0 +1,485 @@
+"""A chat thread as a document tab: its messages, a composer, and the keys that branch it.
+
+The pane reads the store in worker threads, starts replies through the app's
+`ReplyManager` (they run off the UI loop and survive closing the tab), and listens to them:
+text arrives batched and goes straight to the streaming message's view.
+
+Keys here (the message keys f/e/r/m/y/‹› live on the log, `ChatLog`):
+escape stops the reply; ctrl+o selects the message this fork was made at; ctrl+t opens the
+parent thread there; ctrl+r reduces branches back into this thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static, TabbedContent, TabPane
+
+from tui.errors import LoupeError
+from tui.messages import OpenThread, ThreadsChanged
+from tui.references import ReferenceError, find_references, resolve
+from tui.screens.chat_dialogs import (
+    BranchChoice,
+    EditMessageScreen,
+    EditResult,
+    MapScreen,
+    ReduceResult,
+    ReduceScreen,
+)
+from tui.threads.model import Message, Role, Status
+from tui.views import chat_data
+from tui.views.chat_data import ThreadSnapshot
+from tui.views.thread_services import HOW_TO_CONNECT, ThreadServices, thread_services
+from widgets.chat.chat_log import ChatLog
+from widgets.chat.composer import Composer
+
+
+class ChatPane(Vertical):
+    DEFAULT_CSS = """
+    ChatPane {
+        height: 1fr;
+    }
+    ChatPane > #chat-banner {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+        background: $panel 50%;
+    }
+    ChatPane > #chat-banner.-problem {
+        color: $warning;
+        background: $warning 10%;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel_reply", "Stop reply", id="chat.cancel"),
+        Binding("ctrl+o", "fork_point", "Fork point", id="chat.fork_point"),
+        Binding("ctrl+t", "parent", "Parent thread", id="chat.parent"),
+        Binding("ctrl+r", "reduce", "Reduce", id="chat.reduce"),
+    ]
+
+    def __init__(self, thread_id: str, *, select: str | None = None) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self._select = select
+        self.snapshot: ThreadSnapshot | None = None
+
+    @property
+    def services(self) -> ThreadServices:
+        return thread_services(self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chat-banner")
+        yield ChatLog("No messages yet. Write below; ctrl+s sends.")
+        yield Composer()
+
+    @property
+    def log(self) -> ChatLog:
+        return self.query_one(ChatLog)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def on_mount(self) -> None:
+        self.composer.focus_input()
+        self._start()
+
+    @work(group="chat-start")
+    async def _start(self) -> None:
+        if not await self.services.ready():
+            self._banner(f"Threads are unavailable: {self.services.problem}", problem=True)
+            return
+        assert self.services.replies is not None
+        self.services.replies.listen(self)
+        references = await asyncio.to_thread(self.services.reference_candidates)
+        self.composer.set_references(references)
+        await self.reload(select=self._select)
+
+    def on_unmount(self) -> None:
+        if self.services.replies is not None:
+            self.services.replies.unlisten(self)
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def reload(self, *, select: str | None = None, follow: bool = False) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        try:
+            snapshot = await asyncio.to_thread(chat_data.read_snapshot, store, self.thread_id)
+        except LoupeError as exc:
+            self._banner(str(exc), problem=True)
+            return
+        self.snapshot = snapshot
+        replies = self.services.replies
+        live = replies.live_text if replies is not None else (lambda _id: None)
+        log = self.log
+        await log.set_messages(chat_data.message_infos(snapshot, live), select=select)
+        # Text that arrived while the views were being mounted.
+        for info in log.messages:
+            text = live(info.id) if info.status == "streaming" else None
+            view = log.view_for(info.id)
+            if text and view is not None and text.startswith(view.text) and len(text) > len(view.text):
+                view.append(text[len(view.text) :])
+        if follow:
+            log.follow()
+        self._update_banner()
+        self._update_tab_title(snapshot.thread.title or "untitled")
+        self.refresh_bindings()
+
+    def _banner(self, text: str, *, problem: bool = False) -> None:
+        banner = self.query_one("#chat-banner", Static)
+        banner.update(text)
+        banner.set_class(problem, "-problem")
+
+    def _update_banner(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        thread = snapshot.thread
+        status = self.services.endpoint_status(thread.endpoint, thread.model)
+        lines: list[str] = []
+        problem = status.endpoint is None
+        if status.endpoint is None:
+            lines.append(f"No model to talk to. {status.problem}")
+        elif status.is_demo:
+            lines.append(f"{status.endpoint.model}: {status.endpoint.label}. {HOW_TO_CONNECT}")
+        else:
+            label = f": {status.endpoint.label}" if status.endpoint.label else ""
+            lines.append(f"{status.endpoint.model} on {status.endpoint.name}{label}")
+        if thread.forked_from:
+            parent = snapshot.parent_title or "a deleted thread"
+            lines.append(f"⑂ forked from “{parent}” · ctrl+o fork point · ctrl+t parent thread")
+        self._banner("\n".join(lines), problem=problem)
+
+    def _update_tab_title(self, title: str) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)
+        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
+        if pane is not None and tabs is not None and pane.id:
+            tab = tabs.get_tab(pane.id)
+            if str(tab.label) != title:
+                tab.label = title
+
+    def select_message(self, message_id: str) -> None:
+        if not self.log.select(message_id):
+            self._select = message_id
+
+    # -- reply listener (called on the UI loop by the ReplyManager) ----------------------
+
+    def reply_started(self, thread_id: str, message: Message) -> None:
+        if thread_id == self.thread_id:
+            self.run_worker(self.reload(follow=True), group="chat-reload")
+
+    def reply_text(self, thread_id: str, message_id: str, text: str) -> None:
+        if thread_id == self.thread_id:
+            self.log.append_text(message_id, text)
+
+    def reply_ended(self, thread_id: str, message: Message | None) -> None:
+        if thread_id == self.thread_id:
+            self.run_worker(self.reload(), group="chat-reload")
+
+    # -- sending -------------------------------------------------------------------------
+
+    @property
+    def is_streaming(self) -> bool:
+        replies = self.services.replies
+        return replies is not None and replies.running(self.thread_id) is not None
+
+    @on(Composer.Submitted)
+    def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()
+        self.send(event.text)
+
+    @work(group="chat-send", exclusive=True)
+    async def send(self, text: str) -> None:
+        store, replies = self.services.store, self.services.replies
+        if store is None or replies is None:
+            self.notify("Threads are not ready yet.", severity="warning")
+            return
+        if self.is_streaming:
+            self.notify("A reply is still being written: wait, or press escape to stop it.", severity="warning")
+            return
+        if not self._can_reach_model():
+            return
+        problems = await asyncio.to_thread(self._reference_problems, text)
+        if problems:
+            self.notify(
+                "Sent without: " + "; ".join(problems), title="@reference not found", severity="warning", timeout=8
+            )
+        try:
+            await asyncio.to_thread(store.append, self.thread_id, Role.USER, text)
+        except LoupeError as exc:
+            self.notify(f"Not sent: {exc}", severity="error")
+            return
+        self.composer.clear()
+        await self.reload(follow=True)
+        self._start_reply()
+
+    def _reference_problems(self, text: str) -> list[str]:
+        problems = []
+        for reference in find_references(text):
+            try:
+                resolve(self.services.tasks_dir, reference)
+            except ReferenceError as exc:
+                problems.append(str(exc))
+        return problems
+
+    def _can_reach_model(self) -> bool:
+        thread = self.snapshot.thread if self.snapshot else None
+        status = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
+        if status.endpoint is None:
+            self._update_banner()
+            self.notify(status.problem, title="No model endpoint", severity="error", timeout=15)
+            return False
+        return True
+
+    def _start_reply(self, **options: object) -> bool:
+        replies = self.services.replies
+        thread = self.snapshot.thread if self.snapshot else None
+        if replies is None or thread is None:
+            return False
+        status = self.services.endpoint_status(thread.endpoint, thread.model)
+        if status.endpoint is None:
+            self._can_reach_model()
+            return False
+        try:
+            replies.start(
+                self.thread_id, endpoint=status.endpoint.name, model=status.endpoint.model, **options  # type: ignore[arg-type]
+            )
+        except (LoupeError, RuntimeError) as exc:
+            self.notify(f"No reply started: {exc}", severity="error", timeout=10)
+            return False
+        self.log.follow()
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_reply":
+            return True if self.is_streaming else None
+        if action in ("fork_point", "parent"):
+            return True if self.snapshot and self.snapshot.thread.forked_from else None
+        return True
+
+    def action_cancel_reply(self) -> None:
+        replies = self.services.replies
+        if replies is not None and replies.cancel(self.thread_id):
+            self.notify("Stopping the reply; what arrived is kept.", timeout=3)
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def action_fork_point(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.thread.fork_point_id:
+            return
+        if not self.log.select(snapshot.thread.fork_point_id):
+            self.notify("The fork point is no longer in this thread's history.", severity="warning")
+        self.log.focus()
+
+    def action_parent(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.thread.forked_from:
+            return
+        self.post_message(
+            OpenThread(snapshot.thread.forked_from, title=snapshot.parent_title, select=snapshot.thread.fork_point_id)
+        )
+
+    # -- message actions -----------------------------------------------------------------
+
+    def _message(self, message_id: str) -> Message | None:
+        if self.snapshot is None:
+            return None
+        return next((m for m in self.snapshot.history if m.id == message_id), None)
+
+    @on(ChatLog.Action)
+    def _message_action(self, event: ChatLog.Action) -> None:
+        event.stop()
+        message = self._message(event.message_id)
+        if message is None:
+            return
+        if event.action == "sibling":
+            self._switch_sibling(message, event.delta)
+        elif event.action == "fork":
+            self._fork(message)
+        elif event.action == "edit":
+            self._edit(message)
+        elif event.action == "regenerate":
+            self._regenerate(message)
+        elif event.action == "map":
+            self._map(message)
+
+    @work(group="chat-action")
+    async def _switch_sibling(self, message: Message, delta: int) -> None:
+        store = self.services.store
+        position = self.snapshot.positions.get(message.id) if self.snapshot else None
+        target = (position.previous_id if delta < 0 else position.next_id) if position else None
+        if store is None or target is None:
+            return
+        await self._store_call(store.switch_branch, self.thread_id, target)
+        await self.reload(select=target)
+
+    @work(group="chat-action")
+    async def _fork(self, message: Message) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        title = self.snapshot.thread.title if self.snapshot else ""
+        fork = await self._store_call(store.fork, self.thread_id, message.id, title=f"{title or 'thread'} ⑂")
+        if fork is not None:
+            self.post_message(ThreadsChanged(select=fork.id))
+            self.post_message(OpenThread(fork.id, title=fork.title))
+
+    def _edit(self, message: Message) -> None:
+        if self.is_streaming:
+            self.notify("Wait for the reply to finish (or press escape) before editing.", severity="warning")
+            return
+
+        def done(result: EditResult | None) -> None:
+            if result is not None:
+                self._save_edit(message, result)
+
+        self.app.push_screen(EditMessageScreen(message.content, role=str(message.role)), done)
+
+    @work(group="chat-action")
+    async def _save_edit(self, message: Message, result: EditResult) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        edited = await self._store_call(store.edit, self.thread_id, message.id, result.text)
+        if edited is None:
+            return
+        await self.reload(select=edited.id, follow=result.rerun)
+        if result.rerun:
+            self._start_reply()
+
+    @work(group="chat-action")
+    async def _regenerate(self, message: Message) -> None:
+        if message.role is not Role.ASSISTANT or self.is_streaming:
+            return
+        self._start_reply(parent_id=message.parent_id)
+
+    async def _store_call(self, function: Callable[..., object], *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        """Run a store operation off the loop; show its error instead of raising."""
+        try:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        except LoupeError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return None
+
+    # -- map and reduce ------------------------------------------------------------------
+
+    def _map(self, message: Message) -> None:
+        def done(questions: list[str] | None) -> None:
+            if questions:
+                self._run_map(message, questions)
+
+        self.app.push_screen(MapScreen(chat_data.excerpt(message.content, 50)), done)
+
+    @work(group="chat-action")
+    async def _run_map(self, message: Message, questions: list[str]) -> None:
+        store, replies = self.services.store, self.services.replies
+        if store is None or replies is None or not self._can_reach_model():
+            return
+        thread = self.snapshot.thread if self.snapshot else None
+        base = (thread.title if thread else "") or "thread"
+        started = 0
+        for question in questions:
+            fork = await self._store_call(store.fork, self.thread_id, message.id, title=f"{base} · {question[:40]}")
+            if fork is None:
+                break
+            if await self._store_call(store.append, fork.id, Role.USER, question) is None:
+                break
+            status = self.services.endpoint_status(fork.endpoint, fork.model)
+            if status.endpoint is not None:
+                replies.start(fork.id, endpoint=status.endpoint.name, model=status.endpoint.model)
+                started += 1
+        self.post_message(ThreadsChanged())
+        await self.reload()
+        self.notify(
+            f"{started} branches are running. Open them from the threads list; ctrl+r reduces them here.",
+            title="Map",
+            timeout=8,
+        )
+
+    def action_reduce(self) -> None:
+        self._reduce()
+
+    @work(group="chat-action")
+    async def _reduce(self) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        found = await asyncio.to_thread(chat_data.branches, store, self.thread_id)
+        if not found:
+            self.notify("This thread has no forks to reduce; map a message first (m).", severity="warning")
+            return
+        choices = [
+            BranchChoice(b.thread_id, b.title, chat_data.excerpt(b.answer), b.finished) for b in found
+        ]
+        can_synthesise = self.services.endpoint_status(
+            self.snapshot.thread.endpoint if self.snapshot else None
+        ).endpoint is not None
+        result = await self.app.push_screen_wait(ReduceScreen(choices, can_synthesise=can_synthesise))
+        if result is not None:
+            await self._run_reduce(result, [b for b in found if b.thread_id in result.thread_ids])
+
+    async def _run_reduce(self, result: ReduceResult, chosen: list[chat_data.Branch]) -> None:
+        store, replies = self.services.store, self.services.replies
+        if store is None or replies is None:
+            return
+        ids = [b.thread_id for b in chosen]
+        if result.mode == "concatenation":
+            merged = await self._store_call(
+                store.merge, self.thread_id, ids, chat_data.concatenation(chosen), kind="reduce", role=Role.ASSISTANT
+            )
+            if merged is not None:
+                await self.reload(select=merged.id, follow=True)
+            return
+        if self.is_streaming or not self._can_reach_model():
+            return
+        thread = self.snapshot.thread if self.snapshot else None
+        status = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
+        assert status.endpoint is not None
+        merged = await self._store_call(
+            store.merge, self.thread_id, ids, "", kind="reduce", role=Role.ASSISTANT,
+            status=Status.STREAMING, model=status.endpoint.model, endpoint=status.endpoint.name,
+        )
+        if merged is None:
+            return
+        if merged.status is not Status.STREAMING:
+            # The same branches were reduced before: that message is shown again.
+            await self.reload(select=merged.id, follow=True)
+            return
+        request = await asyncio.to_thread(
+            chat_data.synthesis_request, store, self.thread_id, chosen, self.services.expand
+        )
+        self._start_reply(message_id=merged.id, messages=request)
+
+    # -- palette -------------------------------------------------------------------------
+
+    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        if not self.is_on_screen:
+            return []
+        log = self.log
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Thread: reduce branches", "Bring forks of this thread back as one message", self.action_reduce),
+        ]
+        if self.is_streaming:
+            commands.append(("Thread: stop the reply", "Keep what arrived, marked cancelled", self.action_cancel_reply))
+        if self.snapshot and self.snapshot.thread.forked_from:
+            commands.append(("Thread: go to the fork point", "Select the message this fork starts from", self.action_fork_point))
+            commands.append(("Thread: open the parent thread", "The thread this one was forked from", self.action_parent))
+        if log.selected_id:
+            for title, help_text, kind in (
+                ("Thread: fork at the selected message", "A new thread from here; nothing is copied", "fork"),
+                ("Thread: edit the selected message", "Make an edited sibling (save, or save and rerun)", "edit"),
+                ("Thread: regenerate the selected reply", "Ask again; the new reply is a sibling", "regenerate"),
+                ("Thread: map the selected message", "Fork one branch per follow-up question", "map"),
+            ):
+                commands.append((title, help_text, lambda kind=kind: log.action_request(kind)))
+            commands.append(("Thread: copy the selected message", "To the clipboard", log.action_copy))
+        return commands

@@ -1,0 +1,176 @@
+"""What the thread views share, one per app: the store, the running replies, endpoints.
+
+`thread_services(app)` returns it; `await services.ready()` opens the store off the UI loop
+(and, in the demo, starts the scripted model server first). Nothing here imports textual
+widgets; it is the glue the threads list and the chat panes both use.
+
+Store location: the user's threads live in one store in the data folder
+(`tui.threads.store.default_path`), shared by every repository and by `loupe thread`. The
+demo workspace gets its own store in its data folder, so trying the demo never mixes
+scripted conversations into real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.config import Config, EndpointConfig
+from tui.errors import LoupeError
+from tui.references import candidates, expand_for_model
+from tui.threads.model import Message, Role
+from tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from tui.model.endpoints import Endpoint
+    from tui.model.scripted_server import ScriptedServer
+    from tui.threads.store import ThreadStore
+    from tui.views.replies import ReplyManager
+
+DEMO_ENDPOINT = "demo"
+DEMO_LABEL = "offline demo model: scripted replies, no network"
+HOW_TO_CONNECT = (
+    "To talk to a real model, add an endpoint to your config "
+    "(`[endpoints.<name>]` with base_url, api_key_env and model) or set OPENAI_API_KEY "
+    "(and OPENAI_BASE_URL, OPENAI_MODEL), then start loupe outside the demo."
+)
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    """Which model a thread will talk to, or why it cannot talk to any."""
+
+    endpoint: Endpoint | None
+    problem: str = ""
+
+    @property
+    def is_demo(self) -> bool:
+        return self.endpoint is not None and self.endpoint.name == DEMO_ENDPOINT
+
+
+class ThreadServices:
+    def __init__(self, app: App[Any], workspace: Workspace) -> None:
+        self.app = app
+        self.workspace = workspace
+        # A copy: the demo adds its endpoint without touching the workspace's config.
+        self.config: Config = copy.deepcopy(workspace.config)
+        self.store: ThreadStore | None = None
+        self.replies: ReplyManager | None = None
+        self.problem: str = ""
+        self._demo_server: ScriptedServer | None = None
+        self._opening: asyncio.Task[None] | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        return self.workspace.is_demo
+
+    async def ready(self) -> bool:
+        """Open the store (once). False, with `problem` set, if it cannot be opened."""
+        if self._opening is None:
+            self._opening = asyncio.ensure_future(self._open())
+        await asyncio.shield(self._opening)
+        return self.store is not None
+
+    async def _open(self) -> None:
+        from tui.views.replies import ReplyManager
+
+        try:
+            if self.is_demo:
+                await asyncio.to_thread(self._start_demo_server)
+            self.store = await asyncio.to_thread(self._open_store)
+        except LoupeError as exc:
+            self.problem = str(exc)
+            return
+        except OSError as exc:
+            self.problem = f"cannot open the thread store: {exc}"
+            return
+        self.replies = ReplyManager(
+            self.store,
+            self.config,
+            expand=self.expand,
+            on_error=lambda text: self.app.notify(text, severity="error", timeout=10),
+        )
+
+    def _open_store(self) -> ThreadStore:
+        from tui.threads.store import ThreadStore
+
+        if self.is_demo:
+            return ThreadStore(self.workspace.data_dir / "threads.sqlite")
+        return ThreadStore()
+
+    def _start_demo_server(self) -> None:
+        from tui.model.demo import demo_script
+        from tui.model.scripted_server import ScriptedServer
+
+        self._demo_server = ScriptedServer(script=demo_script()).start()
+        model = self._demo_server.models[0] if self._demo_server.models else "demo-model"
+        self.config.endpoints[DEMO_ENDPOINT] = EndpointConfig(
+            base_url=self._demo_server.base_url, api_key_env="", model=model, label=DEMO_LABEL
+        )
+        self.config.models.default_endpoint = DEMO_ENDPOINT
+        self.config.models.max_retries = 0
+
+    def close(self) -> None:
+        """Stop replies (saved as cancelled), close the store, stop the demo server."""
+        if self.replies is not None:
+            self.replies.shutdown()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self._demo_server is not None:
+            self._demo_server.stop()
+            self._demo_server = None
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def endpoint_status(self, endpoint: str | None = None, model: str | None = None) -> EndpointStatus:
+        """The endpoint a thread would use (its own, else the default). No I/O."""
+        from tui.model.endpoints import resolve_endpoint
+        from tui.model.errors import ModelConfigError
+
+        try:
+            return EndpointStatus(resolve_endpoint(self.config, endpoint, model=model))
+        except ModelConfigError as exc:
+            if endpoint:
+                # The thread's endpoint may have been removed from config: try the default.
+                try:
+                    fallback = resolve_endpoint(self.config, None)
+                except ModelConfigError:
+                    return EndpointStatus(None, str(exc))
+                return EndpointStatus(fallback)
+            return EndpointStatus(None, str(exc))
+
+    # -- @references ---------------------------------------------------------------------
+
+    @property
+    def tasks_dir(self) -> Path:
+        return self.workspace.tasks_dir
+
+    def expand(self, message: Message) -> str:
+        """A message as the model gets it: user messages with their @artifacts attached.
+
+        Runs on the replies' thread, so reading artifacts never blocks the UI."""
+        if message.role is not Role.USER:
+            return message.content
+        return expand_for_model(message.content, self.tasks_dir).text
+
+    def reference_candidates(self) -> list[str]:
+        """For `@` completion; reads the tasks folder, so call it from a worker thread."""
+        return candidates(self.tasks_dir)
+
+
+def thread_services(app: App[Any]) -> ThreadServices:
+    """The app's one `ThreadServices` (made on first use)."""
+    services = getattr(app, "_loupe_thread_services", None)
+    if services is None:
+        workspace = getattr(app, "workspace", None)
+        if not isinstance(workspace, Workspace):
+            raise RuntimeError("thread views need a LoupeApp (an app with a workspace)")
+        services = ThreadServices(app, workspace)
+        app._loupe_thread_services = services  # type: ignore[attr-defined]
+    return services
