@@ -260,9 +260,9 @@ class ChatPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_reply":
-            return True if self.is_streaming else None
+            return self.is_streaming
         if action in ("fork_point", "parent"):
-            return True if self.snapshot and self.snapshot.thread.forked_from else None
+            return bool(self.snapshot and self.snapshot.thread.forked_from)
         return True
 
     def action_cancel_reply(self) -> None:
@@ -328,7 +328,10 @@ class ChatPane(Vertical):
         if store is None:
             return
         title = self.snapshot.thread.title if self.snapshot else ""
-        fork = await self._store_call(store.fork, self.thread_id, message.id, title=f"{title or 'thread'} ⑂")
+        fork = await self._store_call(
+            store.fork, self.thread_id, message.id,
+            title=f"{title or 'thread'} ⑂ {chat_data.excerpt(message.content, 24)}",
+        )
         if fork is not None:
             self.post_message(ThreadsChanged(select=fork.id))
             self.post_message(OpenThread(fork.id, title=fork.title))

@@ -255,21 +255,22 @@ class ChatLog(VerticalScroll, can_focus=True):
     # -- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides a key that does not apply here; None shows it greyed (fork refused).
         info = self.selected_info
         if action in ("request", "sibling", "copy") and info is None:
-            return None
+            return False
         if info is None:
             return True
         if action == "sibling":
-            return True if info.has_siblings else None
+            return info.has_siblings
         if action == "request":
             kind = parameters[0] if parameters else ""
             if kind in ("fork", "map"):
                 return None if info.fork_blocked else True
             if kind == "edit":
-                return True if info.role in ("user", "assistant") and info.status != "streaming" else None
+                return info.role in ("user", "assistant") and info.status != "streaming"
             if kind == "regenerate":
-                return True if info.role == "assistant" and info.status != "streaming" else None
+                return info.role == "assistant" and info.status != "streaming"
         return True
 
     def action_request(self, kind: ActionName) -> None:
