@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 DEMO_ENDPOINT = "demo"
 DEMO_LABEL = "offline demo model: scripted replies, no network"
+DEMO_FALLBACK = (
+    "This is loupe's offline demo model: it answers from a script, not from a real model. "
+    "Fork this thread (select a message, press f), edit a message (e), or map it into "
+    "several questions (m) to see how branches work."
+)
 HOW_TO_CONNECT = (
     "To talk to a real model, add an endpoint to your config "
     "(`[endpoints.<name>]` with base_url, api_key_env and model) or set OPENAI_API_KEY "
@@ -104,10 +109,15 @@ class ThreadServices:
         return ThreadStore()
 
     def _start_demo_server(self) -> None:
-        from tui.model.demo import demo_script
-        from tui.model.scripted_server import ScriptedServer
+        from tui.model.scripted_server import Reply, Script, ScriptedServer
 
-        self._demo_server = ScriptedServer(script=demo_script()).start()
+        try:
+            from tui.model.demo import demo_script
+
+            script = demo_script()
+        except ImportError:
+            script = Script(default=Reply(text=DEMO_FALLBACK, tokens_per_second=60, keep=True))
+        self._demo_server = ScriptedServer(script=script).start()
         model = self._demo_server.models[0] if self._demo_server.models else "demo-model"
         self.config.endpoints[DEMO_ENDPOINT] = EndpointConfig(
             base_url=self._demo_server.base_url, api_key_env="", model=model, label=DEMO_LABEL

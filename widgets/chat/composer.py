@@ -108,7 +108,10 @@ class Composer(Vertical):
 
     def __init__(
         self,
-        placeholder: str = "Write a message · ctrl+s sends · @task/artifact attaches a doc",
+        placeholder: str = (
+            "Write a message · ctrl+s sends · @task/artifact attaches a doc · "
+            "shift+tab selects messages"
+        ),
         *,
         name: str | None = None,
         id: str | None = None,
