@@ -42,8 +42,10 @@ class OpenThread(Message):
 
 
 class ThreadsChanged(Message):
-    """Threads were added, renamed or removed: the threads list reloads (and may select one)."""
+    """Threads were added, renamed or removed: the threads list reloads (and may select one);
+    a deleted thread's tab closes."""
 
-    def __init__(self, *, select: str | None = None) -> None:
+    def __init__(self, *, select: str | None = None, deleted: str | None = None) -> None:
         super().__init__()
         self.select = select
+        self.deleted = deleted

@@ -81,6 +81,7 @@ class ThreadTree(Tree[str]):
         self.auto_expand = False
         self._threads: dict[str, ThreadInfo] = {}
         self._collapsed: set[str] = set()
+        self._restoring: str | None = None
 
     @property
     def threads(self) -> dict[str, ThreadInfo]:
@@ -89,10 +90,15 @@ class ThreadTree(Tree[str]):
     @property
     def selected_thread(self) -> ThreadInfo | None:
         node = self.cursor_node
-        return self._threads.get(node.data) if node is not None and node.data else None
+        if node is not None and node.data:
+            return self._threads.get(node.data)
+        # Between a rebuild and the cursor's return (the next refresh), keep answering.
+        return self._threads.get(self._restoring) if self._restoring else None
 
     def set_threads(self, threads: Sequence[ThreadInfo], *, select: str | None = None) -> None:
-        current = select or (self.cursor_node.data if self.cursor_node is not None else None)
+        current = select or (self.cursor_node.data if self.cursor_node is not None else self._restoring)
+        if list(threads) == list(self._threads.values()) and (select is None or select == current):
+            return  # nothing changed: keep the tree (and the cursor) as it is
         for node in self._all_nodes():
             if node.data and node.allow_expand and not node.is_expanded:
                 self._collapsed.add(node.data)
@@ -120,7 +126,13 @@ class ThreadTree(Tree[str]):
         add(self.root, None)
         if wanted is not None:
             target = wanted
-            self.call_after_refresh(lambda: self.move_cursor(target))
+            self._restoring = target.data
+
+            def restore() -> None:
+                self.move_cursor(target)
+                self._restoring = None
+
+            self.call_after_refresh(restore)
 
     def select_thread(self, thread_id: str) -> None:
         for node in self._all_nodes():

@@ -96,4 +96,6 @@ class MainScreen(Screen[None]):
     @on(ThreadsChanged)
     def _threads_changed(self, message: ThreadsChanged) -> None:
         message.stop()
+        if message.deleted:
+            self.query_one(DocumentsView).close_pane(f"thread:{message.deleted}")
         self.query_one(ThreadsView).reload(select=message.select)

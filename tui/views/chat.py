@@ -464,9 +464,11 @@ class ChatPane(Vertical):
 
     # -- palette -------------------------------------------------------------------------
 
-    def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
-        if not self.is_on_screen:
-            return []
+    def focus_document(self) -> None:
+        self.composer.focus_input()
+
+    def document_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
+        """Palette commands while this thread is the active tab (see DocumentsView)."""
         log = self.log
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Thread: reduce branches", "Bring forks of this thread back as one message", self.action_reduce),

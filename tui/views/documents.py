@@ -121,6 +121,14 @@ class DocumentsView(Vertical):
         pane = found.first(TabPane)
         return pane.children[0] if pane.children else None
 
+    def close_pane(self, key: str) -> None:
+        """Close the tab showing `key`, if one is open (e.g. a deleted thread)."""
+        ident = pane_id(key)
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        if tabs.query(f"#{ident}"):
+            tabs.remove_pane(ident)
+            self.call_after_refresh(self._sync_empty)
+
     def action_close_tab(self) -> None:
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.active:

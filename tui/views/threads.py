@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.errors import LoupeError
-from tui.messages import OpenThread
+from tui.messages import OpenThread, ThreadsChanged
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.threads.model import Message, Thread
 from tui.views.thread_services import ThreadServices, thread_services
@@ -220,9 +220,17 @@ class ThreadsView(Vertical):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._change(None, lambda store: store.delete_thread(info.id))
+                self._delete(info.id)
 
         self.app.push_screen(ConfirmScreen(f"Delete “{info.title}”?", body), done)
+
+    @work(group="threads-action")
+    async def _delete(self, thread_id: str) -> None:
+        store = self.services.store
+        if store is None:
+            return
+        if await self._call(store.delete_thread, thread_id) is not None:
+            self.post_message(ThreadsChanged(deleted=thread_id))
 
     def action_toggle_archived(self) -> None:
         self.show_archived = not self.show_archived
