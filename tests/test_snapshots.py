@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from tests.fixtures.tasks import NOW, make_tasks_workspace
 from tests.helpers import wait_until
 from tui.app import LoupeApp
+from tui.views.threads import ThreadsView
 from tui.workspace import open_workspace
 from widgets.task_list import TaskList
 
@@ -33,6 +34,7 @@ def main_screen_app(tmp_path: Path, theme: str) -> LoupeApp:
 async def settle(pilot: Pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == 3, "the fixture tasks are listed")
+    await wait_until(pilot, lambda: app.query_one(ThreadsView).loaded, "the threads list is read")
     # The header shows the workspace path, which is a different tmp folder on every run.
     app.sub_title = "~/src/quarry"
     await pilot.pause()

@@ -47,7 +47,10 @@ class Run:
     message_id: str | None = None
     # Everything received so far, for a pane opened while the reply streams.
     chunks: list[str] = field(default_factory=list)
-    future: concurrent.futures.Future[Message] | None = None
+    # The reply's task on the background loop (set there once it is created).
+    task: asyncio.Task[Message] | None = None
+    cancel_requested: bool = False
+    ended: bool = False
 
     @property
     def text(self) -> str:
@@ -145,31 +148,47 @@ class ReplyManager:
             finally:
                 await client.aclose()
 
-        run.future = asyncio.run_coroutine_threadsafe(go(), self._background_loop())
-        run.future.add_done_callback(lambda future: self._to_ui(self._done, run, future))
+        def create() -> None:
+            # On the background loop. The task's done callback fires only once the reply has
+            # really ended, after its final status is in the store (a cancel included).
+            run.task = asyncio.ensure_future(go())
+            run.task.add_done_callback(lambda task: self._to_ui(self._finished, run, task))
+            if run.cancel_requested:
+                run.task.cancel()
+
+        self._background_loop().call_soon_threadsafe(create)
         return run
 
     def cancel(self, thread_id: str) -> bool:
+        """Stop a reply; it ends (saved as cancelled) shortly after, then listeners hear."""
         run = self._runs.get(thread_id)
-        if run is None or run.future is None:
+        if run is None or self._loop is None:
             return False
-        return run.future.cancel()
+
+        def cancel() -> None:
+            run.cancel_requested = True
+            if run.task is not None:
+                run.task.cancel()
+
+        self._loop.call_soon_threadsafe(cancel)
+        return True
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Cancel every reply (they are saved as cancelled) and stop the background loop."""
-        futures = [run.future for run in self._runs.values() if run.future is not None]
-        for future in futures:
-            future.cancel()
-        for run in self._runs.values():
-            run.pump.close()
+        runs = list(self._runs.values())
         self._runs.clear()
+        for run in runs:
+            run.pump.close()
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
-        # A cancelled reply records its status in a shielded store write; let those finish.
-        concurrent.futures.wait(futures, timeout=timeout)
 
         async def drain() -> None:
+            for run in runs:
+                run.cancel_requested = True
+                if run.task is not None:
+                    run.task.cancel()
+            # A cancelled reply records its status in a shielded store write; let it finish.
             pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if pending:
                 await asyncio.wait(pending, timeout=timeout)
@@ -222,21 +241,23 @@ class ReplyManager:
 
     def _ended(self, run: Run, message: Message) -> None:
         run.pump.flush()
+        run.ended = True
         if self._runs.get(run.thread_id) is run:
             del self._runs[run.thread_id]
         for listener in list(self._listeners):
             listener.reply_ended(run.thread_id, message)
 
-    def _done(self, run: Run, future: concurrent.futures.Future[Message]) -> None:
-        # After a normal end `_ended` already ran; this covers cancel and failures.
-        if self._runs.get(run.thread_id) is not run:
+    def _finished(self, run: Run, task: asyncio.Task[Message]) -> None:
+        # After a normal end `_ended` already told the listeners; this covers cancels and
+        # failures, whose final state is in the store by now.
+        if not task.cancelled() and task.exception() is not None and self._on_error:
+            error = task.exception()
+            self._on_error(f"The reply failed: {type(error).__name__}: {error}")
+        if run.ended:
             return
         run.pump.flush()
-        del self._runs[run.thread_id]
-        if not future.cancelled() and future.exception() is not None and self._on_error:
-            error = future.exception()
-            self._on_error(f"The reply failed: {type(error).__name__}: {error}")
-        # The final state is in the store (a cancelled reply is saved as cancelled); listeners
-        # read it from there.
+        run.ended = True
+        if self._runs.get(run.thread_id) is run:
+            del self._runs[run.thread_id]
         for listener in list(self._listeners):
             listener.reply_ended(run.thread_id, None)

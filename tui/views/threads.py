@@ -73,6 +73,8 @@ class ThreadsView(Vertical):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.show_archived = False
+        # True once the list has been read (or has failed to open): tests and snapshots wait.
+        self.loaded = False
         self._store_stamp: tuple[float, ...] | None = None
 
     @property
@@ -81,8 +83,8 @@ class ThreadsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Threads", classes="section-title")
-        yield ThreadTree(id="thread-tree")
         yield Static("n new thread · enter open", classes="threads-hint")
+        yield ThreadTree(id="thread-tree")
 
     @property
     def tree(self) -> ThreadTree:
@@ -98,6 +100,7 @@ class ThreadsView(Vertical):
     async def _open(self) -> None:
         if not await self.services.ready():
             self.query_one(".threads-hint", Static).update(f"Threads unavailable: {self.services.problem}")
+            self.loaded = True
             return
         assert self.services.replies is not None
         self.services.replies.listen(self)
@@ -122,6 +125,7 @@ class ThreadsView(Vertical):
         self.tree.set_threads(thread_infos(threads, streaming), select=select)
         hint = "n new thread · enter open" if threads else "No threads yet: press n to start one."
         self.query_one(".threads-hint", Static).update(hint)
+        self.loaded = True
 
     def _stamp(self) -> tuple[float, ...]:
         store = self.services.store
