@@ -23,23 +23,17 @@ from textual.widgets import Static, TabbedContent, TabPane
 from tui.errors import LoupeError
 from tui.messages import OpenThread, ThreadsChanged
 from tui.references import ReferenceError, find_references, resolve
-from tui.screens.chat_dialogs import (
-    BranchChoice,
-    EditMessageScreen,
-    EditResult,
-    MapScreen,
-    ReduceResult,
-    ReduceScreen,
-)
-from tui.threads.model import Message, Role, Status
+from tui.screens.chat_dialogs import EditMessageScreen, EditResult
+from tui.threads.model import Message, Role
 from tui.views import chat_data
+from tui.views.chat_branches import MapReduceActions
 from tui.views.chat_data import ThreadSnapshot
 from tui.views.thread_services import HOW_TO_CONNECT, ThreadServices, thread_services
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
 
 
-class ChatPane(Vertical):
+class ChatPane(MapReduceActions, Vertical):
     DEFAULT_CSS = """
     ChatPane {
         height: 1fr;
@@ -372,95 +366,6 @@ class ChatPane(Vertical):
         except LoupeError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return None
-
-    # -- map and reduce ------------------------------------------------------------------
-
-    def _map(self, message: Message) -> None:
-        def done(questions: list[str] | None) -> None:
-            if questions:
-                self._run_map(message, questions)
-
-        self.app.push_screen(MapScreen(chat_data.excerpt(message.content, 50)), done)
-
-    @work(group="chat-action")
-    async def _run_map(self, message: Message, questions: list[str]) -> None:
-        store, replies = self.services.store, self.services.replies
-        if store is None or replies is None or not self._can_reach_model():
-            return
-        thread = self.snapshot.thread if self.snapshot else None
-        base = (thread.title if thread else "") or "thread"
-        started = 0
-        for question in questions:
-            fork = await self._store_call(store.fork, self.thread_id, message.id, title=f"{base} · {question[:40]}")
-            if fork is None:
-                break
-            if await self._store_call(store.append, fork.id, Role.USER, question) is None:
-                break
-            status = self.services.endpoint_status(fork.endpoint, fork.model)
-            if status.endpoint is not None:
-                replies.start(fork.id, endpoint=status.endpoint.name, model=status.endpoint.model)
-                started += 1
-        self.post_message(ThreadsChanged())
-        await self.reload()
-        self.notify(
-            f"{started} branches are running. Open them from the threads list; ctrl+r reduces them here.",
-            title="Map",
-            timeout=8,
-        )
-
-    def action_reduce(self) -> None:
-        self._reduce()
-
-    @work(group="chat-action")
-    async def _reduce(self) -> None:
-        store = self.services.store
-        if store is None:
-            return
-        found = await asyncio.to_thread(chat_data.branches, store, self.thread_id)
-        if not found:
-            self.notify("This thread has no forks to reduce; map a message first (m).", severity="warning")
-            return
-        choices = [
-            BranchChoice(b.thread_id, b.title, chat_data.excerpt(b.answer), b.finished) for b in found
-        ]
-        can_synthesise = self.services.endpoint_status(
-            self.snapshot.thread.endpoint if self.snapshot else None
-        ).endpoint is not None
-        result = await self.app.push_screen_wait(ReduceScreen(choices, can_synthesise=can_synthesise))
-        if result is not None:
-            await self._run_reduce(result, [b for b in found if b.thread_id in result.thread_ids])
-
-    async def _run_reduce(self, result: ReduceResult, chosen: list[chat_data.Branch]) -> None:
-        store, replies = self.services.store, self.services.replies
-        if store is None or replies is None:
-            return
-        ids = [b.thread_id for b in chosen]
-        if result.mode == "concatenation":
-            merged = await self._store_call(
-                store.merge, self.thread_id, ids, chat_data.concatenation(chosen), kind="reduce", role=Role.ASSISTANT
-            )
-            if merged is not None:
-                await self.reload(select=merged.id, follow=True)
-            return
-        if self.is_streaming or not self._can_reach_model():
-            return
-        thread = self.snapshot.thread if self.snapshot else None
-        status = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
-        assert status.endpoint is not None
-        merged = await self._store_call(
-            store.merge, self.thread_id, ids, "", kind="reduce", role=Role.ASSISTANT,
-            status=Status.STREAMING, model=status.endpoint.model, endpoint=status.endpoint.name,
-        )
-        if merged is None:
-            return
-        if merged.status is not Status.STREAMING:
-            # The same branches were reduced before: that message is shown again.
-            await self.reload(select=merged.id, follow=True)
-            return
-        request = await asyncio.to_thread(
-            chat_data.synthesis_request, store, self.thread_id, chosen, self.services.expand
-        )
-        self._start_reply(message_id=merged.id, messages=request)
 
     # -- palette -------------------------------------------------------------------------
 
