@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from tui.config import Config, EndpointConfig
 from tui.errors import LoupeError
 from tui.references import candidates, expand_for_model
-from tui.threads.model import Message, Role
 from tui.workspace import Workspace
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from tui.threads.model import Message
 
     from tui.model.endpoints import Endpoint
     from tui.model.scripted_server import ScriptedServer
@@ -165,7 +166,7 @@ class ThreadServices:
         """A message as the model gets it: user messages with their @artifacts attached.
 
         Runs on the replies' thread, so reading artifacts never blocks the UI."""
-        if message.role is not Role.USER:
+        if message.role != "user":
             return message.content
         return expand_for_model(message.content, self.tasks_dir).text
 

@@ -11,6 +11,7 @@ import asyncio
 import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,9 +22,12 @@ from textual.widgets import Static
 from tui.errors import LoupeError
 from tui.messages import OpenThread, ThreadsChanged
 from tui.screens.confirm import ConfirmScreen, PromptScreen
-from tui.threads.model import Message, Thread
 from tui.views.thread_services import ThreadServices, thread_services
 from widgets.thread_tree import ThreadInfo, ThreadTree
+
+if TYPE_CHECKING:
+    # The store's package is imported when threads are first opened, not at startup.
+    from tui.threads.model import Message, Thread
 
 # Seconds between checks for changes made by other processes.
 POLL_INTERVAL = 2.0
