@@ -261,3 +261,18 @@ async def test_artifact_reference_reaches_the_model(
         # The stored message keeps only the reference.
         assert pane.log.messages[0].content == "Review @retry-backoff/03-design-discussion "
 
+
+
+async def test_demo_talks_to_the_offline_scripted_model(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path, is_demo=True), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "demo")
+        banner = str(pane.query_one("#chat-banner").render())
+        assert "offline demo model" in banner and "[endpoints." in banner
+        await send(pilot, pane, "What can you do?")
+        await settled(pilot, pane, 2)
+        reply = pane.log.messages[-1]
+        assert reply.status == "complete" and reply.content
+        # The demo keeps its threads apart from the user's store.
+        store = thread_services(app).store
+        assert store is not None and store.path == app.workspace.data_dir / "threads.sqlite"
