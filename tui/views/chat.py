@@ -31,6 +31,7 @@ from tui.views.chat_data import ThreadSnapshot
 from tui.views.thread_services import HOW_TO_CONNECT, ThreadServices, thread_services
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
+from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
 
 
 class ChatPane(MapReduceActions, Vertical):
@@ -105,6 +106,8 @@ class ChatPane(MapReduceActions, Vertical):
         store = self.services.store
         if store is None:
             return
+        log = self.log
+        width, palette = log.body_width(), IncrementalMarkdown.palette_for(self.app)
         try:
             snapshot = await asyncio.to_thread(chat_data.read_snapshot, store, self.thread_id)
         except LoupeError as exc:
@@ -113,8 +116,13 @@ class ChatPane(MapReduceActions, Vertical):
         self.snapshot = snapshot
         replies = self.services.replies
         live = replies.live_text if replies is not None else (lambda _id: None)
-        log = self.log
-        await log.set_messages(chat_data.message_infos(snapshot, live), select=select)
+        infos = chat_data.message_infos(snapshot, live)
+        # Render finished messages off the loop first; mounting then lays out from the cache.
+        shown = {view.info.id for view in log.views()}
+        fresh = [i.content for i in infos[-log.WINDOW :] if i.id not in shown and i.status != "streaming"]
+        if fresh and width > 0:
+            await asyncio.to_thread(warm_cache, fresh, width, palette)
+        await log.set_messages(infos, select=select)
         # Text that arrived while the views were being mounted.
         for info in log.messages:
             text = live(info.id) if info.status == "streaming" else None

@@ -199,6 +199,14 @@ class ChatLog(VerticalScroll, can_focus=True):
         if view is not None:
             view.append(chunk)
 
+    def body_width(self) -> int:
+        """The width message text is rendered at (for warming the render cache)."""
+        for view in self.query_children(MessageView):
+            if view.body.size.width:
+                return view.body.size.width
+        # No message laid out yet: the log's width less MessageView's border and padding.
+        return max(0, self.scrollable_content_region.width - 3)
+
     def follow(self) -> None:
         """Scroll to the end and stay there while replies stream (until the user scrolls)."""
         self.anchor()

@@ -23,7 +23,7 @@ import contextvars
 import time
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -32,6 +32,9 @@ from textual.widget import Widget
 
 from widgets.chat.blocks import BlockStream, open_fence
 from widgets.chat.rich_markdown import BlockRenderer, Palette
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 # Rows of an open code fence rendered (and cached) together while it streams.
 FENCE_CHUNK = 8
@@ -81,6 +84,19 @@ def render_blocks(
     if rest:
         tail_lines.extend(renderer.uncached_code("\n".join(rest), fence.language, width))
     return lines, tail_lines
+
+
+def warm_cache(texts: list[str], width: int, palette: Palette) -> None:
+    """Render finished messages into the shared block cache (pure CPU: call it from a worker
+    thread). Views mounted afterwards at the same width and theme then lay out from the
+    cache instead of rendering on the UI loop."""
+    renderer = BlockRenderer(palette)
+    for text in texts:
+        stream = BlockStream()
+        stream.feed(text)
+        stream.finish()
+        for block in stream.frozen:
+            renderer.block(block, width)
 
 
 class IncrementalMarkdown(Widget):
@@ -284,12 +300,16 @@ class IncrementalMarkdown(Widget):
     # -- rendering -----------------------------------------------------------------------
 
     def _current_palette(self) -> Palette:
-        app = self.app
+        return self.palette_for(self.app)
+
+    @classmethod
+    def palette_for(cls, app: App[object]) -> Palette:
+        """The palette markdown is rendered with in `app`'s current theme."""
         name = app.theme
-        palette = self._palettes.get(name)
+        palette = cls._palettes.get(name)
         if palette is None:
             palette = Palette.from_variables(name, app.current_theme.dark, app.theme_variables)
-            self._palettes[name] = palette
+            cls._palettes[name] = palette
         return palette
 
     def _render_now(self, width: int) -> None:
