@@ -276,3 +276,22 @@ async def test_demo_talks_to_the_offline_scripted_model(tmp_path: Path) -> None:
         # The demo keeps its threads apart from the user's store.
         store = thread_services(app).store
         assert store is not None and store.path == app.workspace.data_dir / "threads.sqlite"
+
+
+async def test_a_thread_can_switch_endpoints_from_the_palette(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    with model_config.open("a") as config:
+        config.write(f'\n[endpoints.other]\nbase_url = "{model_server.base_url}"\napi_key_env = ""\nmodel = "other-model"\n')
+    model_server.script(Reply(text="from the other model"))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        commands = {title: run for title, _help, run in pane.document_commands()}
+        assert "Thread: talk to scripted-model on scripted" not in commands  # the current one
+        commands["Thread: talk to other-model on other"]()
+        await wait_until(pilot, lambda: pane.snapshot.thread.model == "other-model", "the thread's model")  # type: ignore[union-attr]
+        await send(pilot, pane, "hi")
+        await settled(pilot, pane, 2)
+        assert model_server.chat_requests[0].body["model"] == "other-model"
+        assert "other-model on other" in str(pane.query_one("#chat-banner").render())
