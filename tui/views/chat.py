@@ -28,7 +28,7 @@ from tui.threads.model import Message, Role
 from tui.views import chat_data
 from tui.views.chat_branches import MapReduceActions
 from tui.views.chat_data import ThreadSnapshot
-from tui.views.thread_services import HOW_TO_CONNECT, ThreadServices, thread_services
+from tui.views.thread_services import ThreadServices, thread_services
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
 from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
@@ -151,7 +151,9 @@ class ChatPane(MapReduceActions, Vertical):
         if status.endpoint is None:
             lines.append(f"No model to talk to. {status.problem}")
         elif status.is_demo:
-            lines.append(f"{status.endpoint.model}: {status.endpoint.label}. {HOW_TO_CONNECT}")
+            from tui.model.demo import CONNECT_HINT
+
+            lines.append(f"{status.endpoint.model}: {status.endpoint.label}. {CONNECT_HINT}")
         else:
             label = f": {status.endpoint.label}" if status.endpoint.label else ""
             lines.append(f"{status.endpoint.model} on {status.endpoint.name}{label}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.config import Config, EndpointConfig
+from tui.config import Config
 from tui.errors import LoupeError
 from tui.references import candidates, expand_for_model
 from tui.workspace import Workspace
@@ -33,20 +33,6 @@ if TYPE_CHECKING:
     from tui.threads.store import ThreadStore
     from tui.views.replies import ReplyManager
 
-DEMO_ENDPOINT = "demo"
-DEMO_LABEL = "offline demo model: scripted replies, no network"
-DEMO_FALLBACK = (
-    "This is loupe's offline demo model: it answers from a script, not from a real model. "
-    "Fork this thread (select a message, press f), edit a message (e), or map it into "
-    "several questions (m) to see how branches work."
-)
-HOW_TO_CONNECT = (
-    "To talk to a real model, add an endpoint to your config "
-    "(`[endpoints.<name>]` with base_url, api_key_env and model) or set OPENAI_API_KEY "
-    "(and OPENAI_BASE_URL, OPENAI_MODEL), then start loupe outside the demo."
-)
-
-
 @dataclass(frozen=True)
 class EndpointStatus:
     """Which model a thread will talk to, or why it cannot talk to any."""
@@ -56,6 +42,8 @@ class EndpointStatus:
 
     @property
     def is_demo(self) -> bool:
+        from tui.model.demo import DEMO_ENDPOINT
+
         return self.endpoint is not None and self.endpoint.name == DEMO_ENDPOINT
 
 
@@ -110,21 +98,9 @@ class ThreadServices:
         return ThreadStore()
 
     def _start_demo_server(self) -> None:
-        from tui.model.scripted_server import Reply, Script, ScriptedServer
+        from tui.model.demo import start_demo_endpoint
 
-        try:
-            from tui.model.demo import demo_script
-
-            script = demo_script()
-        except ImportError:
-            script = Script(default=Reply(text=DEMO_FALLBACK, tokens_per_second=60, keep=True))
-        self._demo_server = ScriptedServer(script=script).start()
-        model = self._demo_server.models[0] if self._demo_server.models else "demo-model"
-        self.config.endpoints[DEMO_ENDPOINT] = EndpointConfig(
-            base_url=self._demo_server.base_url, api_key_env="", model=model, label=DEMO_LABEL
-        )
-        self.config.models.default_endpoint = DEMO_ENDPOINT
-        self.config.models.max_retries = 0
+        self._demo_server = start_demo_endpoint(self.config)
 
     def close(self) -> None:
         """Stop replies (saved as cancelled), close the store, stop the demo server."""
