@@ -3,13 +3,19 @@
 - the git guard first on PATH (through `guard_bin_dir`, the one seam to the guard feature);
 - `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
 - files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
-- the window's wrapper script, which waits until output logging is on, runs the optional
-  setup script, runs the agent, and records its exit code in the status file.
+- the window's wrapper script, which loads the environment, waits until output logging is
+  on, runs the optional setup script, runs the agent, and records its exit code in the
+  status file.
+
+The environment (which holds the user's API keys) never goes on a command line, where any
+local user could read it in `ps`: it is written to a file only its owner can read, in the
+session's private folder, which the wrapper sources and deletes before anything else.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 from dataclasses import dataclass, field
@@ -22,6 +28,10 @@ from tui.sessions.status_file import ENV_VAR as STATUS_ENV
 from tui.sessions.worktrees import run_git
 
 INCLUDE_FILE = ".worktreeinclude"
+# Names a POSIX shell can export; others (bash's exported functions) cannot be passed on.
+_SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Would change how the wrapper itself parses its lines.
+_NOT_EXPORTED = {"IFS"}
 # Variables that describe loupe's own terminal; tmux sets the pane's own.
 _DROP = {"TMUX", "TMUX_PANE", "COLUMNS", "LINES", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
          "TEXTUAL", "TEXTUAL_DRIVER"}
@@ -108,29 +118,62 @@ def copy_included_files(repo_root: Path, worktree: Path) -> list[str]:
     return copied
 
 
+def private_folder(session: Session) -> Path:
+    """The session's folder, readable by its owner only (it holds the environment and logs)."""
+    folder = session.folder
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+    return folder
+
+
+def write_env_file(session: Session, env: dict[str, str]) -> Path:
+    """Write `env` as `export` lines to a new 0600 file for the run script to source.
+
+    Created with O_EXCL and 0600 from the start, so there is no moment when another user
+    could open it; a leftover from an earlier attempt is replaced, never followed.
+    """
+    private_folder(session)
+    path = session.env_file
+    path.unlink(missing_ok=True)
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())
+             if _SHELL_NAME.match(key) and key not in _NOT_EXPORTED]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
 def go_channel(session: Session) -> str:
     return f"loupe-go-{session.id}"
 
 
-def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str,
-                     path_value: str) -> Path:
+def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str) -> Path:
     """The wrapper the tmux window runs. See the module docstring for what it does."""
     q = shlex.quote
+    status = q(str(session.status_file))
+    env_file = q(str(session.env_file))
     lines = [
         "#!/bin/sh",
         f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
-        # tmux gives new panes the PATH of the client that asked, ignoring `-e PATH=`, so the
-        # guard-first PATH is set here.
-        f"export PATH={q(path_value)}",
+        'record_exit() {',
+        f'    tmp={status}.$$',
+        "    printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
+        "\"time\": %s, \"exit_code\": %s, \"detail\": \"%s\"}\\n' "
+        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\" && mv -f \"$tmp\" {status}",
+        "}",
+        # First of all, so the secrets in it stay on disk for as short a time as possible.
+        # It also sets PATH (guard first): tmux gives new panes the PATH of the client that
+        # asked, whatever the session's environment says.
+        f"if [ ! -f {env_file} ]; then",
+        "    echo 'loupe: the session environment file is missing; the agent was not started.'",
+        "    record_exit 1 'environment file missing'",
+        "    exit 1",
+        "fi",
+        f". {env_file}",
+        f"rm -f {env_file}",
         # A no-op trap (not an ignore) so signals still reach the agent, which is reset to
         # the defaults, while this wrapper survives to record how the agent ended.
         "trap ':' HUP INT QUIT TERM",
-        'record_exit() {',
-        f'    tmp="${STATUS_ENV}.$$"',
-        "    printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
-        "\"time\": %s, \"exit_code\": %s, \"detail\": \"%s\"}\\n' "
-        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\" && mv -f \"$tmp\" \"${STATUS_ENV}\"",
-        "}",
         # Output logging (pipe-pane) is switched on before loupe sends this signal, so the log
         # misses nothing.
         f"{q(tmux_binary)} wait-for {q(go_channel(session))}",
@@ -156,7 +199,7 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
         "",
     ]
     path = session.run_script
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(session)
     path.write_text("\n".join(lines), encoding="utf-8")
-    path.chmod(0o755)
+    path.chmod(0o700)
     return path

@@ -34,6 +34,17 @@ DEFAULT_SIZE = (160, 48)
 _REDELIVER_AFTER = 5.0
 # Polls reuse store reads this long (seconds).
 _STORE_TTL = 1.0
+# The window's wrapper reads (and deletes) its environment file within this many seconds.
+_ENV_READ_WITHIN = 10.0
+
+
+def _wait_gone(path: Path, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 @dataclass
@@ -227,7 +238,7 @@ class SessionManager:
         settings = self.config.sessions
         prep = environment.session_env(session)
         result = StartResult(session=session, warnings=list(prep.warnings))
-        session.folder.mkdir(parents=True, exist_ok=True)
+        environment.private_folder(session)
         result.copied = environment.copy_included_files(self.root, session.worktree)
         if kind.status == "claude":
             worktrees.exclude_generated_files(self.root)
@@ -245,10 +256,9 @@ class SessionManager:
         self.store.update(session.id, command=session.command, worktree=session.worktree)
         tmux = self.tmux(session.tmux_socket)
         script = environment.write_run_script(session, command=session.command,
-                                               tmux_binary=tmux.binary, setup_script=setup,
-                                               path_value=prep.env["PATH"])
-        tmux.new_session(session.tmux_session, f"sh {script}", cwd=session.worktree, size=size,
-                         env=prep.env)
+                                               tmux_binary=tmux.binary, setup_script=setup)
+        environment.write_env_file(session, prep.env)
+        tmux.new_session(session.tmux_session, f"sh {script}", cwd=session.worktree, size=size)
         tmux.set_option(session.tmux_session, "remain-on-exit", "on", window=True)
         tmux.set_option(session.tmux_session, "status-right",
                         f" loupe {session.number} · {session.task[:30]} · detach: prefix d ")
@@ -256,6 +266,13 @@ class SessionManager:
         tmux.signal_channel(environment.go_channel(session))
         if prompt.strip() and not kind.takes_prompt_argument:
             self.store.enqueue(session.id, prompt)
+        if not _wait_gone(session.env_file, _ENV_READ_WITHIN):
+            # The window never read it (tmux or sh failed): the wrapper, if it ever runs,
+            # stops with a clear message rather than run the agent without its environment.
+            session.env_file.unlink(missing_ok=True)
+            result.warnings.append(
+                f"the session's window did not start within {_ENV_READ_WITHIN:g}s; "
+                "it will stop without running the agent")
         return result
 
     def _undo_start(self, session: Session) -> None:

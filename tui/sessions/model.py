@@ -71,6 +71,11 @@ class Session:
         return self.folder / "run.sh"
 
     @property
+    def env_file(self) -> Path:
+        """The agent's environment, private (0600) and read then deleted by the run script."""
+        return self.folder / "env.sh"
+
+    @property
     def ports(self) -> range:
         return range(self.port_base, self.port_base + PORTS_PER_SESSION)
 

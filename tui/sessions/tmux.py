@@ -20,6 +20,11 @@ from tui.sessions.errors import TmuxError, TmuxMissing
 # no capture can contain on its own line, since capture-pane turns them into spaces.
 _SEPARATOR = "\x1floupe-capture-separator\x1f"
 
+# What a tmux server started by loupe inherits: enough to find its socket, run shells and
+# speak UTF-8, nothing that could be a secret.
+_SERVER_ENV_KEYS = frozenset({"HOME", "USER", "LOGNAME", "SHELL", "PATH", "LANG", "LANGUAGE",
+                              "TERM", "TZ", "TMPDIR", "TMUX_TMPDIR"})
+
 _PANE_FORMAT = "\t".join(
     [
         "#{session_name}",
@@ -98,7 +103,8 @@ class Tmux:
         return env
 
     def run(
-        self, *args: str, input: str | None = None, timeout: float | None = None, check: bool = True
+        self, *args: str, input: str | None = None, timeout: float | None = None, check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         argv = self.argv(*args)
         try:
@@ -109,7 +115,7 @@ class Tmux:
                 text=True,
                 errors="replace",
                 timeout=timeout or self.timeout,
-                env=self.client_env(),
+                env=env if env is not None else self.client_env(),
             )
         except subprocess.TimeoutExpired as exc:
             raise TmuxError(
@@ -131,21 +137,33 @@ class Tmux:
     def has_session(self, name: str) -> bool:
         return self.run("has-session", "-t", f"={name}", check=False).returncode == 0
 
-    def new_session(self, name: str, command: str, *, cwd: Path, size: tuple[int, int],
-                    env: dict[str, str] | None = None) -> None:
+    def new_session(self, name: str, command: str, *, cwd: Path, size: tuple[int, int]) -> None:
         """A detached session running `command` (a shell command line) in `cwd`.
 
-        `env` goes to the session with `-e`, so it lives in the tmux server's memory only,
-        never in a file (it may hold API keys).
+        There is deliberately no way to pass environment variables here. `-e KEY=VALUE`
+        would put them on the command line, which every local user can read in `ps` and
+        /proc/*/cmdline, and a server started by this call keeps that command line for its
+        whole life. Callers hand the agent its environment through a private file instead
+        (see `tui.sessions.environment.write_env_file`).
         """
         width, height = size
-        env_args: list[str] = []
-        for key, value in (env or {}).items():
-            env_args += ["-e", f"{key}={value}"]
         self.run(
             "new-session", "-d", "-s", name, "-c", str(cwd),
-            "-x", str(width), "-y", str(height), *env_args, command,
+            "-x", str(width), "-y", str(height), command,
+            env=self.server_start_env(),
         )
+
+    def server_start_env(self) -> dict[str, str]:
+        """The environment for a command that may start the server.
+
+        A tmux server copies the environment of the client that started it into its global
+        environment and gives it to every pane it ever creates. Starting it from loupe's
+        full environment would keep loupe's API keys in a long-lived process, stale once the
+        user changes them; agents get their environment from loupe at start instead.
+        """
+        env = self.client_env()
+        return {key: value for key, value in env.items()
+                if key in _SERVER_ENV_KEYS or key.startswith("LC_")}
 
     def set_option(self, name: str, option: str, value: str, *, window: bool = False) -> None:
         # "=name:" (exact session, its current window) resolves for both kinds of option;
