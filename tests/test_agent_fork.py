@@ -116,6 +116,8 @@ def test_fork_a_running_agent_session_at_a_message(
     # The worktree: the code recorded at M, on a commit whose parent is the origin's base.
     assert (forked.session.worktree / "notes.txt").read_text() == "v1\n"
     repo = sessions.repo
+    head_tree = repo.git("-C", str(forked.session.worktree), "rev-parse", "HEAD^{tree}").stdout.strip()
+    assert head_tree == chosen.snapshot
     assert repo.git("rev-parse", f"{forked.commit}^").stdout.strip() == origin.base_commit
     assert forked.session.base_commit == origin.base_commit
     assert forked.session.base_branch == origin.base_branch
@@ -181,6 +183,10 @@ async def test_fork_from_the_session_grid(
     with ThreadStore() as store:
         fork_thread = agent_thread_of_session(store, forked.id)
         contents = [m.content for m in store.history(fork_thread.id)]
+        recorded = fork_points(store.history(agent_thread_of_session(store, origin.id).id))[1].snapshot
+    # The new worktree starts from exactly the code recorded at the message picked.
+    head_tree = sessions.repo.git("-C", str(forked.worktree), "rev-parse", "HEAD^{tree}").stdout.strip()
+    assert recorded and head_tree == recorded
     assert contents[0] == "Write the notes"
     assert contents[-2:] == ["now rename it", "Renamed nothing; the notes say v1."]
     assert len(contents) == 5  # prompt, patch call, its result, the new instruction, the reply

@@ -34,6 +34,8 @@ def test_agent_prints_markdown() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("# loupe")
     assert "Exit codes" in result.stdout
+    # Every subcommand documents itself there, the built-in agent included.
+    assert "## loupe agent" in result.stdout and "--thread ID" in result.stdout
 
 
 def test_missing_path_exits_2_with_message(tmp_path: Path) -> None:

@@ -73,10 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
     from tui.agent.status import StatusReporter
 
     status = StatusReporter()
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        # argparse printed the problem (or --help); the session grid should still see the end.
+        code = exc.code if isinstance(exc.code, int) else 2
+        if code:
+            status.exited(code, detail="bad usage; see `loupe agent --help`")
+        return code
     try:
         return _run(args, status)
     except UsageError as exc:
