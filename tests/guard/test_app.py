@@ -14,6 +14,8 @@ from tests.helpers import wait_until
 from tui.app import LoupeApp
 from tui.guard.install import install
 from tui.screens.audit import EMPTY, AuditScreen
+from tui.sessions.model import Session
+from tui.sessions.store import SessionStore
 from tui.views.guard import GuardView
 from tui.workspace import open_workspace
 
@@ -25,8 +27,19 @@ def refused_push(guard_bin: Path, repo: RepoWithRemote, session: str) -> subproc
     )
 
 
+def known_session(repo: RepoWithRemote, session_id: str, agent: str, task: str) -> Session:
+    """A session in loupe's session store, as `loupe session start` records it."""
+    session = Session(
+        id=session_id, repo=repo.path, number=0, agent=agent, status_source="screen", task=task,
+        branch=f"loupe/{task}", worktree=repo.path, worktree_name=task, base_commit="0" * 40,
+        base_branch="main", tmux_socket="loupe", port_base=0,
+    )
+    return SessionStore().add(session, port_start=43000, port_free=lambda base: True)
+
+
 async def test_refusal_is_notified_naming_the_session_and_listed(tmp_path: Path, repo: RepoWithRemote) -> None:
     guard_bin = install(tmp_path / "guard")  # audit log in the data folder, which the app follows
+    known = known_session(repo, "agent-7", "claude", "fix-tests")
     repo.git("commit", "-q", "--amend", "-m", "rewritten")
     app = LoupeApp(open_workspace(repo.path), remember_theme=False)
     async with app.run_test(size=(110, 32)) as pilot:
@@ -34,12 +47,14 @@ async def test_refusal_is_notified_naming_the_session_and_listed(tmp_path: Path,
         await wait_until(pilot, view.following.is_set, "the guard view follows the audit log")
         result = await asyncio.to_thread(refused_push, guard_bin, repo, "agent-7")
         assert result.returncode == 1
+        # Named as the session grid names it: number, agent kind and task.
+        name = f"Session {known.number} (claude · fix-tests)"
         await wait_until(
             pilot,
-            lambda: any("agent-7" in n.message for n in app._notifications),
-            "a notification naming session agent-7",
+            lambda: any(name in n.message for n in app._notifications),
+            f"a notification naming {name}",
         )
-        [note] = [n for n in app._notifications if "agent-7" in n.message]
+        [note] = [n for n in app._notifications if name in n.message]
         assert "git push -f origin main" in note.message
         assert "(main rewritten)" in note.message
         assert note.severity == "error"
@@ -56,6 +71,11 @@ async def test_refusal_is_notified_naming_the_session_and_listed(tmp_path: Path,
         await asyncio.to_thread(refused_push, guard_bin, repo, "agent-8")
         await wait_until(pilot, lambda: table.row_count == 2, "the open log picks up the new refusal")
         assert "agent-8" in str(table.get_row_at(0)[1])  # newest first
+        # A session the store does not know is named by its id.
+        await wait_until(
+            pilot, lambda: any("Session agent-8:" in n.message for n in app._notifications),
+            "a notification naming the unknown session by its id",
+        )
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, AuditScreen), "the guard log closes")
 

@@ -37,9 +37,11 @@ class GuardView(Widget):
     class Refused(Message):
         """An agent's git command was refused by the guard."""
 
-        def __init__(self, entry: AuditEntry) -> None:
+        def __init__(self, entry: AuditEntry, session_name: str | None = None) -> None:
             super().__init__()
             self.entry = entry
+            # "session 2 (claude · fix-tests)" when the session store knows the session.
+            self.session_name = session_name
 
     def __init__(self, audit_log: Path | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -82,13 +84,13 @@ class GuardView(Widget):
         for _ in changes:
             entries, offset = read_from(self.audit_log, offset)
             for entry in entries:
-                self.post_message(self.Refused(entry))
+                self.post_message(self.Refused(entry, session_name(entry.session)))
             if self._stop.is_set():
                 break
 
     def on_guard_view_refused(self, message: Refused) -> None:
         self.notify(
-            notification_text(message.entry),
+            notification_text(message.entry, message.session_name),
             title="Git guard refused a push",
             severity="error",
             timeout=12,
@@ -122,6 +124,33 @@ class GuardView(Widget):
         )
 
 
-def notification_text(entry: AuditEntry) -> str:
-    who = f"Session {entry.session}" if entry.session else "A git command outside any session"
+def session_name(session_id: str | None) -> str | None:
+    """How the session grid names a session ("session 2 (claude · fix-tests)"), if known.
+
+    Runs on the follower thread: it reads the session store, and never creates it.
+    """
+    if not session_id:
+        return None
+    from tui.errors import LoupeError
+    from tui.sessions.store import SessionStore, default_store_path
+
+    path = default_store_path()
+    if not path.exists():
+        return None
+    try:
+        session = SessionStore(path).get(session_id)
+    except (LoupeError, OSError):
+        return None
+    if session is None:
+        return None
+    return f"session {session.number} ({session.agent} · {session.task})"
+
+
+def notification_text(entry: AuditEntry, session_name: str | None = None) -> str:
+    if session_name:
+        who = session_name[0].upper() + session_name[1:]
+    elif entry.session:
+        who = f"Session {entry.session}"
+    else:
+        who = "A git command outside any session"
     return f"{who}: `{entry.command_line}` was refused ({entry.summary}).\nctrl+g shows the guard log."
