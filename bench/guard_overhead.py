@@ -8,8 +8,9 @@ direct runs interleaved so machine noise (2 shared cores) falls on both alike.
   wrapper plus its pre-push check. Goal: at most 150 ms added. The direct and guarded pushes
   go to two identical remotes, so each sends the same objects.
 
-Also shown, for context: a minimal `exec git "$@"` sh script (the floor for any shim) and a
-refused force push.
+Also shown, for context: the floors any sh shim pays (a minimal `exec git "$@"` script, and
+`sh -c 'exec git ...'`), the guard's own shim run by bash instead of dash (what it would cost
+where /bin/sh is bash and dash is not installed), and a refused force push.
 
     .venv/bin/python bench/guard_overhead.py [--runs N]
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -56,7 +58,7 @@ def interleaved(runs: int, warmup: int, *measures: Callable[[], float]) -> list[
 
 
 def row(label: str, values: list[float]) -> str:
-    return f"  {label:<34} median {statistics.median(values):7.2f} ms   min {min(values):7.2f} ms   (n={len(values)})"
+    return f"  {label:<38} median {statistics.median(values):7.2f} ms   min {min(values):7.2f} ms   (n={len(values)})"
 
 
 def main() -> int:
@@ -73,6 +75,13 @@ def main() -> int:
         minimal.mkdir()
         (minimal / "git").write_text(f'#!/bin/sh\nexec {real_git} "$@"\n')
         (minimal / "git").chmod(0o755)
+        shim_text = (guard_bin / "git").read_text()
+        bash = shutil.which("bash")
+        bash_shim = base / "bash-shim" / "git"
+        if bash:
+            bash_shim.parent.mkdir()
+            bash_shim.write_text(f"#!{bash}\n" + shim_text.split("\n", 1)[1])
+            bash_shim.chmod(0o755)
 
         env = {key: value for key, value in os.environ.items() if not key.startswith(("GIT_", "LOUPE_"))}
         env.update(
@@ -95,26 +104,37 @@ def main() -> int:
             git("remote", "add", name, str(base / f"{name}.git"))
             git("push", "-q", name, "main")
 
-        print(f"loupe guard overhead  (git {real_git}, python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
+        print(f"loupe guard overhead  (git {real_git}, python {sys.version.split()[0]}, {os.cpu_count()} cpus, "
+              f"shim run by {shim_text.splitlines()[0][2:]})")
         print(f"local commands, {runs} runs each after 5 warm-ups, interleaved:")
         local_added = []
         floor_added = []
         for words in (["status"], ["log", "-1"]):
-            shim, direct, floor = interleaved(
-                runs, 5,
+            exec_line = "exec " + " ".join([shlex.quote(real_git), *words])
+            measures = [
                 lambda: timed([str(guard_bin / "git"), *words], work, guarded),
                 lambda: timed([real_git, *words], work, env),
                 lambda: timed([str(minimal / "git"), *words], work, env),
-            )
+                lambda: timed(["/bin/sh", "-c", exec_line], work, env),
+            ]
+            if bash:
+                measures.append(lambda: timed([str(bash_shim), *words], work, guarded))
+            shim, direct, floor, sh_c, *by_bash = interleaved(runs, 5, *measures)
             added = statistics.median(shim) - statistics.median(direct)
             local_added.append(added)
             floor_added.append(statistics.median(floor) - statistics.median(direct))
+            sh_c_added = statistics.median(sh_c) - statistics.median(direct)
             name = "git " + " ".join(words)
             print(row(f"{name} direct", direct))
             print(row(f"{name} through the guard", shim))
-            print(row(f"{name} minimal sh exec (floor)", floor))
+            print(row(f"{name} minimal sh script (floor)", floor))
+            print(row(f"{name} sh -c 'exec git' (floor)", sh_c))
+            if by_bash:
+                print(row(f"{name} the shim run by bash", by_bash[0]))
             ratio = statistics.median(shim) / statistics.median(direct)
-            print(f"    added by the guard: {added:+.2f} ms ({ratio:.2f}x); by the floor: {floor_added[-1]:+.2f} ms")
+            print(f"    added by the guard: {added:+.2f} ms ({ratio:.2f}x); by the floors: script "
+                  f"{floor_added[-1]:+.2f} ms, sh -c {sh_c_added:+.2f} ms; guard minus script floor "
+                  f"{added - floor_added[-1]:+.2f} ms")
 
         counter = iter(range(10_000))
 

@@ -102,3 +102,21 @@ def test_abandoned_builds_are_cleaned_but_finished_installs_kept(tmp_path: Path)
     install(tmp_path / "guard")
     assert not old_build.exists()
     assert fresh_build.exists() and older_version.exists()
+
+
+def test_scripts_run_under_dash_when_installed_else_bin_sh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.guard import install as install_module
+
+    fake_dash = tmp_path / "dash"
+    fake_dash.symlink_to("/bin/sh")
+    monkeypatch.setattr(install_module, "SHELLS", (str(tmp_path / "missing-dash"), str(fake_dash)))
+    folder = install(tmp_path / "with-dash")
+    scripts = [folder / "git", folder.parent / "hooks" / "pre-push", folder.parent / "hooks" / "post-commit",
+               folder.parent / "exec" / "git-push"]
+    assert {path.read_text().splitlines()[0] for path in scripts} == {f"#!{fake_dash}"}
+    result = subprocess.run([str(folder / "git"), "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("git version")
+
+    monkeypatch.setattr(install_module, "SHELLS", (str(tmp_path / "missing-dash"),))
+    folder = install(tmp_path / "without")
+    assert (folder / "git").read_text().startswith("#!/bin/sh\n")
