@@ -56,6 +56,23 @@ async def test_streamed_markdown_renders_like_the_whole_text() -> None:
         assert "## Findings" not in whole.rendered_text()  # rendered as a heading, not raw
 
 
+async def test_a_finished_stream_gives_back_the_rows_it_claimed() -> None:
+    # While streaming, the view claims rows in steps; once finished it is as tall as its text.
+    app = MarkdownHost()
+    async with app.run_test(size=(80, 60)) as pilot:
+        live = app.query_one("#live", IncrementalMarkdown)
+        live.append(REPLY)
+        await wait_until(pilot, lambda: "That's all." in live.rendered_text(), "the text is shown")
+        assert live.size.height > len(live.rendered_text().splitlines())  # rows claimed ahead
+        live.finish()
+        await wait_until(pilot, lambda: live.is_settled, "the final render is shown")
+        await wait_until(
+            pilot,
+            lambda: live.size.height == len(live.rendered_text().splitlines()),
+            "the view shrinks to its text",
+        )
+
+
 class TabsHost(App[None]):
     def compose(self) -> ComposeResult:
         with TabbedContent():

@@ -150,6 +150,8 @@ class IncrementalMarkdown(Widget):
         self._shown_version = -1
         # Rows claimed while streaming (see MIN_HEIGHT_STEP).
         self._reserved = 0
+        # The height the last layout pass got; a different `_height()` needs a new pass.
+        self._laid_out_height = -1
 
     # -- content -------------------------------------------------------------------------
 
@@ -278,7 +280,10 @@ class IncrementalMarkdown(Widget):
             self._schedule()
 
     def _repaint(self, height_before: int, frozen_before: int, tail_before: list[Strip]) -> None:
-        if self._height() != height_before:
+        # Compare with what layout last saw too: rows claimed while streaming are given back
+        # by the render after `finish()`, whose row count may not change at all.
+        height = self._height()
+        if height != height_before or height != self._laid_out_height:
             self.refresh(layout=True)
             return
         # Same height: repaint only from the first row that changed (usually the last one).
@@ -351,7 +356,8 @@ class IncrementalMarkdown(Widget):
             return 0
         if width != self._width or self._stale or self._palette is not self._current_palette():
             self._render_now(width)
-        return self._height()
+        self._laid_out_height = self._height()
+        return self._laid_out_height
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
