@@ -84,7 +84,12 @@ async def test_send_streams_and_edit_reruns_as_a_sibling(
         reply = pane.log.views()[-1]
         await wait_until(pilot, lambda: "warm it" in reply.body.rendered_text(), "the reply is rendered")
         assert reply.info.completion_tokens == 9 and reply.info.model == "scripted-model"
+        assert "12 in · 9 out" in str(reply.query_one("MessageHeader").render())  # token usage
         assert pane.composer.text == ""
+        # Copy the reply: the message text, as written.
+        pane.log.focus()
+        await pilot.press("y")
+        assert app.clipboard == "The **cache** is cold at start.\n\n- warm it\n- measure it"
         sent = model_server.chat_requests[0].body["messages"]
         assert sent[-1] == {"role": "user", "content": "Why is start slow?"}
 
@@ -175,6 +180,12 @@ async def test_fork_opens_a_new_thread_nested_under_its_parent(
         await pane.reload()
         assert len(pane.log.messages) == 2
         assert pane.log.messages[-1].forks and pane.log.messages[-1].shared_by == 2
+        # Jump to the fork point in the fork, after moving away from it.
+        fork.log.focus()
+        await pilot.press("home")
+        assert fork.log.selected_id == fork.log.messages[0].id
+        await pilot.press("ctrl+o")
+        assert fork.log.selected_id == pane.log.messages[-1].id
         # Back to the parent from the fork, at the fork point.
         fork.composer.focus_input()
         await pilot.press("ctrl+t")
@@ -185,10 +196,11 @@ async def test_fork_opens_a_new_thread_nested_under_its_parent(
 async def test_map_runs_branches_and_reduce_brings_them_back(
     tmp_path: Path, model_server: ScriptedServer, model_config: Path
 ) -> None:
+    slow = 20  # tokens a second: each branch takes a while, so running both at once shows
     model_server.script(
         Reply(text="Three options: A, B, C."),
-        Reply(match="cost of A", text="A costs little."),
-        Reply(match="risk of B", text="B is risky."),
+        Reply(match="cost of A", text="A costs little, " * 5 + "A costs little.", tokens_per_second=slow),
+        Reply(match="risk of B", text="B is risky, " * 5 + "B is risky.", tokens_per_second=slow),
         Reply(text="Synthesis: A is cheap, B is risky."),
     )
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
@@ -203,6 +215,13 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
         await pilot.press("ctrl+s")
         tree = app.screen.query_one(ThreadTree)
         await wait_until(pilot, lambda: len(tree.threads) == 3, "two branches in the tree")
+        # The branches run in parallel: both requests are open at the same moment.
+        await wait_until(
+            pilot,
+            lambda: len(model_server.chat_requests) == 3
+            and not any(r.finished for r in model_server.chat_requests[1:]),
+            "both branch requests streaming at once",
+        )
         store = thread_services(app).store
         assert store is not None
         await wait_until(
@@ -210,13 +229,28 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
             lambda: not thread_services(app).replies.running_threads(),  # type: ignore[union-attr]
             "both branches answered",
         )
+        # Reduce one branch as the plain concatenation: untick the first, pick concatenation.
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.screen.query("ReduceScreen SelectionList"), "the reduce dialog")
+        await pilot.press("space", "tab", "down", "space", "ctrl+s")
+        await settled(pilot, pane, 3)
+        joined = pane.log.messages[-1]
+        assert (joined.merge_mode, len(joined.sources)) == ("concatenation", 1)
+        kept = "B is risky." if "risk of B" in joined.sources[0] else "A costs little."
+        dropped = "A costs" if kept.startswith("B") else "B is risky"
+        assert kept in joined.content and dropped not in joined.content
+        assert len(model_server.chat_requests) == 3  # no model call for a concatenation
+        view = pane.log.views()[-1]
+        assert "merged from 1 branches (concatenation)" in str(view.query_one("MessageHeader").render())
+        assert joined.sources[0] in str(view.query_one(".sources-line").render())
+        # Then both branches as a model-written synthesis.
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.screen.query("ReduceScreen SelectionList"), "the reduce dialog")
         await pilot.press("ctrl+s")  # both branches, synthesis
         await wait_until(
             pilot, lambda: pane.log.messages[-1].content.startswith("Synthesis"), "the synthesis"
         )
-        await settled(pilot, pane, 3)
+        await settled(pilot, pane, 4)
         merged = pane.log.messages[-1]
         assert merged.merge_mode == "synthesis" and len(merged.sources) == 2
         request = model_server.chat_requests[-1].body["messages"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -178,7 +179,7 @@ class ChatPane(MapReduceActions, Vertical):
 
     def reply_started(self, thread_id: str, message: Message) -> None:
         if thread_id == self.thread_id:
-            self.run_worker(self.reload(follow=True), group="chat-reload")
+            self.run_worker(partial(self.reload, follow=True), group="chat-reload")
 
     def reply_text(self, thread_id: str, message_id: str, text: str) -> None:
         if thread_id == self.thread_id:
@@ -186,7 +187,7 @@ class ChatPane(MapReduceActions, Vertical):
 
     def reply_ended(self, thread_id: str, message: Message | None) -> None:
         if thread_id == self.thread_id:
-            self.run_worker(self.reload(), group="chat-reload")
+            self.run_worker(self.reload, group="chat-reload")
 
     # -- sending -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterable
+from functools import partial
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,9 @@ class ThreadsView(Vertical):
         self.set_interval(POLL_INTERVAL, self._poll, name="threads-poll")
 
     def reload(self, *, select: str | None = None) -> None:
-        self.run_worker(self._load(select=select), group="threads-load", exclusive=True)
+        # A partial, not a coroutine: an exclusive worker replaced before it starts never
+        # leaves an un-awaited coroutine behind.
+        self.run_worker(partial(self._load, select=select), group="threads-load", exclusive=True)
 
     async def _load(self, *, select: str | None = None) -> None:
         store = self.services.store
