@@ -329,3 +329,50 @@ async def test_a_thread_can_switch_endpoints_from_the_palette(
         await settled(pilot, pane, 2)
         assert model_server.chat_requests[0].body["model"] == "other-model"
         assert "other-model on other" in str(pane.query_one("#chat-banner").render())
+
+
+SECRET = "sk-loupe-test-4f9c2e7a1b"
+
+
+def screen_text(app: LoupeApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_the_api_key_never_reaches_the_store_the_files_or_the_screen(
+    tmp_path: Path, monkeypatch, loupe_dirs: dict[str, Path]
+) -> None:
+    # The default endpoint from the environment, on a server that insists on the key.
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    with ScriptedServer(api_key=SECRET) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        server.script(
+            Reply(text="Fine."),
+            Reply(text="Half an answer", error_after=2, error_message=f"upstream refused key {SECRET}"),
+        )
+        app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await new_thread(pilot, "secrets")
+            # A key without a model: the banner says how to name one, config syntax intact.
+            banner = str(pane.query_one("#chat-banner").render())
+            assert "default_model under [models]" in banner and "OPENAI_MODEL" in banner
+            monkeypatch.setenv("OPENAI_MODEL", "env-model")
+            await send(pilot, pane, "hello")
+            await settled(pilot, pane, 2)
+            await send(pilot, pane, "again")
+            await settled(pilot, pane, 4)
+            failed = pane.log.messages[-1]
+            assert failed.status == "error" and "upstream refused key ***" in failed.error
+            await wait_until(pilot, lambda: "upstream refused key ***" in screen_text(app), "the error shown")
+            assert SECRET not in screen_text(app)
+            # The banner and the palette name the endpoint, never the key.
+            assert all(SECRET not in title + help for title, help, _ in pane.document_commands())
+        # The key was really used: the server only answers requests that carry it.
+        assert server.chat_requests[0].headers["authorization"] == f"Bearer {SECRET}"
+    leaks = [
+        path
+        for folder in (loupe_dirs["data"], loupe_dirs["config"], tmp_path)
+        for path in folder.rglob("*")
+        if path.is_file() and SECRET.encode() in path.read_bytes()
+    ]
+    assert leaks == []
+    assert any(loupe_dirs["data"].rglob("threads.sqlite*"))  # the store was where we looked

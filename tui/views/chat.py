@@ -70,7 +70,8 @@ class ChatPane(MapReduceActions, Vertical):
         return thread_services(self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="chat-banner")
+        # Not markup: the banner quotes config syntax such as [models] and [endpoints.<name>].
+        yield Static("", id="chat-banner", markup=False)
         yield ChatLog("No messages yet. Write below; ctrl+s sends.")
         yield Composer()
 
@@ -215,12 +216,13 @@ class ChatPane(MapReduceActions, Vertical):
         problems = await asyncio.to_thread(self._reference_problems, text)
         if problems:
             self.notify(
-                "Sent without: " + "; ".join(problems), title="@reference not found", severity="warning", timeout=8
+                "Sent without: " + "; ".join(problems), title="@reference not found", severity="warning", timeout=8,
+                markup=False,
             )
         try:
             await asyncio.to_thread(store.append, self.thread_id, Role.USER, text)
         except LoupeError as exc:
-            self.notify(f"Not sent: {exc}", severity="error")
+            self.notify(f"Not sent: {exc}", severity="error", markup=False)
             return
         self.composer.clear()
         await self.reload(follow=True)
@@ -240,7 +242,7 @@ class ChatPane(MapReduceActions, Vertical):
         status = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
         if status.endpoint is None:
             self._update_banner()
-            self.notify(status.problem, title="No model endpoint", severity="error", timeout=15)
+            self.notify(status.problem, title="No model endpoint", severity="error", timeout=15, markup=False)
             return False
         return True
 
@@ -258,7 +260,7 @@ class ChatPane(MapReduceActions, Vertical):
                 self.thread_id, endpoint=status.endpoint.name, model=status.endpoint.model, **options  # type: ignore[arg-type]
             )
         except (LoupeError, RuntimeError) as exc:
-            self.notify(f"No reply started: {exc}", severity="error", timeout=10)
+            self.notify(f"No reply started: {exc}", severity="error", timeout=10, markup=False)
             return False
         self.log.follow()
         return True
@@ -375,7 +377,7 @@ class ChatPane(MapReduceActions, Vertical):
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except LoupeError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(str(exc), severity="error", timeout=8, markup=False)
             return None
 
     # -- palette -------------------------------------------------------------------------
@@ -433,4 +435,4 @@ class ChatPane(MapReduceActions, Vertical):
             return
         if await self._store_call(store.set_model, self.thread_id, endpoint, model) is not None:
             await self.reload()
-            self.notify(f"This thread now talks to {model} on {endpoint}.", timeout=4)
+            self.notify(f"This thread now talks to {model} on {endpoint}.", timeout=4, markup=False)

@@ -87,7 +87,7 @@ class ThreadServices:
             self.store,
             self.config,
             expand=self.expand,
-            on_error=lambda text: self.app.notify(text, severity="error", timeout=10),
+            on_error=lambda text: self.app.notify(text, severity="error", timeout=10, markup=False),
         )
 
     def _open_store(self) -> ThreadStore:

@@ -125,7 +125,7 @@ class ThreadsView(Vertical):
             threads = await asyncio.to_thread(store.list_threads, include_archived=self.show_archived)
             self._store_stamp = await asyncio.to_thread(self._stamp)
         except LoupeError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         replies = self.services.replies
         streaming = replies.running_threads() if replies else set()
@@ -216,7 +216,7 @@ class ThreadsView(Vertical):
         if info is not None:
             archived = not info.archived
             self._change(info.id, lambda store: store.archive(info.id, archived))
-            self.notify(f"{'Archived' if archived else 'Restored'} “{info.title}”.", timeout=3)
+            self.notify(f"{'Archived' if archived else 'Restored'} “{info.title}”.", timeout=3, markup=False)
 
     def action_delete(self) -> None:
         info = self.tree.selected_thread
@@ -260,7 +260,7 @@ class ThreadsView(Vertical):
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except LoupeError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.notify(str(exc), severity="error", timeout=8, markup=False)
             return None
 
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:

@@ -286,7 +286,7 @@ class ChatLog(VerticalScroll, can_focus=True):
         if info is None:
             return
         if kind in ("fork", "map") and info.fork_blocked:
-            self.notify(f"Cannot fork here: {info.fork_blocked}", severity="warning")
+            self.notify(f"Cannot fork here: {info.fork_blocked}", severity="warning", markup=False)
             return
         self.post_message(self.Action(self, kind, info.id))
 
