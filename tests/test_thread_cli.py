@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
 from tests.fixtures.model_server import Reply
+from tests.helpers import wait_for
 from tui import cli
+from tui.model.scripted_server import ScriptedServer
 from tui.threads import Status, ThreadStore
 
 
@@ -171,3 +174,60 @@ def test_agent_doc_and_help_mention_thread(capsys) -> None:
     assert cli.main(["--agent"]) == 0
     out = capsys.readouterr().out
     assert "## `loupe thread`" in out and "loupe thread send" in out
+
+
+def test_send_prints_each_part_as_it_arrives_and_ctrl_c_keeps_it(model_server, model_config) -> None:
+    # The server sends the first word, then nothing: printing it proves `send` streams.
+    model_server.script(Reply(text="Streaming words then more", hang_after=2))
+    thread_id = subprocess.run(
+        [sys.executable, "-m", "tui", "thread", "new"], capture_output=True, text=True, timeout=60
+    ).stdout.strip()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "thread", "send", thread_id, "Go"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        os.set_blocking(process.stdout.fileno(), False)
+        printed = bytearray()
+
+        def read() -> bytes:
+            printed.extend(process.stdout.read() or b"")  # type: ignore[union-attr]
+            return bytes(printed)
+
+        wait_for(lambda: read() == b"Streaming ", "the first word on stdout")
+        assert not model_server.chat_requests[0].finished  # the reply is still being sent
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert b"partial reply is kept" in err
+    model_server.wait_for_disconnect()
+    with ThreadStore() as store:
+        reply = store.history(thread_id)[-1]
+    assert (reply.status, reply.content) == (Status.CANCELLED, "Streaming ")
+
+
+def test_the_api_key_stays_out_of_output_and_the_store(capsys, monkeypatch, loupe_dirs) -> None:
+    secret = "sk-cli-test-77aa31c9"
+    monkeypatch.setenv("LOUPE_CLI_KEY", secret)
+    with ScriptedServer(api_key=secret) as server:
+        server.script("Hi.", Reply(status=400, error_message=f"key {secret} is over quota"))
+        config = loupe_dirs["config"] / "config.toml"
+        config.write_text(
+            '[models]\ndefault_endpoint = "keyed"\nmax_retries = 0\n'
+            f'[endpoints.keyed]\nbase_url = "{server.base_url}"\napi_key_env = "LOUPE_CLI_KEY"\nmodel = "m"\n'
+        )
+        thread_id = new_thread(capsys)
+        assert run(capsys, "send", thread_id, "hello")[0] == 0
+        code, out, err = run(capsys, "send", thread_id, "again")
+        assert code == 1 and "key *** is over quota" in err
+        assert server.chat_requests[0].headers["authorization"] == f"Bearer {secret}"
+    outputs = [out, err]
+    for command in (["list", "--json"], ["show", thread_id, "--json"], ["export", thread_id]):
+        outputs.extend(run(capsys, *command)[1:])
+    assert not [text for text in outputs if secret in text]
+    assert not [p for p in loupe_dirs["data"].rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
