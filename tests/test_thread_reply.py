@@ -105,6 +105,32 @@ async def test_cancelling_keeps_the_partial_reply_as_cancelled(store, model_serv
     assert (await asyncio.to_thread(model_server.wait_for_disconnect)).disconnected
 
 
+async def test_text_shown_before_a_stall_is_saved_during_the_stall(store, model_server, model_client) -> None:
+    # No more deltas arrive to trigger a save: a crash during the pause must still find the
+    # text in the store.
+    model_server.script(Reply(text="Saved before the pause, then more", hang_after=4))
+    thread_id = new_thread(store)
+    shown: list[str] = []
+
+    def on_event(event) -> None:
+        if isinstance(event, TextDelta):
+            shown.append(event.text)
+
+    task = asyncio.create_task(reply(store, model_client, thread_id, on_event=on_event, flush_interval=0.05))
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while store.history(thread_id)[-1].content != "".join(shown) or not shown:
+            assert loop.time() < deadline, f"never saved: {store.history(thread_id)[-1].content!r} vs {shown}"
+            await asyncio.sleep(0.02)
+        assert store.history(thread_id)[-1].status is Status.STREAMING
+        assert not model_server.chat_requests[0].finished  # still in the pause
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
 async def test_regenerate_makes_a_sibling_and_sends_the_same_history(store, model_server, model_client) -> None:
     model_server.script("first answer", "second answer")
     thread_id = new_thread(store)

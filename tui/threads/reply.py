@@ -115,7 +115,17 @@ async def reply(
     async def finish(status: Status, **fields: Any) -> Message:
         # Off the event loop (another process may hold the write lock for a moment), and
         # shielded so that a second cancel cannot leave the reply "streaming".
+        if saver is not None:
+            saver.cancel()
         return await asyncio.shield(asyncio.to_thread(writer.finish, status, usage=usage, **fields))
+
+    saver: asyncio.Task[None] | None = None
+
+    async def save_soon() -> None:
+        # Text that arrived just before the stream paused is saved within `flush_interval`
+        # even if no further delta comes to trigger it: a crash in the pause keeps it.
+        await asyncio.sleep(writer.wait())
+        await asyncio.to_thread(writer.flush)
 
     try:
         async with client.stream(messages, tools=tools, **params) as stream:
@@ -124,6 +134,8 @@ async def reply(
                     writer.add(event.text)
                     if writer.due():
                         await asyncio.to_thread(writer.flush)
+                    elif saver is None or saver.done():
+                        saver = asyncio.ensure_future(save_soon())
                 elif isinstance(event, UsageReport):
                     usage = event.usage
                 await emit(event)

@@ -3,10 +3,16 @@
 Every delta is kept in memory at once; the store is written at most every `interval`
 seconds (and when the reply ends). A crash therefore loses at most the last `interval` of a
 reply, while a 4,000-token reply costs a few dozen small writes instead of 4,000.
+
+`add` and `flush` may run on different threads (an event loop adds, a worker thread saves):
+the parts are guarded by a lock, and flushes are serialised so an older snapshot can never
+be saved over a newer one. `wait()` says how long until the next save is due, so a caller
+can save text that arrived just before the stream paused (see `tui.threads.reply`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -31,20 +37,27 @@ class StreamWriter:
         self.message_id = message_id
         self.interval = interval
         self._clock = clock
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._parts: list[str] = [initial] if initial else []
-        self._saved_parts = len(self._parts)
+        # Bumped per delta; `_saved` is the version in the store.
+        self._version = 0
+        self._saved = 0
         self._last_save = clock()
 
     @property
     def content(self) -> str:
+        with self._lock:
+            return self._joined()
+
+    def _joined(self) -> str:
         if len(self._parts) > 1:
             self._parts = ["".join(self._parts)]
-            self._saved_parts = 1 if self._saved_parts else 0
         return self._parts[0] if self._parts else ""
 
     @property
     def dirty(self) -> bool:
-        return len(self._parts) != self._saved_parts
+        return self._version != self._saved
 
     def append(self, delta: str) -> None:
         """Add a delta, saving now if the last save is `interval` old."""
@@ -55,18 +68,27 @@ class StreamWriter:
     def add(self, delta: str) -> None:
         """Add a delta in memory only (an event loop then calls `flush` off the loop)."""
         if delta:
-            self._parts.append(delta)
+            with self._lock:
+                self._parts.append(delta)
+                self._version += 1
 
     def due(self) -> bool:
         return self.dirty and self._clock() - self._last_save >= self.interval
 
+    def wait(self) -> float:
+        """Seconds until unsaved text is due to be saved (0 if due now)."""
+        return max(0.0, self._last_save + self.interval - self._clock())
+
     def flush(self) -> None:
         """Save what has arrived so far (a no-op when nothing is new)."""
-        if not self.dirty:
-            return
-        self.store.save_partial(self.message_id, self.content)
-        self._saved_parts = len(self._parts)
-        self._last_save = self._clock()
+        with self._flushing:
+            with self._lock:
+                if self._version == self._saved:
+                    return
+                content, version = self._joined(), self._version
+            self.store.save_partial(self.message_id, content)
+            self._saved = version
+            self._last_save = self._clock()
 
     def finish(
         self,
@@ -77,7 +99,12 @@ class StreamWriter:
         error: str | None = None,
         model: str | None = None,
     ) -> Message:
-        return self.store.finish(
-            self.message_id, status, content=self.content, tool_calls=tool_calls, usage=usage,
-            error=error, model=model,
-        )
+        with self._flushing:
+            with self._lock:
+                content = self._joined()
+                # A flush that comes later (a saver cancelled too late) has nothing to save.
+                self._saved = self._version
+            return self.store.finish(
+                self.message_id, status, content=content, tool_calls=tool_calls, usage=usage,
+                error=error, model=model,
+            )
