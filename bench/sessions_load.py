@@ -30,6 +30,7 @@ import os
 import pty
 import select
 import signal
+import socket as socket_module
 import struct
 import subprocess
 import sys
@@ -174,6 +175,53 @@ def child(repo: str, out: str, seconds: float, sessions: int) -> None:
 # -- parent ---------------------------------------------------------------------------------
 
 
+def socket_dir() -> Path:
+    return Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+
+
+def server_answers(path: Path) -> bool:
+    probe = socket_module.socket(socket_module.AF_UNIX, socket_module.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+def end_tmux_server(socket: str) -> None:
+    """Kill the bench's tmux server and unlink its socket file (tmux leaves it behind)."""
+    subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+    path = socket_dir() / socket
+    deadline = time.monotonic() + 5
+    while server_answers(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if server_answers(path):
+        raise SystemExit(f"the bench's tmux server on {path} would not end")
+    path.unlink(missing_ok=True)
+
+
+def sweep_dead_bench_sockets() -> list[str]:
+    """Socket files of earlier bench runs whose server is gone (no server answers on them)."""
+    removed = []
+    for path in socket_dir().glob("loupe-bench-*"):
+        if path.is_socket() and not server_answers(path):
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def end_child(process: subprocess.Popen) -> None:
+    """The loupe under test, and anything it started in its process group."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
 def proc_cpu(pid: int) -> float:
     """utime + stime + cutime + cstime of `pid`, in seconds (children: the tmux clients)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -209,6 +257,15 @@ def run_phase(name: str, repo: Path, env: dict[str, str], seconds: float, sessio
         stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
     )
     os.close(slave)
+    try:
+        return _measure(process, master, name, out, seconds, sessions, socket)
+    finally:
+        end_child(process)
+        os.close(master)
+
+
+def _measure(process: subprocess.Popen, master: int, name: str, out: Path, seconds: float,
+             sessions: int, socket: str) -> dict:
     stop = threading.Event()
     received = [0]
     tail = [b""]
@@ -254,11 +311,9 @@ def run_phase(name: str, repo: Path, env: dict[str, str], seconds: float, sessio
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        end_child(process)
     stop.set()
     reader.join(timeout=2)
-    os.close(master)
     result = json.loads(out.read_text())
     # Each handled key carries the time it arrived; the terminal loses no bytes, so the n-th
     # arrival is the n-th key sent, and the latency runs from the moment it was sent.
@@ -284,6 +339,12 @@ def main() -> int:
     args = parser.parse_args()
 
     socket = f"loupe-bench-{os.getpid()}"
+    swept = sweep_dead_bench_sockets()
+    if swept:
+        print(f"removed {len(swept)} dead socket file(s) of earlier runs from {socket_dir()}")
+    # A polite kill (SIGTERM, SIGHUP) unwinds like Ctrl-C, so the cleanup below always runs.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="loupe-bench-sessions-") as tmp:
         scratch = Path(tmp)
         repo = scratch / "repo"
@@ -325,7 +386,7 @@ def main() -> int:
                     manager.remove(session, confirm=True)
             idle, load = results["quiet"], results["flood"]
         finally:
-            subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+            end_tmux_server(socket)
 
     print(f"sessions under load: {args.sessions} sessions x {args.rate} lines/s, {args.seconds:.0f} s per "
           f"phase, key every {KEY_INTERVAL * 1000:.0f} ms, {COLUMNS}x{LINES} pty, python {sys.version.split()[0]}")
