@@ -220,6 +220,38 @@ async def test_diff_tab_land_and_remove_confirmations(sessions: SessionsHarness)
         assert session.worktree.exists()
 
 
+async def test_starting_from_a_task_passes_its_folder(sessions: SessionsHarness) -> None:
+    from tests.fixtures.tasks import make_tasks_workspace
+    from tui.views.tasks import TasksView
+
+    make_tasks_workspace(sessions.repo.path)
+    task_dir = sessions.repo.path / ".loupe" / "tasks" / "postgres-backend"
+    app = make_app(sessions)
+    script = sessions.scripts / "taskdump.sh"
+    script.write_text('echo "folder=$LOUPE_TASK_DIR"\necho "prompt=$1"\nread x\n')
+    app.workspace.config.agents["taskdump"] = AgentKindConfig(command=f"sh {script} [{{prompt}}]")
+    async with app.run_test(size=(150, 44)) as pilot:
+        view = view_of(app)
+        tasks = app.screen.query_one(TasksView)
+        await wait_until(pilot, lambda: view.manager is not None and tasks.task_list.tasks, "tasks and sessions")
+        assert tasks.task_list.select_path(task_dir / "ticket.md")
+        tasks.task_list.rows.focus()
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new-session dialog")
+        dialog = app.screen
+        assert "for task postgres-backend" in str(dialog.query_one(".dialog-title").render())
+        assert dialog.query_one("#task").value == "postgres-backend"
+        dialog.query_one("#agent").value = "taskdump"
+        dialog.query_one("#prompt").text = "add the backend"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: view.tiles(), "the session's tile")
+        (session,) = sessions.manager.sessions()
+        assert session.task_dir == task_dir and session.branch == "loupe/postgres-backend/1"
+        sessions.wait_screen(session, f"folder={task_dir}")
+        screen = sessions.manager.capture(session, ansi=False)
+        assert "prompt=add the backend" in screen and f"notes are in {task_dir}" in screen
+
+
 async def test_quit_says_agents_keep_running_and_can_stop_them(sessions: SessionsHarness) -> None:
     app = make_app(sessions)
     session = sessions.start("asker", task="long job")

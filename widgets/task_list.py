@@ -113,6 +113,7 @@ class TaskList(Vertical):
         Binding("left", "collapse", "Collapse", show=False, id="tasks.collapse"),
         Binding("escape", "clear_filter", "Clear filter", id="tasks.clear_filter"),
         Binding("ctrl+n", "new_task", "New task", id="tasks.new"),
+        Binding("ctrl+e", "start_session", "Agent on task", id="tasks.start_session"),
     ]
 
     filter_text: reactive[str] = reactive("")
@@ -127,6 +128,13 @@ class TaskList(Vertical):
 
     class NewTaskRequested(Message):
         """The user asked to create a task."""
+
+    class SessionRequested(Message):
+        """The user asked for an agent session working on the highlighted task."""
+
+        def __init__(self, task: Task) -> None:
+            super().__init__()
+            self.task = task
 
     def __init__(
         self,
@@ -340,6 +348,18 @@ class TaskList(Vertical):
 
     def action_new_task(self) -> None:
         self.post_message(self.NewTaskRequested())
+
+    def current_task(self) -> Task | None:
+        """The highlighted task (the task of a highlighted artifact too)."""
+        row = self._current()
+        return row.task if row is not None else None
+
+    def action_start_session(self) -> None:
+        task = self.current_task()
+        if task is None:
+            self.notify("Highlight a task first.", severity="warning")
+            return
+        self.post_message(self.SessionRequested(task))
 
     def action_expand(self) -> None:
         row = self._current()

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tui.docs.snapshots import ReadSnapshots
-from tui.messages import OpenPath
+from tui.messages import OpenPath, StartSession
 from tui.tasks import ScanResult, TaskScanner, create_task
 from tui.workspace import Workspace
 from widgets.task_list import TaskList
@@ -82,6 +82,9 @@ class TasksView(Vertical):
             ("New task", "Create a task folder with a ticket (ctrl+n in the task list)", self.new_task),
             ("Rescan tasks", f"Read {self._tasks_dir_label()} again", self.request_scan),
             ("Focus task list", "Move the cursor to the task list", self.task_list.rows.focus),
+            ("Start an agent session on the highlighted task",
+             "A coding agent in its own worktree, given the task's folder (ctrl+e in the task list)",
+             self.task_list.action_start_session),
         ]
 
     # --- scanning ------------------------------------------------------------------------------
@@ -203,6 +206,11 @@ class TasksView(Vertical):
     def _new_task_requested(self, message: TaskList.NewTaskRequested) -> None:
         message.stop()
         self.new_task()
+
+    @on(TaskList.SessionRequested)
+    def _session_requested(self, message: TaskList.SessionRequested) -> None:
+        message.stop()
+        self.post_message(StartSession(message.task.slug, message.task.path))
 
     @on(TaskList.ArtifactSelected)
     def _artifact_selected(self, message: TaskList.ArtifactSelected) -> None:
