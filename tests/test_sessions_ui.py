@@ -220,6 +220,40 @@ async def test_diff_tab_land_and_remove_confirmations(sessions: SessionsHarness)
         assert session.worktree.exists()
 
 
+async def test_more_than_three_tiles_wrap_and_scroll_and_z_maximises(sessions: SessionsHarness) -> None:
+    app = make_app(sessions)
+    kind = sessions.script_kind("still", "echo \"I am $LOUPE_TASK\"\nread x\n")
+    started = [sessions.start(kind, task=f"s{n}") for n in range(7)]
+    async with app.run_test(size=(150, 44)) as pilot:
+        view = view_of(app)
+        await wait_until(pilot, lambda: len(view.tiles()) == 7 and view.monitor is not None, "seven tiles")
+        await pilot.pause()
+        tiles = {t.session_id: t for t in view.tiles()}
+        first, fourth, seventh = (tiles[started[n].id] for n in (0, 3, 6))
+        # Three per row; the fourth starts a second row under the first.
+        assert fourth.region.x == first.region.x and fourth.region.y > first.region.y
+        assert len({tiles[s.id].region.y for s in started[:3]}) == 1
+        grid = view.query_one("#session-grid")
+        # Two rows fill the grid; the third is reached by scrolling, and is not captured
+        # while out of view.
+        assert not seventh.region.overlaps(grid.region)
+        await wait_until(pilot, lambda: view.monitor._visible == {s.id for s in started[:6]},
+                         "only the six tiles in view to be captured")
+        seventh.focus()
+        await wait_until(pilot, lambda: seventh.region.overlaps(grid.region), "the grid to scroll to it")
+        await wait_until(pilot, lambda: started[6].id in view.monitor._visible, "the seventh to be captured")
+        await wait_until(pilot, lambda: any("I am s6" in line.plain for line in seventh.data.lines),
+                         "the seventh tile's screen")
+
+        await pilot.press("z")
+        await wait_until(pilot, lambda: app.screen.maximized is seventh, "the tile to be maximised")
+        assert seventh.region.width > 140
+        await wait_until(pilot, lambda: view.monitor._visible == {started[6].id}, "only it to be captured")
+        await pilot.press("z")
+        await wait_until(pilot, lambda: app.screen.maximized is None, "the grid back")
+        await wait_until(pilot, lambda: len(view.monitor._visible) >= 3, "the grid captured again")
+
+
 async def test_starting_from_a_task_passes_its_folder(sessions: SessionsHarness) -> None:
     from tests.fixtures.tasks import make_tasks_workspace
     from tui.views.tasks import TasksView
