@@ -242,3 +242,39 @@ def test_select_by_number_id_and_prefix(tmp_path: Path) -> None:
     assert len(manager.select("all")) == 3
     with pytest.raises(NoSuchSession, match="'7' matches no session"):
         manager.select("7")  # a number is never read as an id prefix
+
+
+def test_a_redraw_while_the_same_question_stands_is_not_a_new_wait() -> None:
+    from tui.sessions.agents import PRESETS
+    from tui.sessions.observer import Observer
+
+    observer = Observer(dict(PRESETS))
+    session = _session(Path("/nonexistent-repo"), "w41t00")
+    session.agent = "shell"
+    asked = "line 1\nline 2\ncontinue? [y/n] "
+    seen = []
+
+    def look(screen: str, at: float) -> None:
+        snapshot = observer.observe(session, _pane(), screen, at)
+        seen.append((snapshot.state, snapshot.wait_id, snapshot.question))
+
+    look("starting", 0.0)
+    look(asked, 1.0)
+    look(asked, 1.0 + PROMPT_QUIET + 0.1)
+    assert seen[-1] == (State.NEEDS_INPUT, 1, "continue? [y/n]")
+    # An attaching client resizes the window: the screen changes, the question stays.
+    look("\n" + asked, 5.0)
+    assert seen[-1][0] is State.WORKING
+    look("\n" + asked, 5.0 + PROMPT_QUIET + 0.1)
+    assert seen[-1] == (State.NEEDS_INPUT, 1, "continue? [y/n]")
+    # Answered, and at once a different question: a new wait.
+    look(asked + "y\nand the tests? [y/n] ", 8.0)
+    look(asked + "y\nand the tests? [y/n] ", 8.0 + PROMPT_QUIET + 0.1)
+    assert seen[-1] == (State.NEEDS_INPUT, 2, "and the tests? [y/n]")
+    # The same question again after real work in between: a new wait too.
+    look("working hard\n" * 3, 10.0)
+    look("working hard\n" * 3, 10.0 + DEBOUNCE + 0.1)
+    assert seen[-1][0] is State.IDLE
+    look("done\nand the tests? [y/n] ", 20.0)
+    look("done\nand the tests? [y/n] ", 20.0 + PROMPT_QUIET + 0.1)
+    assert seen[-1] == (State.NEEDS_INPUT, 3, "and the tests? [y/n]")

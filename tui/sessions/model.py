@@ -100,6 +100,8 @@ class Snapshot:
     source: str = "screen"
     detail: str = ""
     queued: int = 0
+    # While it needs input: what it asks (its prompt line, or what a hook said).
+    question: str = ""
 
     @property
     def needs_you(self) -> bool:

@@ -32,6 +32,9 @@ class _Memory:
     state: State | None = None
     since: float = 0.0
     wait_id: int = 0
+    # What the current (or last) wait asks, and when the session last stopped waiting.
+    question: str = ""
+    left_wait_at: float = 0.0
     saved_at: float = 0.0
     patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
 
@@ -95,8 +98,10 @@ class Observer:
                 code, source, detail = observation.exit_code, observation.source, observation.detail
             if observation_state is not memory.state:
                 _save_tracker(session, memory.tracker)
-                if observation_state is State.NEEDS_INPUT and memory.state is not None:
-                    memory.wait_id += 1
+                if observation_state is State.NEEDS_INPUT:
+                    self._begin_wait(memory, source, detail, now)
+                elif memory.state is State.NEEDS_INPUT:
+                    memory.left_wait_at = now
                 memory.state = observation_state
                 memory.since = now
             return Snapshot(
@@ -109,7 +114,23 @@ class Observer:
                 source=source,
                 detail=detail,
                 queued=queued,
+                question=memory.question if observation_state is State.NEEDS_INPUT else "",
             )
+
+    def _begin_wait(self, memory: _Memory, source: str, detail: str, now: float) -> None:
+        """Count a new wait, unless the screen only flickered while the same question stood.
+
+        A redraw (the window resized by an attaching client, a blinking cursor) makes the
+        screen "busy" for a moment, and then the same prompt reads as a new wait: that would
+        notify the user twice for one question. Hooks say exactly when a wait begins, so
+        theirs always count.
+        """
+        question = detail if source == "hook" else plain_tail(memory.screen, 1)
+        flicker = (source != "hook" and question == memory.question
+                   and now - memory.left_wait_at < self.debounce)
+        if memory.state is not None and not flicker:
+            memory.wait_id += 1
+        memory.question = question
 
     def forget(self, session_id: str) -> None:
         with self._lock:

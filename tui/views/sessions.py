@@ -268,9 +268,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             if snapshot.wait_id > self._notified.get(sid, 0):
                 self._notified[sid] = snapshot.wait_id
                 session = snapshot.session
-                last = self._lines.get(sid, ("", ()))[1]
-                question = last[-1].plain.strip() if last else ""
-                self.notify(question or "waiting for your answer",
+                self.notify(snapshot.question or "waiting for your answer",
                             title=f"Session {session.number} ({session.agent}) needs you",
                             severity="warning", timeout=8)
                 self.app.bell()
