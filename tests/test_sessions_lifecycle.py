@@ -150,3 +150,25 @@ def test_a_status_file_change_wakes_the_monitor(sessions: SessionsHarness,
         monitor.stop()
     assert errors == []
     assert not any(t.name.startswith("loupe-sessions") and t.is_alive() for t in threading.enumerate())
+
+
+def test_stop_many_ends_agents_that_ignore_sigterm(sessions: SessionsHarness) -> None:
+    from tui.sessions.procs import session_members
+
+    kind = sessions.script_kind("stubborn", """\
+        trap '' TERM
+        sleep 300 &
+        echo stubborn
+        touch .ready
+        wait
+    """)
+    started = [sessions.start(kind, task=f"stubborn {n}") for n in range(3)]
+    for session in started:
+        wait_for(lambda: (session.worktree / ".ready").exists(), "the agent to start")
+    panes = sessions.manager.tmux(sessions.socket).list_panes()
+    pids = [panes[s.tmux_session].pid for s in started]
+    outcomes = sessions.manager.stop_many(started, grace=0.5)
+    assert set(outcomes) == {s.id for s in started}
+    assert all(isinstance(code, int) and code >= 128 for code in outcomes.values()), outcomes
+    assert [session_members(pid) for pid in pids] == [[], [], []]
+    assert all(sessions.snapshot(s).state is State.EXITED for s in started)

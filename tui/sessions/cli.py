@@ -240,9 +240,12 @@ def _cmd_send(manager, args) -> int:
 
 
 def _cmd_stop(manager, args) -> int:
-    results = {}
-    for session in manager.select(args.targets):
-        results[session.number] = manager.stop(session)
+    chosen = manager.select(args.targets)
+    outcomes = manager.stop_many(chosen)
+    for outcome in outcomes.values():
+        if isinstance(outcome, Exception):
+            raise outcome
+    results = {s.number: outcomes[s.id] for s in chosen}
     if args.json:
         _print_json({str(k): {"exit_code": v} for k, v in results.items()})
     else:

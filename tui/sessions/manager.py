@@ -442,6 +442,24 @@ class SessionManager:
                 return snapshot.exit_code
         return None
 
+    def stop_many(self, sessions: list[Session], *, grace: float = 5.0) -> dict[str, int | None | Exception]:
+        """Stop several sessions at once: together they take one grace period, not one each
+        (an interactive shell ignores SIGTERM, so each would wait the whole grace).
+
+        Returns each session's exit code by id, or the exception that stopping it raised.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not sessions:
+            return {}
+        results: dict[str, int | None | Exception] = {}
+        with ThreadPoolExecutor(max_workers=min(8, len(sessions))) as pool:
+            futures = {s.id: pool.submit(self.stop, s, grace=grace) for s in sessions}
+        for sid, future in futures.items():
+            error = future.exception()
+            results[sid] = error if isinstance(error, Exception) else future.result()
+        return results
+
     def live_sessions(self) -> list[Session]:
         return [s.session for s in self.poll(set()) if s.live]
 

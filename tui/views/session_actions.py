@@ -220,14 +220,18 @@ class SessionActions(Widget):
     @work(thread=True, exit_on_error=False, group="sessions-stop")
     def _stop_sessions(self, sessions: list[Session], then_exit: bool = False) -> None:
         assert self.manager is not None
+        try:
+            outcomes = self.manager.stop_many(sessions)
+        except Exception as exc:  # noqa: BLE001
+            outcomes = {s.id: exc for s in sessions}
         for session in sessions:
-            try:
-                code = self.manager.stop(session)
-                self.app.call_from_thread(self.notify, f"Session {session.number} stopped"
-                                          + (f" (exit {code})." if code is not None else "."))
-            except Exception as exc:  # noqa: BLE001
-                self.app.call_from_thread(self.notify, str(exc), title=f"Stopping {session.number}",
+            outcome = outcomes.get(session.id)
+            if isinstance(outcome, Exception):
+                self.app.call_from_thread(self.notify, str(outcome), title=f"Stopping {session.number}",
                                           severity="error")
+            else:
+                self.app.call_from_thread(self.notify, f"Session {session.number} stopped"
+                                          + (f" (exit {outcome})." if outcome is not None else "."))
         if then_exit:
             self.app.call_from_thread(self.app.exit)
         elif self.monitor is not None:
