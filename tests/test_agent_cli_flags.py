@@ -1,7 +1,9 @@
-"""`loupe agent`'s flags, and the transcript reaching the terminal while the reply streams."""
+"""`loupe agent`'s flags, the transcript reaching the terminal while the reply streams, and
+nothing a command started outliving it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -12,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.git import RepoWithRemote
-from tests.fixtures.model_server import Reply
-from tests.helpers import wait_for
+from tests.fixtures.model_server import Reply, ToolCallSpec
+from tests.helpers import process_alive, wait_for
+from tests.test_agent_shell import DAEMON, pids
 from tui.agent import cli
 from tui.agent.tools import Toolbox
 from tui.config import AgentConfig
@@ -114,3 +117,23 @@ def test_assistant_text_reaches_the_terminal_while_the_reply_streams(
         proc.kill()
         proc.wait()
     assert b"arrive one by one" not in seen
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="child subreapers exist only on Linux")
+def test_daemons_a_command_started_die_with_it(
+    repo: RepoWithRemote, model_server: ScriptedServer, model_config: Path, tmp_path: Path,
+) -> None:
+    model_server.script(
+        Reply(tool_calls=[ToolCallSpec("shell", {"command": ["bash", "-c", DAEMON]})]), "Started a daemon."
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", "agent", "--cwd", str(repo.path), "--prompt", "Start a server"],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert [pid for pid in pids(repo.path) if process_alive(pid)] == []
+    finally:
+        for pid in pids(repo.path) if (repo.path / "other.pid").exists() else []:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)

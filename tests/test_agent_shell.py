@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from tests.helpers import process_alive, wait_for
 from tui.agent.errors import ToolError
+from tui.agent.reaper import subreaper
 from tui.agent.shell import TIMEOUT_EXIT_CODE, CappedBuffer, run_shell
 
 
@@ -97,3 +100,36 @@ def test_closing_output_before_exiting_is_not_mistaken_for_a_kill(tmp_path: Path
     (tmp_path / "f.txt").write_text("x\n")
     codes = {run(["cat", "f.txt"], tmp_path).exit_code for _ in range(30)}
     assert codes == {0}
+
+
+# A daemon: a new session whose shell starts a child in its group and another in a session of
+# its own; the command waits until both exist, then exits and leaves them running.
+DAEMON = (
+    "setsid bash -c 'sleep 300 & echo $! > inner.pid; setsid sleep 301 & echo $! > other.pid; wait' "
+    ">/dev/null 2>&1 </dev/null & echo $! > daemon.pid; "
+    "while [ ! -s other.pid ] || [ ! -s inner.pid ]; do sleep 0.01; done"
+)
+
+
+def pids(folder: Path) -> list[int]:
+    return [int((folder / f"{name}.pid").read_text()) for name in ("daemon", "inner", "other")]
+
+
+def test_a_subreaper_kills_what_left_the_process_group(tmp_path: Path) -> None:
+    with subreaper() as active:
+        if not active:
+            pytest.skip("child subreapers exist only on Linux")
+        result = run(["bash", "-c", DAEMON], tmp_path)
+    assert result.exit_code == 0 and not result.timed_out
+    assert [pid for pid in pids(tmp_path) if process_alive(pid)] == []
+
+
+def test_without_a_subreaper_the_group_kill_misses_them(tmp_path: Path) -> None:
+    # The control for the test above: what escapes when the agent is not a subreaper.
+    result = run(["bash", "-c", DAEMON], tmp_path)
+    assert result.exit_code == 0
+    try:
+        assert all(process_alive(pid) for pid in pids(tmp_path))
+    finally:
+        for pid in pids(tmp_path):
+            os.kill(pid, signal.SIGKILL)

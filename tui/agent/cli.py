@@ -84,8 +84,12 @@ def main(argv: list[str]) -> int:
         if code:
             status.exited(code, detail="bad usage; see `loupe agent --help`")
         return code
+    from tui.agent.reaper import subreaper
+
     try:
-        return _run(args, status)
+        # Orphans of the agent's commands come back to it, so none outlives its command.
+        with subreaper():
+            return _run(args, status)
     except UsageError as exc:
         status.exited(2, detail=str(exc))
         print(f"loupe: {exc}", file=sys.stderr)

@@ -4,7 +4,8 @@ Codex semantics: the command runs in its own process group (its own session, so 
 meant for the agent does not hit it, and the whole group can be killed at once). On timeout
 the group is killed and the exit code is 124. When the command itself exits, anything it left
 running in its group (a `server &`) is killed too: the agent owns what it starts, and
-nothing outlives the call. Output is read in chunks of up to 64 KiB (a pipe's buffer),
+nothing outlives the call; processes that left the group (setsid, daemons) are found and
+killed too while the agent is a child subreaper (see `tui.agent.reaper`). Output is read in chunks of up to 64 KiB (a pipe's buffer),
 handed to `on_output` as it comes, and kept up to `cap_bytes` (the start and the end, since
 both matter: the command line echo and the final summary of a test run).
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.agent.errors import ToolError
+from tui.agent.reaper import children, is_subreaper, kill_escaped
 
 TIMEOUT_EXIT_CODE = 124
 READ_CHUNK = 65536
@@ -96,6 +98,8 @@ def run_shell(
     if not argv or not all(isinstance(a, str) for a in argv):
         raise ToolError("command must be a non-empty array of strings, e.g. [\"bash\", \"-lc\", \"ls\"]")
     started = time.monotonic()
+    # Children from before the command are not its doing, and are left alone.
+    before = children() if is_subreaper() else None
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -149,6 +153,8 @@ def run_shell(
     finally:
         _kill_group(proc.pid)
         proc.wait()
+        if before is not None:
+            kill_escaped(before)
         if proc.stdout is not None:
             proc.stdout.close()
     code = proc.returncode
