@@ -17,6 +17,7 @@ from tests.helpers import wait_until
 from tui.app import LoupeApp
 from tui.model.scripted_server import ScriptedServer
 from tui.views.chat import ChatPane
+from tui.views.documents import DocumentsView
 from tui.views.thread_services import thread_services
 from tui.views.threads import ThreadsView
 from tui.workspace import open_workspace
@@ -191,6 +192,16 @@ async def test_fork_opens_a_new_thread_nested_under_its_parent(
         await pilot.press("ctrl+t")
         await wait_until(pilot, lambda: active_pane(app) is pane, "the parent's tab")
         assert pane.log.selected_id == pane.log.messages[-1].id
+        # Again with the parent's tab closed: it opens anew, at the fork point.
+        fork_point = pane.log.messages[-1].id
+        app.screen.query_one(DocumentsView).close_pane(f"thread:{pane.thread_id}")
+        await wait_until(pilot, lambda: active_pane(app) is fork, "the fork's tab")
+        fork.composer.focus_input()
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: active_pane(app) not in (None, fork), "the parent reopened")
+        parent = active_pane(app)
+        assert parent is not None and parent.thread_id == pane.thread_id
+        await wait_until(pilot, lambda: parent.log.selected_id == fork_point, "at the fork point")
 
 
 async def test_map_runs_branches_and_reduce_brings_them_back(

@@ -50,3 +50,53 @@ async def test_rename_archive_and_delete_with_confirmation(tmp_path: Path) -> No
         await wait_until(pilot, lambda: not app.screen.query(ChatPane), "its tab closed")
         assert active_pane(app) is None
         assert store.list_threads(include_archived=True) == []
+
+
+async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown(tmp_path: Path) -> None:
+    from tui.screens.thread_search import ThreadSearchScreen
+    from tui.threads.store import ThreadStore
+
+    with ThreadStore() as store:
+        retries = store.create_thread("retries")
+        store.append(retries.id, "user", "How does jitter work?")
+        answer = store.append(retries.id, "assistant", "Full jitter spreads the kestrel retries apart.")
+        store.append(retries.id, "user", "And the cap?")
+        other = store.create_thread("other")
+        store.append(other.id, "user", "Nothing about birds here.")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 2, "the threads are listed")
+        tree.focus()
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+        search = app.screen
+        assert isinstance(search, ThreadSearchScreen)
+        await pilot.press(*"kestrel")
+        await wait_until(pilot, lambda: search.shown_query == "kestrel", "the results")
+        assert [(r.thread_title, r.message_id) for r in search.results] == [("retries", answer.id)]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: active_pane(app) is not None, "the thread opens")
+        pane = active_pane(app)
+        assert pane is not None and pane.thread_id == retries.id
+        await wait_until(pilot, lambda: pane.log.selected_id == answer.id, "at the message found")
+
+        commands = {title: run for title, _help, run in pane.document_commands()}
+        commands["Thread: export as markdown"]()
+        await wait_until(pilot, lambda: bool(app.screen.query(Input)), "the path prompt")
+        prompt = app.screen.query_one(Input)
+        assert prompt.value == str(tmp_path / "retries.md")
+        await pilot.press("enter")
+        exported = tmp_path / "retries.md"
+        await wait_until(pilot, exported.exists, "the file is written")
+        text = exported.read_text()
+        assert text.startswith("# retries") and "kestrel retries apart" in text and "And the cap?" in text
+        # Nothing found says so, and escape closes the dialog.
+        tree.focus()
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+        await pilot.press(*"zebra")
+        await wait_until(pilot, lambda: app.screen.shown_query == "zebra", "no results")  # type: ignore[attr-defined]
+        assert "Nothing matches" in str(app.screen.query_one("#search-status").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ThreadSearchScreen)

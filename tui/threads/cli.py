@@ -296,21 +296,15 @@ def _search(store: ThreadStore, args: argparse.Namespace) -> int:
 
 
 def _export(store: ThreadStore, args: argparse.Namespace) -> int:
-    from tui.threads.export import to_markdown
+    from tui.threads.export import thread_markdown
 
     thread = store.find_thread(args.thread)
-    history = store.history(thread.id)
     if args.json:
+        history = store.history(thread.id)
         text = json.dumps({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]},
                           indent=2, ensure_ascii=False) + "\n"
     else:
-        merged = store.merged_message_ids(m.id for m in history)
-        sources = {message_id: store.sources(message_id) for message_id in merged}
-        cited = {s.source_thread_id for rows in sources.values() for s in rows}
-        if thread.forked_from:
-            cited.add(thread.forked_from)
-        titles = {t.id: t.title for t in store.list_threads(include_archived=True) if t.id in cited}
-        text = to_markdown(thread, history, sources, titles)
+        text = thread_markdown(store, thread.id)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 from tui.threads.model import Message, MessageSource, Role, Status, Thread
+
+if TYPE_CHECKING:
+    from tui.threads.store import ThreadStore
 
 _LABELS = {Role.SYSTEM: "System", Role.USER: "User", Role.ASSISTANT: "Assistant", Role.TOOL: "Tool"}
 
@@ -56,6 +60,19 @@ def to_markdown(
             note = f"_{message.status}_" + (f": {message.error}" if message.error else "")
             lines += [note, ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def thread_markdown(store: ThreadStore, thread_id: str) -> str:
+    """A stored thread as markdown, with its merge sources and parent named by title."""
+    thread = store.thread(thread_id)
+    history = store.history(thread_id)
+    merged = store.merged_message_ids(m.id for m in history)
+    sources = {message_id: store.sources(message_id) for message_id in merged}
+    cited = {s.source_thread_id for rows in sources.values() for s in rows}
+    if thread.forked_from:
+        cited.add(thread.forked_from)
+    titles = {t.id: t.title for t in store.list_threads(include_archived=True) if t.id in cited}
+    return to_markdown(thread, history, sources, titles)
 
 
 def _heading(message: Message) -> str:

@@ -29,13 +29,14 @@ from tui.threads.model import Message, Role
 from tui.views import chat_data
 from tui.views.chat_branches import MapReduceActions
 from tui.views.chat_data import ThreadSnapshot
+from tui.views.chat_export import ExportActions
 from tui.views.thread_services import ThreadServices, thread_services
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
 from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
 
 
-class ChatPane(MapReduceActions, Vertical):
+class ChatPane(MapReduceActions, ExportActions, Vertical):
     DEFAULT_CSS = """
     ChatPane {
         height: 1fr;
@@ -173,7 +174,9 @@ class ChatPane(MapReduceActions, Vertical):
                 tab.label = title
 
     def select_message(self, message_id: str) -> None:
-        if not self.log.select(message_id):
+        # A pane opened just now has no log yet: its first load selects the message.
+        logs = self.query(ChatLog)
+        if not logs or not logs.first().select(message_id):
             self._select = message_id
 
     # -- reply listener (called on the UI loop by the ReplyManager) ----------------------
@@ -390,6 +393,8 @@ class ChatPane(MapReduceActions, Vertical):
         log = self.log
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Thread: reduce branches", "Bring forks of this thread back as one message", self.action_reduce),
+            ("Thread: export as markdown", "Write the thread to a .md file (asks where)", self.action_export),
+            ("Thread: copy as markdown", "The whole thread, to the clipboard", self.action_copy_markdown),
         ]
         if self.is_streaming:
             commands.append(("Thread: stop the reply", "Keep what arrived, marked cancelled", self.action_cancel_reply))

@@ -28,10 +28,12 @@ from widgets.thread_tree import ThreadInfo, ThreadTree
 
 if TYPE_CHECKING:
     # The store's package is imported when threads are first opened, not at startup.
+    from tui.screens.thread_search import SearchResult
     from tui.threads.model import Message, Thread
 
 # Seconds between checks for changes made by other processes.
 POLL_INTERVAL = 2.0
+HINT = "n new thread · enter open · / search"
 
 
 def age(when: datetime, now: datetime | None = None) -> str:
@@ -73,6 +75,7 @@ class ThreadsView(Vertical):
         Binding("a", "archive", "Archive", id="threads.archive"),
         Binding("delete,d", "delete", "Delete", id="threads.delete"),
         Binding("h", "toggle_archived", "Show archived", id="threads.show_archived"),
+        Binding("slash", "search", "Search", id="threads.search"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -88,7 +91,7 @@ class ThreadsView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Threads", classes="section-title")
-        yield Static("n new thread · enter open", classes="threads-hint")
+        yield Static(HINT, classes="threads-hint")
         yield ThreadTree(id="thread-tree")
 
     @property
@@ -130,7 +133,7 @@ class ThreadsView(Vertical):
         replies = self.services.replies
         streaming = replies.running_threads() if replies else set()
         self.tree.set_threads(thread_infos(threads, streaming), select=select)
-        hint = "n new thread · enter open" if threads else "No threads yet: press n to start one."
+        hint = HINT if threads else "No threads yet: press n to start one."
         self.query_one(".threads-hint", Static).update(hint)
         self.loaded = True
 
@@ -263,9 +266,44 @@ class ThreadsView(Vertical):
             self.notify(str(exc), severity="error", timeout=8, markup=False)
             return None
 
+    def action_search(self) -> None:
+        from tui.screens.thread_search import ThreadSearchScreen
+
+        def done(result: SearchResult | None) -> None:
+            if result is not None:
+                self.post_message(
+                    OpenThread(result.thread_id, title=result.thread_title, select=result.message_id)
+                )
+
+        if self.services.store is None:
+            self.notify("Threads are not ready yet.", severity="warning", timeout=3)
+            return
+        self.app.push_screen(ThreadSearchScreen(self._search), done)
+
+    def _search(self, query: str) -> list[SearchResult]:
+        """Runs on the search dialog's worker thread."""
+        from tui.screens.thread_search import SearchResult
+
+        store = self.services.store
+        if store is None:
+            return []
+        hits = store.search(query, limit=50, include_archived=self.show_archived)
+        titles = {t.id: t.title for t in store.list_threads(include_archived=True)}
+        return [
+            SearchResult(
+                thread_id=hit.thread_ids[0],
+                thread_title=titles.get(hit.thread_ids[0], ""),
+                message_id=hit.message.id,
+                role=str(hit.message.role),
+                snippet=hit.snippet,
+            )
+            for hit in hits
+        ]
+
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Threads: new thread", "Start a chat with the default model", self.action_new_thread),
+            ("Threads: search messages", "Full-text search across every thread (/ in the list)", self.action_search),
             (
                 "Threads: show archived" if not self.show_archived else "Threads: hide archived",
                 "Toggle archived threads in the list",
