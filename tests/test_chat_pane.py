@@ -264,6 +264,8 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
         await settled(pilot, pane, 4)
         merged = pane.log.messages[-1]
         assert merged.merge_mode == "synthesis" and len(merged.sources) == 2
+        # The branches' questions are not alternatives of the merge message here.
+        assert merged.sibling_count == 1 and joined.sibling_count == 1
         request = model_server.chat_requests[-1].body["messages"]
         assert "A costs little." in request[-1]["content"] and "B is risky." in request[-1]["content"]
 

@@ -31,6 +31,15 @@ def test_the_demo_endpoint_answers_questions_about_the_demo_project() -> None:
         for reply in server._queue + [server._script.default]:
             reply.tokens_per_second = None
         assert "worker" in asyncio.run(ask("Where does the retry decision live?"))
+        assert "worker" in asyncio.run(ask("How do retries work?"))
+        # A reduce's synthesis request quotes the branches (dead jobs, retries...); the demo
+        # answers it with its synthesis, not with whichever topic a branch mentioned first.
+        from tui.views.chat_data import SYNTHESIS_PROMPT
+
+        branches = "### Branch 1\nQuestion: dead jobs?\n\nAnswer:\nDead jobs stay; retry them."
+        assert "Synthesis of the branches" in asyncio.run(
+            ask(SYNTHESIS_PROMPT.format(count=1, branches=branches))
+        )
         assert "dead" in asyncio.run(ask("How are DEAD jobs stored?"))
         fallback = asyncio.run(ask("What is the weather?"))
         assert "offline demo model" in fallback and "[endpoints.local]" in fallback

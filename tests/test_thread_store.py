@@ -177,6 +177,40 @@ def test_switch_branch_goes_to_the_newest_leaf(store: ThreadStore) -> None:
     assert thread.head_id == newest.id
 
 
+def test_seen_from_a_thread_other_forks_are_not_its_siblings(store: ThreadStore) -> None:
+    # Map: two forks at one answer, then a merge in the parent. Each thread's ‹ n/m › counts
+    # its own alternatives (edits, regenerations, inherited ones), not the other forks.
+    parent = conversation(store, turns=1)
+    answer = store.history(parent)[-1]
+    forks = [store.fork(parent, answer.id, title=f"branch {n}") for n in range(2)]
+    questions = [store.append(f.id, "user", f"branch question {n}") for n, f in enumerate(forks)]
+    merged = store.merge(parent, [f.id for f in forks], "both", kind="reduce", role="assistant")
+    assert store.sibling_positions([merged.id], thread_id=parent)[merged.id].count == 1
+    for fork, question in zip(forks, questions):
+        assert store.sibling_positions([question.id], thread_id=fork.id)[question.id].count == 1
+    # Without a thread, every child of the parent message counts (the tree's own view).
+    assert store.sibling_positions([merged.id])[merged.id].count == 3
+    # An edit in a fork of an inherited message is a sibling there, not in the parent.
+    inherited = store.history(parent)[1]
+    edit = store.edit(forks[0].id, inherited.id, "asked differently")
+    seen = store.sibling_positions([inherited.id, edit.id], thread_id=forks[0].id)
+    assert (seen[inherited.id].count, seen[edit.id].index) == (2, 2)
+    assert store.sibling_positions([inherited.id], thread_id=parent)[inherited.id].count == 1
+    # Switching back in the fork returns to the fork's own newest leaf, not the parent's merge.
+    store.switch_branch(forks[0].id, inherited.id)
+    assert store.thread(forks[0].id).head_id == questions[0].id
+
+
+def test_switching_back_stays_in_the_thread_when_a_fork_wrote_below(store: ThreadStore) -> None:
+    thread_id = conversation(store, turns=2)
+    history = store.history(thread_id)
+    fork = store.fork(thread_id, history[2].id)
+    store.append(fork.id, "user", "only in the fork")  # newer than anything in the thread
+    store.edit(thread_id, history[1].id, "edited first question")
+    thread = store.switch_branch(thread_id, history[1].id)
+    assert thread.head_id == history[-1].id
+
+
 def test_tool_call_turns_are_never_split(store: ThreadStore) -> None:
     thread_id = conversation(store, turns=0)
     store.append(thread_id, "user", "list files")

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from tui import locations
-from tui.threads import db, maintenance, rules
+from tui.threads import db, lineage, maintenance, rules
 from tui.threads.errors import (
     MessageFinished,
     StoreError,
@@ -498,23 +498,30 @@ class ThreadStore:
         )
         return [row[0] for row in rows]
 
-    def sibling_positions(self, message_ids: Iterable[str]) -> dict[str, SiblingPosition]:
-        """`‹ n/m ›` for each message, in one query (plus one per root, see `siblings`)."""
+    def sibling_positions(
+        self, message_ids: Iterable[str], *, thread_id: str | None = None
+    ) -> dict[str, SiblingPosition]:
+        """`‹ n/m ›` for each message, in one query (plus one per root, see `siblings`).
+
+        With `thread_id`, only that thread's alternatives count: what other forks wrote
+        below the same message is left out (see `tui.threads.lineage`)."""
         wanted = list(dict.fromkeys(message_ids))
         positions: dict[str, SiblingPosition] = {}
-        for start in range(0, len(wanted), 900):
-            batch = wanted[start : start + 900]
+        for start in range(0, len(wanted), 400):
+            batch = wanted[start : start + 400]
             marks = ",".join("?" * len(batch))
+            scope = f"AND (m.id IN ({marks}) OR {lineage.visible('m')})" if thread_id else ""
             rows = self._read(
-                f"""SELECT id, n, total, prev, next FROM (
+                f"""WITH RECURSIVE {lineage.LINEAGE}
+                    SELECT id, n, total, prev, next FROM (
                         SELECT id, ROW_NUMBER() OVER w AS n, COUNT(*) OVER p AS total,
                                LAG(id) OVER w AS prev, LEAD(id) OVER w AS next
-                        FROM messages WHERE parent_id IN (
-                            SELECT parent_id FROM messages WHERE id IN ({marks}))
+                        FROM messages m WHERE parent_id IN (
+                            SELECT parent_id FROM messages WHERE id IN ({marks})) {scope}
                         WINDOW w AS (PARTITION BY parent_id ORDER BY id),
                                p AS (PARTITION BY parent_id))
                     WHERE id IN ({marks})""",
-                (*batch, *batch),
+                (thread_id, *batch, *(batch if thread_id else ()), *batch),
             )
             for id_, n, total, prev, nxt in rows:
                 positions[id_] = SiblingPosition(n, total, prev, nxt)
@@ -531,16 +538,32 @@ class ThreadStore:
                     positions[message_id] = SiblingPosition(1, 1, None, None)
         return positions
 
-    def newest_leaf(self, message_id: str) -> str:
-        """The most recently written message at the bottom of `message_id`'s subtree."""
-        rows = self._read(
-            """WITH RECURSIVE sub(id) AS (
-                   SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub ON m.parent_id = sub.id)
-               SELECT sub.id FROM sub
-               WHERE NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_id = sub.id)
-               ORDER BY sub.id DESC LIMIT 1""",
-            (message_id,),
-        )
+    def newest_leaf(self, message_id: str, *, thread_id: str | None = None) -> str:
+        """The most recently written message at the bottom of `message_id`'s subtree.
+
+        With `thread_id`, only that thread's own messages and what it inherited are walked
+        (see `tui.threads.lineage`): a fork that wrote below is not where the thread goes."""
+        if thread_id is None:
+            rows = self._read(
+                """WITH RECURSIVE sub(id) AS (
+                       SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub ON m.parent_id = sub.id)
+                   SELECT sub.id FROM sub
+                   WHERE NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_id = sub.id)
+                   ORDER BY sub.id DESC LIMIT 1""",
+                (message_id,),
+            )
+        else:
+            rows = self._read(
+                f"""WITH RECURSIVE {lineage.LINEAGE},
+                   sub(id) AS (
+                       SELECT ? UNION ALL SELECT m.id FROM messages m JOIN sub ON m.parent_id = sub.id
+                       WHERE {lineage.visible('m')})
+                   SELECT sub.id FROM sub
+                   WHERE NOT EXISTS (
+                       SELECT 1 FROM messages c WHERE c.parent_id = sub.id AND {lineage.visible('c')})
+                   ORDER BY sub.id DESC LIMIT 1""",
+                (thread_id, message_id),
+            )
         if not rows:
             raise UnknownMessage(message_id)
         return rows[0][0]
@@ -548,7 +571,7 @@ class ThreadStore:
     def switch_branch(self, thread_id: str, message_id: str) -> Thread:
         """Show `message_id`'s branch: the head moves to the newest leaf below it."""
         self.message(message_id)
-        return self.set_head(thread_id, self.newest_leaf(message_id))
+        return self.set_head(thread_id, self.newest_leaf(message_id, thread_id=thread_id))
 
     def set_head(self, thread_id: str, message_id: str | None) -> Thread:
         """Point the thread at any message (rewind, redo, branch switch). Nothing is deleted."""

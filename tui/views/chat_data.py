@@ -20,7 +20,7 @@ from widgets.chat.message import MessageInfo
 # The prompt a reduce synthesis sends after the thread's history (it is not stored).
 SYNTHESIS_PROMPT = """\
 The conversation above was forked into {count} branches, each asking one follow-up question.
-Their answers are below. Write one answer that brings them together: what they agree on,
+Their answers are below. Write one answer that combines them: what they agree on,
 where they differ and why, and what to do next. Do not repeat each branch in turn.
 
 {branches}"""
@@ -48,7 +48,7 @@ def read_snapshot(store: ThreadStore, thread_id: str) -> ThreadSnapshot:
     snapshot = ThreadSnapshot(
         thread=thread,
         history=history,
-        positions=store.sibling_positions(ids),
+        positions=store.sibling_positions(ids, thread_id=thread_id),
         problems=store.fork_point_problems(history),
     )
     in_history = set(ids)
