@@ -70,3 +70,11 @@ def test_open_fence_is_split_into_complete_lines_and_the_partial_one() -> None:
     assert open_fence("not a fence") is None
     # A longer marker is not closed by a shorter one.
     assert open_fence("````\n```\nx") is not None
+
+
+def test_excerpts_drop_markdown_marks_but_keep_identifiers() -> None:
+    from tui.views.chat_data import excerpt
+
+    text = "## Plan\n\nThe **worker** calls `schedule_retry`;\n> see Q1"
+    assert excerpt(text, 80) == "Plan The worker calls schedule_retry; see Q1"
+    assert excerpt("", 20) == "(no reply yet)"

@@ -75,6 +75,7 @@ async def test_send_streams_and_edit_reruns_as_a_sibling(
     model_server.script(
         Reply(text="The **cache** is cold at start.\n\n- warm it\n- measure it", usage={"prompt_tokens": 12, "completion_tokens": 9}),
         Reply(text="Start it in a worker."),
+        Reply(text="Warm the cache in the background."),
     )
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -110,6 +111,15 @@ async def test_send_streams_and_edit_reruns_as_a_sibling(
         await pilot.press("left")
         await wait_until(pilot, lambda: pane.log.messages[0].content == "Why is start slow?", "sibling 1/2")
         assert pane.log.messages[1].content.startswith("The **cache**")
+        # Regenerate that reply: a sibling answer to the same question, sent the same history.
+        pane.log.select(pane.log.messages[1].id)
+        await pilot.press("r")
+        await wait_until(
+            pilot, lambda: pane.log.messages[-1].content == "Warm the cache in the background.", "the new reply"
+        )
+        await settled(pilot, pane, 2)
+        assert (pane.log.messages[1].sibling_index, pane.log.messages[1].sibling_count) == (1, 2)
+        assert model_server.chat_requests[2].body["messages"] == model_server.chat_requests[0].body["messages"]
 
 
 async def test_escape_cancels_and_keeps_the_partial_reply(

@@ -7,6 +7,7 @@ and merge provenance. `message_infos` turns that into the widgets' `MessageInfo`
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,8 +146,12 @@ def branches(store: ThreadStore, thread_id: str) -> list[Branch]:
     return found
 
 
+# Markdown marks that only get in the way of a one-line excerpt (snake_case stays intact).
+_MARKS = re.compile(r"\*\*|`+|^#+\s*|^>\s*", re.MULTILINE)
+
+
 def excerpt(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(_MARKS.sub("", text).split())
     return textwrap.shorten(flat, width, placeholder="…") if flat else "(no reply yet)"
 
 
