@@ -105,6 +105,25 @@ async def test_429_is_retried_then_succeeds(model_server, model_endpoint) -> Non
     assert [r.reply.status for r in model_server.chat_requests] == [429, 200]
 
 
+async def test_timeouts_and_retries_come_from_the_config(model_server) -> None:
+    from tui.config import Config, EndpointConfig
+
+    config = Config()
+    config.endpoints["here"] = EndpointConfig(base_url=model_server.base_url, api_key_env="", model="m")
+    config.models.max_retries, config.models.read_timeout = 1, 0.3
+    client = ModelClient.from_config(config, "here")
+    model_server.script(Reply(status=429, headers={"retry-after-ms": "10"}), "retried once")
+    assert (await client.complete(ASK)).content == "retried once"
+    model_server.script(Reply(status=429, headers={"retry-after-ms": "10"}), Reply(status=429, headers={"retry-after-ms": "10"}))
+    with pytest.raises(RateLimited):
+        await client.complete(ASK)  # one retry, then it gives up
+    model_server.script(Reply(text="late", hang=5), Reply(text="late again", hang=5))
+    with pytest.raises(ModelTimeout):
+        await client.complete(ASK)  # 0.3 s without a byte, twice
+    await client.aclose()
+    assert len(model_server.chat_requests) == 6
+
+
 async def test_429_without_retries_left_is_rate_limited(model_server, model_client) -> None:
     model_server.script(Reply(status=429, error_message="Slow down", headers={"retry-after-ms": "10"}))
     with pytest.raises(RateLimited) as caught:
