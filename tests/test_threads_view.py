@@ -100,3 +100,23 @@ async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown
         assert "Nothing matches" in str(app.screen.query_one("#search-status").render())
         await pilot.press("escape")
         assert not isinstance(app.screen, ThreadSearchScreen)
+
+
+async def test_an_open_thread_shows_what_another_process_writes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "shared")
+        # `loupe thread send` in another process, as an agent or a script would.
+        sent = subprocess.run(
+            [sys.executable, "-m", "tui", "thread", "send", pane.thread_id, "noted from a script", "--no-reply"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        await wait_until(
+            pilot,
+            lambda: [m.content for m in pane.log.messages] == ["noted from a script"],
+            "the message from the other process",
+        )

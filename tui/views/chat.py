@@ -36,6 +36,10 @@ from widgets.chat.composer import Composer
 from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
 
 
+# Seconds between checks for messages other processes added to the open thread.
+EXTERNAL_POLL = 2.0
+
+
 class ChatPane(MapReduceActions, ExportActions, Vertical):
     DEFAULT_CSS = """
     ChatPane {
@@ -98,6 +102,24 @@ class ChatPane(MapReduceActions, ExportActions, Vertical):
         references = await asyncio.to_thread(self.services.reference_candidates)
         self.composer.set_references(references)
         await self.reload(select=self._select)
+        self.set_interval(EXTERNAL_POLL, self._check_external, name="chat-external")
+
+    async def _check_external(self) -> None:
+        """Show what another process (`loupe thread send`, an agent, another loupe) wrote."""
+        store, snapshot = self.services.store, self.snapshot
+        if store is None or snapshot is None or self.is_streaming:
+            return
+        try:
+            thread = await asyncio.to_thread(store.thread, self.thread_id)
+        except LoupeError:
+            self._banner("This thread was deleted elsewhere; close the tab (ctrl+w).", problem=True)
+            return
+        old = snapshot.thread
+        if (thread.head_id, thread.title, thread.endpoint, thread.model) != (
+            old.head_id, old.title, old.endpoint, old.model
+        ):
+            log = self.log
+            await self.reload(follow=log.scroll_y >= log.max_scroll_y)
 
     def on_unmount(self) -> None:
         if self.services.replies is not None:
