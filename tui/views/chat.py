@@ -29,6 +29,7 @@ from tui.threads.model import Message, Role
 from tui.views import chat_data
 from tui.views.chat_branches import MapReduceActions
 from tui.views.chat_data import ThreadSnapshot
+from tui.views.chat_endpoints import EndpointActions
 from tui.views.chat_export import ExportActions
 from tui.views.thread_services import ThreadServices, thread_services
 from widgets.chat.chat_log import ChatLog
@@ -40,7 +41,7 @@ from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
 EXTERNAL_POLL = 2.0
 
 
-class ChatPane(MapReduceActions, ExportActions, Vertical):
+class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
     DEFAULT_CSS = """
     ChatPane {
         height: 1fr;
@@ -434,32 +435,3 @@ class ChatPane(MapReduceActions, ExportActions, Vertical):
             commands.append(("Thread: copy the selected message", "To the clipboard", log.action_copy))
         commands.extend(self._endpoint_commands())
         return commands
-
-    def _endpoint_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        from tui.model.endpoints import available_endpoints
-
-        thread = self.snapshot.thread if self.snapshot else None
-        current = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
-        commands: list[tuple[str, str, Callable[[], object]]] = []
-        for name in available_endpoints(self.services.config):
-            status = self.services.endpoint_status(name)
-            endpoint = status.endpoint
-            if endpoint is None or (current.endpoint is not None and current.endpoint.name == name):
-                continue
-            commands.append(
-                (
-                    f"Thread: talk to {endpoint.model} on {name}",
-                    "Later replies in this thread use this endpoint; earlier ones keep theirs",
-                    lambda endpoint=endpoint: self._use_endpoint(endpoint.name, endpoint.model),
-                )
-            )
-        return commands
-
-    @work(group="chat-action")
-    async def _use_endpoint(self, endpoint: str, model: str) -> None:
-        store = self.services.store
-        if store is None:
-            return
-        if await self._store_call(store.set_model, self.thread_id, endpoint, model) is not None:
-            await self.reload()
-            self.notify(f"This thread now talks to {model} on {endpoint}.", timeout=4, markup=False)
