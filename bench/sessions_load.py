@@ -158,7 +158,7 @@ def child(repo: str, out: str, seconds: float, sessions: int) -> None:
         if ready_at:
             return
         view = app.screen_stack[0].query_one(SessionsView)
-        if len(view.tiles()) == sessions and all(t.data.lines for t in view.tiles()):
+        if len(view.tiles()) == sessions and all(t.data.screen.strip() for t in view.tiles()):
             first = view.tiles()[0]
             if app.focused is not first:
                 first.focus()  # takes effect before the next check: only then are keys sent

@@ -10,7 +10,6 @@ from textual.app import App, ComposeResult
 from textual.containers import Grid
 
 import themes
-from tui.views.sessions import screen_lines
 from widgets.session_tile import SessionTile, TileData
 
 SCREENS = {
@@ -23,11 +22,11 @@ SCREENS = {
 
 TILES = [
     TileData("a1", 0, "claude", "fix parser", "needs-input", elapsed="3m10s", added=42, removed=7,
-             lines=screen_lines(SCREENS["needs-input"])),
+             screen=SCREENS["needs-input"]),
     TileData("b2", 1, "codex", "build", "working", elapsed="12m04s", added=120, removed=14, queued=1,
-             lines=screen_lines(SCREENS["working"])),
+             screen=SCREENS["working"]),
     TileData("c3", 2, "loupe", "docs", "exited", exit_code=1, elapsed="1h02m", added=3, removed=0,
-             lines=screen_lines(SCREENS["exited"])),
+             screen=SCREENS["exited"]),
 ]
 
 

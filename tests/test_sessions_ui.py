@@ -15,6 +15,7 @@ from tui.app import LoupeApp
 from tui.config import AgentKindConfig
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.session_dialogs import NewSessionScreen, QuitSessionsScreen, SendTextScreen
+from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
 from tui.views.session_diff import SessionDiffPane
 from tui.views.sessions import SessionsView
@@ -75,7 +76,7 @@ async def test_grid_shows_status_count_and_one_notification_per_wait(sessions: S
         await wait_until(pilot, lambda: tile_of(app, second.id).has_class("-needs-input"), "tile 1 too")
         assert "NEEDS YOU" in str(tile.border_subtitle)
         assert "0 asker · first" in str(tile.border_title)
-        assert any("thinking about first" in line.plain for line in tile.data.lines)
+        assert "thinking about first" in strip_ansi(tile.data.screen)
         # Both were already waiting when loupe started: counted, not announced.
         assert app.screen_stack[0].title == "loupe · 2 NEED YOU"
         assert notifications_about(app, 0) == [] and bells == []
@@ -222,7 +223,7 @@ async def test_diff_tab_land_and_remove_confirmations(sessions: SessionsHarness)
 
 async def test_more_than_three_tiles_wrap_and_scroll_and_z_maximises(sessions: SessionsHarness) -> None:
     app = make_app(sessions)
-    kind = sessions.script_kind("still", "echo \"I am $LOUPE_TASK\"\nread x\n")
+    kind = sessions.script_kind("still", "echo \"I am $LOUPE_TASK\"\nread x\necho \"got $x\"\nread y\n")
     started = [sessions.start(kind, task=f"s{n}") for n in range(7)]
     async with app.run_test(size=(150, 44)) as pilot:
         view = view_of(app)
@@ -239,16 +240,25 @@ async def test_more_than_three_tiles_wrap_and_scroll_and_z_maximises(sessions: S
         assert not seventh.region.overlaps(grid.region)
         await wait_until(pilot, lambda: view.monitor._visible == {s.id for s in started[:6]},
                          "only the six tiles in view to be captured")
+        # Out of view, its screen is still followed (for its state), but no preview is drawn.
+        sessions.manager.send([started[6]], "hello")
+        await wait_until(pilot, lambda: "got hello" in strip_ansi(seventh.data.screen), "the hidden screen")
+        assert seventh.data.strips == ()
         seventh.focus()
         await wait_until(pilot, lambda: seventh.region.overlaps(grid.region), "the grid to scroll to it")
         await wait_until(pilot, lambda: started[6].id in view.monitor._visible, "the seventh to be captured")
-        await wait_until(pilot, lambda: any("I am s6" in line.plain for line in seventh.data.lines),
-                         "the seventh tile's screen")
+        # In view, the monitor thread prepares its preview for the tile's size.
+        await wait_until(pilot, lambda: any("got hello" in strip.text for strip in seventh.data.strips),
+                         "the seventh tile's preview")
+        await wait_until(pilot, lambda: seventh.data.strips_size == tuple(seventh.content_size),
+                         "its preview prepared for its own size (columns can differ by a cell)")
 
         await pilot.press("z")
         await wait_until(pilot, lambda: app.screen.maximized is seventh, "the tile to be maximised")
         assert seventh.region.width > 140
         await wait_until(pilot, lambda: view.monitor._visible == {started[6].id}, "only it to be captured")
+        await wait_until(pilot, lambda: seventh.data.strips_size == tuple(seventh.content_size),
+                         "its preview prepared at the maximised size")
         await pilot.press("z")
         await wait_until(pilot, lambda: app.screen.maximized is None, "the grid back")
         await wait_until(pilot, lambda: len(view.monitor._visible) >= 3, "the grid captured again")

@@ -9,44 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Console
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from widgets.screen_preview import screen_strips
+
 STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited")
-_PLACEHOLDER = Text("(no output yet)", style="dim")
-
-
-def preview_strips(lines: tuple[Text, ...], width: int, height: int, console: Console,
-                   style: Style | None = None) -> tuple[Strip, ...]:
-    """The bottom `height` rows of `lines` wrapped to `width`, as finished strips: padded to
-    the width, with the tile's own `style` (colour, background) under the screen's colours.
-
-    Agents' screens are wider than a tile: long lines wrap, and the bottom of the screen
-    (where questions and prompts are) is what stays in view. Safe to call from any thread,
-    which is how the sessions view keeps this work off the UI loop.
-    """
-    if width <= 0 or height <= 0:
-        return ()
-    rows: list[Text] = []
-    for line in reversed(lines or (_PLACEHOLDER,)):
-        if line.cell_len <= width:
-            rows.insert(0, line)
-        else:
-            rows[0:0] = list(line.wrap(console, width, overflow="fold", no_wrap=False))
-        if len(rows) >= height:
-            break
-    return tuple(
-        Strip(list(row.render(console, end="")), row.cell_len).crop_extend(0, width, None).apply_style(style)
-        if style is not None
-        else Strip(list(row.render(console, end="")), row.cell_len).crop_extend(0, width, None)
-        for row in rows[-height:]
-    )
 
 
 @dataclass(frozen=True)
@@ -62,10 +34,10 @@ class TileData:
     added: int | None = None
     removed: int | None = None
     queued: int = 0
-    # The screen's lines, bottom last, already parsed from ANSI.
-    lines: tuple[Text, ...] = ()
-    # The same, wrapped and turned into strips for a body of `strips_size` (width, height),
-    # prepared off the UI loop; the tile redoes it itself when its size differs.
+    # The screen as captured (text with SGR colour codes).
+    screen: str = ""
+    # Its bottom rows, wrapped and turned into strips for a body of `strips_size` (width,
+    # height), prepared off the UI loop; the tile redoes it itself when its size differs.
     strips: tuple[Strip, ...] = ()
     strips_size: tuple[int, int] = (0, 0)
     strips_style: Style | None = None
@@ -141,7 +113,7 @@ class SessionTile(Widget, can_focus=True):
     def show(self, data: TileData) -> None:
         if data == self.data:
             return
-        screen_changed = data.lines != self.data.lines or data.strips is not self.data.strips
+        screen_changed = data.screen != self.data.screen or data.strips is not self.data.strips
         self.data = data
         self._apply_chrome()
         if screen_changed:
@@ -183,9 +155,9 @@ class SessionTile(Widget, can_focus=True):
         if data.strips_size == (width, height) and data.strips_style == style:
             strips = data.strips
         else:
-            key = (data.lines, width, height, style)
+            key = (data.screen, width, height, style)
             if self._own_strips[0] != key:
-                self._own_strips = (key, preview_strips(data.lines, width, height, self.app.console, style))
+                self._own_strips = (key, screen_strips(data.screen, width, height, self.app.console, style))
             strips = self._own_strips[1]
         return strips[y] if y < len(strips) else Strip.blank(width, style)
 

@@ -58,6 +58,11 @@ class SessionMonitor:
         self._stats_at: dict[str, float] = {}
         self._last_error = ""
 
+    @property
+    def visible(self) -> frozenset[str]:
+        """The sessions the UI shows (their screens are captured every tick)."""
+        return self._visible
+
     def set_visible(self, ids: set[str]) -> None:
         # Replaced whole, never mutated: the thread reads it without a lock.
         self._visible = frozenset(ids)

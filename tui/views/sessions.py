@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,42 +27,13 @@ from textual.widgets import Static
 
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
-from widgets.session_tile import SessionTile, TileData, preview_strips
+from widgets.screen_preview import screen_strips
+from widgets.session_tile import SessionTile, TileData
 
 if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Snapshot
     from tui.sessions.monitor import MonitorUpdate, SessionMonitor
-
-# Lines of each screen kept for the preview (a tile never shows more).
-PREVIEW_LINES = 80
-
-
-def _without_defaults(style: Style) -> Style | None:
-    """The style minus "default" colours, which would mean the terminal's, not the theme's."""
-    color = None if style.color is not None and style.color.is_default else style.color
-    bgcolor = None if style.bgcolor is not None and style.bgcolor.is_default else style.bgcolor
-    cleaned = Style(color=color, bgcolor=bgcolor, bold=style.bold, dim=style.dim, italic=style.italic,
-                    underline=style.underline, reverse=style.reverse, strike=style.strike)
-    return cleaned if cleaned else None
-
-
-def screen_lines(screen: str) -> tuple[Text, ...]:
-    """A captured screen (with ANSI colours) as preview lines, trailing blank lines dropped."""
-    lines = Text.from_ansi(screen.rstrip("\n"), no_wrap=True).split("\n")
-    while lines and not lines[-1].plain.strip():
-        lines.pop()
-    kept = []
-    for line in lines[-PREVIEW_LINES:]:
-        clean = Text(line.plain, no_wrap=True)
-        for span in line.spans:
-            style = span.style if isinstance(span.style, Style) else Style.parse(span.style)
-            cleaned = _without_defaults(style)
-            if cleaned is not None:
-                clean.stylize(cleaned, span.start, span.end)
-        kept.append(clean)
-    return tuple(kept)
-
 
 class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True):
     DEFAULT_CSS = """
@@ -114,14 +84,17 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self.monitor: SessionMonitor | None = None
         self.snapshots: dict[str, Snapshot] = {}
         self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
-        self._lines: dict[str, tuple[str, tuple[Text, ...]]] = {}
+        # Per session, monitor thread only: the last screen seen, and the strips prepared for
+        # it with the (screen, size, style) they were made for.
+        self._screens: dict[str, str] = {}
         self._strips: dict[str, tuple[tuple[object, ...], tuple[Strip, ...]]] = {}
         # Each state's tile style (colours under the screen's own), read on the UI loop and
         # used by the monitor thread to finish preview strips.
         self._tile_styles: dict[str, Style] = {}
-        # The body size of a grid tile, for preparing strips in the monitor thread. Replaced
-        # whole (a tuple), so the thread never sees half an update.
-        self._preview_size = (0, 0)
+        # The body size of each tile, for preparing strips in the monitor thread (grid
+        # columns can differ by a cell, and a maximised tile is bigger). Replaced whole, so
+        # the thread never sees half an update.
+        self._preview_sizes: dict[str, tuple[int, int]] = {}
         self._preview_console = Console(width=400, color_system="truecolor", force_terminal=True,
                                 legacy_windows=False, file=io.StringIO())
         self._notified: dict[str, int] = {}
@@ -178,38 +151,45 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             self.monitor.start()
 
     def _from_monitor(self, update: MonitorUpdate) -> None:
-        """Monitor thread: build tile data (ANSI parsing included) off the UI loop."""
+        """Monitor thread: build tile data, preview strips included, off the UI loop.
+
+        Strips are made only for tiles in view, and only when the screen, the tile's size or
+        its style changed: under a flood every capture is new, so this is where the grid's
+        Python work is. A tile scrolled into view before the next update draws itself once.
+        """
         from tui.sessions.model import format_elapsed
 
+        visible = self.monitor.visible if self.monitor is not None else frozenset()
         tiles = []
         for snapshot in update.snapshots:
             session = snapshot.session
-            cached = self._lines.get(session.id)
             screen = snapshot.screen
-            if screen is None and cached is None and self.manager is not None:
+            if screen is None:
+                screen = self._screens.get(session.id)
+            if screen is None and self.manager is not None:
                 screen = self.manager.last_screen(session)
-            if screen is not None and (cached is None or cached[0] != screen):
-                cached = (screen, screen_lines(screen))
-                self._lines[session.id] = cached
-            size = self._preview_size
+            screen = screen or ""
+            self._screens[session.id] = screen
+            size = self._preview_sizes.get(session.id, (0, 0))
             style = self._tile_styles.get(snapshot.state.value)
+            key = (screen, size, style)
             strips = self._strips.get(session.id)
-            if cached is not None and (strips is None or strips[0] != (cached[0], size, style)):
-                strips = ((cached[0], size, style),
-                          preview_strips(cached[1], *size, self._preview_console, style))
+            if (strips is None or strips[0] != key) and session.id in visible:
+                strips = (key, screen_strips(screen, *size, self._preview_console, style))
                 self._strips[session.id] = strips
+            ready = strips is not None and strips[0] == key
             stat = update.stats.get(session.id)
             tiles.append(TileData(
                 id=session.id, number=session.number, agent=session.agent, task=session.task,
                 state=snapshot.state.value, exit_code=snapshot.exit_code,
                 elapsed=format_elapsed(snapshot.elapsed()),
                 added=stat.added if stat else None, removed=stat.removed if stat else None,
-                queued=snapshot.queued, lines=cached[1] if cached else (),
-                strips=strips[1] if strips else (), strips_size=size if strips else (0, 0),
+                queued=snapshot.queued, screen=screen,
+                strips=strips[1] if ready else (), strips_size=size if ready else (0, 0),
                 strips_style=style,
             ))
         current = {snapshot.session.id for snapshot in update.snapshots}
-        for cache in (self._lines, self._strips):
+        for cache in (self._screens, self._strips):
             for gone in [sid for sid in cache if sid not in current]:
                 del cache[gone]
         self.post_message(self.Updated(update.snapshots, tiles))
@@ -256,6 +236,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             grid.display = bool(wanted)
         self._announce(message.snapshots)
         self._update_visible()
+        self._measure_tiles()
 
     def _announce(self, snapshots: Iterable[Snapshot]) -> None:
         """Header count, plus one notification and bell per new wait."""
@@ -301,10 +282,10 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._update_visible()
 
     def _measure_tiles(self) -> None:
-        tiles = self.tiles()
-        if tiles:
-            size = tiles[0].content_size
-            self._preview_size = (size.width, size.height)
+        sizes = {tile.session_id: (tile.content_size.width, tile.content_size.height)
+                 for tile in self.tiles()}
+        if sizes != self._preview_sizes:
+            self._preview_sizes = sizes
 
     def _update_visible(self) -> None:
         if self.monitor is None:
