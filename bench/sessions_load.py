@@ -9,10 +9,11 @@ sessions whose tiles are all visible:
 
 In both, with the first tile focused, space (which marks the tile for broadcast, and so
 repaints its title) is pressed every 100 ms. Key-to-screen latency runs from the moment the
-key's bytes are written to the terminal until loupe writes the first frame after handling
-it (`time.monotonic` is shared by both processes). Each key is stamped as loupe's input
-thread reads it and that stamp follows it to the handler, so a key that goes astray cannot
-shift the others' pairs. CPU is loupe's own time plus that of the tmux clients it runs,
+key's bytes are written to the terminal until loupe writes the first frame that repaints
+the tile after handling the key (`time.monotonic` is shared by both processes). Each key
+is stamped as loupe's input thread reads it and that stamp follows it to the handler, and
+each handled key gets its own frame time: keys handled before one frame (after a stall)
+share that frame, so no key is ever paired with a later key's frame. CPU is loupe's own time plus that of the tmux clients it runs,
 over the phase; memory is its peak resident set. The tmux server's CPU is shown for context:
 it is the price of the agents' output, paid with or without loupe.
 
@@ -97,9 +98,12 @@ def child(repo: str, out: str, seconds: float, sessions: int) -> None:
     from tui.workspace import open_workspace
     from widgets.session_tile import SessionTile
 
+    # Per handled key: its arrival stamp, and when the first frame repainting its tile was
+    # written. Keys handled before one frame all get that frame's time.
     handled: list[float] = []
-    framed: list[float] = []
-    waiting = threading.Event()
+    framed: list[float | None] = []
+    unframed: list[int] = []
+    repainted = [False]
 
     from textual import events
     from textual.driver import Driver
@@ -132,18 +136,32 @@ def child(repo: str, out: str, seconds: float, sessions: int) -> None:
 
     def toggle(self: SessionTile) -> None:
         handled.append(latest_key[0])
+        framed.append(None)
+        unframed.append(len(handled) - 1)
+        repainted[0] = False
         original_toggle(self)
-        waiting.set()
+
+    original_render_lines = SessionTile.render_lines
+
+    def render_lines(self: SessionTile, crop: object) -> object:
+        # Compositing the frame repaints the marked tile (title and border included).
+        if unframed and self.has_focus:
+            repainted[0] = True
+        return original_render_lines(self, crop)  # type: ignore[arg-type]
 
     original_write = LinuxDriver.write
 
     def write(self: LinuxDriver, data: str) -> None:
-        if waiting.is_set():
-            waiting.clear()
-            framed.append(time.monotonic())
+        # All on the UI loop (the driver's own thread does the actual write later).
+        if unframed and repainted[0]:
+            now = time.monotonic()
+            for index in unframed:
+                framed[index] = now
+            unframed.clear()
         original_write(self, data)
 
     SessionTile.action_toggle_mark = toggle  # type: ignore[method-assign]
+    SessionTile.render_lines = render_lines  # type: ignore[method-assign,assignment]
     LinuxDriver.write = write  # type: ignore[method-assign]
 
     ready_at: list[float] = []
@@ -321,7 +339,7 @@ def _measure(process: subprocess.Popen, master: int, name: str, out: Path, secon
     latencies = []
     for arrived, framed in zip(result["handled"], result["framed"]):
         n = index_of.get(arrived)
-        if n is not None and n < len(sent):
+        if n is not None and n < len(sent) and framed is not None:
             latencies.append((framed - sent[n]) * 1000)
     return {
         "keys": len(sent), "arrived": len(result["arrived"]), "handled": len(result["handled"]),
