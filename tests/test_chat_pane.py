@@ -170,7 +170,9 @@ async def test_error_mid_stream_is_shown_and_retried_as_a_sibling(
 async def test_fork_opens_a_new_thread_nested_under_its_parent(
     tmp_path: Path, model_server: ScriptedServer, model_config: Path
 ) -> None:
-    model_server.script(Reply(text="First answer."), Reply(text="Answer in the fork."))
+    model_server.script(
+        Reply(text="First answer."), Reply(text="Answer in the fork."), Reply(text="Answer to the question fork.")
+    )
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
         pane = await new_thread(pilot, "main line")
@@ -187,6 +189,24 @@ async def test_fork_opens_a_new_thread_nested_under_its_parent(
         assert tree.threads[fork.thread_id].forked_from == pane.thread_id
         await send(pilot, fork, "Only in the fork")
         await settled(pilot, fork, 4)
+        # A fork made at a question: it is unanswered there, and r asks the model.
+        fork.log.focus()
+        await pilot.press("home")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: active_pane(app) not in (None, pane, fork), "the second fork")
+        asked = active_pane(app)
+        assert asked is not None
+        await wait_until(pilot, lambda: len(asked.log.messages) == 1, "the question alone")
+        assert asked.log.messages[0].unanswered
+        assert "r: ask the model" in str(asked.log.views()[0].query_one(".error-line").render())
+        asked.log.focus()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(asked.log.messages) == 2, "the reply")
+        await settled(pilot, asked, 2)
+        assert asked.log.messages[-1].content == "Answer to the question fork."
+        assert not asked.log.messages[0].unanswered
+        app.screen.query_one(DocumentsView).close_pane(f"thread:{asked.thread_id}")
+        await wait_until(pilot, lambda: active_pane(app) is fork, "back in the fork")
         # The parent is unchanged; it marks the fork point.
         await pane.reload()
         assert len(pane.log.messages) == 2

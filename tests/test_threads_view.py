@@ -61,6 +61,8 @@ async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown
         store.append(retries.id, "user", "How does jitter work?")
         answer = store.append(retries.id, "assistant", "Full jitter spreads the kestrel retries apart.")
         store.append(retries.id, "user", "And the cap?")
+        # The question is edited afterwards: the answer found is on the branch left behind.
+        store.edit(retries.id, store.history(retries.id)[0].id, "How does jitter work, briefly?")
         other = store.create_thread("other")
         store.append(other.id, "user", "Nothing about birds here.")
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
@@ -80,6 +82,7 @@ async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown
         pane = active_pane(app)
         assert pane is not None and pane.thread_id == retries.id
         await wait_until(pilot, lambda: pane.log.selected_id == answer.id, "at the message found")
+        assert [m.content for m in pane.log.messages][0] == "How does jitter work?"  # its branch
 
         commands = {title: run for title, _help, run in pane.document_commands()}
         commands["Thread: export as markdown"]()

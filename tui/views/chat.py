@@ -103,6 +103,8 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         references = await asyncio.to_thread(self.services.reference_candidates)
         self.composer.set_references(references)
         await self.reload(select=self._select)
+        if self._select and self.log.selected_id != self._select:
+            await self.reveal(self._select)
         self.set_interval(EXTERNAL_POLL, self._check_external, name="chat-external")
 
     async def _check_external(self) -> None:
@@ -128,7 +130,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
 
     # -- reading -------------------------------------------------------------------------
 
-    async def reload(self, *, select: str | None = None, follow: bool = False) -> None:
+    async def reload(self, *, select: str | None = None, follow: bool = False, replying: bool = False) -> None:
         store = self.services.store
         if store is None:
             return
@@ -142,7 +144,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         self.snapshot = snapshot
         replies = self.services.replies
         live = replies.live_text if replies is not None else (lambda _id: None)
-        infos = chat_data.message_infos(snapshot, live)
+        infos = chat_data.message_infos(snapshot, live, replying=replying or self.is_streaming)
         # Render finished messages off the loop first; mounting then lays out from the cache.
         shown = {view.info.id for view in log.views()}
         fresh = [i.content for i in infos[-log.WINDOW :] if i.id not in shown and i.status != "streaming"]
@@ -199,8 +201,33 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
     def select_message(self, message_id: str) -> None:
         # A pane opened just now has no log yet: its first load selects the message.
         logs = self.query(ChatLog)
-        if not logs or not logs.first().select(message_id):
+        if logs and logs.first().select(message_id):
+            return
+        if self.snapshot is None:
             self._select = message_id
+        else:
+            self.run_worker(partial(self.reveal, message_id), group="chat-action")
+
+    async def reveal(self, message_id: str) -> None:
+        """Select a message that is not shown: an older one, or one on another branch of this
+        thread (a search hit on an edited-away question), whose branch is then switched to."""
+        store, snapshot = self.services.store, self.snapshot
+        if store is None or snapshot is None:
+            return
+        log = self.log
+        if any(m.id == message_id for m in snapshot.history):
+            while log.view_for(message_id) is None and log.shown_from > 0:
+                await log.show_earlier()
+            log.select(message_id)
+            return
+        try:
+            message = await asyncio.to_thread(store.message, message_id)
+        except LoupeError:
+            return
+        if message.thread_id != self.thread_id:
+            return  # not this thread's own message: leave its branches alone
+        if await self._store_call(store.switch_branch, self.thread_id, message_id) is not None:
+            await self.reload(select=message_id)
 
     # -- reply listener (called on the UI loop by the ReplyManager) ----------------------
 
@@ -251,7 +278,8 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             self.notify(f"Not sent: {exc}", severity="error", markup=False)
             return
         self.composer.clear()
-        await self.reload(follow=True)
+        # `replying`: the question is about to be answered; never show it as unanswered.
+        await self.reload(follow=True, replying=True)
         self._start_reply()
 
     def _reference_problems(self, text: str) -> list[str]:
@@ -388,15 +416,18 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         edited = await self._store_call(store.edit, self.thread_id, message.id, result.text)
         if edited is None:
             return
-        await self.reload(select=edited.id, follow=result.rerun)
+        await self.reload(select=edited.id, follow=result.rerun, replying=result.rerun)
         if result.rerun:
             self._start_reply()
 
     @work(group="chat-action")
     async def _regenerate(self, message: Message) -> None:
-        if message.role is not Role.ASSISTANT or self.is_streaming:
+        if self.is_streaming:
             return
-        self._start_reply(parent_id=message.parent_id)
+        if message.role is Role.ASSISTANT:
+            self._start_reply(parent_id=message.parent_id)
+        elif message.role is Role.USER and self.snapshot and self.snapshot.history[-1].id == message.id:
+            self._start_reply()  # a question nobody answered yet (a fork made at it)
 
     async def _store_call(self, function: Callable[..., object], *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         """Run a store operation off the loop; show its error instead of raising."""

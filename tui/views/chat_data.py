@@ -71,10 +71,16 @@ def read_snapshot(store: ThreadStore, thread_id: str) -> ThreadSnapshot:
 
 
 def message_infos(
-    snapshot: ThreadSnapshot, live_text: Callable[[str], str | None] = lambda _id: None
+    snapshot: ThreadSnapshot,
+    live_text: Callable[[str], str | None] = lambda _id: None,
+    *,
+    replying: bool = False,
 ) -> list[MessageInfo]:
-    """Widget data for each message; `live_text` supplies text a streaming reply has shown."""
+    """Widget data for each message; `live_text` supplies text a streaming reply has shown.
+
+    `replying`: a reply is being started, so a question at the end is not left unanswered."""
     infos: list[MessageInfo] = []
+    last = snapshot.history[-1].id if snapshot.history else None
     for message in snapshot.history:
         position = snapshot.positions.get(message.id)
         content = message.content
@@ -99,6 +105,7 @@ def message_infos(
                 forks=tuple(snapshot.forks.get(message.id, ())),
                 sources=tuple(sources),
                 merge_mode=("synthesis" if message.model else "concatenation") if sources else "",
+                unanswered=message.id == last and message.role is Role.USER and not replying,
             )
         )
     return infos

@@ -102,6 +102,11 @@ class ChatLog(VerticalScroll, can_focus=True):
         return list(self._infos)
 
     @property
+    def shown_from(self) -> int:
+        """How many older messages are not mounted (see `WINDOW`)."""
+        return self._shown_from
+
+    @property
     def selected_id(self) -> str | None:
         return self._selected
 
@@ -278,7 +283,7 @@ class ChatLog(VerticalScroll, can_focus=True):
             if kind == "edit":
                 return info.role in ("user", "assistant") and info.status != "streaming"
             if kind == "regenerate":
-                return info.role == "assistant" and info.status != "streaming"
+                return (info.role == "assistant" and info.status != "streaming") or info.unanswered
         return True
 
     def action_request(self, kind: ActionName) -> None:

@@ -49,6 +49,8 @@ class MessageInfo:
     merge_mode: str = ""
     # Artifacts referenced with @task/artifact that went to the model with this message.
     references: tuple[str, ...] = field(default=())
+    # A question at the end of the thread with no reply (e.g. a fork made at a question).
+    unanswered: bool = False
 
     @property
     def has_siblings(self) -> bool:
@@ -232,6 +234,8 @@ class MessageView(Vertical):
             return Content.styled(
                 "Interrupted (loupe stopped while this was written).  (r: regenerate)", "$warning"
             )
+        if info.unanswered:
+            return Content.styled("No reply yet.  (r: ask the model)", "$foreground-muted")
         return Content("")
 
     def _sources_text(self) -> Content:
