@@ -124,6 +124,10 @@ def main() -> int:
             "LOUPE_CONFIG_DIR": str(Path(scratch) / "config"),
         }
         env.pop("TEXTUAL", None)
+        # A user's Python writes bytecode caches on the first run and reads them afterwards;
+        # with this set (some CI and sandbox shells set it) every run would compile loupe's
+        # own modules again while the minimal app's (installed) ones stay cached.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         minimal = Path(scratch) / "minimal.py"
         minimal.write_text(MINIMAL_APP)
         # Build the demo outside the timed runs, so both apps start from a warm disk.
