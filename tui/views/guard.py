@@ -49,14 +49,22 @@ class GuardView(Widget):
         self._stop = threading.Event()
         # Set once the log is being followed: refusals from then on are notified.
         self.following = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def on_mount(self) -> None:
+        # After the first frame: the thread's watchfiles import would compete with it.
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        if self._stop.is_set():
+            return
         self._thread = threading.Thread(target=self._follow, name="loupe-guard-audit", daemon=True)
         self._thread.start()
 
     def on_unmount(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        if self._thread is not None:
+            self._thread.join(timeout=2)
 
     def _follow(self) -> None:
         """Thread: post a message per new audit line until unmounted."""

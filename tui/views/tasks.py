@@ -67,7 +67,8 @@ class TasksView(Vertical):
         yield TaskList(now=self.now, id="task-list")
 
     def on_mount(self) -> None:
-        self.request_scan()
+        # After the first frame, which it would otherwise slow down by holding the interpreter.
+        self.call_after_refresh(self.request_scan)
         self.set_interval(POLL_SECONDS, self.request_scan)
 
     def on_unmount(self) -> None:

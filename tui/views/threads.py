@@ -99,7 +99,9 @@ class ThreadsView(Vertical):
         return self.query_one(ThreadTree)
 
     def on_mount(self) -> None:
-        self._open()
+        # After the first frame: opening the store (and, in the demo, starting the scripted
+        # model server) imports a lot and would compete with it for the interpreter.
+        self.call_after_refresh(self._open)
 
     def on_unmount(self) -> None:
         self.services.close()
