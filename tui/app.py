@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 
@@ -49,6 +50,7 @@ class LoupeApp(App[None]):
         return MainScreen(self.workspace)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._startup_finished)
         wanted = self.workspace.config.general.theme
         if wanted in self.available_themes:
             if self.theme != wanted:
@@ -63,6 +65,13 @@ class LoupeApp(App[None]):
         for problem in self.workspace.config_problems:
             self.notify(str(problem), title="Config problem", severity="warning", timeout=10)
         self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
+
+    def _startup_finished(self) -> None:
+        # `loupe` pauses garbage collection while it starts (see `tui.cli._run_app`). What
+        # startup allocated lives as long as the app: freeze it so no collection scans it.
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     async def action_quit(self) -> None:
         # Agents keep running after loupe quits; the sessions view says so before quitting.
