@@ -315,3 +315,31 @@ async def test_symlink_loop_in_tasks_folder_keeps_the_app_live(tasks_workspace: 
         # The watcher still works.
         write_file(tasks / "after-loop" / "ticket.md", "# After the loop\n", age=0)
         await wait_until(pilot, lambda: "After the loop" in task_titles(app), "a new task appears")
+
+
+async def test_no_empty_message_before_the_first_scan_arrives() -> None:
+    from textual.app import App, ComposeResult
+
+    import themes
+
+    class Bare(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            for theme in themes.THEMES:
+                self.register_theme(theme)
+            self.theme = themes.DEFAULT_THEME
+
+        def compose(self) -> ComposeResult:
+            yield TaskList(id="task-list")
+
+    app = Bare()
+    async with app.run_test(size=(40, 12)) as pilot:
+        task_list = app.query_one(TaskList)
+        await pilot.pause()
+        # Not known yet is not the same as empty: no "No tasks yet" flash at every start.
+        assert not task_list.has_class("-empty")
+        assert not app.query_one("#task-empty").display
+        task_list.set_tasks([])
+        await pilot.pause()
+        assert task_list.has_class("-empty")
+        assert app.query_one("#task-empty").display

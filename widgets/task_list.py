@@ -150,6 +150,9 @@ class TaskList(Vertical):
         self._expanded: set[Path] = set()
         self._rows: list[_Row] = []
         self._loaded = False
+        # Until the first `set_tasks`, the list is not empty but unknown: say nothing rather
+        # than "No tasks yet" for a moment at every start.
+        self._received = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="task-filter")
@@ -167,6 +170,7 @@ class TaskList(Vertical):
     # --- data in ------------------------------------------------------------------------------
 
     def set_tasks(self, tasks: Sequence[Task], *, empty_message: str | None = None) -> None:
+        self._received = True
         if not self._loaded and tasks:
             # First load: open the most recent task, which is what the user came to read.
             self._expanded.add(tasks[0].path)
@@ -201,7 +205,7 @@ class TaskList(Vertical):
         self._rows = self._visible_rows()
         now = self.now()
         rows_widget.set_options(Option(self._prompt(row, now), id=row.key) for row in self._rows)
-        self.set_class(not self._rows, "-empty")
+        self.set_class(self._received and not self._rows, "-empty")
         self.set_class(bool(self.filter_text), "-filtering")
         empty = self.query_one("#task-empty", Static)
         if self.filter_text and self.tasks:
