@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 TUI = Path(__file__).resolve().parent.parent / "tui"
@@ -50,3 +52,34 @@ def test_widgets_do_no_io_of_their_own() -> None:
         if imported_roots(path) & forbidden
     }
     assert offenders == {}
+
+
+# Imported only when a feature is used or after the first frame (bench/startup.py measures the
+# time; this keeps the reasons for it from coming back unnoticed).
+SLOW_TO_IMPORT = (
+    "openai", "httpx", "pygit2", "watchfiles", "sqlite3", "markdown_it", "pygments",
+    "textual.widgets._text_area", "textual.widgets._markdown",
+    "tui.threads.store", "tui.threads.cli", "tui.sessions.manager", "tui.sessions.cli",
+    "tui.model.client", "tui.views.replies", "tui.views.chat", "tui.views.artifact",
+    "tui.agent.cli", "tui.guard.cli", "tui.docs.blocks",
+)
+
+
+def test_starting_the_app_imports_nothing_slow() -> None:
+    script = (
+        "import sys\n"
+        "import tui.cli\n"
+        "tui.cli.build_parser().parse_args(['--demo'])\n"
+        "import tui.app, tui.workspace, tui.demo\n"
+        f"print(' '.join(name for name in {SLOW_TO_IMPORT!r} if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [], f"imported at startup: {done.stdout.strip()}"
+
+
+def test_help_still_lists_every_subcommand() -> None:
+    done = subprocess.run([sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, check=True)
+    from tui.cli import SUBCOMMANDS
+
+    for name in SUBCOMMANDS:
+        assert f"  {name} " in done.stdout
