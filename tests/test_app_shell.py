@@ -39,3 +39,20 @@ async def test_unknown_theme_falls_back(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.theme == "loupe-dark"
         assert any("Unknown theme 'nope'" in n.message for n in app._notifications)
+
+
+async def test_garbage_collection_resumes_after_the_first_frame(tmp_path: Path) -> None:
+    import gc
+
+    from tests.helpers import wait_until
+
+    # What `loupe` does before starting the app (tui.cli._run_app).
+    gc.disable()
+    try:
+        app = LoupeApp(open_workspace(tmp_path))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_until(pilot, gc.isenabled, "collection back on once the first frame is shown")
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
