@@ -59,6 +59,27 @@ def test_unreadable_folder_exits_2(tmp_path: Path) -> None:
     assert "permission denied" in result.stderr
 
 
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_permission_denied_exits_2_before_the_app_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    # Root reads anything, so access is denied the way the kernel would answer a normal user:
+    # the real check (os.access) says no for this one path.
+    from tui import cli
+
+    target = tmp_path / "locked"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        target.write_text("# Locked\n")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == target else real_access(path, mode, **kw))
+    assert cli.main([str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("loupe: ") and "permission denied" in err
+    assert err.count("\n") == 1
+
+
 def test_unknown_option_exits_2() -> None:
     result = loupe("--frobnicate")
     assert result.returncode == 2
