@@ -13,6 +13,7 @@ from tui.references import (
     find_references,
     resolve,
 )
+from tui.tasks import TaskScanner
 
 
 @pytest.fixture
@@ -66,8 +67,15 @@ def test_expansion_appends_current_content_and_notes_problems(tasks: Path) -> No
     assert expand_for_model("no refs", tasks).text == "no refs"
 
 
-def test_candidates_list_task_artifact_pairs(tasks: Path) -> None:
-    found = candidates(tasks)
+def test_candidates_list_what_the_task_scan_lists(tasks: Path) -> None:
+    (tasks / "stats" / "notes").mkdir()
+    (tasks / "stats" / "notes" / "extra.md").write_text("e")
+    (tasks / "stats" / "loop").symlink_to(tasks / "stats")
+    found = candidates(TaskScanner(tasks).scan().tasks)
     assert "retry-backoff/03-design-discussion" in found
     assert "stats/02-research-notes" in found
-    assert candidates(tasks.parent / "missing") == []
+    # Artifacts in subfolders, as the task list shows them; a link loop is not followed.
+    assert "stats/notes/extra" in found
+    assert not any("loop" in name for name in found)
+    assert resolve(tasks, "stats/notes/extra").name == "extra.md"
+    assert candidates(TaskScanner(tasks.parent / "missing").scan().tasks) == []

@@ -18,14 +18,16 @@ Plain Python: no textual, safe to call from a worker thread.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tui.errors import LoupeError
+from tui.tasks.discovery import NUMBER_PREFIX
+from tui.tasks.model import Task
 
 # `@` at the start or after whitespace/punctuation, then `task/artifact` (no e-mail addresses).
 REFERENCE = re.compile(r"(?<![\w@.])@([A-Za-z0-9][\w.-]*/[\w./-]*[\w-])")
-_NUMBER_PREFIX = re.compile(r"^\d+[-_ ]")
 # Larger artifacts are cut; a 200 KB design doc is already ~50k tokens.
 MAX_REFERENCE_CHARS = 200_000
 
@@ -52,8 +54,7 @@ def find_references(text: str) -> list[str]:
 
 
 def _plain(name: str) -> str:
-    stem = name[:-3] if name.lower().endswith(".md") else name
-    return _NUMBER_PREFIX.sub("", stem).lower()
+    return NUMBER_PREFIX.sub("", _without_md(name)).lower()
 
 
 def _pick(folder: Path, wanted: str, *, dirs: bool) -> Path:
@@ -105,26 +106,21 @@ def read_reference(tasks_dir: Path, reference: str) -> Resolved:
     return Resolved(reference, path, content[:MAX_REFERENCE_CHARS], truncated)
 
 
-def candidates(tasks_dir: Path, limit: int = 500) -> list[str]:
-    """Completions for `@`: `task/artifact` (number kept, `.md` dropped), newest tasks first."""
+def candidates(tasks: Iterable[Task], limit: int = 500) -> list[str]:
+    """Completions for `@`: `task/artifact` (number kept, `.md` dropped), in the order given.
+
+    `tasks` come from a `tui.tasks.TaskScanner` scan (newest first, like the task list), so
+    completion lists exactly what the task list shows, subfolders and link loops included."""
     found: list[str] = []
-    try:
-        tasks = sorted(
-            (p for p in tasks_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
-            key=lambda p: p.stat().st_mtime,
-            reverse=True,
-        )
-    except OSError:
-        return []
     for task in tasks:
-        try:
-            artifacts = sorted(p for p in task.iterdir() if p.is_file() and p.suffix.lower() == ".md")
-        except OSError:
-            continue
-        found.extend(f"{task.name}/{artifact.stem}" for artifact in artifacts)
+        found.extend(f"{task.slug}/{_without_md(artifact.name)}" for artifact in task.artifacts)
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def _without_md(name: str) -> str:
+    return name[:-3] if name.lower().endswith(".md") else name
 
 
 def _fence(content: str) -> str:

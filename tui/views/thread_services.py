@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from tui.model.endpoints import Endpoint
     from tui.model.scripted_server import ScriptedServer
+    from tui.tasks import TaskScanner
     from tui.threads.store import ThreadStore
     from tui.views.replies import ReplyManager
 
@@ -58,6 +60,8 @@ class ThreadServices:
         self.problem: str = ""
         self._demo_server: ScriptedServer | None = None
         self._opening: asyncio.Task[None] | None = None
+        self._scanner: TaskScanner | None = None
+        self._scan_lock = threading.Lock()
 
     @property
     def is_demo(self) -> bool:
@@ -148,7 +152,13 @@ class ThreadServices:
 
     def reference_candidates(self) -> list[str]:
         """For `@` completion; reads the tasks folder, so call it from a worker thread."""
-        return candidates(self.tasks_dir)
+        from tui.tasks import TaskScanner
+
+        with self._scan_lock:
+            # One scanner, kept: it re-reads only files that changed since the last `@`.
+            if self._scanner is None or self._scanner.tasks_dir != self.tasks_dir:
+                self._scanner = TaskScanner(self.tasks_dir)
+            return candidates(self._scanner.scan().tasks)
 
 
 def thread_services(app: App[Any]) -> ThreadServices:
