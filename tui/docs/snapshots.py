@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -33,10 +33,15 @@ class ReadSnapshots:
     def __init__(self, data_dir: Path, root: Path) -> None:
         self.folder = data_dir / "read"
         self.root = root
+        self._resolved_root = root.resolve()
+        # Records by their file's identity: the task list asks for every artifact's at each
+        # rescan, and re-reading unchanged JSON each time is wasted I/O. Writes replace the
+        # file (a new inode), so a changed record is never served stale.
+        self._records: dict[Path, tuple[tuple[int, int, int], ReadRecord | None]] = {}
 
     def _key(self, path: Path) -> str:
         try:
-            relative = path.resolve().relative_to(self.root.resolve())
+            relative = path.resolve().relative_to(self._resolved_root)
             name = str(relative)
         except ValueError:
             name = str(path.resolve())
@@ -54,11 +59,23 @@ class ReadSnapshots:
         return record
 
     def last_read(self, path: Path) -> ReadRecord | None:
+        meta_path = self.folder / f"{self._key(path)}.json"
         try:
-            meta = json.loads((self.folder / f"{self._key(path)}.json").read_text(encoding="utf-8"))
-            return ReadRecord(path=path, time=float(meta["time"]), sha256=str(meta["sha256"]))
-        except (OSError, ValueError, KeyError):
+            info = meta_path.stat()
+        except OSError:
             return None
+        stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = self._records.get(meta_path)
+        if cached is not None and cached[0] == stamp:
+            record = cached[1]
+            return replace(record, path=path) if record is not None and record.path != path else record
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            record = ReadRecord(path=path, time=float(meta["time"]), sha256=str(meta["sha256"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            record = None
+        self._records[meta_path] = (stamp, record)
+        return record
 
     def last_read_text(self, path: Path) -> str | None:
         try:
