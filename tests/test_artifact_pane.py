@@ -366,3 +366,36 @@ async def test_polling_notices_changes_when_file_events_are_missing(
         doc = await open_app(app, pilot)
         path.write_text(sections(2, marker=" (polled)"))
         await wait_until(pilot, lambda: "(polled)" in (doc.text or ""), "change seen by polling")
+
+
+async def test_permission_denied_is_shown_and_recovers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    configure(tmp_path)
+    path = tmp_path / "plan.md"
+    path.write_text(sections(2))
+    locked = tmp_path / "secret.md"
+    locked.write_text("# Secret\n")
+    # Root reads any file whatever its mode: refuse at open(), as the kernel would for a user.
+    refused = {locked}
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, os.PathLike)) and Path(file) in refused:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_app(app, pilot)
+        app.screen.post_message(OpenPath(locked))
+        await wait_until(pilot, lambda: any(d.path == locked for d in app.screen.query(ArtifactDocument)), "pane")
+        doc = next(d for d in app.screen.query(ArtifactDocument) if d.path == locked)
+        await wait_until(pilot, lambda: "Permission denied" in doc.pane.notice, "the refusal is shown")
+        assert app.is_running
+        # Permissions fixed: the next poll shows the document.
+        refused.clear()
+        locked.write_text("# Secret\n\nNow readable.\n")
+        await wait_until(pilot, lambda: "Now readable." in (doc.text or ""), "readable again")
+        await wait_until(pilot, lambda: "Permission denied" not in doc.pane.notice, "notice cleared")
