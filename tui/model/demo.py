@@ -18,9 +18,10 @@ from tui.model.scripted_server import ScriptedServer
 DEMO_ENDPOINT = "demo"
 DEMO_MODEL = "loupe-demo"
 DEMO_LABEL = "offline demo model with scripted replies"
+# Short: it sits above the chat in the demo (two lines in a half-height pane, not four).
 CONNECT_HINT = (
-    "To use a real model, add [endpoints.<name>] with base_url, api_key_env and model to "
-    "~/.config/loupe/config.toml, or set OPENAI_API_KEY (and OPENAI_BASE_URL, OPENAI_MODEL)."
+    "For a real model, set OPENAI_API_KEY and OPENAI_MODEL (and OPENAI_BASE_URL), or add "
+    "[endpoints.<name>] to ~/.config/loupe/config.toml (see the README)."
 )
 
 
