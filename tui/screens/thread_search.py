@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 # Seconds of quiet typing before a search runs.
 DEBOUNCE = 0.15
+IDLE_STATUS = "Type to search finished messages in every thread · esc closes."
 # The store's snippets mark matches as [word].
 _MATCH = re.compile(r"\[([^\[\]]*)\]")
 
@@ -93,7 +94,7 @@ class ThreadSearchScreen(ModalScreen[SearchResult | None]):
         with Vertical():
             yield Static("Search threads", classes="dialog-title")
             yield Input(self._query, placeholder="Words to find in any thread (word* for a prefix)")
-            yield Static("Type to search finished messages in every thread.", id="search-status")
+            yield Static(IDLE_STATUS, id="search-status")
             yield OptionList()
 
     def on_mount(self) -> None:
@@ -147,11 +148,11 @@ class ThreadSearchScreen(ModalScreen[SearchResult | None]):
         if problem:
             status.update(Content(problem))
         elif not query.strip():
-            status.update("Type to search finished messages in every thread.")
+            status.update(IDLE_STATUS)
         elif not results:
             status.update(Content(f"Nothing matches “{query}”."))
         else:
-            status.update(f"{len(results)} found · enter opens the first · ↓ to choose")
+            status.update(f"{len(results)} found · enter opens the first · ↓ to choose · esc closes")
 
     def action_results(self) -> None:
         options = self.query_one(OptionList)

@@ -70,6 +70,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         self.thread_id = thread_id
         self._select = select
         self.snapshot: ThreadSnapshot | None = None
+        self._reload_lock = asyncio.Lock()
 
     @property
     def services(self) -> ThreadServices:
@@ -131,6 +132,12 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
     # -- reading -------------------------------------------------------------------------
 
     async def reload(self, *, select: str | None = None, follow: bool = False, replying: bool = False) -> None:
+        """Read the thread again and show it. Reloads run one at a time, each reading the store
+        when its turn comes, so the last one shows the latest state."""
+        async with self._reload_lock:
+            await self._reload(select=select, follow=follow, replying=replying)
+
+    async def _reload(self, *, select: str | None, follow: bool, replying: bool) -> None:
         store = self.services.store
         if store is None:
             return
