@@ -7,6 +7,7 @@ from the server's recorded requests.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -142,6 +143,32 @@ async def test_escape_cancels_and_keeps_the_partial_reply(
         assert cancelled.content.startswith("word word")
         model_server.wait_for_disconnect()
         assert "partial reply is kept" in str(pane.log.views()[-1].query_one(".error-line").render())
+
+
+async def test_the_screen_shows_only_text_that_is_already_saved(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    # So a crash at any moment loses nothing that was on screen.
+    model_server.script(Reply(text="word " * 150, tokens_per_second=100))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        store = thread_services(app).store
+        assert store is not None
+        pane.send("Talk")  # not through pilot.press, which waits for a busy app to idle
+        await wait_until(pilot, lambda: len(pane.log.messages) == 2, "the reply starts")
+        reply_id = pane.log.messages[-1].id
+        seen = set()
+        while pane.is_streaming:
+            view = pane.log.view_for(reply_id)
+            shown = view.text if view is not None else ""
+            saved = store.message(reply_id).content
+            assert saved.startswith(shown), f"on screen but not saved: {shown[len(saved):]!r}"
+            seen.add(len(shown))
+            await asyncio.sleep(0.01)  # the app runs on this loop meanwhile
+        assert len(seen - {0}) >= 3  # it was watched while it grew
+        await settled(pilot, pane, 2)
+        assert pane.log.messages[-1].content == "word " * 150
 
 
 async def test_error_mid_stream_is_shown_and_retried_as_a_sibling(

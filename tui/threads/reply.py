@@ -14,7 +14,7 @@
   when the task is cancelled (the stream is closed, then the cancel goes on).
 
 `on_event` receives `ReplyStarted(message)`, the client's events (TextDelta, ToolCallDelta,
-UsageReport, Finished) and `ReplyEnded(message, error)`; it may be a function or a coroutine
+UsageReport, Finished), `ReplySaved(length)` after each save, and `ReplyEnded(message, error)`; it may be a function or a coroutine
 function. `reply` returns the finished message and does not raise `ModelError`: the error is
 on the message (`status`, `error`).
 """
@@ -39,6 +39,15 @@ class ReplyStarted:
 
 
 @dataclass(frozen=True)
+class ReplySaved:
+    """The first `length` characters of the reply's streamed text are in the store now.
+
+    A view that shows only saved text can promise that a crash loses nothing it showed."""
+
+    length: int
+
+
+@dataclass(frozen=True)
 class ReplyEnded:
     message: Message
     # The model error that ended the reply, if any: callers that retry (the built-in agent)
@@ -46,7 +55,7 @@ class ReplyEnded:
     error: ModelError | None = None
 
 
-ReplyEvent = ReplyStarted | StreamEvent | ReplyEnded
+ReplyEvent = ReplyStarted | StreamEvent | ReplySaved | ReplyEnded
 EventHandler = Callable[[ReplyEvent], Awaitable[None] | None]
 
 
@@ -121,24 +130,29 @@ async def reply(
 
     saver: asyncio.Task[None] | None = None
 
+    async def save() -> None:
+        await asyncio.to_thread(writer.flush)
+        await emit(ReplySaved(writer.saved_length))
+
     async def save_soon() -> None:
         # Text that arrived just before the stream paused is saved within `flush_interval`
         # even if no further delta comes to trigger it: a crash in the pause keeps it.
         await asyncio.sleep(writer.wait())
-        await asyncio.to_thread(writer.flush)
+        await save()
 
     try:
         async with client.stream(messages, tools=tools, **params) as stream:
             async for event in stream:
                 if isinstance(event, TextDelta):
                     writer.add(event.text)
-                    if writer.due():
-                        await asyncio.to_thread(writer.flush)
-                    elif saver is None or saver.done():
-                        saver = asyncio.ensure_future(save_soon())
                 elif isinstance(event, UsageReport):
                     usage = event.usage
                 await emit(event)
+                if isinstance(event, TextDelta):
+                    if writer.due():
+                        await save()
+                    elif saver is None or saver.done():
+                        saver = asyncio.ensure_future(save_soon())
         result = stream.result
         usage = result.usage or usage
         if result.complete:

@@ -40,6 +40,9 @@ class StreamWriter:
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._parts: list[str] = [initial] if initial else []
+        self._initial = len(initial)
+        # Characters of the streamed text (after `initial`) that are in the store.
+        self.saved_length = 0
         # Bumped per delta; `_saved` is the version in the store.
         self._version = 0
         self._saved = 0
@@ -88,6 +91,7 @@ class StreamWriter:
                 content, version = self._joined(), self._version
             self.store.save_partial(self.message_id, content)
             self._saved = version
+            self.saved_length = len(content) - self._initial
             self._last_save = self._clock()
 
     def finish(

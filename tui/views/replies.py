@@ -7,7 +7,9 @@ event loop in a background thread: the openai SDK's SSE parsing, the store's wri
 listeners and are called on the UI loop:
 
 - `reply_started(thread_id, message)`: the streaming message exists in the store;
-- `reply_text(thread_id, message_id, text)`: more text (batched by `ReplyPump`);
+- `reply_text(thread_id, message_id, text)`: more text (batched by `ReplyPump`), and only
+  text already saved in the store, so a crash never loses a word that was on screen (saves
+  come every `FLUSH_INTERVAL`, the pace the markdown view repaints at anyway);
 - `reply_ended(thread_id, message)`: the final message (complete, error or cancelled).
 
 Cancelling (`cancel`) cancels the reply's task on the background loop: the SDK closes the
@@ -27,9 +29,13 @@ from typing import Any, Protocol
 from tui.config import Config
 from tui.model.client import ModelClient, TextDelta
 from tui.threads.model import Message
-from tui.threads.reply import ReplyEnded, ReplyEvent, ReplyStarted, reply
+from tui.threads.reply import ReplyEnded, ReplyEvent, ReplySaved, ReplyStarted, reply
 from tui.threads.store import AT_HEAD, ThreadStore
 from tui.views.reply_pump import ReplyPump
+
+
+# Seconds between saves of a streaming reply; the screen shows text once it is saved.
+FLUSH_INTERVAL = 0.1
 
 
 class ReplyListener(Protocol):
@@ -51,6 +57,19 @@ class Run:
     task: asyncio.Task[Message] | None = None
     cancel_requested: bool = False
     ended: bool = False
+    # On the background loop: text received from the model, and how much of it was handed
+    # to the UI (only what the store has).
+    received: list[str] = field(default_factory=list)
+    released: int = 0
+
+    def release(self, length: int | None = None) -> str:
+        """Text up to `length` (all when None) not handed out yet. Background loop only."""
+        if len(self.received) > 1:
+            self.received[:] = ["".join(self.received)]
+        text = self.received[0] if self.received else ""
+        end = len(text) if length is None else min(length, len(text))
+        chunk, self.released = text[self.released : end], max(self.released, end)
+        return chunk
 
     @property
     def text(self) -> str:
@@ -127,10 +146,14 @@ class ReplyManager:
         def on_event(event: ReplyEvent) -> None:
             # On the background loop.
             if isinstance(event, TextDelta):
-                run.pump.push(event.text)
+                run.received.append(event.text)
+            elif isinstance(event, ReplySaved):
+                run.pump.push(run.release(event.length))
             elif isinstance(event, ReplyStarted):
                 self._to_ui(self._started, run, event.message)
             elif isinstance(event, ReplyEnded):
+                # The final save holds everything received.
+                run.pump.push(run.release())
                 self._to_ui(self._ended, run, event.message)
 
         async def go() -> Message:
@@ -144,6 +167,7 @@ class ReplyManager:
                     messages=messages,
                     expand=self._expand,
                     on_event=on_event,
+                    flush_interval=FLUSH_INTERVAL,
                 )
             finally:
                 await client.aclose()
