@@ -56,3 +56,35 @@ async def test_garbage_collection_resumes_after_the_first_frame(tmp_path: Path) 
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_settled_objects_are_frozen_once(monkeypatch) -> None:  # noqa: ANN001
+    import gc
+
+    from tui import app as app_module
+
+    monkeypatch.setattr(app_module, "_settled_frozen", False)
+    try:
+        assert app_module.freeze_settled_objects() is True
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        made_later = [[n] for n in range(1000)]  # tracked objects that must stay collectable
+        assert app_module.freeze_settled_objects() is False
+        assert gc.get_freeze_count() == frozen and len(made_later) == 1000
+    finally:
+        gc.unfreeze()
+
+
+async def test_a_headless_app_freezes_nothing(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Tests run many apps in one process: none of them may freeze its objects for the rest."""
+    from tests.helpers import wait_until
+    from tui import app as app_module
+
+    monkeypatch.setattr(app_module, "_settled_frozen", False)
+    monkeypatch.setattr(app_module, "GC_SETTLED_AFTER", 0.01)
+    app = LoupeApp(open_workspace(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        ticks: list[int] = []
+        app.set_interval(0.02, lambda: ticks.append(1))
+        await wait_until(pilot, lambda: len(ticks) >= 10, "timer ticks well past the freeze delay")
+        assert app_module._settled_frozen is False

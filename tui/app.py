@@ -17,6 +17,30 @@ from tui.screens.main import MainScreen
 from tui.workspace import Workspace
 
 
+# Seconds after the first frame before what the views loaded by then is frozen as well.
+GC_SETTLED_AFTER = 5.0
+_settled_frozen = False
+
+
+def freeze_settled_objects() -> bool:
+    """Freeze what the views loaded after the first frame; once per process.
+
+    A full collection walks every tracked object with the GIL held, so every thread stops
+    and a key pressed meanwhile waits. The first-frame freeze (`_startup_finished`) leaves
+    out what views load just after it and keep for the whole run (documents, session tiles
+    and their monitor). With those frozen too (after one collection, so no garbage is kept),
+    full collections under session load measured 3 ms of CPU instead of 11-12 ms (and
+    15-45 ms with no freeze at all). Returns whether it froze.
+    """
+    global _settled_frozen
+    if _settled_frozen:
+        return False
+    _settled_frozen = True
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 class LoupeApp(App[None]):
     TITLE = "loupe"
     CSS_PATH = themes.TCSS_PATHS
@@ -72,6 +96,9 @@ class LoupeApp(App[None]):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+        # Not in tests: they run many apps in one process, and would keep the first one's objects.
+        if not self.is_headless:
+            self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
 
     async def action_quit(self) -> None:
         # Agents keep running after loupe quits; the sessions view says so before quitting.
