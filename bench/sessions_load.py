@@ -171,6 +171,10 @@ def child(repo: str, out: str, seconds: float, sessions: int) -> None:
             self.set_interval(0.1, check_ready)
 
     app = BenchApp(open_workspace(Path(repo)), remember_theme=False)
+    # As `loupe` starts the app (tui.cli._run_app): no collection until the first frame.
+    import gc
+
+    gc.disable()
 
     def check_ready() -> None:
         if ready_at:
