@@ -41,17 +41,27 @@ async def test_unknown_theme_falls_back(tmp_path: Path) -> None:
         assert any("Unknown theme 'nope'" in n.message for n in app._notifications)
 
 
-async def test_garbage_collection_resumes_after_the_first_frame(tmp_path: Path) -> None:
+async def test_heavy_startup_work_waits_for_the_task_list(tmp_path: Path, monkeypatch) -> None:
     import gc
 
     from tests.helpers import wait_until
+    from tui.views.threads import ThreadsView
+    from widgets.task_list import TaskList
 
+    order: list[str] = []
+    real_set_tasks = TaskList.set_tasks
+    monkeypatch.setattr(TaskList, "set_tasks", lambda self, *a, **kw: (order.append("tasks"), real_set_tasks(self, *a, **kw))[1])
+    real_open = ThreadsView._open
+    monkeypatch.setattr(ThreadsView, "_open", lambda self: (order.append("threads"), real_open(self))[1])
     # What `loupe` does before starting the app (tui.cli._run_app).
     gc.disable()
     try:
         app = LoupeApp(open_workspace(tmp_path))
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, gc.isenabled, "collection back on once the first frame is shown")
+            await wait_until(pilot, lambda: app.query_one(ThreadsView).loaded, "the threads list opens in the end")
+            assert order[:2] == ["tasks", "threads"]
+            # Collection is back on, with what startup made frozen.
+            assert gc.isenabled()
             assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

@@ -17,7 +17,7 @@ from tui.screens.main import MainScreen
 from tui.workspace import Workspace
 
 
-# Seconds after the first frame before what the views loaded by then is frozen as well.
+# Seconds after the first screen before what the views loaded by then is frozen as well.
 GC_SETTLED_AFTER = 5.0
 _settled_frozen = False
 
@@ -26,7 +26,7 @@ def freeze_settled_objects() -> bool:
     """Freeze what the views loaded after the first frame; once per process.
 
     A full collection walks every tracked object with the GIL held, so every thread stops
-    and a key pressed meanwhile waits. The first-frame freeze (`_startup_finished`) leaves
+    and a key pressed meanwhile waits. The first freeze (`startup_shown`) leaves
     out what views load just after it and keep for the whole run (documents, session tiles
     and their monitor). With those frozen too (after one collection, so no garbage is kept),
     full collections under session load measured 3 ms of CPU instead of 11-12 ms (and
@@ -39,6 +39,10 @@ def freeze_settled_objects() -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+# Work queued with `after_startup` starts after this long even if the task list never reports.
+STARTUP_FALLBACK_SECONDS = 2.0
 
 
 class LoupeApp(App[None]):
@@ -62,6 +66,8 @@ class LoupeApp(App[None]):
         self.clock = clock
         # Tests switch themes without writing to the user's config.
         self._remember_theme = remember_theme
+        self._started = False
+        self._after_startup: list[Callable[[], object]] = []
         self.sub_title = str(workspace.root)
         # Registered and chosen before the first stylesheet pass: switching themes later, in
         # on_mount, would compute every style twice before the first frame.
@@ -74,7 +80,7 @@ class LoupeApp(App[None]):
         return MainScreen(self.workspace)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._startup_finished)
+        self.set_timer(STARTUP_FALLBACK_SECONDS, self.startup_shown)
         wanted = self.workspace.config.general.theme
         if wanted in self.available_themes:
             if self.theme != wanted:
@@ -90,7 +96,18 @@ class LoupeApp(App[None]):
             self.notify(str(problem), title="Config problem", severity="warning", timeout=10)
         self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
 
-    def _startup_finished(self) -> None:
+    def after_startup(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the first screen is shown (see `tui.views.startup`)."""
+        if self._started:
+            self.call_later(callback)
+        else:
+            self._after_startup.append(callback)
+
+    def startup_shown(self) -> None:
+        """The first screen, task list included, is shown (or it took too long)."""
+        if self._started:
+            return
+        self._started = True
         # `loupe` pauses garbage collection while it starts (see `tui.cli._run_app`). What
         # startup allocated lives as long as the app: freeze it so no collection scans it.
         if not gc.isenabled():
@@ -99,6 +116,9 @@ class LoupeApp(App[None]):
         # Not in tests: they run many apps in one process, and would keep the first one's objects.
         if not self.is_headless:
             self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
+        waiting, self._after_startup = self._after_startup, []
+        for callback in waiting:
+            self.call_later(callback)
 
     async def action_quit(self) -> None:
         # Agents keep running after loupe quits; the sessions view says so before quitting.

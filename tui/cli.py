@@ -136,7 +136,7 @@ def _run_app(path: Path | None, *, demo: bool) -> int:
     # Startup allocates a few hundred thousand long-lived objects (modules, classes, styles),
     # which set off collections that find almost nothing to free: ~45 ms before the first
     # frame, a full one included. The app freezes what startup made and turns collection back on once
-    # that frame is shown (`LoupeApp._startup_finished`).
+    # its first screen is shown (`LoupeApp.startup_shown`).
     gc.disable()
     from tui.app import LoupeApp
 

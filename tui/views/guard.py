@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from tui.guard.audit import AuditEntry, default_path, read_from
+from tui.views.startup import after_startup
 
 # Seconds between re-reads when no file event arrives.
 POLL_SECONDS = 2.0
@@ -52,8 +53,8 @@ class GuardView(Widget):
         self._thread: threading.Thread | None = None
 
     def on_mount(self) -> None:
-        # After the first frame: the thread's watchfiles import would compete with it.
-        self.call_after_refresh(self._start)
+        # The thread's watchfiles import waits until the first screen is shown.
+        after_startup(self, self._start)
 
     def _start(self) -> None:
         if self._stop.is_set():

@@ -27,6 +27,7 @@ from textual.widgets import Static
 
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
+from tui.views.startup import after_startup
 from widgets.screen_preview import screen_strips
 from widgets.session_tile import SessionTile, TileData
 
@@ -113,7 +114,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     def on_mount(self) -> None:
         # After the first frame: connecting (store, tmux, the watcher's imports) would
         # otherwise compete with it for the interpreter.
-        self.call_after_refresh(self._connect)
+        after_startup(self, self._connect)
 
     def on_unmount(self) -> None:
         self._stopping.set()

@@ -59,6 +59,7 @@ class TasksView(Vertical):
         self._watching_tasks_dir = False
         self._stop_watch = threading.Event()
         self._reported: set[str] = set()
+        self._shown_once = False
         # Selected once it shows up in a scan: the file given on the command line, a new task.
         self._select_when_found: Path | None = workspace.open_file
 
@@ -128,6 +129,15 @@ class TasksView(Vertical):
             self._start_watching()
         if self._select_when_found is not None and self.task_list.select_path(self._select_when_found):
             self._select_when_found = None
+        if not self._shown_once:
+            self._shown_once = True
+            self.call_after_refresh(self._first_result_shown)
+
+    def _first_result_shown(self) -> None:
+        # The first screen is complete: what waited for it (`tui.views.startup`) may start.
+        shown = getattr(self.app, "startup_shown", None)
+        if callable(shown):
+            shown()
 
     def _empty_message(self, result: ScanResult) -> str:
         where = self._tasks_dir_label()

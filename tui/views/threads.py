@@ -23,6 +23,7 @@ from textual.widgets import Static
 from tui.errors import LoupeError
 from tui.messages import OpenThread, ThreadsChanged
 from tui.screens.confirm import ConfirmScreen, PromptScreen
+from tui.views.startup import after_startup
 from tui.views.thread_services import ThreadServices, thread_services
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
@@ -99,9 +100,9 @@ class ThreadsView(Vertical):
         return self.query_one(ThreadTree)
 
     def on_mount(self) -> None:
-        # After the first frame: opening the store (and, in the demo, starting the scripted
-        # model server) imports a lot and would compete with it for the interpreter.
-        self.call_after_refresh(self._open)
+        # Opening the store (and, in the demo, starting the scripted model server) imports a
+        # lot: it waits until the first screen is shown.
+        after_startup(self, self._open)
 
     def on_unmount(self) -> None:
         self.services.close()
