@@ -54,6 +54,9 @@ LOUPE_LIGHT = Theme(
     variables={
         "footer-key-foreground": "#2e59c9",
         "block-cursor-text-style": "none",
+        # Textual's default ("auto 60%") is worked out against the background where it is
+        # used; rows drawn on a transparent background (the task list's) came out white.
+        "text-muted": "#6e7781",
         "loupe-changed": "#8f5e00",
         "loupe-added": "#387a10",
         "loupe-removed": "#c4314b",

@@ -105,6 +105,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._stopping = threading.Event()
 
     def compose(self) -> ComposeResult:
+        self.add_class("-empty")
         yield Static("Sessions", classes="section-title", id="sessions-title")
         yield Static("No agent sessions yet. Press n here, or ctrl+p and choose "
                      "\"Sessions: new agent session\".",
@@ -235,6 +236,8 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             empty.display = not wanted
         if grid.display != bool(wanted):
             grid.display = bool(wanted)
+        if self.has_class("-empty") != (not wanted):
+            self.set_class(not wanted, "-empty")
         self._announce(message.snapshots)
         self._update_visible()
         self._measure_tiles()
