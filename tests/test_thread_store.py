@@ -431,3 +431,14 @@ def test_search_points_to_a_surviving_thread_when_the_writer_is_gone(store: Thre
     assert [h.thread_ids for h in store.search("remarkable")] == [[fork.id]]
     store.delete_thread(fork.id)
     assert [h.thread_ids for h in store.search("remarkable")] == [[keeper.id]]
+
+
+def test_a_closed_store_says_so_and_closes_once(tmp_path: Path) -> None:
+    store = ThreadStore(tmp_path / "threads.sqlite")
+    store.create_thread("kept")
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="is closed"):
+        store.list_threads()
+    with ThreadStore(tmp_path / "threads.sqlite") as again:
+        assert [t.title for t in again.list_threads()] == ["kept"]

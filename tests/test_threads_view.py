@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from tests.helpers import wait_until
 from tests.test_chat_pane import SIZE, active_pane, new_thread
 from tui.app import LoupeApp
 from tui.screens.confirm import ConfirmScreen
+from tui.threads.errors import StoreError
 from tui.views.chat import ChatPane
 from tui.views.thread_services import thread_services
 from tui.workspace import open_workspace
@@ -123,3 +126,26 @@ async def test_an_open_thread_shows_what_another_process_writes(tmp_path: Path) 
             lambda: [m.content for m in pane.log.messages] == ["noted from a script"],
             "the message from the other process",
         )
+
+
+async def test_quitting_while_the_store_opens_closes_what_was_opened(tmp_path: Path) -> None:
+    from tui.threads.store import ThreadStore
+    from tui.views.thread_services import ThreadServices
+
+    class Recording(ThreadServices):
+        opened: ThreadStore | None = None
+
+        def _open_store(self) -> ThreadStore:
+            self.opened = super()._open_store()
+            return self.opened
+
+    services = Recording(LoupeApp(open_workspace(tmp_path)), open_workspace(tmp_path))
+    opening = asyncio.ensure_future(services.ready())
+    await asyncio.sleep(0)
+    # The app quits before the open finishes (close runs on the UI loop, the open in a thread).
+    services.close()
+    assert await opening is False
+    assert services.store is None and services.replies is None
+    assert services.opened is not None, "the store was opened meanwhile"
+    with pytest.raises(StoreError, match="is closed"):
+        services.opened.list_threads()

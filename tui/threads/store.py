@@ -110,7 +110,8 @@ class ThreadStore:
     ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
-        self._conn = db.connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._sqlite = db.connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._closed = False
         self._owner = OwnerLock(self.path)
         # Ids of replies found half-written by a dead process and marked interrupted.
         self.recovered: list[str] = self.recover_interrupted() if recover else []
@@ -119,8 +120,19 @@ class ThreadStore:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            if self._closed:
+                return
+            self._closed = True
+            self._sqlite.close()
             self._owner.release()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        # A reader on another thread may still hold the store when the app quits: it gets
+        # a StoreError it can report, not sqlite's "closed database" programming error.
+        if self._closed:
+            raise StoreError(f"the thread store {self.path} is closed")
+        return self._sqlite
 
     def __enter__(self) -> ThreadStore:
         return self

@@ -60,6 +60,7 @@ class ThreadServices:
         self.problem: str = ""
         self._demo_server: ScriptedServer | None = None
         self._opening: asyncio.Task[None] | None = None
+        self._closed = False
         self._scanner: TaskScanner | None = None
         self._scan_lock = threading.Lock()
 
@@ -80,13 +81,21 @@ class ThreadServices:
         try:
             if self.is_demo:
                 await asyncio.to_thread(self._start_demo_server)
-            self.store = await asyncio.to_thread(self._open_store)
+            store = await asyncio.to_thread(self._open_store)
         except LoupeError as exc:
             self.problem = str(exc)
             return
         except OSError as exc:
             self.problem = f"cannot open the thread store: {exc}"
             return
+        if self._closed:
+            # The app quit while the store was opening: close() ran before there was
+            # anything to close, so what was opened meanwhile is closed here.
+            store.close()
+            self._stop_demo_server()
+            self.problem = "the app is closing"
+            return
+        self.store = store
         self.replies = ReplyManager(
             self.store,
             self.config,
@@ -110,9 +119,13 @@ class ThreadServices:
         """Stop replies (saved as cancelled), close the store, stop the demo server."""
         if self.replies is not None:
             self.replies.shutdown()
+        self._closed = True
         if self.store is not None:
             self.store.close()
             self.store = None
+        self._stop_demo_server()
+
+    def _stop_demo_server(self) -> None:
         if self._demo_server is not None:
             self._demo_server.stop()
             self._demo_server = None

@@ -109,7 +109,10 @@ class ThreadsView(Vertical):
 
     @work(group="threads-open")
     async def _open(self) -> None:
-        if not await self.services.ready():
+        ready = await self.services.ready()
+        if not self.is_attached:
+            return  # the app quit while the store was opening
+        if not ready:
             self.query_one(".threads-hint", Static).update(f"Threads unavailable: {self.services.problem}")
             self.loaded = True
             return
@@ -132,6 +135,8 @@ class ThreadsView(Vertical):
             self._store_stamp = await asyncio.to_thread(self._stamp)
         except LoupeError as exc:
             self.notify(str(exc), severity="error", markup=False)
+            return
+        if not self.is_attached:
             return
         replies = self.services.replies
         streaming = replies.running_threads() if replies else set()
