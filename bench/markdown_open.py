@@ -29,10 +29,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from _harness import SIZE, KeyProbe, median, percentile, run_child
 
 from docgen import design_doc
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 HERE = Path(__file__).resolve()
 
@@ -54,6 +58,21 @@ def child_parse(lines: int, flavour: str) -> dict:
     return {"seconds": min(times)}
 
 
+def host_app() -> App[None]:
+    """An empty app with a #host container; both children mount what they time into it.
+
+    Textual is imported here, not at the top: the parent process never loads it.
+    """
+    from textual.app import App, ComposeResult
+    from textual.containers import Vertical
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Vertical(id="host")
+
+    return Host()
+
+
 def child_pane(lines: int) -> dict:
     import os
 
@@ -63,9 +82,6 @@ def child_pane(lines: int) -> dict:
     path = folder / "plan.md"
     text = design_doc(lines)
     path.write_text(text)
-
-    from textual.app import App, ComposeResult
-    from textual.containers import Vertical
 
     from tui.views.artifact import ArtifactDocument
     from tui.workspace import open_workspace
@@ -107,12 +123,8 @@ def child_pane(lines: int) -> dict:
 
     warm_up()
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Vertical(id="host")
-
     async def measure() -> dict:
-        app = Host()
+        app = host_app()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
             marks["start"] = time.perf_counter()
@@ -166,8 +178,6 @@ def child_stock(lines: int) -> dict:
     path = folder / "plan.md"
     path.write_text(design_doc(lines))
 
-    from textual.app import App, ComposeResult
-    from textual.containers import Vertical
     from textual.widgets import MarkdownViewer
     from textual.widgets._markdown import MarkdownBlock
 
@@ -182,12 +192,8 @@ def child_stock(lines: int) -> dict:
 
     MarkdownBlock.render_lines = render_lines  # type: ignore[method-assign]
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Vertical(id="host")
-
     async def measure() -> dict:
-        app = Host()
+        app = host_app()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
             # Like the pane, the clock includes mounting the viewer: opening a document is both.
