@@ -6,11 +6,14 @@ favour whichever approach ran second.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +24,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 SIZE = (120, 40)
+
+
+def scratch_folder() -> Path:
+    """A temporary folder for one benchmark process, removed when that process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def run_child(script: Path, args: list[str], timeout: float | None) -> dict | None:

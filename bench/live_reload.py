@@ -19,12 +19,11 @@ import os
 import random
 import re
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from _harness import SIZE, median, percentile, run_child
+from _harness import SIZE, median, percentile, run_child, scratch_folder
 
 from docgen import design_doc
 
@@ -49,7 +48,7 @@ def versions(base: str, count: int) -> list[str]:
 
 
 def child(mode: str) -> dict:
-    folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
+    folder = scratch_folder()
     os.environ["LOUPE_DATA_DIR"] = str(folder / "data")
     os.environ["LOUPE_CONFIG_DIR"] = str(folder / "config")
     path = folder / "plan.md"

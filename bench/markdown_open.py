@@ -26,12 +26,11 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from _harness import SIZE, KeyProbe, median, percentile, run_child
+from _harness import SIZE, KeyProbe, median, percentile, run_child, scratch_folder
 
 from docgen import design_doc
 
@@ -76,7 +75,7 @@ def host_app() -> App[None]:
 def child_pane(lines: int) -> dict:
     import os
 
-    folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
+    folder = scratch_folder()
     os.environ["LOUPE_DATA_DIR"] = str(folder / "data")
     os.environ["LOUPE_CONFIG_DIR"] = str(folder / "config")
     path = folder / "plan.md"
@@ -174,7 +173,7 @@ def child_pane(lines: int) -> dict:
 
 
 def child_stock(lines: int) -> dict:
-    folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
+    folder = scratch_folder()
     path = folder / "plan.md"
     path.write_text(design_doc(lines))
 
