@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 TUI = Path(__file__).resolve().parent.parent / "tui"
-UI_PARTS = {"app.py", "commands.py", "messages.py", "screens", "views"}
+UI_PARTS = {"app.py", "commands.py", "dialogs", "messages.py", "screens", "views"}
 
 
 def domain_modules() -> list[Path]:

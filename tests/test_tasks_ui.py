@@ -11,10 +11,10 @@ from tests.fixtures.git import git
 from tests.fixtures.tasks import NOW, write_file
 from tests.helpers import wait_until
 from tui.app import LoupeApp
+from tui.dialogs.new_task import NewTaskScreen
 from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
 from tui.screens.main import MainScreen
-from tui.screens.new_task import NewTaskScreen
 from tui.views import tasks as tasks_view
 from tui.views.documents import DocumentsView
 from tui.views.tasks import TasksView

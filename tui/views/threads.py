@@ -20,16 +20,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.errors import LoupeError
 from tui.messages import OpenThread, ThreadsChanged
-from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.views.startup import after_startup
 from tui.views.thread_services import ThreadServices, thread_services
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
 if TYPE_CHECKING:
     # The store's package is imported when threads are first opened, not at startup.
-    from tui.screens.thread_search import SearchResult
+    from tui.dialogs.thread_search import SearchResult
     from tui.threads.model import Message, Thread
 
 # Seconds between checks for changes made by other processes.
@@ -275,7 +275,7 @@ class ThreadsView(Vertical):
             return None
 
     def action_search(self) -> None:
-        from tui.screens.thread_search import ThreadSearchScreen
+        from tui.dialogs.thread_search import ThreadSearchScreen
 
         def done(result: SearchResult | None) -> None:
             if result is not None:
@@ -290,7 +290,7 @@ class ThreadsView(Vertical):
 
     def _search(self, query: str) -> list[SearchResult]:
         """Runs on the search dialog's worker thread."""
-        from tui.screens.thread_search import SearchResult
+        from tui.dialogs.thread_search import SearchResult
 
         store = self.services.store
         if store is None:
