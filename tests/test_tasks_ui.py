@@ -245,7 +245,7 @@ async def test_modal_keeps_input_on_errors(tmp_path: Path) -> None:
         app.query_one(TasksView).new_task()
         await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
         await pilot.press("ctrl+s")
-        error = app.screen.query_one("#new-task-error")
+        error = app.screen.query_one("#error")
         assert "Give the task a title" in str(error.render())
         await pilot.press(*"Keep me")
         await pilot.press("ctrl+s")

@@ -7,58 +7,12 @@ from typing import Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 from textual.widgets import Button, Input, RadioButton, RadioSet, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-CHAT_DIALOG_CSS = """
-EditMessageScreen, MapScreen, ReduceScreen {
-    align: center middle;
-}
-EditMessageScreen > Vertical, MapScreen > Vertical, ReduceScreen > Vertical {
-    width: 90;
-    max-width: 95%;
-    height: auto;
-    max-height: 90%;
-    padding: 1 2;
-    border: thick $primary 60%;
-    background: $surface;
-}
-.dialog-title {
-    text-style: bold;
-}
-.dialog-help {
-    color: $text-muted;
-    margin-bottom: 1;
-}
-EditMessageScreen TextArea {
-    height: 14;
-}
-MapScreen VerticalScroll {
-    height: auto;
-    max-height: 16;
-}
-MapScreen Input {
-    margin-bottom: 0;
-}
-ReduceScreen SelectionList {
-    height: auto;
-    max-height: 14;
-}
-ReduceScreen RadioSet {
-    width: 100%;
-    margin-top: 1;
-}
-.dialog-buttons {
-    height: auto;
-    align-horizontal: right;
-    margin-top: 1;
-}
-.dialog-buttons Button {
-    margin-left: 2;
-}
-"""
+from tui.dialogs.base import Dialog
+from widgets.plain_text import plain_text
 
 
 @dataclass(frozen=True)
@@ -68,18 +22,17 @@ class EditResult:
     rerun: bool
 
 
-class EditMessageScreen(ModalScreen[EditResult | None]):
+class EditMessageScreen(Dialog[EditResult]):
     """Edit a message. The original stays: the edit becomes a sibling (‹ n/m ›)."""
 
-    DEFAULT_CSS = CHAT_DIALOG_CSS
+    SIZE = "wide"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="edit.cancel"),
         Binding("ctrl+s", "save(True)", "Save and rerun", id="edit.rerun"),
         Binding("ctrl+o", "save(False)", "Save only", id="edit.save"),
     ]
 
     def __init__(self, text: str, *, role: str) -> None:
-        super().__init__()
+        super().__init__(f"Edit {'your message' if role == 'user' else 'the reply'}")
         self._text = text
         self._role = role
 
@@ -87,19 +40,18 @@ class EditMessageScreen(ModalScreen[EditResult | None]):
     def can_rerun(self) -> bool:
         return self._role == "user"
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(f"Edit {'your message' if self.can_rerun else 'the reply'}", classes="dialog-title")
-            yield Static(
-                "The original is kept; the edit becomes a sibling you can switch back from (‹ n/m ›).",
-                classes="dialog-help",
-            )
-            yield TextArea(self._text, soft_wrap=True, id="edit-text")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Save only (ctrl+o)", id="save")
-                if self.can_rerun:
-                    yield Button("Save and rerun (ctrl+s)", id="rerun", variant="primary")
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            "The original is kept; the edit becomes a sibling you can switch back from (‹ n/m ›).",
+            classes="dialog-help",
+        )
+        yield TextArea(self._text, soft_wrap=True, id="edit-text")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel (esc)", id="cancel")
+        yield Button("Save only (ctrl+o)", id="save")
+        if self.can_rerun:
+            yield Button("Save and rerun (ctrl+s)", id="rerun", variant="primary")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -112,31 +64,24 @@ class EditMessageScreen(ModalScreen[EditResult | None]):
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        else:
+        if event.button.id in ("save", "rerun"):
             self.action_save(event.button.id == "rerun")
 
     def action_save(self, rerun: bool) -> None:
         text = self.query_one(TextArea).text
         if not text.strip():
-            self.notify("The message is empty; write something or press escape.", severity="warning")
-            return
-        if text == self._text:
-            self.notify("Nothing changed.", severity="warning", timeout=3)
-            return
-        self.dismiss(EditResult(text, rerun and self.can_rerun))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            self.show_error("The message is empty; write something or press escape.")
+        elif text == self._text:
+            self.show_error("Nothing changed.")
+        else:
+            self.dismiss(EditResult(text, rerun and self.can_rerun))
 
 
-class MapScreen(ModalScreen[list[str] | None]):
+class MapScreen(Dialog[list[str]]):
     """Fork N branches from one message, one follow-up question each; they run in parallel."""
 
-    DEFAULT_CSS = CHAT_DIALOG_CSS
+    SIZE = "wide"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="map.cancel"),
         Binding("ctrl+s", "run", "Run all", id="map.run"),
         Binding("ctrl+n", "add", "Add question", id="map.add"),
     ]
@@ -144,25 +89,26 @@ class MapScreen(ModalScreen[list[str] | None]):
     MAX_BRANCHES = 8
 
     def __init__(self, excerpt: str, questions: int = 3) -> None:
-        super().__init__()
+        super().__init__("Map: one branch per question")
         self._excerpt = excerpt
         self._initial = max(1, min(questions, self.MAX_BRANCHES))
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Map: one branch per question", classes="dialog-title")
-            yield Static(
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            plain_text(
                 f"Each question forks a branch after “{self._excerpt}” and runs in parallel. "
-                "Empty lines are skipped. Reduce them back later with ctrl+r in the parent thread.",
-                classes="dialog-help",
-            )
-            with VerticalScroll(id="questions"):
-                for index in range(self._initial):
-                    yield self._question(index)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Add question (ctrl+n)", id="add")
-                yield Button("Run all (ctrl+s)", id="run", variant="primary")
+                "Empty lines are skipped. Reduce them back later with ctrl+r in the parent thread."
+            ),
+            classes="dialog-help",
+        )
+        with VerticalScroll(id="questions"):
+            for index in range(self._initial):
+                yield self._question(index)
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel (esc)", id="cancel")
+        yield Button("Add question (ctrl+n)", id="add")
+        yield Button("Run all (ctrl+s)", id="run", variant="primary")
 
     def _question(self, index: int) -> Input:
         return Input(placeholder=f"Question {index + 1}", classes="question")
@@ -183,17 +129,15 @@ class MapScreen(ModalScreen[list[str] | None]):
             self.action_add()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        elif event.button.id == "add":
+        if event.button.id == "add":
             self.action_add()
-        else:
+        elif event.button.id == "run":
             self.action_run()
 
     def action_add(self) -> None:
         fields = list(self.query(".question").results(Input))
         if len(fields) >= self.MAX_BRANCHES:
-            self.notify(f"At most {self.MAX_BRANCHES} branches at once.", severity="warning", timeout=3)
+            self.show_error(f"At most {self.MAX_BRANCHES} branches at once.")
             return
         field = self._question(len(fields))
         self.query_one("#questions").mount(field)
@@ -202,12 +146,9 @@ class MapScreen(ModalScreen[list[str] | None]):
     def action_run(self) -> None:
         questions = self.questions()
         if not questions:
-            self.notify("Write at least one question.", severity="warning", timeout=3)
+            self.show_error("Write at least one question.")
             return
         self.dismiss(questions)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 @dataclass(frozen=True)
@@ -227,69 +168,60 @@ class ReduceResult:
     mode: Literal["synthesis", "concatenation"]
 
 
-class ReduceScreen(ModalScreen[ReduceResult | None]):
+class ReduceScreen(Dialog[ReduceResult]):
     """Choose branches to bring back into this thread as one new message, and how."""
 
-    DEFAULT_CSS = CHAT_DIALOG_CSS
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="reduce.cancel"),
-        Binding("ctrl+s", "reduce", "Reduce", id="reduce.run"),
-    ]
+    SIZE = "wide"
+    BINDINGS = [Binding("ctrl+s", "reduce", "Reduce", id="reduce.run")]
 
     def __init__(self, branches: list[BranchChoice], *, can_synthesise: bool = True) -> None:
-        super().__init__()
+        super().__init__("Reduce branches into this thread")
         self._branches = branches
         self._can_synthesise = can_synthesise
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Reduce branches into this thread", classes="dialog-title")
-            yield Static(
-                "The chosen branches come back as one new message here, with the branches recorded "
-                "as its sources. Branches still writing are not offered until they finish.",
-                classes="dialog-help",
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            "The chosen branches come back as one new message here, with the branches recorded "
+            "as its sources. Branches still writing are not offered until they finish.",
+            classes="dialog-help",
+        )
+        yield SelectionList[str](
+            *(
+                Selection(plain_text(f"{b.title} — {b.excerpt}"), b.thread_id, b.ready, disabled=not b.ready)
+                for b in self._branches
             )
-            yield SelectionList[str](
-                *(
-                    Selection(f"{b.title} — {b.excerpt}", b.thread_id, b.ready, disabled=not b.ready)
-                    for b in self._branches
-                )
+        )
+        with RadioSet():
+            yield RadioButton(
+                "Synthesis: the model writes one answer from the branches",
+                value=self._can_synthesise,
+                id="synthesis",
+                disabled=not self._can_synthesise,
             )
-            with RadioSet():
-                yield RadioButton(
-                    "Synthesis: the model writes one answer from the branches",
-                    value=self._can_synthesise,
-                    id="synthesis",
-                    disabled=not self._can_synthesise,
-                )
-                yield RadioButton(
-                    "Concatenation: the branches' last replies, one after another",
-                    value=not self._can_synthesise,
-                    id="concatenation",
-                )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Reduce (ctrl+s)", id="reduce", variant="primary")
+            yield RadioButton(
+                "Concatenation: the branches' last replies, one after another",
+                value=not self._can_synthesise,
+                id="concatenation",
+            )
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel (esc)", id="cancel")
+        yield Button("Reduce (ctrl+s)", id="reduce", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        else:
+        if event.button.id == "reduce":
             self.action_reduce()
 
     def action_reduce(self) -> None:
         chosen = list(self.query_one(SelectionList).selected)
         if not chosen:
-            self.notify("Choose at least one branch (space toggles).", severity="warning", timeout=3)
+            self.show_error("Choose at least one branch (space toggles).")
             return
         pressed = self.query_one(RadioSet).pressed_button
         mode: Literal["synthesis", "concatenation"] = (
             "synthesis" if pressed is not None and pressed.id == "synthesis" else "concatenation"
         )
         self.dismiss(ReduceResult(chosen, mode))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.agent.fork import ForkPoint
+from tui.dialogs.base import Dialog
+from widgets.plain_text import plain_text
 
 
 @dataclass(frozen=True)
@@ -21,66 +20,30 @@ class ForkRequest:
     prompt: str
 
 
-class ForkSessionScreen(ModalScreen[ForkRequest | None]):
-    DEFAULT_CSS = """
-    ForkSessionScreen {
-        align: center middle;
-    }
-    ForkSessionScreen > Vertical {
-        width: 96;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        padding: 1 2;
-        border: thick $primary 60%;
-        background: $surface;
-    }
-    ForkSessionScreen .dialog-title {
-        text-style: bold;
-    }
-    ForkSessionScreen .dialog-body {
-        color: $text-muted;
-        margin-bottom: 1;
-    }
-    ForkSessionScreen OptionList {
-        height: auto;
-        max-height: 16;
-        margin-bottom: 1;
-    }
-    ForkSessionScreen Horizontal {
-        height: auto;
-        align-horizontal: right;
-        margin-top: 1;
-    }
-    ForkSessionScreen Button {
-        margin-left: 2;
-    }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="fork_session.cancel")]
+class ForkSessionScreen(Dialog[ForkRequest]):
+    SIZE = "wide"
 
     def __init__(self, session_label: str, points: list[ForkPoint]) -> None:
-        super().__init__()
-        self._label = session_label
+        super().__init__(f"Fork {session_label} at a message")
         self._points = points
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(f"Fork {self._label} at a message", classes="dialog-title")
-            yield Static(
-                "The fork gets the conversation up to that message and a new worktree with the "
-                "code as it was then. The session itself is not touched.",
-                classes="dialog-body",
-            )
-            yield OptionList(*(self._option(p) for p in self._points), id="fork-points")
-            yield Input(placeholder="New instruction for the fork (optional; empty: carry on)", id="fork-prompt")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Fork", id="fork", variant="primary")
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            "The fork gets the conversation up to that message and a new worktree with the "
+            "code as it was then. The session itself is not touched.",
+            classes="dialog-help",
+        )
+        yield OptionList(*(self._option(p) for p in self._points), id="fork-points")
+        yield Input(placeholder="New instruction for the fork (optional; empty: carry on)", id="fork-prompt")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel", id="cancel")
+        yield Button("Fork", id="fork", variant="primary")
 
     @staticmethod
     def _option(point: ForkPoint) -> Option:
         code = "" if point.snapshot else "  (no code recorded: starts from the session's base)"
-        return Option(f"{point.number:>3}  {point.label}{code}", id=str(point.number))
+        return Option(plain_text(f"{point.number:>3}  {point.label}{code}"), id=str(point.number))
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -96,15 +59,10 @@ class ForkSessionScreen(ModalScreen[ForkRequest | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "fork":
             self._fork()
-        else:
-            self.dismiss(None)
 
     def _fork(self) -> None:
         highlighted = self.query_one(OptionList).highlighted
         if highlighted is None:
-            self.notify("Pick the message to fork at first.", severity="warning")
+            self.show_error("Pick the message to fork at first.")
             return
         self.dismiss(ForkRequest(self._points[highlighted], self.query_one(Input).value.strip()))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
