@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -23,6 +23,7 @@ from textual.widgets import Static
 from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.errors import LoupeError
 from tui.messages import OpenThread, ThreadsChanged
+from tui.relative_time import relative_time
 from tui.views.startup import after_startup
 from tui.views.thread_services import ThreadServices, thread_services
 from widgets.thread_tree import ThreadInfo, ThreadTree
@@ -37,16 +38,8 @@ POLL_INTERVAL = 2.0
 HINT = "n new thread · enter open · / search"
 
 
-def age(when: datetime, now: datetime | None = None) -> str:
-    seconds = max(0, int(((now or datetime.now(UTC)) - when).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
-
-
 def thread_infos(threads: list[Thread], streaming: set[str]) -> list[ThreadInfo]:
-    now = datetime.now(UTC)
+    now = time.time()
     return [
         ThreadInfo(
             id=t.id,
@@ -55,7 +48,7 @@ def thread_infos(threads: list[Thread], streaming: set[str]) -> list[ThreadInfo]
             archived=t.archived,
             message_count=t.length,
             streaming=t.id in streaming,
-            age=age(t.updated_at, now),
+            age=relative_time(t.updated_at.timestamp(), now),
         )
         for t in threads
     ]
