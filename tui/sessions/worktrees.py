@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui import locations
+from tui.sessions import pausepoints
 from tui.sessions.errors import WorktreeError
 from tui.workspace import find_repo_root
 
@@ -340,11 +341,25 @@ def delete_worktree(session: Session) -> None:
             raise WorktreeError(
                 f"refusing to delete {path}: it belongs to {target}, not to {record}"
             )
-        shutil.rmtree(path)
+        _delete_tree(path)
     try:
         main.lookup_worktree(session.worktree_name).prune(True)
     except (pygit2.GitError, KeyError):
         pass
+
+
+def _delete_tree(path: Path) -> None:
+    """Delete `path` one entry at a time, its `.git` file last, so that a deletion cut short
+    leaves a folder git still knows as the worktree."""
+    entries = sorted(path.iterdir(), key=lambda entry: (entry.name == ".git", entry.name))
+    for number, entry in enumerate(entries):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+        if number == 0:
+            pausepoints.reached("remove:deleting")
+    path.rmdir()
 
 
 def run_git(cwd: Path, *args: str, env: dict[str, str] | None = None,
