@@ -33,8 +33,9 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
 - `loupe session rm 0 [--force] [--dry-run]`: delete the worktree (the branch is kept);
-  refused (exit 1) while the session runs or has uncommitted, untracked or unmerged work,
-  unless `--force`, which first saves leftovers to `refs/loupe/removed/<id>`.
+  refused (exit 1) while the session runs or has uncommitted, untracked, ignored (not
+  disposable) or unmerged work, a nested repository or detached commits, unless `--force`,
+  which first saves all of it to `refs/loupe/removed/<id>`.
 - `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
 
 Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
@@ -322,7 +323,7 @@ def _cmd_rm(manager, args) -> int:
             report[str(session.number)] = {"risks": [r.message for r in risks], "removed": False}
             print(f"loupe: not removing session {session.number}: "
                   + "; ".join(r.message for r in risks) + ". Use --force to remove anyway "
-                  "(uncommitted work is saved to a ref first)", file=sys.stderr)
+                  f"(the work is saved to refs/loupe/removed/{session.id} first)", file=sys.stderr)
             continue
         result = manager.remove(session, confirm=True)
         report[str(session.number)] = {"risks": [r.message for r in risks], "removed": True,

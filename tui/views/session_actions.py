@@ -295,7 +295,8 @@ class SessionActions(Widget):
         if risks:
             lines.append("This would otherwise be lost or stopped:")
             lines += [f"  • {risk.message}" for risk in risks]
-            lines.append(f"Uncommitted and untracked files are first saved to refs/loupe/removed/{session.id}.")
+            lines.append(f"Files, nested repositories and detached commits are first saved to "
+                         f"refs/loupe/removed/{session.id}.")
         else:
             lines.append("Nothing would be lost.")
         title = f"Remove session {session.number}" + (" anyway?" if risks else "?")
