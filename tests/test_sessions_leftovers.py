@@ -138,3 +138,14 @@ def test_nested_repositories_are_saved_with_their_history(sessions: SessionsHarn
     assert show("show", f"{saved_fresh}:draft.txt").stdout == "no commit yet\n"
     reachable = _reachable(sessions)
     assert saved_sub in reachable and head in reachable and saved_fresh in reachable
+
+
+def test_detached_head_commits_are_saved(sessions: SessionsHarness) -> None:
+    session = _exited(sessions, "git checkout -q --detach\necho y > y.txt\n"
+                                "git add y.txt\ngit commit -q -m 'on no branch'\n")
+    detached = git(session.worktree, "rev-parse", "HEAD").stdout.strip()
+    assert [r.kind for r in sessions.manager.removal_risks(session)] == ["detached"]
+    ref = sessions.manager.remove(session, confirm=True).saved_ref
+    assert ref is not None
+    assert sessions.repo.git("merge-base", "--is-ancestor", detached, ref, check=False).returncode == 0
+    assert detached in _reachable(sessions)

@@ -295,7 +295,8 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
     """Commit all that deleting the worktree would lose to `refs/loupe/removed/<id>`.
 
     That is what `removal_risks` counts: uncommitted changes, untracked and ignored files that
-    are not disposable, nested repositories with their history (see `leftovers`). Neither the
+    are not disposable, nested repositories with their history (see `leftovers`), and commits
+    on a detached HEAD (the save's parent, even when no file changed). Neither the
     worktree's index nor any branch is touched. Returns the ref, or None when there was
     nothing to save.
     """
@@ -308,15 +309,28 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
                                     nested_refs=f"refs/loupe/nested/{session.id}",
                                     disposable=disposable, scratch=Path(scratch), originals=session.repo)
         tree, head = saver.tree(worktree)
-    if head is None or tree == run_git(worktree, "rev-parse", f"{head}^{{tree}}").stdout.strip():
+    if head is None:
         return None
-    message = (f"loupe: uncommitted work left in session {session.id} ({session.task}) "
+    unchanged = tree == run_git(worktree, "rev-parse", f"{head}^{{tree}}").stdout.strip()
+    if unchanged and not _on_no_branch(session, head):
+        return None
+    message = (f"loupe: work left in session {session.id} ({session.task}) "
                "when its worktree was removed")
     details = ["-m", "\n".join(saver.notes)] if saver.notes else []
     commit = run_git(worktree, "commit-tree", tree, "-p", head, "-m", message, *details).stdout.strip()
     ref = f"refs/loupe/removed/{session.id}"
     run_git(worktree, "update-ref", ref, commit)
     return ref
+
+
+def _on_no_branch(session: Session, head: str) -> bool:
+    """Whether the worktree's HEAD is detached at commits no branch, remote branch or tag has
+    (the save commit's parent is then all that keeps them)."""
+    import pygit2
+
+    if not open_repo(session.worktree).head_is_detached:
+        return False
+    return bool(_commits_only_on(open_repo(session.repo), pygit2.Oid(hex=head), exclude=None, limit=1))
 
 
 def delete_worktree(session: Session) -> None:
