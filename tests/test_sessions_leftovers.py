@@ -14,6 +14,7 @@ from tui.sessions import cli
 from tui.sessions.errors import RemovalRefused
 from tui.sessions.model import Session
 from tui.sessions.status_file import State
+from tui.sessions.worktrees import save_leftovers
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +150,19 @@ def test_detached_head_commits_are_saved(sessions: SessionsHarness) -> None:
     assert ref is not None
     assert sessions.repo.git("merge-base", "--is-ancestor", detached, ref, check=False).returncode == 0
     assert detached in _reachable(sessions)
+
+
+def test_a_second_save_never_overwrites_the_first(sessions: SessionsHarness) -> None:
+    session = _exited(sessions)
+    (session.worktree / "plan.md").write_text("first draft\n")
+    ref = save_leftovers(session)
+    assert ref is not None
+    first = sessions.repo.git("rev-parse", ref).stdout.strip()
+    (session.worktree / "plan.md").write_text("second draft\n")
+    assert save_leftovers(session) == ref
+    assert sessions.repo.git("show", f"{ref}:plan.md").stdout == "second draft\n"
+    assert sessions.repo.git("rev-parse", f"{ref}^2").stdout.strip() == first
+    # Saving what is already saved makes no new commit.
+    second = sessions.repo.git("rev-parse", ref).stdout.strip()
+    assert save_leftovers(session) == ref
+    assert sessions.repo.git("rev-parse", ref).stdout.strip() == second

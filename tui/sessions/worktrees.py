@@ -300,9 +300,14 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
     worktree's index nor any branch is touched. Returns the ref, or None when there was
     nothing to save.
     """
+    ref = f"refs/loupe/removed/{session.id}"
+    found = run_git(session.repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+    # An earlier save (say by a removal that was killed half way) is never overwritten: it
+    # becomes the new save's second parent.
+    previous = found.stdout.strip() if found.returncode == 0 else ""
     worktree = session.worktree
     if not worktree.exists():
-        return None
+        return ref if previous else None
     session.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.TemporaryDirectory(prefix="leftovers-", dir=session.folder) as scratch:
         saver = leftovers.TreeSaver(main=session.repo, root=worktree,
@@ -310,16 +315,23 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
                                     disposable=disposable, scratch=Path(scratch), originals=session.repo)
         tree, head = saver.tree(worktree)
     if head is None:
-        return None
+        return ref if previous else None
     unchanged = tree == run_git(worktree, "rev-parse", f"{head}^{{tree}}").stdout.strip()
     if unchanged and not _on_no_branch(session, head):
-        return None
+        return ref if previous else None
+    if previous and run_git(worktree, "rev-parse", f"{previous}^{{tree}}", f"{previous}^1").stdout.split() \
+            == [tree, head]:
+        return ref
     message = (f"loupe: work left in session {session.id} ({session.task}) "
                "when its worktree was removed")
-    details = ["-m", "\n".join(saver.notes)] if saver.notes else []
-    commit = run_git(worktree, "commit-tree", tree, "-p", head, "-m", message, *details).stdout.strip()
-    ref = f"refs/loupe/removed/{session.id}"
-    run_git(worktree, "update-ref", ref, commit)
+    details = [*saver.notes, *([f"An earlier save, {previous}, is the second parent."] if previous else [])]
+    parents = ["-p", head, *(["-p", previous] if previous else [])]
+    commit = run_git(worktree, "commit-tree", tree, *parents, "-m", message,
+                     *(["-m", "\n".join(details)] if details else [])).stdout.strip()
+    moved = run_git(worktree, "update-ref", "-m", "loupe: session removed", ref, commit, previous, check=False)
+    if moved.returncode != 0:
+        raise WorktreeError(f"{ref} changed while saving (another removal of session {session.number}?); "
+                            "nothing was deleted or lost: remove the session again")
     return ref
 
 
@@ -338,7 +350,9 @@ def delete_worktree(session: Session) -> None:
 
     Refuses unless the folder is provably this session's worktree: a direct child of the
     repository's loupe worktrees folder, not a symlink, whose `.git` file points at the
-    repository's record for this worktree.
+    repository's record for this worktree. The folder is first renamed to `.removing-<name>`
+    (one atomic step), so a deletion cut short never leaves a half-emptied worktree that
+    looks like one with deleted files; the next removal finishes it.
     """
     import pygit2
 
@@ -346,6 +360,7 @@ def delete_worktree(session: Session) -> None:
     expected_parent = worktrees_dir(session.repo).resolve()
     main = open_repo(session.repo)
     record = (Path(main.path) / "worktrees" / session.worktree_name).resolve()
+    trash = path.parent / f".removing-{path.name}"
     if path.exists() or path.is_symlink():
         if path.is_symlink() or path.resolve().parent != expected_parent:
             raise WorktreeError(f"refusing to delete {path}: it is not inside {expected_parent}")
@@ -360,7 +375,11 @@ def delete_worktree(session: Session) -> None:
             raise WorktreeError(
                 f"refusing to delete {path}: it belongs to {target}, not to {record}"
             )
-        _delete_tree(path)
+        if trash.exists():
+            _delete_tree(trash)
+        path.rename(trash)
+    if (trash.exists() and not trash.is_symlink() and path.parent.resolve() == expected_parent):
+        _delete_tree(trash)
     try:
         main.lookup_worktree(session.worktree_name).prune(True)
     except (pygit2.GitError, KeyError):
@@ -368,9 +387,8 @@ def delete_worktree(session: Session) -> None:
 
 
 def _delete_tree(path: Path) -> None:
-    """Delete `path` one entry at a time, its `.git` file last, so that a deletion cut short
-    leaves a folder git still knows as the worktree."""
-    entries = sorted(path.iterdir(), key=lambda entry: (entry.name == ".git", entry.name))
+    """Delete `path` one entry at a time (a test pauses after the first, see pausepoints)."""
+    entries = sorted(path.iterdir())
     for number, entry in enumerate(entries):
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
