@@ -21,6 +21,7 @@ from tests.helpers import wait_for
 from tui import locations
 from tui.locations import loupe_command
 from tui.sessions import pausepoints
+from tui.sessions.errors import LandRefused
 from tui.sessions.model import Session
 from tui.sessions.status_file import State
 
@@ -85,3 +86,71 @@ def test_rm_killed_while_deleting_then_run_again_loses_nothing(
     assert sessions.repo.git("show", f"{ref}:zeta.txt").stdout == "still here after the kill\n"
     assert not session.worktree.exists()
     assert sessions.manager.sessions() == []
+
+
+HOLD_FILTER = "if [ -e {hold} ]; then : > {marker}; cat {fifo} > /dev/null; fi; cat"
+
+
+def _committing(sessions: SessionsHarness) -> Session:
+    return _exited(sessions, "echo one > a.txt\necho two > b.txt\ngit add a.txt b.txt\n"
+                             "git commit -q -m 'two files'\n")
+
+
+def test_land_killed_mid_checkout_then_run_again_lands_once(
+        sessions: SessionsHarness, cli_config: None, tmp_path: Path) -> None:
+    session = _committing(sessions)
+    main = sessions.repo
+    before = main.git("rev-parse", "main").stdout.strip()
+    # b.txt's smudge filter blocks while the flag exists: git has written a.txt by then.
+    hold, marker, fifo = tmp_path / "hold", tmp_path / "smudging", tmp_path / "fifo"
+    hold.touch()
+    os.mkfifo(fifo)
+    (main.path / ".git" / "info" / "attributes").write_text("b.txt filter=hold\n")
+    main.git("config", "filter.hold.smudge", HOLD_FILTER.format(hold=hold, marker=marker, fifo=fifo))
+    with killed_when(marker, main.path, "land", session.id):
+        pass
+    assert (main.path / "a.txt").exists() and (main.path / ".git" / "index.lock").exists()
+    hold.unlink()
+
+    dry = loupe(main.path, "land", session.id, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "interrupted" in dry.stdout
+    again = loupe(main.path, "land", session.id)
+    assert again.returncode == 0, again.stderr
+    assert "interrupted" in again.stdout
+    assert main.git("rev-list", "--count", f"{before}..main").stdout.strip() == "2"
+    assert main.git("show", "main:b.txt").stdout == "two\n"
+    assert main.git("status", "--porcelain").stdout == ""
+    assert not (main.path / ".git" / "index.lock").exists()
+    assert (main.path / "b.txt").read_text() == "two\n"
+
+
+def test_land_paused_after_git_finished_is_recognised_as_done(
+        sessions: SessionsHarness, cli_config: None, tmp_path: Path) -> None:
+    session = _committing(sessions)
+    marker = tmp_path / "paused"
+    env = {**os.environ, pausepoints.STEP_ENV: "land:moved", pausepoints.MARKER_ENV: str(marker)}
+    with killed_when(marker, sessions.repo.path, "land", session.id, env=env):
+        pass
+    landed = sessions.repo.git("rev-parse", "main").stdout.strip()
+    again = loupe(sessions.repo.path, "land", session.id)
+    assert "finished" in again.stdout + again.stderr
+    assert "Nothing to land" in again.stderr
+    assert sessions.repo.git("rev-parse", "main").stdout.strip() == landed
+    assert sessions.repo.git("status", "--porcelain").stdout == ""
+
+
+def test_a_stale_index_lock_is_explained_in_one_line(sessions: SessionsHarness) -> None:
+    session = _committing(sessions)
+    lock = sessions.repo.path / ".git" / "index.lock"
+    lock.touch()
+    before = sessions.repo.git("rev-parse", "main").stdout
+    with pytest.raises(LandRefused) as refused:
+        sessions.manager.land(session)
+    message = str(refused.value)
+    assert "\n" not in message and str(lock) in message and "Nothing was landed" in message
+    assert sessions.repo.git("rev-parse", "main").stdout == before
+    assert lock.exists(), "someone else's lock is never deleted"
+    lock.unlink()
+    sessions.manager.land(session)
+    assert sessions.repo.git("status", "--porcelain").stdout == ""

@@ -291,14 +291,17 @@ def _cmd_land(manager, args) -> int:
         if args.json:
             _print_json({"mode": plan.mode, "onto": plan.onto, "commits": [c for c, _ in plan.commits],
                          "conflicts": list(plan.conflicts), "uncommitted": list(plan.uncommitted),
-                         "description": plan.describe(session)})
+                         "interrupted": plan.interrupted, "description": plan.describe(session)})
         else:
             print("\n".join(plan.describe(session)))
         return 1 if plan.conflicts else 0
     result = manager.land(session, mode, args.onto)
     if args.json:
-        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed})
+        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed,
+                     "recovered": result.recovered})
     else:
+        if result.recovered:
+            print(result.recovered)
         print(f"landed {len(result.landed)} commit(s) from {session.branch} onto {result.plan.onto} "
               f"(now {result.new_tip[:10]})")
         if result.plan.uncommitted:
