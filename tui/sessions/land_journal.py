@@ -154,6 +154,9 @@ def _write(path: Path, journal: Journal, *, exclusive: bool) -> None:
 def _undo(journal: Journal) -> str:
     """Put back the files git wrote for a land that never moved the branch."""
     checkout = Path(journal.checkout)
+    if not checkout.is_dir():
+        return (f"{journal.what().capitalize()} was interrupted before {journal.onto} moved, so it did "
+                f"not happen; its checkout {checkout} is gone, so there is nothing to put back.")
     # The journal was written only when there was no lock, and git held it until it was
     # killed, so this one is the dead git's.
     index_lock(checkout).unlink(missing_ok=True)

@@ -378,7 +378,7 @@ def delete_worktree(session: Session) -> None:
         if trash.exists():
             _delete_tree(trash)
         path.rename(trash)
-    if (trash.exists() and not trash.is_symlink() and path.parent.resolve() == expected_parent):
+    if trash.exists() and not trash.is_symlink() and path.parent.resolve() == expected_parent:
         _delete_tree(trash)
     try:
         main.lookup_worktree(session.worktree_name).prune(True)

@@ -272,8 +272,8 @@ class SessionActions(Widget):
                                       timeout=10)
             return
         self.app.call_from_thread(
-            self.notify, f"{len(result.landed)} commit(s) from {session.branch} are on "
-            f"{result.plan.onto} (now {result.new_tip[:10]}).", title=f"Landed session {session.number}")
+            self.notify, f"{result.recovered} {len(result.landed)} commit(s) from {session.branch} are on "
+            f"{result.plan.onto} (now {result.new_tip[:10]}).".strip(), title=f"Landed session {session.number}")
         if self.monitor is not None:
             self.monitor.wake(refresh_stats=session.id)
 
