@@ -92,8 +92,8 @@ HOLD_FILTER = "if [ -e {hold} ]; then : > {marker}; cat {fifo} > /dev/null; fi; 
 
 
 def _committing(sessions: SessionsHarness) -> Session:
-    return _exited(sessions, "echo one > a.txt\necho two > b.txt\ngit add a.txt b.txt\n"
-                             "git commit -q -m 'two files'\n")
+    return _exited(sessions, "echo one > a.txt\necho two > b.txt\necho agent >> README.md\n"
+                             "git add a.txt b.txt README.md\ngit commit -q -m 'three files'\n")
 
 
 def test_land_killed_mid_checkout_then_run_again_lands_once(
@@ -107,19 +107,30 @@ def test_land_killed_mid_checkout_then_run_again_lands_once(
     os.mkfifo(fifo)
     (main.path / ".git" / "info" / "attributes").write_text("b.txt filter=hold\n")
     main.git("config", "filter.hold.smudge", HOLD_FILTER.format(hold=hold, marker=marker, fifo=fifo))
+    readme = (main.path / "README.md").read_text()
     with killed_when(marker, main.path, "land", session.id):
         pass
     assert (main.path / "a.txt").exists() and (main.path / ".git" / "index.lock").exists()
+    assert (main.path / "README.md").read_text() != readme
     hold.unlink()
 
     dry = loupe(main.path, "land", session.id, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "interrupted" in dry.stdout
+    assert (main.path / "a.txt").exists(), "a dry run changes nothing"
+    # A land that is then refused still puts back what the killed one left: not landed at all.
+    refused = loupe(main.path, "land", session.id, "--onto", "no-such-branch")
+    assert refused.returncode == 1 and "put back" in refused.stderr, refused.stderr
+    assert main.git("rev-parse", "main").stdout.strip() == before
+    assert main.git("status", "--porcelain").stdout == ""
+    assert (main.path / "README.md").read_text() == readme
+    assert not (main.path / ".git" / "index.lock").exists()
+
     again = loupe(main.path, "land", session.id)
     assert again.returncode == 0, again.stderr
-    assert "interrupted" in again.stdout
     assert main.git("rev-list", "--count", f"{before}..main").stdout.strip() == "2"
     assert main.git("show", "main:b.txt").stdout == "two\n"
+    assert (main.path / "README.md").read_text() == readme + "agent\n"
     assert main.git("status", "--porcelain").stdout == ""
     assert not (main.path / ".git" / "index.lock").exists()
     assert (main.path / "b.txt").read_text() == "two\n"

@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = commands.add_parser("rm", help="remove sessions' worktrees (branches are kept)")
     remove.add_argument("targets")
-    remove.add_argument("--force", action="store_true", help="remove even if work would be lost")
+    remove.add_argument("--force", action="store_true", help="remove anyway; the work is saved to a ref first")
     remove.add_argument("--dry-run", action="store_true", help="list what would be lost")
     remove.add_argument("--json", action="store_true")
 

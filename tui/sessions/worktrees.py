@@ -297,8 +297,8 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
     That is what `removal_risks` counts: uncommitted changes, untracked and ignored files that
     are not disposable, nested repositories with their history (see `leftovers`), and commits
     on a detached HEAD (the save's parent, even when no file changed). Neither the
-    worktree's index nor any branch is touched. Returns the ref, or None when there was
-    nothing to save.
+    worktree's index nor any branch is touched. Returns the ref when it holds saved work
+    (from this call or an earlier one), None when nothing was ever saved.
     """
     ref = f"refs/loupe/removed/{session.id}"
     found = run_git(session.repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
