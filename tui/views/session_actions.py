@@ -272,8 +272,8 @@ class SessionActions(Widget):
                                       timeout=10)
             return
         self.app.call_from_thread(
-            self.notify, f"{len(result.landed)} commit(s) from {session.branch} are on "
-            f"{result.plan.onto} (now {result.new_tip[:10]}).", title=f"Landed session {session.number}")
+            self.notify, f"{result.recovered} {len(result.landed)} commit(s) from {session.branch} are on "
+            f"{result.plan.onto} (now {result.new_tip[:10]}).".strip(), title=f"Landed session {session.number}")
         if self.monitor is not None:
             self.monitor.wake(refresh_stats=session.id)
 
@@ -295,7 +295,8 @@ class SessionActions(Widget):
         if risks:
             lines.append("This would otherwise be lost or stopped:")
             lines += [f"  • {risk.message}" for risk in risks]
-            lines.append(f"Uncommitted and untracked files are first saved to refs/loupe/removed/{session.id}.")
+            lines.append(f"Files, nested repositories and detached commits are first saved to "
+                         f"refs/loupe/removed/{session.id}.")
         else:
             lines.append("Nothing would be lost.")
         title = f"Remove session {session.number}" + (" anyway?" if risks else "?")
