@@ -15,25 +15,29 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from tui.threads.model import Message, Status, ToolCall, Usage
 
-if TYPE_CHECKING:
-    from tui.threads.store import ThreadStore
+
+# Saves what has arrived so far: (message id, text).
+SavePartial = Callable[[str, str], None]
+# Ends the message: (message id, status, content=, tool_calls=, usage=, error=, model=).
+FinishMessage = Callable[..., Message]
 
 
 class StreamWriter:
     def __init__(
         self,
-        store: ThreadStore,
         message_id: str,
         *,
+        save: SavePartial,
+        finish: FinishMessage,
         initial: str = "",
         interval: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store = store
+        self._save = save
+        self._finish = finish
         self.message_id = message_id
         self.interval = interval
         self._clock = clock
@@ -89,7 +93,7 @@ class StreamWriter:
                 if self._version == self._saved:
                     return
                 content, version = self._joined(), self._version
-            self.store.save_partial(self.message_id, content)
+            self._save(self.message_id, content)
             self._saved = version
             self.saved_length = len(content) - self._initial
             self._last_save = self._clock()
@@ -108,7 +112,7 @@ class StreamWriter:
                 content = self._joined()
                 # A flush that comes later (a saver cancelled too late) has nothing to save.
                 self._saved = self._version
-            return self.store.finish(
+            return self._finish(
                 self.message_id, status, content=content, tool_calls=tool_calls, usage=usage,
                 error=error, model=model,
             )
