@@ -109,7 +109,26 @@ BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1]
+# A streaming reply's text, saved piece by piece: updating the growing `content` rewrites the
+# whole row each time, which cost writes quadratic in the reply's length. The pieces are
+# folded into `content` when the reply ends (or is found interrupted), then deleted.
+SCHEMA_V2 = """
+CREATE TABLE message_chunks (
+    seq        INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    text       TEXT NOT NULL
+);
+CREATE INDEX message_chunks_message ON message_chunks(message_id, seq);
+
+CREATE TRIGGER message_chunks_streaming_only
+BEFORE INSERT ON message_chunks
+WHEN (SELECT status FROM messages WHERE id = NEW.message_id) IS NOT 'streaming'
+BEGIN
+    SELECT RAISE(ABORT, 'finished messages are immutable; add a sibling instead');
+END;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

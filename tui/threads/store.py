@@ -78,6 +78,7 @@ from tui.threads.rows import (
     THREADS_CONTAINING,
     message_from_row,
     now,
+    streamed_text,
     thread_from_row,
 )
 from tui.threads.stream_writer import StreamWriter
@@ -316,18 +317,18 @@ class ThreadStore:
         if message.finished:
             raise MessageFinished(f"message {message_id} is already {message.status}")
         return StreamWriter(
-            message_id, save=self.save_partial, finish=self.finish, initial=message.content,
+            message_id, save=self.append_partial, finish=self.finish, initial=message.content,
             interval=interval, clock=clock,
         )
 
-    def save_partial(self, message_id: str, content: str) -> None:
-        """Replace a streaming message's content (what has arrived so far)."""
-        with self._lock:
-            cursor = self._conn.execute(
-                "UPDATE messages SET content = ? WHERE id = ? AND status = 'streaming'",
-                (content, message_id),
-            )
-        if cursor.rowcount == 0:
+    def append_partial(self, message_id: str, text: str) -> None:
+        """Add text that arrived for a streaming message (one small row, not a rewrite)."""
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "INSERT INTO message_chunks (message_id, text) VALUES (?, ?)", (message_id, text)
+                )
+        except sqlite3.IntegrityError:
             self._raise_not_streaming(message_id)
 
     def finish(
@@ -347,7 +348,8 @@ class ThreadStore:
             raise ValueError("finish needs a final status")
         with self._write() as conn:
             cursor = conn.execute(
-                "UPDATE messages SET status = ?, content = COALESCE(?, content), tool_calls = ?, "
+                "UPDATE messages SET status = ?, "
+                f"content = COALESCE(?, content || {streamed_text('messages')}), tool_calls = ?, "
                 "usage = ?, error = ?, model = COALESCE(?, model), owner = NULL, finished_at = ? "
                 "WHERE id = ? AND status = 'streaming'",
                 (
@@ -357,6 +359,7 @@ class ThreadStore:
             )
             if cursor.rowcount == 0:
                 self._raise_not_streaming(message_id)
+            conn.execute("DELETE FROM message_chunks WHERE message_id = ?", (message_id,))
             conn.execute(
                 "UPDATE threads SET updated_at = ? WHERE head_id = ?", (now(), message_id)
             )
