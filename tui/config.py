@@ -73,6 +73,9 @@ class ModelsConfig:
     read_timeout: float = 60.0
     # Retries for connection errors, 408, 409, 429 and 5xx (not for errors mid-stream).
     max_retries: int = 2
+    # A reply (text and tool-call arguments) is stopped and saved at this many characters, so
+    # a server that never stops cannot fill the memory and the disk.
+    max_reply_chars: int = 1_000_000
 
 
 @dataclass
