@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui import locations
+from tui import locations, secrets
 
 
 @dataclass
@@ -183,7 +183,13 @@ def load_files(files: list[Path]) -> LoadedConfig:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         checked = _validate(Config, raw, (), path, lines, problems)
         _deep_merge(merged, checked)
-    return LoadedConfig(config=_build(Config, merged), problems=problems, files=read)
+    config = _build(Config, merged)
+    # The keys are in the environment variables named here: never to be stored or shown.
+    secrets.remember_names(endpoint.api_key_env for endpoint in config.endpoints.values())
+    secrets.remember_values(
+        value for endpoint in config.endpoints.values() for value in secrets.header_secrets(endpoint.headers)
+    )
+    return LoadedConfig(config=config, problems=problems, files=read)
 
 
 def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any] | None:

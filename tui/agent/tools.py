@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tui import secrets
 from tui.agent import fs_tools
 from tui.agent.apply_patch import apply_patch
 from tui.agent.errors import ToolError
@@ -144,6 +145,13 @@ class Toolbox:
         return SCHEMAS
 
     def run(self, name: str, arguments: str) -> ToolOutcome:
+        """The call's result with every secret hidden: it is stored in the thread and sent to
+        the model, and an agent's `env` or `cat .env` must not put API keys in either."""
+        outcome = self._run(name, arguments)
+        outcome.content = secrets.redact(outcome.content)
+        return outcome
+
+    def _run(self, name: str, arguments: str) -> ToolOutcome:
         try:
             args = parse_arguments(arguments)
             if name == "shell":
