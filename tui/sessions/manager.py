@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
 from tui.config import Config
 from tui.config import load as load_config
 from tui.sessions import agents, diff, environment, hooks, land, worktrees
@@ -337,7 +337,7 @@ class SessionManager:
         if pane is not None:
             try:
                 screen = self.tmux(session.tmux_socket).capture(session.tmux_session)
-                session.last_screen_file.write_text(screen, encoding="utf-8")
+                private_files.write_private(session.last_screen_file, screen)
             except (SessionError, OSError):
                 pass
         if self.store.mark_ended(session.id, snapshot.exit_code):

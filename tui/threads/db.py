@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tui import private_files
 from tui.threads.errors import StoreError
 
 SCHEMA_V1 = """
@@ -135,7 +136,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the store file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_files.store_folder(path)
+        # SQLite gives the -wal and -shm files the mode of the database file.
+        private_files.private_file(path)
+        private_files.make_private(Path(f"{path}-wal"), Path(f"{path}-shm"))
         conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
         )
