@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from tui import config, locations
 from tui.secrets import Redactor, StreamRedactor, redact, secret_values
+from tui.sessions.output_log import run_filter
 
 KEY = "sk-live-0123456789abcdef"
 
@@ -55,3 +60,25 @@ def test_a_secret_split_across_chunks_never_comes_out() -> None:
     assert stream.feed(b"plain output\n") == b"plain output\n"
     assert stream.feed(KEY[:10].encode()) == b""
     assert stream.close() == b"[redacted:partial]"
+
+
+def test_loupe_redact_filters_a_pipe() -> None:
+    env = {**os.environ, "DEPLOY_TOKEN": KEY}
+    done = subprocess.run([sys.executable, "-m", "tui", "redact"], input=f"token: {KEY}\n".encode(),
+                          capture_output=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"token: [redacted:DEPLOY_TOKEN]\n"
+
+
+def test_a_log_filter_without_its_secrets_logs_nothing_but_why(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.write(write_end, f"OPENAI_API_KEY={KEY}\n".encode())
+    os.close(write_end)
+    log = tmp_path / "output.log"
+    try:
+        assert run_filter(log, tmp_path / "never-made.fifo", source=read_end) == 1
+    finally:
+        os.close(read_end)
+    assert "this session's output is not logged: cannot open" in log.read_text()
+    assert KEY not in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
