@@ -6,6 +6,7 @@ import json
 
 from tests.fixtures.git import RepoWithRemote
 from tests.fixtures.guard import GuardInstall
+from tui.guard.audit import read_entries
 from tui.guard.credentials import hide_url_credentials
 
 TOKEN = "ghp_" + "a1b2c3d4" * 5
@@ -48,3 +49,12 @@ def test_only_the_credentials_are_hidden() -> None:
     assert hide_url_credentials("mail me@example.com, see https://example.com/a@b") == (
         "mail me@example.com, see https://example.com/a@b"
     )
+
+
+def test_an_older_audit_line_with_a_token_is_read_without_it(tmp_path) -> None:
+    log = tmp_path / "audit.jsonl"
+    log.write_text(json.dumps({"command": ["git", "push", URL], "refused": ["git", "push", URL],
+                               "remote": URL, "reason": f"pushing to {URL}"}) + "\n")
+    [entry] = read_entries(log)
+    assert TOKEN not in repr(entry) and TOKEN not in entry.command_line
+    assert entry.remote == "https://***@github.invalid/o/r.git"
