@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "hook": "tui.sessions.hook_cli",
     "thread": "tui.threads.cli",
     "redact": "tui.redact_cli",
+    "trust": "tui.trust_cli",
 }
 
 DESCRIPTION = """\

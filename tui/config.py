@@ -3,7 +3,9 @@
 Two files, the repo's winning over the user's:
 
 - user: `$XDG_CONFIG_HOME/loupe/config.toml` (see `locations.user_config_file`)
-- repo: `<repo>/.loupe/config.toml`
+- repo: `<repo>/.loupe/config.toml`, whose endpoints, keys, headers, commands, scripts and
+  hooks apply only once the user trusted the file's exact content (`loupe trust`,
+  `tui.trust`); until then they are ignored with a problem that names them.
 
 A file that does not parse, an unknown key, or a value of the wrong type never stops loupe:
 the problem is recorded (file, line, key, what to do) and the default is used. The app shows
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui import locations, secrets
+from tui import locations, secrets, trust
 
 
 @dataclass
@@ -164,23 +166,28 @@ class LoadedConfig:
 
 
 def load(repo_root: Path | None = None) -> LoadedConfig:
-    """Load defaults, then the user file, then the repo file (which wins)."""
+    """Load defaults, then the user file, then the repo file (which wins, except for the
+    settings that need trust while its content is not trusted: see `tui.trust`)."""
     files = [locations.user_config_file()]
     if repo_root is not None:
         files.append(locations.repo_config_file(repo_root))
-    return load_files([f for f in files if f.is_file()])
+    return load_files([f for f in files if f.is_file()], repo_root=repo_root)
 
 
-def load_files(files: list[Path]) -> LoadedConfig:
+def load_files(files: list[Path], *, repo_root: Path | None = None) -> LoadedConfig:
     merged: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     read: list[Path] = []
+    repo_file = locations.repo_config_file(repo_root) if repo_root is not None else None
     for path in files:
-        raw = _read_toml(path, problems)
-        if raw is None:
+        loaded = _read_toml(path, problems)
+        if loaded is None:
             continue
+        raw, data = loaded
         read.append(path)
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        if path == repo_file and repo_root is not None:
+            raw = _trusted_part(raw, data, repo_root, path, lines, problems)
         checked = _validate(Config, raw, (), path, lines, problems)
         _deep_merge(merged, checked)
     config = _build(Config, merged)
@@ -192,14 +199,38 @@ def load_files(files: list[Path]) -> LoadedConfig:
     return LoadedConfig(config=config, problems=problems, files=read)
 
 
-def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any] | None:
+def _trusted_part(
+    raw: dict[str, Any], data: bytes, repo_root: Path, path: Path, lines: list[str],
+    problems: list[ConfigProblem],
+) -> dict[str, Any]:
+    """`raw` without the settings that need trust, unless the user trusted these bytes."""
+    risky = trust.risky_settings(raw)
+    if not risky:
+        return raw
+    verdict = trust.verdict(repo_root, data)
+    if verdict is trust.Verdict.TRUSTED:
+        return raw
+    why = "changed since you trusted it" if verdict is trust.Verdict.CHANGED else "not trusted"
+    first = risky[0].path
+    problems.append(ConfigProblem(
+        path, _find_line(lines, first[:-1], first[-1]), "",
+        f"this repository's config is {why}, so these settings are ignored: "
+        f"{', '.join(setting.key for setting in risky)}. Run `loupe trust` in {repo_root} to "
+        "review them and trust this file",
+    ))
+    return trust.without(raw, risky)
+
+
+def _read_toml(path: Path, problems: list[ConfigProblem]) -> tuple[dict[str, Any], bytes] | None:
+    """The parsed file and its bytes (read once: trust is given to exactly these bytes)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ConfigProblem(path, None, "", f"cannot read the file ({exc}); using defaults"))
         return None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), data
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"at line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
