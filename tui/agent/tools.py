@@ -9,9 +9,11 @@ and the loop carries on; only the user or the model ends a run.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tui import secrets
@@ -184,6 +186,10 @@ class Toolbox:
             raise ToolError(f"there is no tool named {name!r}; the tools are {', '.join(TOOL_NAMES)}")
         except ToolError as exc:
             return ToolOutcome(f"Error: {exc}", ok=False)
+        except OSError as exc:
+            # Whatever the file system does (a tree changing under the tool included), the
+            # model gets a result and the agent goes on.
+            return ToolOutcome(f"Error: {name} failed: {exc.strerror or exc}", ok=False)
 
     def _shell(self, args: dict[str, Any]) -> ToolOutcome:
         command = args.get("command")
@@ -195,18 +201,21 @@ class Toolbox:
         if command[0] == "apply_patch" and len(command) == 2:
             # codex models sometimes call the patch tool through the shell.
             return ToolOutcome(apply_patch(command[1], self.workspace).for_model())
-        workdir = self.workspace.resolve(_str(args, "workdir", "."), must_exist=True)
-        if not workdir.is_dir():
-            raise ToolError(f"workdir {args.get('workdir')} is not a directory")
         timeout_ms = _int(args, "timeout_ms", self.shell_timeout_ms)
         if timeout_ms < 1:
             raise ToolError("timeout_ms must be at least 1")
-        if self.approve is not None and not self.approve(command, self.workspace.relative(workdir)):
-            return ToolOutcome(DECLINED, ok=False)
-        result = run_shell(
-            command, cwd=workdir, timeout_ms=timeout_ms, cap_bytes=self.output_cap_bytes,
-            on_output=self.on_shell_output,
-        )
+        folder, parts = self.workspace.open_dir(_str(args, "workdir", "."))
+        try:
+            if self.approve is not None and not self.approve(command, self.workspace.relative(parts)):
+                return ToolOutcome(DECLINED, ok=False)
+            # The folder as opened (not its name, which a swap could redirect): the child
+            # changes into it through its inherited descriptor.
+            result = run_shell(
+                command, cwd=Path(f"/proc/self/fd/{folder}"), timeout_ms=timeout_ms,
+                cap_bytes=self.output_cap_bytes, on_output=self.on_shell_output,
+            )
+        finally:
+            os.close(folder)
         return ToolOutcome(result.for_model(), ok=result.exit_code == 0, exit_code=result.exit_code)
 
 
