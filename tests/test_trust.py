@@ -142,3 +142,17 @@ def test_an_untrusted_repo_cannot_run_its_command_when_a_session_starts(
     manager.tmux(session.tmux_socket).send_text(session.tmux_session, "echo ready-$((40 + 2))")
     sessions.wait_screen(session, "ready-42")
     assert not marker.exists()
+
+
+async def test_the_app_shows_the_notice_with_the_repos_key_names_as_text(repo: RepoWithRemote) -> None:
+    from textual.widgets._toast import Toast
+
+    from tui.app import LoupeApp
+
+    write_repo_config(repo, '[endpoints."[b]x[/b]\\u001b[2J"]\nbase_url = "http://x.invalid/v1"\n')
+    app = LoupeApp(open_workspace(repo.path))
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await pilot.pause()
+        shown = [str(toast.render()) for toast in app.screen.query(Toast)]
+        notice = [text for text in shown if "loupe trust" in text]
+        assert notice and 'endpoints."[b]x[/b]\\u001b[2J"' in notice[0].replace("\n", "")

@@ -22,6 +22,7 @@ import copy
 import enum
 import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from tui import locations, private_files
 
 # Keys that, anywhere in the file, run something or send something somewhere.
 RISKY_NAMES = frozenset({"command", "setup_script", "hooks", "editor", "base_url", "api_key_env", "headers"})
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # Keys risky where they are: every endpoint, and switching off approval of agent commands.
 RISKY_PATHS = frozenset({("agent", "approval")})
 
@@ -49,7 +51,9 @@ class RiskySetting:
 
     @property
     def key(self) -> str:
-        return ".".join(self.path)
+        """The dotted key as TOML writes it: odd names quoted, control characters escaped
+        (a repository chooses these names; they are shown, never interpreted)."""
+        return ".".join(part if _BARE_KEY.fullmatch(part) else json.dumps(part) for part in self.path)
 
 
 def risky_settings(raw: dict[str, Any]) -> list[RiskySetting]:
