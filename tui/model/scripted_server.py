@@ -39,6 +39,7 @@ from tui.model.script import (
     Reply,
     Script,
     ToolCallSpec,
+    demo_script,
     error_body,
     estimate_tokens,
     last_user_text,
@@ -415,8 +416,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="use loupe's demo script")
     args = parser.parse_args(argv)
     if args.demo:
-        from tui.model.demo import demo_script
-
         script = demo_script()
     elif args.script:
         try:

@@ -186,7 +186,7 @@ def _send(store: ThreadStore, args: argparse.Namespace) -> int:
 
 def _stream_reply(store: ThreadStore, client: Any, thread_id: str, *, as_json: bool) -> int:
     from tui.model.client import TextDelta, ToolCallDelta
-    from tui.model.sync import reply_sync
+    from tui.threads.reply import reply_sync
 
     wrote = [False]
 

@@ -16,11 +16,11 @@ from textual import on, work
 from textual.app import SuspendNotSupported
 from textual.widget import Widget
 
-from tui.screens.confirm import ConfirmScreen
+from tui.dialogs.confirm import ConfirmScreen
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
-    from tui.screens.session_dialogs import SendRequest, StartRequest
+    from tui.dialogs.sessions import SendRequest, StartRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
@@ -74,7 +74,7 @@ class SessionActions(Widget):
         if manager is None:
             return
         # The dialogs pull in heavy widgets (TextArea); loaded when first used, not at start.
-        from tui.screens.session_dialogs import NewSessionScreen
+        from tui.dialogs.sessions import NewSessionScreen
 
         kinds = [(name, kind.description) for name, kind in manager.kinds.items()]
 
@@ -128,7 +128,7 @@ class SessionActions(Widget):
             if request is not None:
                 self._send(targets, request)
 
-        from tui.screens.session_dialogs import SendTextScreen
+        from tui.dialogs.sessions import SendTextScreen
 
         self.app.push_screen(SendTextScreen(title), send)
 
@@ -349,6 +349,6 @@ class SessionActions(Widget):
                 self.notify(f"Stopping {len(live)} session(s)...")
                 self._stop_sessions([s.session for s in live], then_exit=True)
 
-        from tui.screens.session_dialogs import QuitSessionsScreen
+        from tui.dialogs.sessions import QuitSessionsScreen
 
         self.app.push_screen(QuitSessionsScreen(lines, self.manager.socket), chosen)
