@@ -204,21 +204,11 @@ def _trusted_part(
     problems: list[ConfigProblem],
 ) -> dict[str, Any]:
     """`raw` without the settings that need trust, unless the user trusted these bytes."""
-    risky = trust.risky_settings(raw)
-    if not risky:
-        return raw
-    verdict = trust.verdict(repo_root, data)
-    if verdict is trust.Verdict.TRUSTED:
-        return raw
-    why = "changed since you trusted it" if verdict is trust.Verdict.CHANGED else "not trusted"
-    first = risky[0].path
-    problems.append(ConfigProblem(
-        path, _find_line(lines, first[:-1], first[-1]), "",
-        f"this repository's config is {why}, so these settings are ignored: "
-        f"{', '.join(setting.key for setting in risky)}. Run `loupe trust` in {repo_root} to "
-        "review them and trust this file",
-    ))
-    return trust.without(raw, risky)
+    kept, ignored = trust.trusted_part(raw, data, repo_root)
+    if ignored is not None:
+        first = ignored.settings[0].path
+        problems.append(ConfigProblem(path, _find_line(lines, first[:-1], first[-1]), "", ignored.message))
+    return kept
 
 
 def _read_toml(path: Path, problems: list[ConfigProblem]) -> tuple[dict[str, Any], bytes] | None:

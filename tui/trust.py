@@ -9,6 +9,7 @@ file's bytes, so any change to the file needs a new yes.
 
     risky_settings(raw)              # what in a parsed repo config needs trust
     verdict(repo_root, data)         # TRUSTED, UNTRUSTED or CHANGED for these bytes
+    trusted_part(raw, data, root)    # what config may use, and the notice for the rest
     allow(repo_root, data) / revoke(repo_root)
 
 Records live in the data folder (`trusted.json`, 0600), keyed by the repository's main
@@ -76,6 +77,32 @@ def _risky(path: tuple[str, ...], value: Any) -> bool:
     if path[0] == "endpoints":
         return len(path) == 2 or not isinstance(value, dict)
     return path[-1] in RISKY_NAMES or path in RISKY_PATHS
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """Settings left out of a repository's config, and the notice that says so."""
+
+    settings: list[RiskySetting]
+    message: str
+
+
+def trusted_part(raw: dict[str, Any], data: bytes, repo_root: Path) -> tuple[dict[str, Any], Ignored | None]:
+    """`raw` (the parsed `data`) without the settings that need trust, unless the user
+    trusted these bytes; and what was left out, if anything."""
+    risky = risky_settings(raw)
+    if not risky:
+        return raw, None
+    found = verdict(repo_root, data)
+    if found is Verdict.TRUSTED:
+        return raw, None
+    why = "changed since you trusted it" if found is Verdict.CHANGED else "not trusted"
+    message = (
+        f"this repository's config is {why}, so these settings are ignored: "
+        f"{', '.join(setting.key for setting in risky)}. Run `loupe trust` in {repo_root} to "
+        "review them and trust this file"
+    )
+    return without(raw, risky), Ignored(risky, message)
 
 
 def without(raw: dict[str, Any], settings: list[RiskySetting]) -> dict[str, Any]:
