@@ -170,7 +170,8 @@ def _send(store: ThreadStore, args: argparse.Namespace) -> int:
         # Resolve before writing anything: without a usable endpoint, nothing changes.
         endpoint, config = _resolve(args.endpoint or thread.endpoint, args.model or thread.model)
         client = ModelClient(endpoint, read_timeout=config.models.read_timeout,
-                             max_retries=config.models.max_retries)
+                             max_retries=config.models.max_retries,
+                             max_reply_chars=config.models.max_reply_chars)
         if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
             store.set_model(thread.id, endpoint.name, endpoint.model)
     user = store.append(thread.id, Role.USER, text)
