@@ -55,6 +55,24 @@ def test_nested_lists_tasks_and_numbers() -> None:
     ]
 
 
+def test_task_items_keep_text_that_starts_with_markup() -> None:
+    text = (
+        "- [ ] `pytest tests/test_backend_retry.py` passes\n"
+        "- [x] **Done** item with text\n"
+        "- [ ] `EXPLAIN QUERY PLAN` of the claim query uses `jobs_runnable`\n"
+        "- [ ] [the notes](notes.md) say so\n"
+        "- [ ]\n  on the next line\n"
+    )
+    assert lines_of(text, 80) == [
+        "☐ pytest tests/test_backend_retry.py passes",
+        "☑ Done item with text",
+        "☐ EXPLAIN QUERY PLAN of the claim query uses jobs_runnable",
+        "☐ the notes say so",
+        "☐ on the next line",
+        "",
+    ]
+
+
 def test_quote_alert_and_hr() -> None:
     assert lines_of("> [!WARNING]\n> Careful.\n\n---\n", 20) == [
         "▌ ⚠ Warning", "▌ Careful.", "", "─" * 20, "",
