@@ -105,6 +105,18 @@ def test_table_borders_alignment_and_shrinking() -> None:
     assert any("longer" in line for line in narrow) and any("here" in line for line in narrow)
 
 
+def test_tables_too_wide_for_the_pane_lose_no_text() -> None:
+    four = "| " + " | ".join(f"head{n} words" for n in range(4)) + " |\n|" + "---|" * 4 + "\n| " + " | ".join(f"cell{n} text" for n in range(4)) + " |\n"
+    lines = lines_of(four, 24)
+    assert all(cells(line) <= 24 for line in lines)  # wider lines are cropped when painted
+    assert "".join(lines).count("│") > 4  # still columns side by side
+    # Too many columns for one cell each: each row's cells one under another.
+    nine = "| " + " | ".join(f"h{n}" for n in range(9)) + " |\n|" + "---|" * 9 + "\n| " + " | ".join(f"c{n}" for n in range(9)) + " |\n"
+    lines = lines_of(nine, 24)
+    assert all(cells(line) <= 24 for line in lines)
+    assert [line for line in lines if line.startswith("│")] == [f"│ h{n}" for n in range(9)] + [f"│ c{n}" for n in range(9)]
+
+
 def test_front_matter_is_a_properties_panel() -> None:
     assert lines_of("---\nstatus: draft\n---\n# T\n")[:3] == [" properties", " status: draft", ""]
 
