@@ -12,6 +12,7 @@ from typing import Any
 
 _SPACE = re.compile(r"\s+")
 _TASK = re.compile(r"\[[ xX]\](?:\s+|$)")
+_ALERT = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
 
 
 def inline_text(inline: Any, *, link_targets: bool = False) -> str:
@@ -38,27 +39,36 @@ def inline_text(inline: Any, *, link_targets: bool = False) -> str:
     return "".join(out)
 
 
-def leaf_texts(tokens: list[Any], *, tasks: bool = False, link_targets: bool = False) -> list[str]:
+def leaf_texts(
+    tokens: list[Any], *, tasks: bool = False, alerts: bool = False, link_targets: bool = False
+) -> list[str]:
     """The text of each leaf block (paragraph, heading, table cell, code, raw HTML), in order.
 
     `tasks`: a `[ ] `/`[x] ` at the start of a list item is a task box, drawn as a marker
-    rather than as text.
+    rather than as text. `alerts`: so is a `[!NOTE]` at the start of a quote.
     """
     out: list[str] = []
     for index, token in enumerate(tokens):
         if token.type == "inline":
             text = inline_text(token, link_targets=link_targets)
-            box = _TASK.match(text) if tasks and _starts_list_item(tokens, index) else None
-            if box:
-                text = text[box.end() :]
+            # A marker is plain text at the very start: `[[x]](notes.md)` is a link.
+            plain = bool(token.children) and token.children[0].type == "text"
+            marker = None
+            if plain and tasks and _opens(tokens, index, "list_item_open"):
+                marker = _TASK.match(text)
+            elif plain and alerts and _opens(tokens, index, "blockquote_open"):
+                marker = _ALERT.match(text)
+            if marker:
+                text = text[marker.end() :]
             out.append(text)
         elif token.type in ("fence", "code_block", "html_block"):
             out.append(token.content)
     return out
 
 
-def _starts_list_item(tokens: list[Any], index: int) -> bool:
-    return index >= 2 and tokens[index - 1].type == "paragraph_open" and tokens[index - 2].type == "list_item_open"
+def _opens(tokens: list[Any], index: int, container: str) -> bool:
+    """Whether the inline token at `index` is the first paragraph of a `container`."""
+    return index >= 2 and tokens[index - 1].type == "paragraph_open" and tokens[index - 2].type == container
 
 
 def squeeze(text: str) -> str:
