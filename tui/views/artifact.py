@@ -254,7 +254,10 @@ class ArtifactDocument(Vertical):
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()
-        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"))
+        # The editor opens where the reader is: at the first line of the block on top.
+        view = self.pane.view
+        line = view.doc.blocks[view.anchor[0]].start + 1 if view.doc is not None and view.doc.blocks else None
+        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"), line)
 
     def on_artifact_view_link_activated(self, message: ArtifactView.LinkActivated) -> None:
         message.stop()
