@@ -23,6 +23,7 @@ from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
+from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from tui.workspace import Workspace
@@ -263,7 +264,7 @@ class ArtifactDocument(Vertical):
         message.stop()
         target = resolve_link(message.href, self.path, self.workspace.root)
         if target.kind == "url":
-            self.app.open_url(target.url)
+            open_web_link(self, target.url)
         elif target.kind == "anchor":
             if not self.pane.view.scroll_to_slug(target.anchor):
                 self.notify(f"No heading #{target.anchor} in {self.path.name}.", severity="warning")
