@@ -19,7 +19,7 @@ from tui import locations, private_files
 from tui.config import Config
 from tui.config import load as load_config
 from tui.sessions import agents, diff, environment, hooks, land, output_log, worktrees
-from tui.sessions.errors import NoSuchSession, RemovalRefused, SessionError, WorktreeError
+from tui.sessions.errors import LandRefused, NoSuchSession, RemovalRefused, SessionError, WorktreeError
 from tui.sessions.model import Session, Snapshot, sessions_dir
 from tui.sessions.observer import Observer
 from tui.sessions.procs import end_session_processes
@@ -166,6 +166,9 @@ class SessionManager:
         size: tuple[int, int] = DEFAULT_SIZE,
         agent_args: Sequence[str] = (),
         recorded_base: worktrees.Base | None = None,
+        phase: str = "",
+        output: str = "",
+        worktree: bool = True,
     ) -> StartResult:
         """Start an agent in a new worktree from `base`.
 
@@ -173,6 +176,11 @@ class SessionManager:
         `["--thread", id]` for a fork of the built-in agent. `recorded_base` is the base that
         diff and land use when the worktree starts somewhere else (a fork starts from a
         snapshot commit whose parent is its origin session's base).
+
+        A task phase (`tui.phases`) passes its `phase` and `output` artifact to be recorded,
+        and its prompt is sent as it is: it carries only the phase's inputs, so it is not
+        told where the task's notes are. `worktree=False` runs the agent in `task_dir`
+        itself, in the main checkout, on no branch (documents-only phases).
         """
         settings = self.config.sessions
         kind = agents.get_kind(self.kinds, agent or settings.default_agent)
@@ -181,27 +189,37 @@ class SessionManager:
         if find_repo_root(self.root) is None:
             raise WorktreeError(f"{self.root} is not a git repository; sessions need one")
         task = task.strip() or "session"
-        if task_dir is not None and prompt.strip():
+        if not worktree and task_dir is None:
+            raise SessionError("a session without a worktree runs in a task folder; give its task_dir")
+        if task_dir is not None and prompt.strip() and not phase:
             prompt = f"{prompt.rstrip()}\n\nThe task's notes are in {task_dir}."
         session_id = self._new_id()
         probe = Session(id=session_id, repo=self.root, number=0, agent=kind.name,
                         status_source=kind.status, task=task, branch="", worktree=self.root,
                         worktree_name="", base_commit="", base_branch="", tmux_socket=self.socket,
-                        port_base=0, prompt=prompt, task_dir=task_dir)
+                        port_base=0, prompt=prompt, task_dir=task_dir, phase=phase, output=output)
+        if not worktree:
+            probe.worktree = task_dir.resolve()  # type: ignore[union-attr] - checked above
         prep = environment.session_env(probe)
         command = self._command(kind, probe, prompt, agent_args)
         # Before anything exists: a missing agent must not leave a worktree behind.
         agents.check_installed(command, prep.env["PATH"])
-        if fetch if fetch is not None else settings.fetch:
-            worktrees.fetch(self.root)
-        resolved = worktrees.resolve_base(self.root, base or settings.base)
-        created = worktrees.create_worktree(self.root, task, resolved.commit)
         session = probe
-        session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
-        session.base_commit, session.base_branch = resolved.commit, resolved.branch
-        if recorded_base is not None:
-            session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
-        session.base_ref = base or settings.base
+        if worktree:
+            if fetch if fetch is not None else settings.fetch:
+                worktrees.fetch(self.root)
+            resolved = worktrees.resolve_base(self.root, base or settings.base)
+            created = worktrees.create_worktree(self.root, task, resolved.commit)
+            session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
+            session.base_commit, session.base_branch = resolved.commit, resolved.branch
+            if recorded_base is not None:
+                session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
+            session.base_ref = base or settings.base
+        elif not session.worktree.is_dir():
+            raise SessionError(f"the task folder {session.worktree} does not exist; create the task first")
+        else:
+            # Where the checkout stood, so its diff shows what the session changed in the folder.
+            session.base_commit = worktrees.resolve_base(self.root, "HEAD").commit
         try:
             self.store.add(session, port_start=settings.port_range_start)
             result = self._launch(session, kind, prompt, size, agent_args)
@@ -239,13 +257,15 @@ class SessionManager:
         prep = environment.session_env(session)
         result = StartResult(session=session, warnings=list(prep.warnings))
         environment.private_folder(session)
-        result.copied = environment.copy_included_files(self.root, session.worktree)
+        if not session.in_place:
+            result.copied = environment.copy_included_files(self.root, session.worktree)
         if kind.status == "claude":
             worktrees.exclude_generated_files(self.root)
             hooks.install_claude_hooks(session.worktree,
                                        hooks.hook_command(locations.loupe_command(), session.id))
         setup = ""
-        if settings.setup_script:
+        # A setup script prepares a checkout of the code; a task folder is not one.
+        if settings.setup_script and not session.in_place:
             if (session.worktree / settings.setup_script).is_file():
                 setup = settings.setup_script
             elif (self.root / settings.setup_script).is_file():
@@ -283,6 +303,9 @@ class SessionManager:
         except SessionError:
             pass
         self.store.delete(session.id)
+        if session.in_place:
+            shutil.rmtree(session.folder, ignore_errors=True)
+            return
         try:
             worktrees.delete_worktree(session)
             repo = worktrees.open_repo(self.root)
@@ -499,10 +522,19 @@ class SessionManager:
         return diff.diff_stat(session)
 
     def plan_land(self, session: Session, mode: str = "merge", onto: str | None = None) -> land.LandPlan:
+        _refuse_land_in_place(session)
         return land.plan(session, mode, onto)
 
     def land(self, session: Session, mode: str = "merge", onto: str | None = None) -> land.LandResult:
+        _refuse_land_in_place(session)
         return land.land(session, mode, onto)
 
     def attach_argv(self, session: Session) -> list[str]:
         return self.tmux(session.tmux_socket).attach_argv(session.tmux_session)
+
+
+def _refuse_land_in_place(session: Session) -> None:
+    if session.in_place:
+        raise LandRefused(f"session {session.number} ran in the task folder {session.worktree} of "
+                          "your checkout: what it wrote is already there, on no branch; commit it "
+                          "yourself")

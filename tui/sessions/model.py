@@ -45,6 +45,16 @@ class Session:
     ended_at: float | None = None
     exit_code: int | None = None
     removed_at: float | None = None
+    # The task phase it was started for ("research"...), "" for a plain session.
+    phase: str = ""
+    # The artifact it was started to write, relative to `task_dir` ("" for none).
+    output: str = ""
+
+    @property
+    def in_place(self) -> bool:
+        """It runs in the main checkout's task folder (a documents-only phase): no worktree
+        of its own, no branch, nothing to land, and nothing there is ever deleted."""
+        return not self.worktree_name
 
     @property
     def tmux_session(self) -> str:

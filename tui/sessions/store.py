@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     base_ref TEXT NOT NULL DEFAULT 'HEAD',
     ended_at REAL,
     exit_code INTEGER,
-    removed_at REAL
+    removed_at REAL,
+    phase TEXT NOT NULL DEFAULT '',
+    output TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
 CREATE TABLE IF NOT EXISTS queue (
@@ -58,6 +60,14 @@ CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
 """
 
 _PATH_FIELDS = {"repo", "worktree", "task_dir"}
+
+# Migration "phases": the task phase a session was started for and the artifact it writes
+# (issue 14). A store written by an older loupe gets the columns on open; its rows read as
+# plain sessions.
+_ADDED_COLUMNS = {
+    "phase": "TEXT NOT NULL DEFAULT ''",
+    "output": "TEXT NOT NULL DEFAULT ''",
+}
 
 
 def default_store_path() -> Path:
@@ -97,6 +107,7 @@ class SessionStore:
             raise SessionError(f"cannot open the session store {self.path}: {exc}") from exc
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            _add_missing_columns(db)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -238,6 +249,19 @@ class SessionStore:
                 "DELETE FROM queue WHERE session_id = ? AND delivered_at IS NULL", (session_id,)
             )
             return cursor.rowcount
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    for name, definition in _ADDED_COLUMNS.items():
+        if name in present:
+            continue
+        try:
+            db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {definition}")
+        except sqlite3.OperationalError as exc:
+            # Another loupe opening the same store at the same moment added it first.
+            if "duplicate column" not in str(exc).lower():
+                raise
 
 
 def _to_row(session: Session) -> dict[str, Any]:
