@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tui.sessions.model import Session
 from tui.sessions.store import SessionStore
+from tui.threads import ThreadStore
+from tui.threads.db import MIGRATIONS, _statements
 
 # The sessions table as loupe wrote it before phases.
 OLD_SESSIONS = """
@@ -46,3 +48,32 @@ def test_an_old_session_store_gains_phase_and_output_and_keeps_its_rows(tmp_path
     assert new is not None and (new.phase, new.output, new.in_place) == ("research", "02-research.md", True)
     # Opening it again (another loupe) changes nothing.
     assert [s.id for s in SessionStore(path).list()] == ["abc123", "s0x"]
+
+
+def test_threads_can_belong_to_a_task_and_forks_stay_with_it(tmp_path: Path) -> None:
+    with ThreadStore(tmp_path / "threads.sqlite") as store:
+        filed = store.create_thread("research chat", task="/r/.loupe/tasks/t")
+        loose = store.create_thread("loose")
+        store.append(filed.id, "user", "where are the counts?")
+        fork = store.fork(filed.id)
+        assert fork.task == "/r/.loupe/tasks/t" and fork.to_dict()["task"] == "/r/.loupe/tasks/t"
+        assert {t.id for t in store.list_threads(task="/r/.loupe/tasks/t")} == {filed.id, fork.id}
+        assert store.set_task(loose.id, "/r/.loupe/tasks/u").task == "/r/.loupe/tasks/u"
+        assert store.set_task(loose.id, None).task is None
+
+
+def test_a_thread_store_from_before_tasks_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "threads.sqlite"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:-1]:
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    stamp = "2026-01-01T00:00:00+00:00"
+    conn.execute("INSERT INTO threads (id, title, created_at, updated_at) VALUES ('T1', 'old', ?, ?)",
+                 (stamp, stamp))
+    conn.commit()
+    conn.close()
+    with ThreadStore(path) as store:
+        (old,) = store.list_threads()
+        assert (old.title, old.task) == ("old", None)

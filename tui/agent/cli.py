@@ -241,8 +241,10 @@ def _prepare_thread(
         if os.environ.get("LOUPE_SESSION"):
             # How the app finds the conversation of a session, to fork it.
             meta["session"] = os.environ["LOUPE_SESSION"]
+        # A session started on a task files its conversation under that task.
         thread = store.create_thread(
-            title, endpoint=client.endpoint.name, model=client.model, kind="agent", meta=meta
+            title, endpoint=client.endpoint.name, model=client.model, kind="agent", meta=meta,
+            task=os.environ.get("LOUPE_TASK_DIR") or None,
         )
         store.append(thread.id, Role.USER, prompt)
         transcript.header(f"thread: {thread.id} · {where} · {root}")
