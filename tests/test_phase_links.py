@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tui.model.script import Reply, answers, model_turn
 from tui.sessions.model import Session
 from tui.sessions.store import SessionStore
 from tui.threads import ThreadStore
@@ -77,3 +78,13 @@ def test_a_thread_store_from_before_tasks_is_migrated(tmp_path: Path) -> None:
     with ThreadStore(path) as store:
         (old,) = store.list_threads()
         assert (old.title, old.task) == ("old", None)
+
+
+def test_a_scripted_reply_can_answer_one_turn_of_an_agents_conversation() -> None:
+    first = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "Research this"}]}
+    later = {"messages": [*first["messages"], {"role": "assistant", "content": "", "tool_calls": []},
+                          {"role": "tool", "content": "ok"}]}
+    assert (model_turn(first), model_turn(later)) == (1, 2)
+    reply = Reply(match="research", turn=2)
+    assert not answers(reply, "research this", 1) and answers(reply, "research this", 2)
+    assert not answers(reply, "something else", 2)

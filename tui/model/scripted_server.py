@@ -39,11 +39,13 @@ from tui.model.script import (
     Reply,
     Script,
     ToolCallSpec,
+    answers,
     demo_script,
     error_body,
     estimate_tokens,
     last_user_text,
     load_script,
+    model_turn,
 )
 
 __all__ = ["RecordedRequest", "Reply", "Script", "ScriptedServer", "ToolCallSpec"]
@@ -161,10 +163,10 @@ class ScriptedServer:
     def _take(self, body: dict[str, Any]) -> Reply:
         with self._changed:
             self._serial += 1
-            asked = last_user_text(body).lower()
+            asked, turn = last_user_text(body).lower(), model_turn(body)
             chosen = next(
-                (r for r in self._queue if r.match and r.match.lower() in asked), None
-            ) or next((r for r in self._queue if not r.match), None)
+                (r for r in self._queue if r.match and answers(r, asked, turn)), None
+            ) or next((r for r in self._queue if not r.match and answers(r, asked, turn)), None)
             if chosen is not None:
                 if not chosen.keep:
                     self._queue.remove(chosen)
