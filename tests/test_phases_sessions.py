@@ -4,6 +4,7 @@ timeline, and a plan implemented phase by phase (real tmux, real git, scripted a
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,7 @@ def test_a_documents_phase_runs_in_the_task_folder_and_removal_keeps_the_checkou
     assert (session.phase, session.output) == ("research", "02-research.md")
     artifact = task.path / "02-research.md"
     wait_for(lambda: artifact.is_file() and "Where are the counts computed?" in artifact.read_text(),
-             "the research artifact, written from the prompt")
+             "the research artifact, written from the prompt", timeout=30)
     written = artifact.read_text()
     assert "SECRET-PLAN" not in written and "ticket.md" not in written
     sessions.wait_screen(session, "research written")
@@ -144,6 +145,15 @@ def plan_runner(sessions: SessionsHarness, *, checks: str | None = None) -> tupl
     return PlanRunner(sessions.manager, load_recipes(config)), task
 
 
+def step_until(runner: PlanRunner, slug: str, reached: Callable[[runs.PlanRun], object], what: str) -> None:
+    """Step the run (as the app's monitor does) until `reached` holds; starting a session on
+    a busy machine takes a while."""
+    def stepped() -> object:
+        runner.step(slug)
+        return reached(runner.load(slug))
+    wait_for(stepped, what, timeout=60)
+
+
 def session_of(sessions: SessionsHarness, phase: runs.PhaseProgress):
     return sessions.manager.get(phase.session)
 
@@ -157,16 +167,12 @@ def test_the_plan_runner_starts_phase_two_only_after_phase_one_is_idle(sessions:
     assert "Retry policy" not in first.prompt and first.phase == "implement" and not first.in_place
 
     # Working: seen at work after its first moments, and still no phase 2.
-    def worked() -> bool:
-        runner.step(task.slug)
-        return runner.load(task.slug).phases[0].seen_working
-    wait_for(worked, "phase 1 seen at work")
+    step_until(runner, task.slug, lambda run: run.phases[0].seen_working, "phase 1 seen at work")
     assert sessions.snapshot(first).state is State.WORKING
     assert runner.step(task.slug) == [] and len(sessions.manager.sessions()) == 1
 
     (first.worktree / "release").touch()
-    wait_for(lambda: runner.step(task.slug) or runner.load(task.slug).phases[1].session,
-             "phase 2 to start once phase 1 is idle")
+    step_until(runner, task.slug, lambda run: run.phases[1].session, "phase 2 to start once phase 1 is idle")
     run = runner.load(task.slug)
     assert [p.status for p in run.phases] == ["done", "running"]
     assert sessions.snapshot(first).state is State.IDLE
@@ -181,7 +187,7 @@ def test_the_plan_runner_starts_phase_two_only_after_phase_one_is_idle(sessions:
     restarted.kinds.update(sessions.manager.kinds)
     again = PlanRunner(restarted, runner.recipes)
     (second.worktree / "release").touch()
-    wait_for(lambda: again.step(task.slug) or again.load(task.slug).finished, "the run to finish")
+    step_until(again, task.slug, lambda run: run.finished, "the run to finish")
     assert [f.path for f in sessions.manager.diff(second).files] == ["release", f"work-{second.id}.txt"]
     assert "2/2 plan phases done" in again.load(task.slug).summary()
 
@@ -190,10 +196,10 @@ def test_failing_checks_stop_the_run_until_go(sessions: SessionsHarness) -> None
     runner, task = plan_runner(sessions, checks='echo "checking in $PWD"; test -f checks-ok')
     run, _ = runner.begin(task, auto=True)
     first = session_of(sessions, run.phases[0])
-    wait_for(lambda: runner.step(task.slug) or runner.load(task.slug).phases[0].seen_working, "phase 1 at work")
+    step_until(runner, task.slug, lambda run: run.phases[0].seen_working, "phase 1 at work")
     (first.worktree / "release").touch()
-    wait_for(lambda: runner.step(task.slug) or runner.load(task.slug).phases[0].status == runs.CHECKS_FAILED,
-             "phase 1's checks to fail")
+    step_until(runner, task.slug, lambda run: run.phases[0].status == runs.CHECKS_FAILED,
+               "phase 1's checks to fail")
     phase = runner.load(task.slug).phases[0]
     assert phase.checks_exit == 1 and f"checking in {first.worktree}" in Path(phase.checks_log).read_text()
     assert runner.step(task.slug) == [] and len(sessions.manager.sessions()) == 1

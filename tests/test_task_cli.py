@@ -72,7 +72,7 @@ def test_task_run_research_json_then_its_artifact_in_the_timeline_and_a_second_w
 
     artifact = folder / "02-research.md"
     wait_for(lambda: artifact.is_file() and "Where are the counts computed?" in artifact.read_text(),
-             "the research artifact")
+             "the research artifact", timeout=30)
     shown = as_json(loupe(repo, "task", "show", "stats-command", "--json"))
     assert shown["next_phase"] == "design"
     events = {event["title"]: event for event in shown["timeline"] if event["kind"] == "artifact"}
