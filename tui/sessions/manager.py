@@ -7,6 +7,7 @@ and in the observer, which locks its own memory.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import shlex
 import shutil
@@ -22,7 +23,7 @@ from tui.sessions import agents, diff, environment, hooks, land, worktrees
 from tui.sessions.errors import NoSuchSession, RemovalRefused, SessionError, WorktreeError
 from tui.sessions.model import Session, Snapshot, sessions_dir
 from tui.sessions.observer import Observer
-from tui.sessions.procs import end_session_processes
+from tui.sessions.procs import alive, end_session_processes
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
 from tui.sessions.store import SessionStore
@@ -36,6 +37,8 @@ _REDELIVER_AFTER = 5.0
 _STORE_TTL = 1.0
 # The window's wrapper reads (and deletes) its environment file within this many seconds.
 _ENV_READ_WITHIN = 10.0
+# After its processes are gone, tmux notices the exit (and its code) within this long.
+_EXIT_NOTICED_WITHIN = 10.0
 
 
 def _wait_gone(path: Path, timeout: float) -> bool:
@@ -325,7 +328,7 @@ class SessionManager:
         now = time.time()
         snapshots = []
         for session in sessions:
-            pane = panes.get(session.tmux_session)
+            pane = _settled(panes.get(session.tmux_session))
             snapshot = self.observer.observe(session, pane, screens.get(session.tmux_session), now,
                                              queued=pending.get(session.id, 0))
             if snapshot.state is State.EXITED and session.ended_at is None:
@@ -428,15 +431,16 @@ class SessionManager:
     def stop(self, session: Session, *, grace: float = 5.0) -> int | None:
         """End the agent and everything it started; the window stays with its last screen."""
         tmux = self.tmux(session.tmux_socket)
-        pane = tmux.list_panes().get(session.tmux_session)
+        pane = _settled(tmux.list_panes().get(session.tmux_session))
         if pane is not None and not pane.dead:
             end_session_processes(pane.pid, grace=grace)
-            deadline = time.monotonic() + 3.0
+            # The processes are gone; tmux records how the agent ended when it reaps the wrapper.
+            deadline = time.monotonic() + _EXIT_NOTICED_WITHIN
             while time.monotonic() < deadline:
-                pane = tmux.list_panes().get(session.tmux_session)
+                pane = _settled(tmux.list_panes().get(session.tmux_session))
                 if pane is None or pane.dead:
                     break
-                time.sleep(0.05)
+                time.sleep(0.02)
         for snapshot in self.poll({session.id}):
             if snapshot.session.id == session.id:
                 return snapshot.exit_code
@@ -504,3 +508,16 @@ class SessionManager:
 
     def attach_argv(self, session: Session) -> list[str]:
         return self.tmux(session.tmux_socket).attach_argv(session.tmux_session)
+
+
+def _settled(pane: PaneInfo | None) -> PaneInfo | None:
+    """The pane, dead only once its process has ended.
+
+    tmux 3.3 calls a pane dead as soon as its terminal has no reader left, which is before
+    it reaps the process and learns the exit code, and a process that closed its terminal
+    may even live on. Until the process is gone the pane counts as alive, so nobody records
+    an end without its code, or skips stopping a process that still runs.
+    """
+    if pane is None or not pane.dead or pane.exit_known or not alive(pane.pid):
+        return pane
+    return dataclasses.replace(pane, dead=False)
