@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import signal
 
 import pytest
@@ -14,6 +15,35 @@ from tui.sessions.status_file import State
 from tui.sessions.tmux import _parse_panes
 
 pytestmark = pytest.mark.slow
+
+
+def test_a_plain_shell_is_hung_up_and_shows_stopped(sessions: SessionsHarness,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    bash = shutil.which("bash")
+    assert bash is not None, "bash is needed: an interactive bash ignores SIGTERM"
+    monkeypatch.setenv("SHELL", bash)
+    session = sessions.start("shell", task="plain shell")
+    sessions.manager.send([session], "echo shell-is-up")
+    sessions.wait_screen(session, "shell-is-up")
+    # A grace long enough that SIGKILL, were it needed, could not be what ended the shell.
+    outcomes = sessions.manager.stop_many([session], grace=30.0)
+    assert outcomes == {session.id: 128 + signal.SIGHUP}
+    snapshot = sessions.snapshot(session)
+    assert snapshot.state is State.EXITED and snapshot.stopped
+    assert sessions.manager.store.get(session.id).stopped_at is not None
+    from tui.sessions.cli import _state_label
+
+    assert _state_label(snapshot) == "stopped"
+
+
+def test_an_exit_on_its_own_is_not_called_stopped(sessions: SessionsHarness) -> None:
+    kind = sessions.script_kind("brief", "exit 7\n")
+    session = sessions.start(kind)
+    snapshot = sessions.wait_state(session, State.EXITED)
+    assert (snapshot.exit_code, snapshot.stopped) == (7, False)
+    from tui.sessions.cli import _state_label
+
+    assert _state_label(snapshot) == "exited 7"
 
 
 def test_a_pane_whose_terminal_closed_is_not_taken_for_ended(sessions: SessionsHarness) -> None:
@@ -40,6 +70,14 @@ def test_a_pane_whose_terminal_closed_is_not_taken_for_ended(sessions: SessionsH
     assert outcomes == {session.id: 128 + signal.SIGTERM}
     assert session_members(pid) == []
     assert sessions.manager.store.get(session.id).exit_code == 128 + signal.SIGTERM
+
+
+def test_a_stopped_tile_says_stopped_not_its_signal() -> None:
+    from widgets.session_tile import TileData
+
+    stopped = TileData("a1", 0, "shell", "t", "exited", exit_code=129, stopped=True)
+    crashed = TileData("a1", 0, "shell", "t", "exited", exit_code=137)
+    assert (stopped.state_label, crashed.state_label) == ("stopped", "exited 137")
 
 
 def test_dead_signals_are_read_by_number_or_by_name() -> None:

@@ -30,6 +30,8 @@ class TileData:
     # "working", "needs-input", "idle" or "exited".
     state: str
     exit_code: int | None = None
+    # Exited because loupe stopped it: its code is only the signal that did.
+    stopped: bool = False
     elapsed: str = ""
     added: int | None = None
     removed: int | None = None
@@ -47,6 +49,8 @@ class TileData:
         if self.state == "needs-input":
             return "NEEDS YOU"
         if self.state == "exited":
+            if self.stopped:
+                return "stopped"
             return "exited" if self.exit_code is None else f"exited {self.exit_code}"
         return self.state
 

@@ -25,10 +25,11 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
 - `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
   KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
 - `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
-  exited), elapsed time, diff size, task.
+  exited, or stopped when loupe ended it), elapsed time, diff size, task.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
   `--when-idle` holds it until the session is idle instead of interrupting it.
-- `loupe session stop 0`: end the agent and every process it started.
+- `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
+  SIGKILL after 5 s); it then reads "stopped".
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
@@ -139,6 +140,7 @@ def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
         "task": session.task,
         "state": snapshot.state.value,
         "exit_code": snapshot.exit_code,
+        "stopped": snapshot.stopped,
         "elapsed": round(snapshot.elapsed(), 1),
         "branch": session.branch,
         "base_branch": session.base_branch,
@@ -155,6 +157,8 @@ def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
 def _state_label(snapshot: Snapshot) -> str:
     if snapshot.state is State.NEEDS_INPUT:
         return "NEEDS YOU"
+    if snapshot.stopped:
+        return "stopped"
     if snapshot.state is State.EXITED:
         return "exited" if snapshot.exit_code is None else f"exited {snapshot.exit_code}"
     return snapshot.state.value

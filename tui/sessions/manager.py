@@ -429,11 +429,23 @@ class SessionManager:
     # -- ending ----------------------------------------------------------------------------
 
     def stop(self, session: Session, *, grace: float = 5.0) -> int | None:
-        """End the agent and everything it started; the window stays with its last screen."""
+        """End the agent and everything it started; the window stays with its last screen.
+
+        Returns its exit code: the signal that ended it (128 + n) when loupe did, and it
+        reads "stopped" from then on.
+        """
         tmux = self.tmux(session.tmux_socket)
         pane = _settled(tmux.list_panes().get(session.tmux_session))
         if pane is not None and not pane.dead:
-            end_session_processes(pane.pid, grace=grace)
+            # Recorded first: whoever sees the end next (another thread's poll) says "stopped".
+            self.store.update(session.id, stopped_at=time.time())
+            self.invalidate()
+            try:
+                end_session_processes(pane.pid, grace=grace)
+            except BaseException:
+                self.store.update(session.id, stopped_at=None)
+                self.invalidate()
+                raise
             # The processes are gone; tmux records how the agent ended when it reaps the wrapper.
             deadline = time.monotonic() + _EXIT_NOTICED_WITHIN
             while time.monotonic() < deadline:
@@ -447,8 +459,7 @@ class SessionManager:
         return None
 
     def stop_many(self, sessions: list[Session], *, grace: float = 5.0) -> dict[str, int | None | Exception]:
-        """Stop several sessions at once: together they take one grace period, not one each
-        (an interactive shell ignores SIGTERM, so each would wait the whole grace).
+        """Stop several sessions at once: together they take one grace period, not one each.
 
         Returns each session's exit code by id, or the exception that stopping it raised.
         """

@@ -45,6 +45,8 @@ class Session:
     ended_at: float | None = None
     exit_code: int | None = None
     removed_at: float | None = None
+    # When loupe was asked to stop it (so its end reads "stopped", not a crash's code).
+    stopped_at: float | None = None
 
     @property
     def tmux_session(self) -> str:
@@ -110,6 +112,11 @@ class Snapshot:
     @property
     def live(self) -> bool:
         return self.state is not State.EXITED
+
+    @property
+    def stopped(self) -> bool:
+        """It ended because loupe stopped it (its code is then the signal that did)."""
+        return self.state is State.EXITED and self.session.stopped_at is not None
 
     def elapsed(self, now: float | None = None) -> float:
         end = self.session.ended_at if self.state is State.EXITED and self.session.ended_at else None

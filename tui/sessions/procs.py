@@ -63,24 +63,32 @@ def _signal_all(sid: int, sig: int) -> None:
 
 
 def end_session_processes(sid: int, *, grace: float = 5.0) -> list[int]:
-    """SIGTERM every process of terminal session `sid`, then SIGKILL what is left after `grace`.
+    """End every process of terminal session `sid`: SIGTERM, then at once SIGHUP, then
+    SIGKILL for what is left after `grace` seconds.
+
+    SIGTERM first, so an agent that ends on it does so with its own code (143). SIGHUP
+    right after, because interactive shells ignore SIGTERM but end on a hangup, as when
+    their terminal closes; a process SIGTERM has already doomed is not touched by it (the
+    kernel drops further signals to a process that is exiting). SIGKILL is the last resort.
 
     Returns the pids that were still alive after SIGKILL (normally none).
     """
     if not session_members(sid):
         return []
     _signal_all(sid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        remaining = session_members(sid)
-        # The window's wrapper stays to record the exit code; it leaves once the agent has.
-        if not remaining:
-            return []
-        time.sleep(0.05)
+    _signal_all(sid, signal.SIGHUP)
+    if _wait_gone(sid, grace):
+        return []
     _signal_all(sid, signal.SIGKILL)
-    deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline:
-        if not session_members(sid):
-            return []
-        time.sleep(0.05)
+    _wait_gone(sid, 2.0)
     return session_members(sid)
+
+
+def _wait_gone(sid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    # The window's wrapper stays to record the exit code; it leaves once the agent has.
+    while session_members(sid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
