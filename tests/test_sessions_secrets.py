@@ -14,6 +14,7 @@ import pytest
 
 from tests.fixtures.sessions import SessionsHarness, make_manager
 from tui.sessions.environment import write_env_file
+from tui.sessions.local_files import session_files
 from tui.sessions.model import Session
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,7 @@ def test_secret_reaches_the_agent_but_no_argv_and_no_file(
     assert secret not in tmux.run("show-environment", "-g").stdout
     assert secret not in tmux.run("show-environment", "-t", f"={session.tmux_session}").stdout
 
-    assert not session.env_file.exists()
+    assert not sessions.files(session).env_file.exists()
     for root in (loupe_dirs["data"], loupe_dirs["home"], tmp_path, sessions.repo.path):
         assert _files_containing(root, secret.encode()) == [], root
     monkeypatch.delenv("LOUPE_TEST_API_KEY")
@@ -82,14 +83,15 @@ def test_env_file_is_private_from_creation(tmp_path: Path) -> None:
     session = Session(id="abc123", repo=tmp_path, number=0, agent="shell", status_source="screen",
                       task="t", branch="b", worktree=tmp_path, worktree_name="w", base_commit="",
                       base_branch="", tmux_socket="s", port_base=0)
-    stale = session.folder / "env.sh"
+    folder = session_files(session.id).folder
+    stale = folder / "env.sh"
     stale.parent.mkdir(parents=True)
     target = tmp_path / "elsewhere"
     stale.symlink_to(target)  # a planted link must be replaced, never written through
     path = write_env_file(session, {"GOOD": "it's $HOME\nline2", "BASH_FUNC_x%%": "() { :; }", "IFS": ":"})
     assert not target.exists()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(session.folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     text = path.read_text()
     assert "BASH_FUNC" not in text and "IFS" not in text
     shown = subprocess.run(["sh", "-c", f'. {path}; printf %s "$GOOD"'], capture_output=True, text=True)

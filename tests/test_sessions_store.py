@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.test_sessions_units import _session
 from tui.sessions.store import SessionStore
 
-# The sessions table as loupe wrote it before sessions recorded being stopped.
+# The sessions table as loupe wrote it before sessions had hosts.
 OLD_SCHEMA = """
 CREATE TABLE sessions (
     id TEXT PRIMARY KEY, repo TEXT NOT NULL, number INTEGER NOT NULL, agent TEXT NOT NULL,
@@ -22,7 +22,7 @@ CREATE TABLE sessions (
 """
 
 
-def test_a_store_from_an_older_loupe_opens_with_the_new_columns(tmp_path: Path) -> None:
+def test_a_store_from_an_older_loupe_reads_its_sessions_as_local(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as db:
         db.executescript(OLD_SCHEMA)
@@ -33,9 +33,9 @@ def test_a_store_from_an_older_loupe_opens_with_the_new_columns(tmp_path: Path) 
     db.close()
     store = SessionStore(path)
     (old,) = store.list(tmp_path)
-    assert (old.id, old.stopped_at) == ("0ld5e5", None)
+    assert (old.id, old.host, old.stopped_at) == ("0ld5e5", "local", None)
     store.update(old.id, stopped_at=5.0)
     again = SessionStore(path)  # opening twice adds nothing twice
     assert again.get(old.id).stopped_at == 5.0
     added = again.add(_session(tmp_path, "new5e5"), port_start=30000, port_free=lambda base: True)
-    assert again.get(added.id).stopped_at is None
+    assert again.get(added.id).host == "local"

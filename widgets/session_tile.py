@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from widgets.screen_preview import screen_strips
 
-STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited")
+STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited", "-unreachable")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class TileData:
     number: int
     agent: str
     task: str
-    # "working", "needs-input", "idle" or "exited".
+    # "working", "needs-input", "idle", "exited" or "unreachable" (its host is).
     state: str
     exit_code: int | None = None
     # Exited because loupe stopped it: its code is only the signal that did.
@@ -78,6 +78,11 @@ class SessionTile(Widget, can_focus=True):
     }
     SessionTile.-exited {
         border-subtitle-color: $text-disabled;
+        color: $text-muted;
+    }
+    SessionTile.-unreachable {
+        border: round $warning;
+        border-subtitle-color: $warning;
         color: $text-muted;
     }
     SessionTile.-marked {

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_at REAL,
     exit_code INTEGER,
     removed_at REAL,
+    host TEXT NOT NULL DEFAULT 'local',
     stopped_at REAL
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
@@ -61,8 +62,9 @@ CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
 _PATH_FIELDS = {"repo", "worktree", "task_dir"}
 
 # Columns added since the first schema, with their definitions. A store written by an older
-# loupe gets them on open; its rows read as the default.
+# loupe gets them on open; its rows read as the default (sessions on this machine).
 _ADDED_COLUMNS = {
+    "host": "TEXT NOT NULL DEFAULT 'local'",
     "stopped_at": "REAL",
 }
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from tui import locations
 from tui.sessions.errors import WorktreeError
+from tui.sessions.local_files import session_files
 from tui.workspace import find_repo_root
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def save_leftovers(session: Session) -> str | None:
     worktree = session.worktree
     if not worktree.exists():
         return None
-    index_file = session.folder / "leftovers.index"
+    index_file = session_files(session.id).folder / "leftovers.index"
     index_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GIT_INDEX_FILE": str(index_file)}
     try:
