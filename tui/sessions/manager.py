@@ -11,26 +11,25 @@ that happens in a place: worktrees, windows, screens, processes, diffs.
 
 from __future__ import annotations
 
-import secrets
-import shlex
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.config import Config
 from tui.config import load as load_config
-from tui.sessions import agents, hooks, worktrees
+from tui.sessions import agents, worktrees
+from tui.sessions.delivery import SessionDelivery
 from tui.sessions.diff import DiffStat, SessionDiff
-from tui.sessions.errors import (HostUnreachable, NoSuchSession, RemovalRefused, SessionError,
-                                 UnknownHost)
-from tui.sessions.host import GONE, AttachCommand, Launch, Observed, Ran, SessionHost
+from tui.sessions.errors import HostUnreachable, NoSuchSession, RemovalRefused, UnknownHost
+from tui.sessions.host import GONE, AttachCommand, Observed, Ran, SessionHost
 from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
 from tui.sessions.model import LOCAL_HOST, Session, Snapshot
 from tui.sessions.observer import Observer
+from tui.sessions.starting import SessionStarting
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
 from tui.sessions.store import SessionStore
@@ -38,25 +37,8 @@ from tui.sessions.store import SessionStore
 if TYPE_CHECKING:
     from tui.sessions.tmux import Tmux
 
-DEFAULT_SIZE = (160, 48)
-# How long after sending text the agent has to show it is busy before idle counts again.
-_REDELIVER_AFTER = 5.0
 # Polls reuse store reads this long (seconds).
 _STORE_TTL = 1.0
-
-
-@dataclass
-class StartResult:
-    session: Session
-    warnings: list[str] = field(default_factory=list)
-    copied: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    session: Session
-    delivered: bool
-    queued: bool
 
 
 @dataclass
@@ -66,7 +48,7 @@ class RemoveResult:
     saved_ref: str | None = None
 
 
-class SessionManager:
+class SessionManager(SessionStarting, SessionDelivery):
     def __init__(
         self,
         repo_root: Path,
@@ -162,100 +144,6 @@ class SessionManager:
             raise NoSuchSession("no session given; use a number such as 0, a list such as 0,2, or all")
         return chosen
 
-    # -- start -----------------------------------------------------------------------------
-
-    def start(
-        self,
-        *,
-        task: str,
-        prompt: str = "",
-        agent: str | None = None,
-        base: str | None = None,
-        fetch: bool | None = None,
-        task_dir: Path | None = None,
-        size: tuple[int, int] = DEFAULT_SIZE,
-        agent_args: Sequence[str] = (),
-        recorded_base: worktrees.Base | None = None,
-        host: str = LOCAL_HOST,
-    ) -> StartResult:
-        """Start an agent in a new worktree from `base`, on `host`.
-
-        `agent_args` are appended (shell-quoted) to the agent's command line, e.g.
-        `["--thread", id]` for a fork of the built-in agent. `recorded_base` is the base that
-        diff and land use when the worktree starts somewhere else (a fork starts from a
-        snapshot commit whose parent is its origin session's base).
-        """
-        settings = self.config.sessions
-        kind = agents.get_kind(self.kinds, agent or settings.default_agent)
-        place = self.host(host)
-        place.check_ready()
-        task = task.strip() or "session"
-        if task_dir is not None and prompt.strip():
-            prompt = f"{prompt.rstrip()}\n\nThe task's notes are in {task_dir}."
-        probe = Session(id=self._new_id(), repo=self.root, number=0, agent=kind.name,
-                        status_source=kind.status, task=task, branch="", worktree=self.root,
-                        worktree_name="", base_commit="", base_branch="",
-                        tmux_socket=place.tmux_socket, port_base=0, prompt=prompt,
-                        task_dir=task_dir, host=place.name)
-        env = place.agent_environment(probe).env
-        # Before anything exists: a missing agent must not leave a worktree behind.
-        place.check_agent(self._command(place, kind, probe, prompt, env, agent_args), env)
-        if fetch if fetch is not None else settings.fetch:
-            place.fetch()
-        resolved = place.resolve_base(base or settings.base)
-        created = place.create_worktree(task, resolved.commit)
-        session = probe
-        session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
-        session.base_commit, session.base_branch = resolved.commit, resolved.branch
-        if recorded_base is not None:
-            session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
-        session.base_ref = base or settings.base
-        try:
-            self.store.add(session, port_start=settings.port_range_start)
-            result = self._launch(place, session, kind, prompt, size, agent_args)
-        except BaseException:
-            self.store.delete(session.id)
-            place.discard(session)
-            raise
-        finally:
-            self.invalidate()
-        return result
-
-    def _new_id(self) -> str:
-        while True:
-            candidate = secrets.token_hex(3)
-            # An all-digit id would read as a session number on the command line.
-            if candidate.isdigit():
-                continue
-            if self.store.get(candidate) is None:
-                return candidate
-
-    def _command(self, place: SessionHost, kind: agents.AgentKind, session: Session, prompt: str,
-                 env: Mapping[str, str], agent_args: Sequence[str] = ()) -> str:
-        loupe = place.loupe_command()
-        values = agents.placeholder_values(
-            prompt=prompt if kind.takes_prompt_argument else "", worktree=session.worktree,
-            task=session.task, task_dir=session.task_dir, session=session.id, loupe=loupe,
-            hook_command=hooks.hook_command(loupe, session.id), shell=env.get("SHELL"),
-        )
-        command = agents.render_command(kind.command, values)
-        return f"{command} {shlex.join(agent_args)}" if agent_args else command
-
-    def _launch(self, place: SessionHost, session: Session, kind: agents.AgentKind, prompt: str,
-                size: tuple[int, int], agent_args: Sequence[str] = ()) -> StartResult:
-        prep = place.agent_environment(session)
-        session.command = self._command(place, kind, session, prompt, prep.env, agent_args)
-        self.store.update(session.id, command=session.command, worktree=session.worktree)
-        claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
-        launched = place.launch(session, Launch(
-            command=session.command, env=prep.env, setup_script=self.config.sessions.setup_script,
-            claude_hook=claude_hook, size=size,
-            status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
-        if prompt.strip() and not kind.takes_prompt_argument:
-            self.store.enqueue(session.id, prompt)
-        return StartResult(session=session, warnings=[*prep.warnings, *launched.warnings],
-                           copied=launched.copied)
-
     # -- observing -------------------------------------------------------------------------
 
     def _observe(self, sessions: list[Session],
@@ -344,65 +232,6 @@ class SessionManager:
     def run(self, session: Session, argv: Sequence[str], *, timeout: float = 600.0) -> Ran:
         """Run a command in the session's worktree, on its host, with the agent's environment."""
         return self.host_of(session).run(session, argv, timeout=timeout)
-
-    # -- input -----------------------------------------------------------------------------
-
-    def send(self, targets: list[Session], text: str, *, when_idle: bool = False) -> list[SendOutcome]:
-        outcomes = []
-        snapshots = {s.session.id: s for s in self.poll({t.id for t in targets})} if targets else {}
-        for session in targets:
-            snapshot = snapshots.get(session.id)
-            if snapshot is None or snapshot.state is State.EXITED:
-                raise SessionError(f"session {session.number} ({session.id}) has exited; "
-                                   "start a new one to continue")
-            if snapshot.state is State.UNREACHABLE and not when_idle:
-                raise HostUnreachable(f"session {session.number} ({session.id}): {snapshot.detail}; "
-                                      "use --when-idle to queue the text until it is back")
-        for session in targets:
-            if when_idle:
-                self.store.enqueue(session.id, text)
-                outcomes.append(SendOutcome(session, delivered=False, queued=True))
-            else:
-                self._type(session, text)
-                outcomes.append(SendOutcome(session, delivered=True, queued=False))
-        if when_idle:
-            self.invalidate()
-            delivered = {s.id for s in self.deliver_queued(list(snapshots.values()))}
-            outcomes = [SendOutcome(o.session, o.session.id in delivered, not (o.session.id in delivered))
-                        for o in outcomes]
-        return outcomes
-
-    def _type(self, session: Session, text: str) -> None:
-        self.host_of(session).send_text(session, text)
-        self.observer.nudge(session.id)
-
-    def deliver_queued(self, snapshots: list[Snapshot]) -> list[Session]:
-        """Send the oldest queued text of each idle session; one per idle spell."""
-        delivered: list[Session] = []
-        now = time.time()
-        pending = self.store.pending()
-        for snapshot in snapshots:
-            sid = snapshot.session.id
-            last = self._deliveries.get(sid)
-            if last is not None and snapshot.state is not State.IDLE:
-                self._deliveries[sid] = (last[0], True)
-            if snapshot.state is not State.IDLE:
-                continue
-            if last is not None and not last[1] and now - last[0] < _REDELIVER_AFTER:
-                continue
-            item = next((q for q in pending if q.session_id == sid), None)
-            if item is None or not self.store.claim(item.id):
-                continue
-            try:
-                self._type(snapshot.session, item.text)
-            except SessionError:
-                self.store.unclaim(item.id)
-                raise
-            self._deliveries[sid] = (now, False)
-            delivered.append(snapshot.session)
-        if delivered:
-            self.invalidate()
-        return delivered
 
     # -- ending ----------------------------------------------------------------------------
 
