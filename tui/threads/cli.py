@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from tui import cli_output as out
 from tui.errors import UsageError
 from tui.threads.model import Message, Role, Status, Thread
 from tui.threads.store import ThreadStore
@@ -100,12 +100,12 @@ def main(argv: list[str]) -> int:
             handler = globals()[f"_{args.action}"]
             return int(handler(store, args))
     except UsageError as exc:
-        print(f"loupe: thread: {exc}", file=sys.stderr)
+        out.error(f"loupe: thread: {exc}")
         return 2
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    out.print_json(value)
 
 
 def _list(store: ThreadStore, args: argparse.Namespace) -> int:
@@ -114,7 +114,7 @@ def _list(store: ThreadStore, args: argparse.Namespace) -> int:
         _print_json([t.to_dict() for t in threads])
         return 0
     if not threads:
-        print("no threads yet; start one with `loupe thread new`")
+        out.line("no threads yet; start one with `loupe thread new`")
         return 0
     for thread in threads:
         marks = []
@@ -126,7 +126,7 @@ def _list(store: ThreadStore, args: argparse.Namespace) -> int:
             marks.append(thread.kind)
         extra = f"  ({', '.join(marks)})" if marks else ""
         when = thread.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"{thread.id}  {when}  {thread.length:>4} msgs  {thread.title or '(untitled)'}{extra}")
+        out.line(f"{thread.id}  {when}  {thread.length:>4} msgs  {thread.title or '(untitled)'}{extra}")
     return 0
 
 
@@ -139,7 +139,7 @@ def _new(store: ThreadStore, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(thread.to_dict())
     else:
-        print(thread.id)
+        out.line(thread.id)
     return 0
 
 
@@ -150,7 +150,7 @@ def _resolve(endpoint: str | None, model: str | None) -> Any:
 
     loaded = config_module.load(find_repo_root(Path.cwd()))
     for problem in loaded.problems:
-        print(f"loupe: config: {problem}", file=sys.stderr)
+        out.error(f"loupe: config: {problem}")
     return resolve_endpoint(loaded.config, endpoint, model=model), loaded.config
 
 
@@ -193,26 +193,27 @@ def _stream_reply(store: ThreadStore, client: Any, thread_id: str, *, as_json: b
         if as_json:
             return
         if isinstance(event, TextDelta):
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
+            # A reader that left (`| head -3`) only ends the output: the reply goes on into
+            # the thread, whole (see `tui.cli_output`).
+            out.write(event.text, flush=True)
             wrote[0] = True
         elif isinstance(event, ToolCallDelta) and event.name:
-            print(f"\n[tool call: {event.name}]", file=sys.stderr)
+            out.error(f"\n[tool call: {event.name}]")
 
     try:
         message: Message = reply_sync(store, client, thread_id, on_event=on_event)
     except KeyboardInterrupt:
         if wrote[0]:
-            sys.stdout.write("\n")
-        print("loupe: cancelled; the partial reply is kept in the thread", file=sys.stderr)
+            out.write("\n")
+        out.error("loupe: cancelled; the partial reply is kept in the thread")
         return 130
     if as_json:
         _print_json({"thread": store.thread(thread_id).to_dict(), "message": message.to_dict()})
     elif wrote[0]:
-        sys.stdout.write("\n")
+        out.write("\n")
     if message.status is not Status.COMPLETE:
-        print(f"loupe: {message.error}; what arrived is saved in thread {thread_id} "
-              "(retry with `loupe thread send` or in the app)", file=sys.stderr)
+        out.error(f"loupe: {message.error}; what arrived is saved in thread {thread_id} "
+                  "(retry with `loupe thread send` or in the app)")
         return 1
     return 0
 
@@ -228,26 +229,26 @@ def _show(store: ThreadStore, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]})
         return 0
-    print(f"{thread.title or '(untitled)'}  [{thread.id}]")
+    out.line(f"{thread.title or '(untitled)'}  [{thread.id}]")
     if thread.forked_from:
         at = next((n for n, m in enumerate(history, 1) if m.id == thread.fork_point_id), "?")
-        print(f"forked from {thread.forked_from} at #{at}")
+        out.line(f"forked from {thread.forked_from} at #{at}")
     if thread.model:
-        print(f"model {thread.model} on {thread.endpoint}")
+        out.line(f"model {thread.model} on {thread.endpoint}")
     for number, message in enumerate(history, 1):
         facts = [str(message.role)]
         if message.role is Role.TOOL:
             facts.append(f"result of {message.tool_call_id}")
         if message.status is not Status.COMPLETE:
             facts.append(str(message.status))
-        print(f"\n#{number} {' · '.join(facts)}  [{message.id}]")
+        out.line(f"\n#{number} {' · '.join(facts)}  [{message.id}]")
         if message.content:
-            print(message.content.rstrip())
+            out.line(message.content.rstrip())
         for call in message.tool_calls or []:
             function = call.get("function", {})
-            print(f"[tool call {call.get('id')}: {function.get('name')}({function.get('arguments', '')})]")
+            out.line(f"[tool call {call.get('id')}: {function.get('name')}({function.get('arguments', '')})]")
         if message.error:
-            print(f"[{message.error}]")
+            out.line(f"[{message.error}]")
     return 0
 
 
@@ -276,7 +277,7 @@ def _fork(store: ThreadStore, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(fork.to_dict())
     else:
-        print(fork.id)
+        out.line(fork.id)
     return 0
 
 
@@ -287,11 +288,11 @@ def _search(store: ThreadStore, args: argparse.Namespace) -> int:
                      for h in hits])
         return 0
     if not hits:
-        print("no messages match", file=sys.stderr)
+        out.error("no messages match")
         return 1
     for hit in hits:
         snippet = " ".join(hit.snippet.split())
-        print(f"{hit.thread_ids[0]}  {hit.message.role:<9} {snippet}")
+        out.line(f"{hit.thread_ids[0]}  {hit.message.role:<9} {snippet}")
     return 0
 
 
@@ -301,14 +302,13 @@ def _export(store: ThreadStore, args: argparse.Namespace) -> int:
     thread = store.find_thread(args.thread)
     if args.json:
         history = store.history(thread.id)
-        text = json.dumps({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]},
-                          indent=2, ensure_ascii=False) + "\n"
+        text = out.json_text({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]}) + "\n"
     else:
         text = thread_markdown(store, thread.id)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        out.write(text)
     return 0
 
 
@@ -324,5 +324,5 @@ def _archive(store: ThreadStore, args: argparse.Namespace) -> int:
 
 def _delete(store: ThreadStore, args: argparse.Namespace) -> int:
     collected = store.delete_thread(store.find_thread(args.thread).id)
-    print(f"deleted; {collected} message(s) no other thread used were removed", file=sys.stderr)
+    out.error(f"deleted; {collected} message(s) no other thread used were removed")
     return 0
