@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 from tui import cli_output as out
 from tui.errors import UsageError
-from tui.threads.model import Message, Role, Status, Thread
+from tui.threads.model import Role, Status, Thread
 from tui.threads.store import ThreadStore
 
-SUMMARY = "chat threads: list, show, start, send (streams the reply), fork, search, export"
+SUMMARY = "chat threads: list, show, start, send (streams the reply), retry, fork, search, export"
 
 AGENT_DOC = """\
 ## `loupe thread`: forkable chat threads
@@ -27,6 +26,9 @@ fork shares the history up to its fork point; nothing is copied.
 - `loupe thread send THREAD [TEXT | -] [--endpoint NAME] [--model M] [--no-reply] [--json]`:
   add a user message (TEXT, or stdin when `-` or omitted) and stream the model's reply to
   stdout. Exit 1 if the model fails; the error and any partial reply stay in the thread.
+- `loupe thread retry THREAD [--endpoint NAME] [--model M] [--json]`: ask again: answer the
+  last question (e.g. after `--no-reply`), or replace the last reply (failed or not) with a
+  new one beside it; the old reply is kept as a sibling.
 - `loupe thread show THREAD [--json]`: the messages, numbered `#1`, `#2`, ...
 - `loupe thread fork THREAD [--at N|MESSAGE] [--title T] [--json]`: a new thread sharing the
   history up to message `#N` (default: the last one). Refused between a tool call and its
@@ -46,9 +48,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"loupe: thread: {message} (see `loupe thread --help`)\n")
 
 
+class _CommandParser(_Parser):
+    """Options may come before or after the positionals: `send ID --no-reply TEXT` works.
+
+    Plain argparse gives `send`'s optional TEXT up as soon as an option follows the thread,
+    then refuses TEXT as unrecognised; its intermixed parsing does not (but cannot run on the
+    top parser, which has subcommands), so each subcommand's parser uses it."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # parse_known_intermixed_args calls parse_known_args itself: plain parsing then.
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="loupe thread", description=SUMMARY)
-    commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                     parser_class=_CommandParser)
 
     def command(name: str, help_text: str, *, json_flag: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
@@ -69,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--endpoint", help="endpoint name (default: the thread's)")
     send.add_argument("--model", help="model (default: the thread's)")
     send.add_argument("--no-reply", action="store_true", help="only add the message")
+    retry = command("retry", "ask the model again: answer the last question, or redo the last reply")
+    retry.add_argument("thread")
+    retry.add_argument("--endpoint", help="endpoint name (default: the thread's)")
+    retry.add_argument("--model", help="model (default: the thread's)")
     show = command("show", "print a thread's messages")
     show.add_argument("thread")
     fork = command("fork", "fork a thread at a message")
@@ -97,11 +124,18 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         with ThreadStore() as store:
-            handler = globals()[f"_{args.action}"]
-            return int(handler(store, args))
+            return int(_handler(args.action)(store, args))
     except UsageError as exc:
         out.error(f"loupe: thread: {exc}")
         return 2
+
+
+def _handler(action: str) -> Any:
+    if action in ("send", "retry"):
+        from tui.threads import cli_send
+
+        return getattr(cli_send, action)
+    return globals()[f"_{action}"]
 
 
 def _print_json(value: Any) -> None:
@@ -133,7 +167,9 @@ def _list(store: ThreadStore, args: argparse.Namespace) -> int:
 def _new(store: ThreadStore, args: argparse.Namespace) -> int:
     endpoint, model = args.endpoint, args.model
     if endpoint or model:
-        resolved, _config = _resolve(endpoint, model)
+        from tui.threads.cli_send import resolve
+
+        resolved, _config = resolve(endpoint, model)
         endpoint, model = resolved.name, resolved.model
     thread = store.create_thread(args.title, system=args.system, endpoint=endpoint, model=model)
     if args.json:
@@ -141,86 +177,6 @@ def _new(store: ThreadStore, args: argparse.Namespace) -> int:
     else:
         out.line(thread.id)
     return 0
-
-
-def _resolve(endpoint: str | None, model: str | None) -> Any:
-    from tui import config as config_module
-    from tui.model.endpoints import resolve_endpoint
-    from tui.workspace import find_repo_root
-
-    loaded = config_module.load(find_repo_root(Path.cwd()))
-    for problem in loaded.problems:
-        out.error(f"loupe: config: {problem}")
-    return resolve_endpoint(loaded.config, endpoint, model=model), loaded.config
-
-
-def _send(store: ThreadStore, args: argparse.Namespace) -> int:
-    thread = store.find_thread(args.thread)
-    text = args.text
-    if text is None or text == "-":
-        if text is None and sys.stdin.isatty():
-            raise UsageError("give the message as an argument, or pipe it on stdin")
-        text = sys.stdin.read()
-    if not text.strip():
-        raise UsageError("the message is empty")
-    client = None
-    if not args.no_reply:
-        from tui.model.client import ModelClient
-
-        # Resolve before writing anything: without a usable endpoint, nothing changes.
-        endpoint, config = _resolve(args.endpoint or thread.endpoint, args.model or thread.model)
-        client = ModelClient(endpoint, read_timeout=config.models.read_timeout,
-                             max_retries=config.models.max_retries)
-        if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
-            store.set_model(thread.id, endpoint.name, endpoint.model)
-    user = store.append(thread.id, Role.USER, text)
-    if not thread.title:
-        store.rename(thread.id, _title_from(text))
-    if client is None:
-        if args.json:
-            _print_json({"thread": store.thread(thread.id).to_dict(), "message": user.to_dict()})
-        return 0
-    return _stream_reply(store, client, thread.id, as_json=args.json)
-
-
-def _stream_reply(store: ThreadStore, client: Any, thread_id: str, *, as_json: bool) -> int:
-    from tui.model.client import TextDelta, ToolCallDelta
-    from tui.model.sync import reply_sync
-
-    wrote = [False]
-
-    def on_event(event: Any) -> None:
-        if as_json:
-            return
-        if isinstance(event, TextDelta):
-            # A reader that left (`| head -3`) only ends the output: the reply goes on into
-            # the thread, whole (see `tui.cli_output`).
-            out.write(event.text, flush=True)
-            wrote[0] = True
-        elif isinstance(event, ToolCallDelta) and event.name:
-            out.error(f"\n[tool call: {event.name}]")
-
-    try:
-        message: Message = reply_sync(store, client, thread_id, on_event=on_event)
-    except KeyboardInterrupt:
-        if wrote[0]:
-            out.write("\n")
-        out.error("loupe: cancelled; the partial reply is kept in the thread")
-        return 130
-    if as_json:
-        _print_json({"thread": store.thread(thread_id).to_dict(), "message": message.to_dict()})
-    elif wrote[0]:
-        out.write("\n")
-    if message.status is not Status.COMPLETE:
-        out.error(f"loupe: {message.error}; what arrived is saved in thread {thread_id} "
-                  "(retry with `loupe thread send` or in the app)")
-        return 1
-    return 0
-
-
-def _title_from(text: str) -> str:
-    line = text.strip().splitlines()[0]
-    return line if len(line) <= 60 else line[:59].rstrip() + "…"
 
 
 def _show(store: ThreadStore, args: argparse.Namespace) -> int:
