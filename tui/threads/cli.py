@@ -39,8 +39,16 @@ fork shares the history up to its fork point; nothing is copied.
 
 THREAD is an id, a unique prefix of one, or an exact title. The endpoint and model default to
 the thread's, then to `[models] default_endpoint` in loupe's config, then to
-OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL.
+OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL. `--demo` (before or after the action) works
+on the demo workspace's own threads, with its offline scripted model as the endpoint "demo".
+
+On a terminal, control characters in titles, messages and replies are shown as text (`␛`);
+piped or redirected, the text is exact. A reader that stops early (`| head`) changes nothing
+that is stored.
 """
+
+
+DEMO_HELP = "the demo workspace's threads (`loupe --demo`), answered by its offline model"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,11 +78,14 @@ class _CommandParser(_Parser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="loupe thread", description=SUMMARY)
+    parser.add_argument("--demo", action="store_true", help=DEMO_HELP)
     commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
                                      parser_class=_CommandParser)
 
     def command(name: str, help_text: str, *, json_flag: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
+        # Also after the action (`list --demo`); SUPPRESS keeps the top parser's value.
+        sub.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help=DEMO_HELP)
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print JSON")
         return sub
@@ -123,11 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with ThreadStore() as store:
+        with ThreadStore(_store_path(args.demo)) as store:
             return int(_handler(args.action)(store, args))
     except UsageError as exc:
         out.error(f"loupe: thread: {exc}")
         return 2
+
+
+def _store_path(demo: bool) -> Path | None:
+    if not demo:
+        return None
+    from tui.demo import demo_thread_store
+
+    return demo_thread_store()
 
 
 def _handler(action: str) -> Any:
@@ -167,10 +186,10 @@ def _list(store: ThreadStore, args: argparse.Namespace) -> int:
 def _new(store: ThreadStore, args: argparse.Namespace) -> int:
     endpoint, model = args.endpoint, args.model
     if endpoint or model:
-        from tui.threads.cli_send import resolve
+        from tui.threads.cli_send import endpoint_in_use
 
-        resolved, _config = resolve(endpoint, model)
-        endpoint, model = resolved.name, resolved.model
+        with endpoint_in_use(endpoint, model, demo=args.demo) as (resolved, _config):
+            endpoint, model = resolved.name, resolved.model
     thread = store.create_thread(args.title, system=args.system, endpoint=endpoint, model=model)
     if args.json:
         _print_json(thread.to_dict())

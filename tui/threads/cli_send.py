@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +33,17 @@ def send(store: ThreadStore, args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     if not text.strip():
         raise UsageError("the message is empty")
-    # Resolve before writing anything: without a usable endpoint, nothing changes.
-    client = None if args.no_reply else model_client(store, thread, args)
-    user = store.append(thread.id, Role.USER, text)
-    if not thread.title:
-        store.rename(thread.id, _title_from(text))
-    if client is None:
-        if args.json:
-            out.print_json({"thread": store.thread(thread.id).to_dict(), "message": user.to_dict()})
-        return 0
-    return stream_reply(store, client, thread.id, as_json=args.json)
+    with ExitStack() as stack:
+        # Resolve before writing anything: without a usable endpoint, nothing changes.
+        client = None if args.no_reply else stack.enter_context(model_client(store, thread, args))
+        user = store.append(thread.id, Role.USER, text)
+        if not thread.title:
+            store.rename(thread.id, _title_from(text))
+        if client is None:
+            if args.json:
+                out.print_json({"thread": store.thread(thread.id).to_dict(), "message": user.to_dict()})
+            return 0
+        return stream_reply(store, client, thread.id, as_json=args.json)
 
 
 def retry(store: ThreadStore, args: argparse.Namespace) -> int:
@@ -48,22 +51,27 @@ def retry(store: ThreadStore, args: argparse.Namespace) -> int:
     parent_id, problem = retry_target(store.history(thread.id))
     if problem:
         raise NothingToRetry(problem)
-    client = model_client(store, thread, args)
-    return stream_reply(store, client, thread.id, as_json=args.json, parent_id=parent_id)
+    with model_client(store, thread, args) as client:
+        return stream_reply(store, client, thread.id, as_json=args.json, parent_id=parent_id)
 
 
-def model_client(store: ThreadStore, thread: Thread, args: argparse.Namespace) -> Any:
+@contextmanager
+def model_client(store: ThreadStore, thread: Thread, args: argparse.Namespace) -> Iterator[Any]:
     """A client for the thread's endpoint (or the one asked for), which the thread then keeps."""
     from tui.model.client import ModelClient
 
-    endpoint, config = resolve(args.endpoint or thread.endpoint, args.model or thread.model)
-    if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
-        store.set_model(thread.id, endpoint.name, endpoint.model)
-    return ModelClient(endpoint, read_timeout=config.models.read_timeout,
-                       max_retries=config.models.max_retries)
+    wanted = (args.endpoint or thread.endpoint, args.model or thread.model)
+    with endpoint_in_use(*wanted, demo=args.demo) as (endpoint, config):
+        if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
+            store.set_model(thread.id, endpoint.name, endpoint.model)
+        yield ModelClient(endpoint, read_timeout=config.models.read_timeout,
+                          max_retries=config.models.max_retries)
 
 
-def resolve(endpoint: str | None, model: str | None) -> Any:
+@contextmanager
+def endpoint_in_use(endpoint: str | None, model: str | None, *, demo: bool) -> Iterator[tuple[Any, Any]]:
+    """(endpoint, config) from loupe's config; with `demo`, the demo's offline model runs
+    meanwhile as the endpoint "demo", as in `loupe --demo`."""
     from tui import config as config_module
     from tui.model.endpoints import resolve_endpoint
     from tui.workspace import find_repo_root
@@ -71,7 +79,16 @@ def resolve(endpoint: str | None, model: str | None) -> Any:
     loaded = config_module.load(find_repo_root(Path.cwd()))
     for problem in loaded.problems:
         out.error(f"loupe: config: {problem}")
-    return resolve_endpoint(loaded.config, endpoint, model=model), loaded.config
+    server = None
+    if demo:
+        from tui.model.demo import start_demo_endpoint
+
+        server = start_demo_endpoint(loaded.config)
+    try:
+        yield resolve_endpoint(loaded.config, endpoint, model=model), loaded.config
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def stream_reply(
