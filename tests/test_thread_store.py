@@ -442,3 +442,29 @@ def test_a_closed_store_says_so_and_closes_once(tmp_path: Path) -> None:
         store.list_threads()
     with ThreadStore(tmp_path / "threads.sqlite") as again:
         assert [t.title for t in again.list_threads()] == ["kept"]
+
+
+def test_a_fork_made_mid_thread_never_switches_to_the_parents_continuation(store: ThreadStore) -> None:
+    # sys, q0, a0, q1, a1: a fork at a0 asks something else. The parent's q1 is not one of
+    # the fork's alternatives (← on the fork's question would show the parent's branch).
+    parent = conversation(store, turns=2)
+    history = store.history(parent)
+    fork = store.fork(parent, history[2].id, title="side")
+    own = store.append(fork.id, "user", "a different follow-up")
+    assert store.sibling_positions([own.id], thread_id=fork.id)[own.id].count == 1
+    assert store.sibling_positions([history[3].id], thread_id=parent)[history[3].id].count == 1
+    # Its own edit is its sibling; switching back stays in the fork.
+    edit = store.edit(fork.id, own.id, "asked again")
+    seen = store.sibling_positions([own.id, edit.id], thread_id=fork.id)
+    assert (seen[own.id].count, seen[edit.id].index, seen[edit.id].previous_id) == (2, 2, own.id)
+    assert store.switch_branch(fork.id, own.id).head_id == own.id
+    # A fork at a question: its own answer is not paired with the parent's.
+    at_question = store.fork(parent, history[3].id, title="answer it again")
+    answer = store.append(at_question.id, "assistant", "the fork's answer")
+    assert store.sibling_positions([answer.id], thread_id=at_question.id)[answer.id].count == 1
+    # A fork of the fork inherits that: the grandparent's continuation stays out too.
+    deeper = store.fork(fork.id, edit.id, title="deeper")
+    seen = store.sibling_positions([edit.id], thread_id=deeper.id)
+    assert (seen[edit.id].count, seen[edit.id].index) == (2, 2)
+    below = store.fork(at_question.id, answer.id, title="below")
+    assert store.sibling_positions([answer.id], thread_id=below.id)[answer.id].count == 1
