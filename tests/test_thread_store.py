@@ -468,3 +468,19 @@ def test_a_fork_made_mid_thread_never_switches_to_the_parents_continuation(store
     assert (seen[edit.id].count, seen[edit.id].index) == (2, 2)
     below = store.fork(at_question.id, answer.id, title="below")
     assert store.sibling_positions([answer.id], thread_id=below.id)[answer.id].count == 1
+
+
+def test_a_thread_without_a_title_takes_its_first_questions(store: ThreadStore) -> None:
+    untitled = store.create_thread(system="You review designs.")
+    assert store.thread(untitled.id).title == ""
+    store.append(untitled.id, "user", "\n  How do   forks work?  \nAnd the rest of the question.")
+    store.append(untitled.id, "assistant", "They share history.")
+    store.append(untitled.id, "user", "A second question")
+    assert store.thread(untitled.id).title == "How do forks work?"
+    titled = store.create_thread("chosen")
+    store.append(titled.id, "user", "not a title")
+    assert store.thread(titled.id).title == "chosen"
+    long = store.create_thread()
+    store.append(long.id, "user", "word " * 30)
+    title = store.thread(long.id).title
+    assert len(title) <= 60 and title.endswith("word…") and "  " not in title

@@ -37,8 +37,6 @@ def send(store: ThreadStore, args: argparse.Namespace) -> int:
         # Resolve before writing anything: without a usable endpoint, nothing changes.
         client = None if args.no_reply else stack.enter_context(model_client(store, thread, args))
         user = store.append(thread.id, Role.USER, text)
-        if not thread.title:
-            store.rename(thread.id, _title_from(text))
         if client is None:
             if args.json:
                 out.print_json({"thread": store.thread(thread.id).to_dict(), "message": user.to_dict()})
@@ -126,8 +124,3 @@ def stream_reply(
                   f"(ask again with `loupe thread retry {thread_id}`, or r in the app)")
         return 1
     return 0
-
-
-def _title_from(text: str) -> str:
-    line = text.strip().splitlines()[0]
-    return line if len(line) <= 60 else line[:59].rstrip() + "…"

@@ -83,6 +83,7 @@ from tui.threads.rows import (
     thread_from_row,
 )
 from tui.threads.stream_writer import StreamWriter
+from tui.threads.titles import title_from
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
@@ -281,7 +282,7 @@ class ThreadStore:
         snapshot: str | None = None,
     ) -> Message:
         """Add a message after the thread's head (or after `parent_id`; None starts a new
-        root) and move the head to it.
+        root) and move the head to it. A user message titles a thread that has no title.
 
         Raises `ThreadBusy` if the parent is still streaming, and `UnsafeForkPoint` if the
         message cannot follow its parent (a non-tool message while tool calls wait for
@@ -297,6 +298,9 @@ class ThreadStore:
                 endpoint=endpoint, usage=usage, error=error, snapshot=snapshot,
             )
             self._move_head(conn, thread_id, message_id)
+            if role is Role.USER:  # a thread started without a title takes its first question's
+                conn.execute("UPDATE threads SET title = ? WHERE id = ? AND title = ''",
+                             (title_from(content), thread_id))
         return self.message(message_id)
 
     def start_reply(
