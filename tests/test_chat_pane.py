@@ -283,6 +283,10 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
         await pilot.press("ctrl+s")
         tree = app.screen.query_one(ThreadTree)
         await wait_until(pilot, lambda: len(tree.threads) == 3, "two branches in the tree")
+        # Each branch is titled by its question alone, so a narrow sidebar tells them apart.
+        assert sorted(t.title for t in tree.threads.values() if t.forked_from) == [
+            "What is the cost of A?", "What is the risk of B?"
+        ]
         # The branches run in parallel: both requests are open at the same moment.
         await wait_until(
             pilot,
