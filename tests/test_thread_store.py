@@ -484,3 +484,19 @@ def test_a_thread_without_a_title_takes_its_first_questions(store: ThreadStore) 
     store.append(long.id, "user", "word " * 30)
     title = store.thread(long.id).title
     assert len(title) <= 60 and title.endswith("word…") and "  " not in title
+
+
+def test_a_reduce_names_its_sources_by_the_questions_they_asked(store: ThreadStore) -> None:
+    from tui.threads.provenance import source_questions
+
+    parent = conversation(store, turns=1)
+    answer = store.history(parent)[-1]
+    forks = [store.fork(parent, answer.id, title=f"design ⑂ same context · {n}") for n in range(3)]
+    for n, fork in enumerate(forks[:2]):
+        store.append(fork.id, "user", f"What about\n option {n}?")
+        store.append(fork.id, "assistant", f"Option {n} is fine.")
+    store.append(parent, "user", "meanwhile, in the parent")
+    merged = store.merge(parent, [f.id for f in forks], "all three", kind="reduce", role="assistant")
+    store.delete_thread(forks[2].id)
+    assert source_questions(store, merged.id) == ["What about option 0?", "What about option 1?",
+                                                  forks[2].id[:8]]
