@@ -301,6 +301,10 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
             lambda: not thread_services(app).replies.running_threads(),  # type: ignore[union-attr]
             "both branches answered",
         )
+        # Renamed branches are still listed by their questions under a reduce.
+        for thread in store.list_threads():
+            if thread.forked_from:
+                store.rename(thread.id, "a branch")
         # Reduce one branch as the plain concatenation: untick the first, pick concatenation.
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.screen.query("ReduceScreen SelectionList"), "the reduce dialog")
@@ -308,6 +312,7 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
         await settled(pilot, pane, 3)
         joined = pane.log.messages[-1]
         assert (joined.merge_mode, len(joined.sources)) == ("concatenation", 1)
+        assert joined.sources[0] in ("What is the cost of A?", "What is the risk of B?")
         kept = "B is risky." if "risk of B" in joined.sources[0] else "A costs little."
         dropped = "A costs" if kept.startswith("B") else "B is risky"
         assert kept in joined.content and dropped not in joined.content
