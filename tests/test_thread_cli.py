@@ -272,3 +272,15 @@ def test_retry_after_an_error_a_question_and_a_reply(capsys, model_server, model
     empty = new_thread(capsys, "--system", "sys")
     code, _, err = run(capsys, "retry", empty)
     assert code == 1 and "no question to answer yet" in err
+
+
+def test_search_lists_a_shared_message_once_with_its_threads(capsys) -> None:
+    with ThreadStore() as store:
+        parent = store.create_thread("parent")
+        shared = store.append(parent.id, "user", "the ospreys question")
+        forks = [store.fork(parent.id, shared.id, title=f"fork {n}").id for n in range(3)]
+    code, out, _ = run(capsys, "search", "ospreys")
+    assert code == 0 and out.count("ospreys") == 1
+    assert out.splitlines()[1].split("also in ")[1] == ", ".join(forks)
+    listed = json.loads(run(capsys, "search", "ospreys", "--json")[1])
+    assert [hit["thread_ids"] for hit in listed] == [[parent.id, *forks]]

@@ -428,7 +428,7 @@ def test_search_points_to_a_surviving_thread_when_the_writer_is_gone(store: Thre
     fork = store.fork(thread_id, title="writer")
     written = store.append(fork.id, "user", "a remarkable sentence")
     keeper = store.fork(fork.id, written.id, title="keeper")
-    assert [h.thread_ids for h in store.search("remarkable")] == [[fork.id]]
+    assert [h.thread_ids for h in store.search("remarkable")] == [[fork.id, keeper.id]]
     store.delete_thread(fork.id)
     assert [h.thread_ids for h in store.search("remarkable")] == [[keeper.id]]
 
@@ -500,3 +500,21 @@ def test_a_reduce_names_its_sources_by_the_questions_they_asked(store: ThreadSto
     store.delete_thread(forks[2].id)
     assert source_questions(store, merged.id) == ["What about option 0?", "What about option 1?",
                                                   forks[2].id[:8]]
+
+
+def test_a_message_shared_by_four_threads_is_found_once_with_all_of_them(store: ThreadStore) -> None:
+    parent = conversation(store, turns=0, title="parent")
+    shared = store.append(parent, "user", "the ospreys question everyone forked from")
+    forks = [store.fork(parent, shared.id, title=f"fork {n}") for n in range(3)]
+    for n, fork in enumerate(forks):
+        store.append(fork.id, "assistant", f"answer {n}")
+    elsewhere = conversation(store, turns=0, title="unrelated")
+    store.append(elsewhere, "user", "nothing shared here")
+    hits = store.search("ospreys")
+    assert [h.message.id for h in hits] == [shared.id]
+    assert hits[0].thread_ids == [parent, *(f.id for f in forks)]
+    # Archived threads drop out of the list; the message stays findable through the others.
+    store.archive(parent)
+    store.archive(forks[0].id)
+    assert [h.thread_ids for h in store.search("ospreys")] == [[forks[1].id, forks[2].id]]
+    assert store.search("ospreys", include_archived=True)[0].thread_ids[0] == parent

@@ -268,6 +268,8 @@ def _search(store: ThreadStore, args: argparse.Namespace) -> int:
     for hit in hits:
         snippet = " ".join(hit.snippet.split())
         out.line(f"{hit.thread_ids[0]}  {hit.message.role:<9} {snippet}")
+        if len(hit.thread_ids) > 1:  # one message in a fork family: listed once, with them all
+            out.line(f"{'':{len(hit.thread_ids[0])}}  also in {', '.join(hit.thread_ids[1:])}")
     return 0
 
 
