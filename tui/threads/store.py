@@ -29,7 +29,8 @@ Lifecycle: `rename`, `archive`, `delete_thread` (drops the pointer, then collect
 thread can reach), `set_model`, `set_meta`, `set_snapshot` (once, for the built-in agent).
 
 Also: `search` (FTS5), `merge` (merge/reduce with provenance, idempotent), `sources`,
-`branch_delta`, `threads_containing`, `fork_point_problems` (for greying unsafe fork points).
+`branch_delta`, `threads_containing`, `fork_point_problems` (for greying unsafe fork points),
+`head_state` (has another process changed the thread? one cheap query).
 
 Crash safety: a streaming message is tagged with its writer (see `tui.threads.owners`). When a
 store opens, streaming messages whose writer has died are marked "interrupted"; their ids
@@ -49,6 +50,7 @@ from typing import Any
 
 from tui import locations
 from tui.threads import db, lineage, maintenance, rules
+from tui.threads.changes import HeadState, head_state
 from tui.threads.errors import (
     MessageFinished,
     StoreError,
@@ -671,6 +673,11 @@ class ThreadStore:
             return []
         marks = ",".join("?" * len(ids))
         return [thread_from_row(r) for r in self._read(f"{THREAD_SELECT} WHERE t.id IN ({marks})", ids)]
+
+    def head_state(self, thread_id: str) -> HeadState:
+        """What a view compares to notice other processes' writes (see `tui.threads.changes`)."""
+        with self._lock:
+            return head_state(self._conn, thread_id)
 
     def threads_containing(self, message_id: str) -> list[str]:
         """Ids of threads whose history includes the message ("shared by N threads")."""
