@@ -11,13 +11,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
 from tui.threads.model import Message, Role, Status, Thread
 from tui.threads.rules import retry_target
 from tui.threads.store import AT_HEAD, ThreadStore
+
+if TYPE_CHECKING:
+    from tui.config import Config
+    from tui.model.client import ModelClient
+    from tui.model.endpoints import Endpoint
 
 
 class NothingToRetry(LoupeError):
@@ -54,7 +59,7 @@ def retry(store: ThreadStore, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def model_client(store: ThreadStore, thread: Thread, args: argparse.Namespace) -> Iterator[Any]:
+def model_client(store: ThreadStore, thread: Thread, args: argparse.Namespace) -> Iterator[ModelClient]:
     """A client for the thread's endpoint (or the one asked for), which the thread then keeps."""
     from tui.model.client import ModelClient
 
@@ -67,7 +72,9 @@ def model_client(store: ThreadStore, thread: Thread, args: argparse.Namespace) -
 
 
 @contextmanager
-def endpoint_in_use(endpoint: str | None, model: str | None, *, demo: bool) -> Iterator[tuple[Any, Any]]:
+def endpoint_in_use(
+    endpoint: str | None, model: str | None, *, demo: bool
+) -> Iterator[tuple[Endpoint, Config]]:
     """(endpoint, config) from loupe's config; with `demo`, the demo's offline model runs
     meanwhile as the endpoint "demo", as in `loupe --demo`."""
     from tui import config as config_module
@@ -90,7 +97,7 @@ def endpoint_in_use(endpoint: str | None, model: str | None, *, demo: bool) -> I
 
 
 def stream_reply(
-    store: ThreadStore, client: Any, thread_id: str, *, as_json: bool, parent_id: str | None = AT_HEAD
+    store: ThreadStore, client: ModelClient, thread_id: str, *, as_json: bool, parent_id: str | None = AT_HEAD
 ) -> int:
     from tui.model.client import TextDelta, ToolCallDelta
     from tui.model.sync import reply_sync
