@@ -147,7 +147,7 @@ async def test_fork_from_the_session_grid(
 
     from tests.helpers import wait_until
     from tui.app import LoupeApp
-    from tui.screens.fork_session import ForkSessionScreen
+    from tui.dialogs.fork_session import ForkSessionScreen
     from tui.views.sessions import SessionsView
     from tui.workspace import open_workspace
 

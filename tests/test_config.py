@@ -101,3 +101,15 @@ def test_set_user_value_keeps_comments_and_other_keys() -> None:
 def test_set_user_value_creates_file_and_section() -> None:
     config.set_user_value("general", "theme", 'odd"name')
     assert config.load(None).config.general.theme == 'odd"name'
+
+
+def test_disposable_patterns_default_and_validation(tmp_path: Path) -> None:
+    assert config.load(tmp_path).config.sessions.disposable == ["node_modules/", ".venv/", "__pycache__/"]
+    write(tmp_path / ".loupe/config.toml", '[sessions]\ndisposable = ["target/", "*.o"]\n')
+    assert config.load(tmp_path).config.sessions.disposable == ["target/", "*.o"]
+    write(tmp_path / ".loupe/config.toml", '[sessions]\ndisposable = ["target/", "!keep/"]\n')
+    loaded = config.load(tmp_path)
+    assert loaded.config.sessions.disposable == ["node_modules/", ".venv/", "__pycache__/"]
+    [problem] = loaded.problems
+    assert (problem.key, problem.line) == ("sessions.disposable", 2)
+    assert "'!keep/'" in problem.message

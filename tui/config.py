@@ -90,6 +90,9 @@ class AgentKindConfig:
     prompt_patterns: list[str] = field(default_factory=list)
 
 
+DISPOSABLE = ("node_modules/", ".venv/", "__pycache__/")
+
+
 @dataclass
 class SessionsConfig:
     # tmux server socket name (`tmux -L <name>`); loupe never touches your default server.
@@ -106,6 +109,9 @@ class SessionsConfig:
     port_range_start: int = 20000
     # Preview refreshes per second for each visible tile.
     preview_fps: float = 4.0
+    # Ignored paths (gitignore patterns) that removing a worktree deletes without asking or
+    # saving: things anyone can rebuild. Every other ignored file counts as work.
+    disposable: list[str] = field(default_factory=lambda: list(DISPOSABLE))
 
 
 @dataclass
@@ -223,9 +229,27 @@ def _validate(
             continue
         expected = hints[key]
         checked = _check_value(expected, value, (*path, key), file, lines, problems)
+        if checked is not _INVALID and (*path, key) in _PATTERN_LISTS:
+            checked = _check_patterns(checked, (*path, key), file, lines, problems)
         if checked is not _INVALID:
             out[key] = checked
     return out
+
+
+# Keys holding gitignore patterns, which git reads one per line.
+_PATTERN_LISTS = {("sessions", "disposable")}
+
+
+def _check_patterns(patterns: list[str], path: tuple[str, ...], file: Path, lines: list[str],
+                    problems: list[ConfigProblem]) -> object:
+    bad = [p for p in patterns if not p.strip() or "\n" in p or "\r" in p or p.startswith("!")]
+    if not bad:
+        return patterns
+    problems.append(ConfigProblem(
+        file, _find_line(lines, path[:-1], path[-1]), ".".join(path),
+        f"{bad[0]!r} is not a usable gitignore pattern (blank, several lines, or a '!' "
+        "exception); write one path pattern per entry, e.g. \"build/\"; using the default"))
+    return _INVALID
 
 
 _INVALID = object()

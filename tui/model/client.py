@@ -43,7 +43,7 @@ from tui.model.errors import (
     ModelTimeout,
     RateLimited,
 )
-from tui.threads.model import Usage
+from tui.model.wire import Usage
 
 if TYPE_CHECKING:
     from tui.config import Config

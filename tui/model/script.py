@@ -26,6 +26,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,12 @@ def load_script(path: Path) -> Script:
         default=Reply.from_value(default) if default is not None else None,
         models=list(data.get("models") or ["scripted-model"]),
     )
+
+
+def demo_script() -> Script:
+    """The replies of `loupe --demo` (about the demo project), shipped with the package."""
+    with resources.as_file(resources.files("tui.model") / "demo_script.json") as path:
+        return load_script(path)
 
 
 def last_user_text(body: dict[str, Any]) -> str:

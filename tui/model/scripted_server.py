@@ -40,6 +40,7 @@ from tui.model.script import (
     Script,
     ToolCallSpec,
     asked_words,
+    demo_script,
     error_body,
     estimate_tokens,
     load_script,
@@ -426,8 +427,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="use loupe's demo script")
     args = parser.parse_args(argv)
     if args.demo:
-        from tui.model.demo import demo_script
-
         script = demo_script()
     elif args.script:
         try:

@@ -32,8 +32,9 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
 - `loupe session rm 0 [--force] [--dry-run]`: delete the worktree (the branch is kept);
-  refused (exit 1) while the session runs or has uncommitted, untracked or unmerged work,
-  unless `--force`, which first saves leftovers to `refs/loupe/removed/<id>`.
+  refused (exit 1) while the session runs or has uncommitted, untracked, ignored (not
+  disposable) or unmerged work, a nested repository or detached commits, unless `--force`,
+  which first saves all of it to `refs/loupe/removed/<id>`.
 - `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
 
 Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = commands.add_parser("rm", help="remove sessions' worktrees (branches are kept)")
     remove.add_argument("targets")
-    remove.add_argument("--force", action="store_true", help="remove even if work would be lost")
+    remove.add_argument("--force", action="store_true", help="remove anyway; the work is saved to a ref first")
     remove.add_argument("--dry-run", action="store_true", help="list what would be lost")
     remove.add_argument("--json", action="store_true")
 
@@ -289,14 +290,17 @@ def _cmd_land(manager, args) -> int:
         if args.json:
             _print_json({"mode": plan.mode, "onto": plan.onto, "commits": [c for c, _ in plan.commits],
                          "conflicts": list(plan.conflicts), "uncommitted": list(plan.uncommitted),
-                         "description": plan.describe(session)})
+                         "interrupted": plan.interrupted, "description": plan.describe(session)})
         else:
             out.line("\n".join(plan.describe(session)))
         return 1 if plan.conflicts else 0
     result = manager.land(session, mode, args.onto)
     if args.json:
-        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed})
+        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed,
+                     "recovered": result.recovered})
     else:
+        if result.recovered:
+            out.line(result.recovered)
         out.line(f"landed {len(result.landed)} commit(s) from {session.branch} onto {result.plan.onto} "
                  f"(now {result.new_tip[:10]})")
         if result.plan.uncommitted:
@@ -321,7 +325,7 @@ def _cmd_rm(manager, args) -> int:
             report[str(session.number)] = {"risks": [r.message for r in risks], "removed": False}
             out.error(f"loupe: not removing session {session.number}: "
                       + "; ".join(r.message for r in risks) + ". Use --force to remove anyway "
-                      "(uncommitted work is saved to a ref first)")
+                      f"(the work is saved to refs/loupe/removed/{session.id} first)")
             continue
         result = manager.remove(session, confirm=True)
         report[str(session.number)] = {"risks": [r.message for r in risks], "removed": True,

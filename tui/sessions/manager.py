@@ -465,7 +465,7 @@ class SessionManager:
 
     def removal_risks(self, session: Session) -> list[worktrees.Risk]:
         live = any(s.session.id == session.id and s.live for s in self.poll(set()))
-        return worktrees.removal_risks(session, live=live)
+        return worktrees.removal_risks(session, live=live, disposable=self.config.sessions.disposable)
 
     def remove(self, session: Session, *, confirm: bool = False) -> RemoveResult:
         """Delete the worktree when nothing would be lost (or when confirmed); keep the branch."""
@@ -473,11 +473,12 @@ class SessionManager:
         if risks and not confirm:
             listing = "; ".join(r.message for r in risks)
             raise RemovalRefused(f"not removing session {session.number} ({session.id}): {listing}. "
-                                 "Confirm to remove anyway (uncommitted work is saved to a ref first)")
+                                 "Confirm to remove anyway (the work is saved to "
+                                 f"refs/loupe/removed/{session.id} first)")
         result = RemoveResult(session=session, risks=risks)
         if any(r.kind == "live" for r in risks):
             self.stop(session)
-        result.saved_ref = worktrees.save_leftovers(session)
+        result.saved_ref = worktrees.save_leftovers(session, disposable=self.config.sessions.disposable)
         self.tmux(session.tmux_socket).kill_session(session.tmux_session)
         worktrees.delete_worktree(session)
         self.store.drop_queue(session.id)

@@ -26,25 +26,33 @@ def session_members(sid: int) -> list[int]:
     for entry in _PROC.iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may contain spaces and parentheses; fields follow the last ')'.
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = _stat_fields(entry)
         if len(fields) > 3 and fields[3] == str(sid) and fields[0] != "Z":
             members.append(int(entry.name))
     return sorted(members)
 
 
+def _stat_fields(entry: Path) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state first); [] if gone."""
+    try:
+        stat = (entry / "stat").read_text()
+    except OSError:
+        return []
+    # The command name may contain spaces and parentheses; fields follow the last ')'.
+    return stat[stat.rfind(")") + 2:].split()
+
+
 def alive(pid: int) -> bool:
+    """Whether `pid` is running. A zombie is not: it has ended, and waits only to be reaped
+    (in a container without an init that reaps, it may wait for ever)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    fields = _stat_fields(_PROC / str(pid)) if _PROC.is_dir() else ["?"]
+    return bool(fields) and fields[0] != "Z"
 
 
 def _signal_all(sid: int, sig: int) -> None:

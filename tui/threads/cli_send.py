@@ -100,7 +100,7 @@ def stream_reply(
     store: ThreadStore, client: ModelClient, thread_id: str, *, as_json: bool, parent_id: str | None = AT_HEAD
 ) -> int:
     from tui.model.client import TextDelta, ToolCallDelta
-    from tui.model.sync import reply_sync
+    from tui.threads.reply import reply_sync
 
     wrote = [False]
 

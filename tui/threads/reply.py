@@ -29,6 +29,7 @@ from typing import Any
 
 from tui.model.client import ModelClient, StreamEvent, TextDelta, UsageReport
 from tui.model.errors import ModelError
+from tui.model.sync import run
 from tui.threads.model import Message, Role, Status
 from tui.threads.store import AT_HEAD, ThreadStore
 
@@ -171,3 +172,8 @@ async def reply(
         raise
     await emit(ReplyEnded(final, failure))
     return final
+
+
+def reply_sync(store: ThreadStore, client: ModelClient, thread_id: str, **kwargs: Any) -> Message:
+    """`reply` for synchronous callers (a CLI, a plain thread); see `tui.model.sync.run`."""
+    return run(client, lambda: reply(store, client, thread_id, **kwargs))

@@ -23,6 +23,7 @@ from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
+from tui.relative_time import relative_time
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from tui.workspace import Workspace
@@ -42,18 +43,6 @@ class _Loaded:
 @dataclass
 class _Failed:
     error: DocumentError
-
-
-def since(seconds: float) -> str:
-    """"just now", "5 min ago", "3 h ago", "2 days ago"."""
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    return f"{days} day{'s' if days != 1 else ''} ago"
 
 
 class ArtifactDocument(Vertical):
@@ -249,7 +238,7 @@ class ArtifactDocument(Vertical):
         else:
             diff = diff_texts(read_text, current, shown)
             diffs = [] if diff.unchanged else [diff]
-            empty = f"No changes since you last read it ({since(time.time() - record.time)})."
+            empty = f"No changes since you last read it ({relative_time(record.time, time.time(), ago=True)})."
         self.app.call_from_thread(self.pane.show_changes, diffs, empty)
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.dialogs.chat import BranchChoice, MapScreen, ReduceResult, ReduceScreen
 from tui.messages import ThreadsChanged
-from tui.screens.chat_dialogs import BranchChoice, MapScreen, ReduceResult, ReduceScreen
 from tui.threads.model import Message, Role, Status
 from tui.threads.titles import title_from
 from tui.views import chat_data
