@@ -119,7 +119,7 @@ def test_finished_messages_are_immutable_in_the_database(store: ThreadStore) -> 
         conn.execute("UPDATE messages SET status = 'streaming' WHERE id = ?", (answer.id,))
     conn.close()
     with pytest.raises(MessageFinished):
-        store.save_partial(answer.id, "rewritten")
+        store.append_partial(answer.id, "rewritten")
     with pytest.raises(MessageFinished):
         store.finish(answer.id, Status.ERROR)
     assert store.message(answer.id).content == "answer 0"
@@ -278,7 +278,7 @@ def test_search_finds_finished_messages_across_threads(store: ThreadStore) -> No
     second = conversation(store, turns=0, title="second")
     store.append(second, "user", "unrelated")
     reply = store.start_reply(second, model="m", endpoint="e")
-    store.save_partial(reply.id, "the backoff doubles")
+    store.append_partial(reply.id, "the backoff doubles")
     hits = store.search("backoff")
     assert [hit.thread_ids for hit in hits] == [[first]]
     assert "[backoff]" in hits[0].snippet

@@ -27,6 +27,8 @@ SUBCOMMANDS: dict[str, str] = {
     "session": "tui.sessions.cli",
     "hook": "tui.sessions.hook_cli",
     "thread": "tui.threads.cli",
+    "redact": "tui.redact_cli",
+    "trust": "tui.trust_cli",
 }
 
 DESCRIPTION = """\

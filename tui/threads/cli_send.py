@@ -68,7 +68,8 @@ def model_client(store: ThreadStore, thread: Thread, args: argparse.Namespace) -
         if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
             store.set_model(thread.id, endpoint.name, endpoint.model)
         yield ModelClient(endpoint, read_timeout=config.models.read_timeout,
-                          max_retries=config.models.max_retries)
+                          max_retries=config.models.max_retries,
+                          max_reply_chars=config.models.max_reply_chars)
 
 
 @contextmanager
