@@ -12,7 +12,7 @@ import widgets.artifact_view as artifact_view
 from tests.helpers import wait_until
 from tui.docs.blocks import diff_blocks, split_blocks
 from widgets.artifact_view import ArtifactView
-from widgets.palette import SPECS, _quick_parse
+from widgets.theme_styles import SPECS, _quick_parse
 
 
 def doc_of(count: int, extra: str = "") -> str:

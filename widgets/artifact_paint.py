@@ -42,17 +42,17 @@ class PaintMixin(_Base):
         self._edges.clear()
 
     def render_line(self, y: int) -> Strip:
-        if self.palette.refresh():
+        if self.theme_styles.refresh():
             self._strips.clear()
             self._edges.clear()
             self._link_styles.clear()
         width = self.scrollable_content_region.width
-        base = self.palette.get("text")
+        base = self.theme_styles.get("text")
         doc_y = int(self.scroll_y) + y
         if self.doc is None or not len(self._map) or doc_y >= self._map.total:
             if y == 0 and self.doc is not None and not self.doc.blocks and self.placeholder:
                 text = self.placeholder[: max(0, width - GUTTER)]
-                return Strip([Segment(" " * GUTTER, base), Segment(text, self.palette.get("muted"))]).extend_cell_length(width, base)
+                return Strip([Segment(" " * GUTTER, base), Segment(text, self.theme_styles.get("muted"))]).extend_cell_length(width, base)
             return Strip.blank(width, base)
         block, line = self._map.locate(doc_y)
         strips = self._block_strips(block)
@@ -60,10 +60,10 @@ class PaintMixin(_Base):
         overlays = self._match_lines.get((block, line))
         if overlays:
             for start, end, current in overlays:
-                strip = _restyle(strip, start, end, self.palette.get("search-current" if current else "search-match"))
+                strip = _restyle(strip, start, end, self.theme_styles.get("search-current" if current else "search-match"))
         focus = self._focus_link
         if focus is not None and focus[0] == block and focus[1] == line:
-            strip = _restyle(strip, focus[2], focus[3], self.palette.get("link-focus"))
+            strip = _restyle(strip, focus[2], focus[3], self.theme_styles.get("link-focus"))
         if width < GUTTER + self._width:  # a sliver of a pane: crop rather than overflow
             return Strip([*self._left_edge(block, line, width), *strip]).crop_extend(0, width, base)
         return Strip([*self._left_edge(block, line, width), *strip, *self._right_edge(width)], width)
@@ -75,11 +75,11 @@ class PaintMixin(_Base):
         found = self._edges.get(cache_key)
         if found is None:
             margin = max(0, (width - GUTTER - 1 - self._width) // 2)
-            base = self.palette.get("text")
+            base = self.theme_styles.get("text")
             if kind == "changed":
-                found = [Segment(" " * margin, base), Segment("▌ ", self.palette.get("mark-changed"))]
+                found = [Segment(" " * margin, base), Segment("▌ ", self.theme_styles.get("mark-changed"))]
             elif kind == "removed":
-                found = [Segment(" " * margin, base), Segment("▔ ", self.palette.get("mark-removed"))]
+                found = [Segment(" " * margin, base), Segment("▔ ", self.theme_styles.get("mark-removed"))]
             else:
                 found = [Segment(" " * (margin + GUTTER), base)]
             self._edges[cache_key] = found
@@ -90,7 +90,7 @@ class PaintMixin(_Base):
         if found is None:
             margin = max(0, (width - GUTTER - 1 - self._width) // 2)
             rest = width - margin - GUTTER - self._width
-            found = [Segment(" " * rest, self.palette.get("text"))] if rest > 0 else []
+            found = [Segment(" " * rest, self.theme_styles.get("text"))] if rest > 0 else []
             self._edges[(width, "right")] = found
         return found
 
@@ -110,7 +110,7 @@ class PaintMixin(_Base):
         return found
 
     def _paint(self, line: Line, layout: BlockLayout, block_key: int) -> Strip:
-        palette = self.palette
+        styles = self.theme_styles
         segments: list[Segment] = []
         used = 0
         code = line.code
@@ -120,15 +120,15 @@ class PaintMixin(_Base):
                 segments.extend(self._code_segments(layout, block_key, code, style))
                 continue
             if link is None:
-                segments.append(Segment(text, palette.get(style)))
+                segments.append(Segment(text, styles.get(style)))
                 continue
             link_style = self._link_styles.get((style, link))
             if link_style is None:
-                link_style = palette.get(style) + RichStyle.from_meta({"@click": ("activate_link", (link,))})
+                link_style = styles.get(style) + RichStyle.from_meta({"@click": ("activate_link", (link,))})
                 self._link_styles[(style, link)] = link_style
             segments.append(Segment(text, link_style))
         if used < self._width:
-            segments.append(Segment(" " * (self._width - used), palette.get(line.fill or "text")))
+            segments.append(Segment(" " * (self._width - used), styles.get(line.fill or "text")))
         elif used > self._width:
             return Strip(segments).crop(0, self._width)
         return Strip(segments, self._width)
@@ -144,9 +144,9 @@ class PaintMixin(_Base):
         lexed = self._lexed[cache_key]
         text = fence.lines[number][start:end]
         if lexed is None or number >= len(lexed):
-            return [Segment(text, self.palette.get(style))]
+            return [Segment(text, self.theme_styles.get(style))]
         return [
-            Segment(piece, self.palette.token(token_type, style))
+            Segment(piece, self.theme_styles.token(token_type, style))
             for token_type, piece in slice_tokens(lexed[number], start, end)
         ]
 

@@ -30,8 +30,8 @@ from widgets.artifact_links import LinksMixin
 from widgets.artifact_marks import MarksMixin
 from widgets.artifact_paint import GUTTER, PaintMixin, _lex_fence
 from widgets.artifact_search import SearchMixin, find_matches
-from widgets.palette import Palette
 from widgets.reading import ReadingKeys, reading_bindings
+from widgets.theme_styles import ThemeStyles
 
 __all__ = ["ArtifactView", "find_matches"]
 
@@ -109,7 +109,7 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
         self.max_width = max_width
         self.seen_seconds = seen_seconds
         self.placeholder = placeholder
-        self.palette = Palette(self)
+        self.theme_styles = ThemeStyles(self)
         self.doc: MarkdownDoc | None = None
         # Bumped whenever the document or the width changes: stale worker results are dropped.
         self._generation = 0
