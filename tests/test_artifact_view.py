@@ -3,6 +3,8 @@ theme styles. Small documents in a tiny host app."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Button
@@ -27,7 +29,9 @@ class Host(App[None]):
 
     def compose(self) -> ComposeResult:
         if not self.mount_later:
-            yield ArtifactView(seen_seconds=0.2)
+            # Each look at the clock is 0.1 s later: marks are read after a few ticks of the
+            # view's timer, however slow the machine.
+            yield ArtifactView(seen_seconds=0.2, clock=itertools.count(0.0, 0.1).__next__)
         yield Button("after")
 
     def on_mount(self) -> None:

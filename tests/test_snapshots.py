@@ -9,6 +9,7 @@ on purpose, look at `snapshot_report.html`, then run `pytest tests/test_snapshot
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,9 @@ def delay(attempt: int) -> float:
 
 def artifact_app(tmp_path: Path, theme: str) -> LoupeApp:
     app = main_screen_app(tmp_path, theme)
+    # Not read however long the keys take on a busy machine (reading it would clear its
+    # new-mark in the task list): the screen must not depend on wall time.
+    app.workspace.config.docs.read_after_seconds = math.inf
     design = tmp_path / "quarry" / ".loupe" / "tasks" / "retry-backoff" / "04-design.md"
     design.write_text(DESIGN_DOC, encoding="utf-8")
     return app

@@ -108,11 +108,13 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         *,
         max_width: int = 100,
         seen_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
         placeholder: str = "",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """`clock` tells the time on screen that makes changes read (`seen_seconds`)."""
         super().__init__(name=name, id=id, classes=classes)
         self.max_width = max_width
         self.placeholder = placeholder
@@ -130,7 +132,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self._pending_anchor: tuple[int, int] | None = None
         self._bindings_state = (False, False)
         self._painter = BlockPainter(self.theme_styles)
-        self._marks = ChangeMarks(seen_seconds)
+        self._marks = ChangeMarks(seen_seconds, clock)
         self._search = ArtifactSearch(self, self._search_changed)
         self._links = LinkCursor(self)
 
