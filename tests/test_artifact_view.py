@@ -152,3 +152,17 @@ async def test_quick_style_parsing_matches_textual() -> None:
                 quick = _quick_parse(spec, variables)
                 if quick is not None and spec:
                     assert quick.rich_style == app.stylesheet.parse_style(spec).rich_style, (theme, name)
+
+
+async def test_double_click_keeps_the_app_running() -> None:
+    # Textual's select-all on a double click walks the widget with `query("*")`, which here
+    # is the search query: it raised TypeError and closed the app.
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(ArtifactView)
+        view.show_document(split_blocks(doc_of(3)))
+        await wait_until(pilot, lambda: view.fully_laid_out, "laid out")
+        await pilot.double_click(ArtifactView, offset=(10, 2))
+        await pilot.pause()
+        assert app.is_running and app._exception is None
+        assert "Part 0" in "\n".join(screen(view))

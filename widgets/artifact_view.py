@@ -51,6 +51,10 @@ LAY_OUT_ALL_MAX_BLOCKS = 5000
 class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     """Shows a `MarkdownDoc`; keeps the reader's place across updates."""
 
+    # Textual's text selection finds nothing to copy in a line-API view, and its select-all
+    # (a double click) calls `query("*")`, which is the search query here.
+    ALLOW_SELECT = False
+
     DEFAULT_CSS = """
     ArtifactView {
         scrollbar-gutter: stable;
