@@ -115,9 +115,11 @@ def open_design(*keys: str):  # type: ignore[no-untyped-def]
         app = pilot.app
         path = app.workspace.tasks_dir / "retry-backoff" / "04-design.md"
         app.screen.post_message(OpenPath(path))
-        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane")
+        # The first document opened loads the markdown and highlighting libraries: with the
+        # machine at load 9 to 15 on 2 cores, opening it took over 10 s now and then.
+        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane", timeout=60)
         document = app.screen.query_one(ArtifactDocument)
-        await wait_until(pilot, lambda: document.pane.view.fully_laid_out, "artifact laid out")
+        await wait_until(pilot, lambda: document.pane.view.fully_laid_out, "artifact laid out", timeout=60)
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
