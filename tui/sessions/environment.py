@@ -1,6 +1,7 @@
 """Everything a session's agent finds around it when it starts.
 
-- the git guard first on PATH (through `guard_bin_dir`, the one seam to the guard feature);
+- the git guard first on PATH (through `guard_bin_dir`), kept there by login shells
+  (`BASH_ENV`, `ENV`);
 - `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
 - files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
 - the window's wrapper script, which loads the environment, waits until output logging is
@@ -73,6 +74,9 @@ def session_env(session: Session, base_env: dict[str, str] | None = None) -> Pre
     path = env.get("PATH", os.defpath)
     if prep.guard_dir is not None:
         path = f"{prep.guard_dir}{os.pathsep}{path}"
+        from tui.guard.login_shells import startup_env
+
+        env.update(startup_env(prep.guard_dir, env))  # BASH_ENV, ENV: PATH after a login profile
     env.update(
         PATH=path,
         LOUPE_SESSION=session.id,
