@@ -109,6 +109,11 @@ def install(dest: Path, *, audit_log: Path | None = None, path_env: str | None =
     return root / "bin"
 
 
+def hooks_folder(guard_bin: Path) -> Path:
+    """The hooks folder of the install whose `bin/` is `guard_bin`."""
+    return guard_bin.parent / "hooks"
+
+
 def _remove_abandoned_builds(dest: Path) -> None:
     """Temporary folders left by an install that crashed. Finished installs are never
     removed: a session started days ago may still have one first on its PATH."""

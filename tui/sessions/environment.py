@@ -1,7 +1,8 @@
 """Everything a session's agent finds around it when it starts.
 
-- the git guard first on PATH (through `guard_bin_dir`), kept there by login shells
-  (`BASH_ENV`, `ENV`);
+- the git guard: first on PATH (through `guard_bin_dir`), kept there by login shells
+  (`BASH_ENV`, `ENV`), and in the worktree's own git config (`guard_worktree`), which any
+  git honours;
 - `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
 - files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
 - the window's wrapper script, which loads the environment, waits until output logging is
@@ -61,6 +62,21 @@ def guard_bin_dir() -> Path:
             "not blocked"
         ) from exc
     return install(locations.data_dir() / "guard")
+
+
+def guard_worktree(session: Session, guard_dir: Path | None) -> list[str]:
+    """Give the session's worktree the guard's own pre-push protection, which holds for git
+    by absolute path and under a reset PATH too; returns warnings when it could not."""
+    if guard_dir is None:
+        return []  # the guard is unavailable, and session_env has said so
+    from tui.guard.install import hooks_folder
+    from tui.guard.worktree_config import protect_worktree
+
+    try:
+        protect_worktree(session.worktree, hooks_folder(guard_dir), session.id)
+    except LoupeError as exc:
+        return [f"{exc}; only the PATH shim guards this session"]
+    return []
 
 
 def session_env(session: Session, base_env: dict[str, str] | None = None) -> Preparation:
