@@ -119,6 +119,8 @@ def _set(git: str, cwd: Path, file: str, *words: str) -> None:
         if result.returncode == 0 or "could not lock" not in result.stderr:
             break
         time.sleep(0.02)  # another loupe is writing the same file
+    if result.returncode == 5 and words[0] == "--unset":
+        return  # already gone: another loupe moved it first
     if result.returncode != 0:
         raise GuardWorktreeError(f"cannot write {' '.join(words)} to {file}: {result.stderr.strip()}")
 
