@@ -1,6 +1,8 @@
 """Everything a session's agent finds around it when it starts.
 
-- the git guard first on PATH (through `guard_bin_dir`, the one seam to the guard feature);
+- the git guard: first on PATH (through `guard_bin_dir`), kept there by login shells
+  (`BASH_ENV`, `ENV`), and in the worktree's own git config (`guard_worktree`), which any
+  git honours;
 - `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
 - files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
 - the window's wrapper script, which loads the environment, waits until output logging is
@@ -62,6 +64,21 @@ def guard_bin_dir() -> Path:
     return install(locations.data_dir() / "guard")
 
 
+def guard_worktree(session: Session, guard_dir: Path | None) -> list[str]:
+    """Give the session's worktree the guard's own pre-push protection, which holds for git
+    by absolute path and under a reset PATH too; returns warnings when it could not."""
+    if guard_dir is None:
+        return []  # the guard is unavailable, and session_env has said so
+    from tui.guard.install import hooks_folder
+    from tui.guard.worktree_config import protect_worktree
+
+    try:
+        protect_worktree(session.worktree, hooks_folder(guard_dir), session.id)
+    except LoupeError as exc:
+        return [f"{exc}; only the PATH shim guards this session"]
+    return []
+
+
 def session_env(session: Session, base_env: dict[str, str] | None = None) -> Preparation:
     env = {k: v for k, v in (base_env if base_env is not None else os.environ).items()
            if k not in _DROP}
@@ -73,6 +90,9 @@ def session_env(session: Session, base_env: dict[str, str] | None = None) -> Pre
     path = env.get("PATH", os.defpath)
     if prep.guard_dir is not None:
         path = f"{prep.guard_dir}{os.pathsep}{path}"
+        from tui.guard.login_shells import startup_env
+
+        env.update(startup_env(prep.guard_dir, env))  # BASH_ENV, ENV: PATH after a login profile
     env.update(
         PATH=path,
         LOUPE_SESSION=session.id,

@@ -238,6 +238,7 @@ class SessionManager:
         settings = self.config.sessions
         prep = environment.session_env(session)
         result = StartResult(session=session, warnings=list(prep.warnings))
+        result.warnings += environment.guard_worktree(session, prep.guard_dir)
         environment.private_folder(session)
         result.copied = environment.copy_included_files(self.root, session.worktree)
         if kind.status == "claude":
