@@ -16,3 +16,7 @@ class HostUnreachable(RemoteError):
 
 class RemoteCommandFailed(RemoteError):
     """A command ran on the host and exited non-zero (raised by `Completed.check`)."""
+
+
+class BatchOutputError(RemoteError):
+    """The host's answer to a batch was cut short or is not in the expected form."""
