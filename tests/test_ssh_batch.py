@@ -66,6 +66,7 @@ def test_a_batch_is_one_round_trip(sshd: Sshd) -> None:
         before = sshd.server.sessions_started()
         results = host.batch(TRICKY)
         assert sshd.server.sessions_started() - before == 1
+        assert host.round_trips == 2
         check_tricky(results)
         assert sshd.server.logins() == 1
         assert host.batch([]) == []

@@ -73,6 +73,9 @@ class SshConnection:
         # ssh does not remove it), so the next command asks the master before using it.
         self._verify = False
         self._closed = False
+        # ssh invocations that carried commands (a batch is one), for benchmarks and tests.
+        self.round_trips = 0
+        self._count_lock = threading.Lock()
 
     @classmethod
     def for_host(cls, name: str, host: HostConfig, **options: object) -> SshConnection:
@@ -177,6 +180,8 @@ class SshConnection:
         self._ensure_master()
         argv = self.ssh_argv("-o", "ControlMaster=no", "-T", "--", self.target, line)
         feed: dict[str, object] = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
+        with self._count_lock:
+            self.round_trips += 1
         with self._sessions:
             try:
                 done = subprocess.run(argv, capture_output=True, timeout=timeout, **feed)  # type: ignore[call-overload]
