@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.sshd import Sshd
-from tests.helpers import process_alive
+from tests.helpers import process_alive, wait_for
 from tui.remote.errors import RemoteCommandFailed, RemoteError
 
 HOSTILE = [
@@ -114,3 +115,23 @@ def test_the_control_socket_folder_is_private_and_short(sshd: Sshd, monkeypatch:
     monkeypatch.setenv("LOUPE_RUNTIME_DIR", str(sshd.runtime / ("x" * 80)))
     with pytest.raises(RemoteError, match="longer than sockets allow"):
         sshd.connection()
+
+
+def test_the_users_agent_is_never_forwarded_whatever_the_config_says(
+        sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    agent_socket = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(agent_socket)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        wait_for(agent_socket.exists, "ssh-agent to listen")
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(agent_socket))
+        config = sshd.config_file.read_text().replace("  IdentityAgent none\n", "")
+        sshd.config_file.write_text(config + "  ForwardAgent yes\n")
+        plain = subprocess.run(["ssh", "-F", str(sshd.config_file), "-o", "BatchMode=yes", sshd.alias,
+                                "printenv SSH_AUTH_SOCK"], capture_output=True, text=True, timeout=30)
+        assert plain.stdout.strip(), "plain ssh forwards the agent here, so the check below means something"
+        with sshd.connection() as host:
+            assert host.run(["sh", "-c", "printenv SSH_AUTH_SOCK || echo none"]).stdout == "none\n"
+    finally:
+        agent.kill()
+        agent.wait()

@@ -246,19 +246,15 @@ class SshConnection:
         return pid
 
     def _stop_master(self) -> None:
-        if self._master_pid is None and not self.control_path.exists():
+        pid = self._master_pid
+        if pid is None and not self.control_path.exists():
             return
-        if self.control_path.exists() and self._control("exit").returncode == 0:
-            # The master removes its socket as it exits.
-            deadline = time.monotonic() + 5.0
-            while self.control_path.exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-        if self.control_path.exists() and self._master_pid is not None:
-            # It did not answer `-O exit`: it is ours (this process started it), so end it.
-            try:
-                os.kill(self._master_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        if self.control_path.exists():
+            self._control("exit")
+        if pid is not None and not _ended(pid, within=5.0):
+            # It did not answer `-O exit`: this process started it, so end it.
+            os.kill(pid, signal.SIGKILL)
+            _ended(pid, within=5.0)
         self.control_path.unlink(missing_ok=True)
         self._master_pid = None
 
@@ -270,6 +266,31 @@ class SshConnection:
         except subprocess.TimeoutExpired:
             # A master that does not answer its own socket is as good as none.
             return subprocess.CompletedProcess(argv, 255, "", "no answer from the master")
+
+
+def _ended(pid: int, *, within: float) -> bool:
+    """Whether the master `pid` has exited, waiting up to `within` seconds.
+
+    It is not our child (ssh -f detached it), so its exit is not ours to collect: where the
+    init process does not reap, it stays a zombie, which counts as ended here.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return True
+        try:
+            listed = subprocess.run(["ps", "-o", "stat=,comm=", "-p", str(pid)], capture_output=True, text=True)
+        except OSError:
+            return True  # no ps here: the master was asked to exit, and that is all we can know
+        state = listed.stdout.split()
+        # A zombie, or another program that took the id: either way our ssh is gone.
+        if not state or state[0].startswith("Z") or os.path.basename(state[-1]) != "ssh":
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
 
 
 def _ssh_binary() -> str:
