@@ -77,7 +77,9 @@ def setup_script(socket: str, names: list[str], folder: str) -> str:
 
 
 def teardown_script(socket: str, folder: str) -> str:
-    return f"{join(['tmux', '-L', socket, 'kill-server'])} 2>/dev/null; rm -rf {join([folder])}"
+    # A killed server can leave its socket file behind.
+    socket_file = '"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/"' + join([socket])
+    return f"{join(['tmux', '-L', socket, 'kill-server'])} 2>/dev/null; rm -rf {join([folder])} {socket_file}"
 
 
 def timed(work: Callable[[], object]) -> float:
