@@ -231,6 +231,7 @@ class SshConnection:
             done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd,
                                   timeout=self.connect_timeout + 20)
         except subprocess.TimeoutExpired as exc:
+            log.unlink(missing_ok=True)
             raise HostUnreachable(f"{self.name} did not finish logging in within "
                                   f"{self.connect_timeout + 20} s") from exc
         finally:
