@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "thread": "tui.threads.cli",
     "redact": "tui.redact_cli",
     "trust": "tui.trust_cli",
+    "host": "tui.remote.cli",
 }
 
 DESCRIPTION = """\
