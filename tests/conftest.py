@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.tmux",
     "tests.fixtures.sessions",
     "tests.fixtures.tasks",
+    "tests.fixtures.review",
 ]

@@ -18,12 +18,6 @@ from tui.review.store import ReviewStore, default_path
 DOC = "# Plan\n\nStep one.\nStep two.\n"
 
 
-@pytest.fixture
-def store() -> ReviewStore:
-    with ReviewStore() as opened:
-        yield opened
-
-
 def anchor(line: int = 3):  # noqa: ANN201 - a test helper
     return DocumentIndex(DOC).anchor_lines(line)
 
