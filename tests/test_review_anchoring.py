@@ -75,6 +75,16 @@ def test_an_edited_anchor_is_found_fuzzily_where_it_now_is() -> None:
     assert (placement.first_line, placement.last_line) == (14, 15)
 
 
+def test_a_line_that_grew_around_the_quote_is_still_found() -> None:
+    anchor = DocumentIndex(PLAN).anchor_lines(17, 17)
+    assert anchor.quote == "Write the upgrade notes."
+    grown = PLAN.replace("Write the upgrade notes.",
+                         "Write the upgrade notes, with a table of every new setting and its default.")
+    placement = reanchor(anchor, grown)
+    assert placement.status is PlacementStatus.FUZZY
+    assert placement.first_line == 17
+
+
 def test_an_edited_anchor_that_also_moved_is_still_found() -> None:
     anchor = DocumentIndex(PLAN).anchor_lines(7, 8)
     phase1 = PLAN[PLAN.index("## Phase 1"):PLAN.index("## Phase 2")]

@@ -41,6 +41,10 @@ _MIN_LINE = 4
 _MAX_LINE_REPEATS = 16
 # Window starts tried per edited quote (after removing duplicates).
 _MAX_CANDIDATES = 24
+# How much a window holding all of an edited quote scores, and how long a quote must be for
+# that to count (a short one is held by too many lines).
+_COVERED = 0.8
+_MIN_COVERED = 12
 # Quotes longer than this are compared line by line (difflib on characters is quadratic).
 _CHAR_COMPARE_LIMIT = 1500
 
@@ -256,28 +260,35 @@ class DocumentIndex:
     def _fuzzy(self, anchor: Anchor) -> Placement:
         quote_lines = _whole_lines(anchor)
         size = len(quote_lines)
-        best: tuple[float, int, int, int] | None = None  # score, -distance, start, size
+        best: tuple[float, int, int, int] | None = None  # score, -distance, -size, start
         wanted = "\n".join(quote_lines)
         by_chars = len(wanted) <= _CHAR_COMPARE_LIMIT
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(wanted if by_chars else quote_lines)  # type: ignore[arg-type]
+        wanted_size = len(wanted) if by_chars else size
+        # Text that grew around the quote ("In the worker." -> "In the worker, because...")
+        # has a low ratio but still holds the quote; short quotes are held by too much.
+        cover = _COVERED if len(wanted) >= _MIN_COVERED else 0.0
         for start in self._candidates(anchor, quote_lines):
-            for length in {max(1, size - 1), size, size + 1}:
+            for length in sorted({max(1, size - 1), size, size + 1}):
                 if start < 0 or start + length > self.line_count:
                     continue
                 window = self.lines[start:start + length]
                 matcher.set_seq1("\n".join(window) if by_chars else window)  # type: ignore[arg-type]
+                total = len(matcher.a) + wanted_size
                 floor = best[0] if best else FUZZY_THRESHOLD
-                if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                if _bound(matcher.real_quick_ratio(), total, wanted_size, cover) < floor \
+                        or _bound(matcher.quick_ratio(), total, wanted_size, cover) < floor:
                     continue
-                score = matcher.ratio()
-                key = (score, -abs(start + 1 - anchor.first_line), start, length)
+                matches = sum(block.size for block in matcher.get_matching_blocks())
+                score = max(2 * matches / total, cover * matches / wanted_size)
+                key = (score, -abs(start + 1 - anchor.first_line), -length, start)
                 if score >= FUZZY_THRESHOLD and (best is None or key > best):
                     best = key
         if best is None:
             return Placement(PlacementStatus.ORPHANED, anchor.first_line, anchor.last_line, -1, -1, 0.0)
-        score, _, start, length = best
-        first, last = start + 1, start + length
+        score, _, negative_length, start = best
+        first, last = start + 1, start - negative_length
         span_start, span_end = self.line_span(first, last)
         return Placement(PlacementStatus.FUZZY, first, last, span_start, span_end, round(score, 3))
 
@@ -312,6 +323,11 @@ class DocumentIndex:
 def reanchor(anchor: Anchor, new_text: str) -> Placement:
     """Where `anchor` is in `new_text` (to place many anchors, build one `DocumentIndex`)."""
     return DocumentIndex(new_text).place(anchor)
+
+
+def _bound(ratio_bound: float, total: int, wanted: int, cover: float) -> float:
+    """The best score a window can reach, from an upper bound of its difflib ratio."""
+    return max(ratio_bound, cover * min(1.0, ratio_bound * total / (2 * wanted)))
 
 
 def _whole_lines(anchor: Anchor) -> list[str]:
