@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "session": "tui.sessions.cli",
     "hook": "tui.sessions.hook_cli",
     "thread": "tui.threads.cli",
+    "review": "tui.review.cli",
 }
 
 DESCRIPTION = """\
