@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui import config, locations
+from tui import config, locations, trust
 
 
 def write(path: Path, text: str) -> Path:
@@ -35,7 +35,9 @@ def test_tables_of_endpoints_merge_by_name(tmp_path: Path) -> None:
         '[endpoints.local]\nbase_url = "http://a/v1"\nmodel = "m1"\n'
         '[endpoints.other]\nbase_url = "http://b/v1"\n',
     )
-    write(tmp_path / ".loupe/config.toml", '[endpoints.local]\nmodel = "m2"\n')
+    repo_file = write(tmp_path / ".loupe/config.toml", '[endpoints.local]\nmodel = "m2"\n')
+    # Endpoints in a repository's config need the user's trust (tests/test_trust.py).
+    trust.allow(tmp_path, repo_file.read_bytes())
     cfg = config.load(tmp_path).config
     assert cfg.endpoints["local"].base_url == "http://a/v1"
     assert cfg.endpoints["local"].model == "m2"

@@ -3,7 +3,9 @@
 Two files, the repo's winning over the user's:
 
 - user: `$XDG_CONFIG_HOME/loupe/config.toml` (see `locations.user_config_file`)
-- repo: `<repo>/.loupe/config.toml`
+- repo: `<repo>/.loupe/config.toml`, whose endpoints, keys, headers, commands, scripts and
+  hooks apply only once the user trusted the file's exact content (`loupe trust`,
+  `tui.trust`); until then they are ignored with a problem that names them.
 
 A file that does not parse, an unknown key, or a value of the wrong type never stops loupe:
 the problem is recorded (file, line, key, what to do) and the default is used. The app shows
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui import locations
+from tui import locations, secrets, trust
 
 
 @dataclass
@@ -73,6 +75,9 @@ class ModelsConfig:
     read_timeout: float = 60.0
     # Retries for connection errors, 408, 409, 429 and 5xx (not for errors mid-stream).
     max_retries: int = 2
+    # A reply (text and tool-call arguments) is stopped and saved at this many characters, so
+    # a server that never stops cannot fill the memory and the disk.
+    max_reply_chars: int = 1_000_000
 
 
 @dataclass
@@ -167,36 +172,61 @@ class LoadedConfig:
 
 
 def load(repo_root: Path | None = None) -> LoadedConfig:
-    """Load defaults, then the user file, then the repo file (which wins)."""
+    """Load defaults, then the user file, then the repo file (which wins, except for the
+    settings that need trust while its content is not trusted: see `tui.trust`)."""
     files = [locations.user_config_file()]
     if repo_root is not None:
         files.append(locations.repo_config_file(repo_root))
-    return load_files([f for f in files if f.is_file()])
+    return load_files([f for f in files if f.is_file()], repo_root=repo_root)
 
 
-def load_files(files: list[Path]) -> LoadedConfig:
+def load_files(files: list[Path], *, repo_root: Path | None = None) -> LoadedConfig:
     merged: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     read: list[Path] = []
+    repo_file = locations.repo_config_file(repo_root) if repo_root is not None else None
     for path in files:
-        raw = _read_toml(path, problems)
-        if raw is None:
+        loaded = _read_toml(path, problems)
+        if loaded is None:
             continue
+        raw, data = loaded
         read.append(path)
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        if path == repo_file and repo_root is not None:
+            raw = _trusted_part(raw, data, repo_root, path, lines, problems)
         checked = _validate(Config, raw, (), path, lines, problems)
         _deep_merge(merged, checked)
-    return LoadedConfig(config=_build(Config, merged), problems=problems, files=read)
+    config = _build(Config, merged)
+    # The keys are in the environment variables named here: never to be stored or shown.
+    secrets.remember_names(endpoint.api_key_env for endpoint in config.endpoints.values())
+    secrets.remember_values(
+        value for endpoint in config.endpoints.values() for value in secrets.header_secrets(endpoint.headers)
+    )
+    return LoadedConfig(config=config, problems=problems, files=read)
 
 
-def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any] | None:
+def _trusted_part(
+    raw: dict[str, Any], data: bytes, repo_root: Path, path: Path, lines: list[str],
+    problems: list[ConfigProblem],
+) -> dict[str, Any]:
+    """`raw` without the settings that need trust, unless the user trusted these bytes."""
+    kept, ignored = trust.trusted_part(raw, data, repo_root)
+    if ignored is not None:
+        first = ignored.settings[0].path
+        problems.append(ConfigProblem(path, _find_line(lines, first[:-1], first[-1]), "", ignored.message))
+    return kept
+
+
+def _read_toml(path: Path, problems: list[ConfigProblem]) -> tuple[dict[str, Any], bytes] | None:
+    """The parsed file and its bytes (read once: trust is given to exactly these bytes)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ConfigProblem(path, None, "", f"cannot read the file ({exc}); using defaults"))
         return None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), data
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"at line (\d+)", str(exc))
         line = int(match.group(1)) if match else None

@@ -36,7 +36,10 @@ from tui.guard.wrapper import ROUTED_BUILTINS
 
 PACKAGE = Path(__file__).resolve().parent
 # Modules copied into lib/loupe_guard; they import only the standard library and each other.
-RUNTIME_MODULES = ("__init__.py", "gitargs.py", "prepush.py", "refusal.py", "settings.py", "spawn.py", "wrapper.py")
+RUNTIME_MODULES = (
+    "__init__.py", "credentials.py", "gitargs.py", "prepush.py", "refusal.py", "settings.py", "spawn.py",
+    "wrapper.py",
+)
 # Every hook git 2.39 runs from the hooks folder (githooks(5)), except the pre-push check.
 HOOK_NAMES = (
     "applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",

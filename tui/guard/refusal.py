@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from .credentials import hide_url_credentials
+
 # Environment the guard sets for what git runs, so a refusal in the pre-push hook or in a
 # nested git (alias, rebase --exec) can name both the command refused and the one the agent
 # typed: OUTER_ENV and CWD_ENV are set once, by the outermost guarded git; COMMAND_ENV by each.
@@ -112,6 +114,10 @@ def refuse(
     """
     problems = problems or []
     outer = decode_command(os.environ.get(OUTER_ENV, "")) or command
+    # A push URL may carry a token (https://user:token@host): never echoed, never logged.
+    command, outer = _hidden(command), _hidden(outer)
+    reason = hide_url_credentials(reason)
+    remote = hide_url_credentials(remote) if remote else remote
     sys.stderr.write(message(command, reason, problems, outer))
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -143,6 +149,10 @@ def append(path: str, record: dict[str, object]) -> None:
         os.write(fd, data)
     finally:
         os.close(fd)
+
+
+def _hidden(argv: list[str]) -> list[str]:
+    return [hide_url_credentials(word) for word in argv]
 
 
 def _cwd() -> str:

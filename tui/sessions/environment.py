@@ -21,7 +21,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
 from tui.errors import LoupeError
 from tui.sessions.model import Session
 from tui.sessions.status_file import ENV_VAR as STATUS_ENV
@@ -120,10 +120,10 @@ def copy_included_files(repo_root: Path, worktree: Path) -> list[str]:
 
 def private_folder(session: Session) -> Path:
     """The session's folder, readable by its owner only (it holds the environment and logs)."""
-    folder = session.folder
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
-    return folder
+    if private_files.in_data_dir(session.folder):
+        private_files.data_dir()
+        private_files.private_dir(session.folder.parent)
+    return private_files.private_dir(session.folder)
 
 
 def write_env_file(session: Session, env: dict[str, str]) -> Path:
@@ -157,9 +157,10 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
         f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
         'record_exit() {',
         f'    tmp={status}.$$',
-        "    printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
+        # umask in a subshell: the file is private, the agent keeps the user's umask.
+        "    (umask 077 && printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
         "\"time\": %s, \"exit_code\": %s, \"detail\": \"%s\"}\\n' "
-        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\" && mv -f \"$tmp\" {status}",
+        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\") && mv -f \"$tmp\" {status}",
         "}",
         # First of all, so the secrets in it stay on disk for as short a time as possible.
         # It also sets PATH (guard first): tmux gives new panes the PATH of the client that

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
 from tui.config import Config
 from tui.config import load as load_config
-from tui.sessions import agents, diff, environment, hooks, land, worktrees
+from tui.sessions import agents, diff, environment, hooks, land, output_log, worktrees
 from tui.sessions.errors import NoSuchSession, RemovalRefused, SessionError, WorktreeError
 from tui.sessions.model import Session, Snapshot, sessions_dir
 from tui.sessions.observer import Observer
@@ -262,7 +262,8 @@ class SessionManager:
         tmux.set_option(session.tmux_session, "remain-on-exit", "on", window=True)
         tmux.set_option(session.tmux_session, "status-right",
                         f" loupe {session.number} · {session.task[:30]} · detach: prefix d ")
-        tmux.pipe_pane(session.tmux_session, session.log_file)
+        if (problem := output_log.start(tmux, session)) is not None:
+            result.warnings.append(problem)
         tmux.signal_channel(environment.go_channel(session))
         if prompt.strip() and not kind.takes_prompt_argument:
             self.store.enqueue(session.id, prompt)
@@ -337,7 +338,7 @@ class SessionManager:
         if pane is not None:
             try:
                 screen = self.tmux(session.tmux_socket).capture(session.tmux_session)
-                session.last_screen_file.write_text(screen, encoding="utf-8")
+                private_files.write_private(session.last_screen_file, screen)
             except (SessionError, OSError):
                 pass
         if self.store.mark_ended(session.id, snapshot.exit_code):

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui import private_files
 from tui.sessions.agents import AgentKind
 from tui.sessions.model import Session, Snapshot
 from tui.sessions.status import DEBOUNCE, ScreenTracker, resolve, strip_ansi
@@ -151,10 +152,9 @@ def _load_tracker(session: Session) -> ScreenTracker | None:
 
 def _save_tracker(session: Session, tracker: ScreenTracker) -> None:
     try:
-        path = _tracker_file(session)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
-        tmp.replace(path)
+        private_files.write_private(
+            _tracker_file(session), json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at})
+        )
     except OSError:
         pass
 

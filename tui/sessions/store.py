@@ -18,9 +18,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tui import locations
+from tui import locations, private_files
 from tui.sessions.errors import SessionError
-from tui.sessions.model import PORTS_PER_SESSION, Session
+from tui.sessions.model import PORTS_PER_SESSION, Session, sessions_dir
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -86,7 +86,15 @@ def port_block_free(base: int) -> bool:
 class SessionStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_files.store_folder(self.path)
+            private_files.private_file(self.path)
+            private_files.make_private(Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            # Session folders hold agents' logs and screens; older loupes left them readable.
+            if private_files.in_data_dir(sessions_dir()):
+                private_files.make_tree_private(sessions_dir())
+        except OSError as exc:
+            raise SessionError(f"cannot open the session store {self.path}: {exc}") from exc
         with self._connect() as db:
             db.executescript(_SCHEMA)
 

@@ -24,6 +24,7 @@ from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_tex
 from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
 from tui.relative_time import relative_time
+from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from tui.workspace import Workspace
@@ -243,13 +244,16 @@ class ArtifactDocument(Vertical):
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()
-        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"))
+        # The editor opens where the reader is: at the first line of the block on top.
+        view = self.pane.view
+        line = view.doc.blocks[view.anchor[0]].start + 1 if view.doc is not None and view.doc.blocks else None
+        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"), line)
 
     def on_artifact_view_link_activated(self, message: ArtifactView.LinkActivated) -> None:
         message.stop()
         target = resolve_link(message.href, self.path, self.workspace.root)
         if target.kind == "url":
-            self.app.open_url(target.url)
+            open_web_link(self, target.url)
         elif target.kind == "anchor":
             if not self.pane.view.scroll_to_slug(target.anchor):
                 self.notify(f"No heading #{target.anchor} in {self.path.name}.", severity="warning")

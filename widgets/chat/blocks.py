@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-# The same rules rich.markdown.Markdown parses with, so block boundaries agree with rendering.
-_PARSER = MarkdownIt().enable("strikethrough").enable("table")
+# The rules replies are rendered with (`rich_markdown.ChatMarkdown`), so block boundaries agree
+# with rendering. Raw HTML is off: Rich drops the HTML it cannot draw, and in a reply
+# `Vec<String>` or `<details>` is text to show.
+PARSER = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})([^`]*)$")
 
@@ -31,7 +33,7 @@ def split_blocks(text: str) -> list[str]:
 def _top_level_spans(text: str) -> list[tuple[int, int]]:
     return [
         (token.map[0], token.map[1])
-        for token in _PARSER.parse(text)
+        for token in PARSER.parse(text)
         if token.level == 0 and token.map is not None and token.nesting != -1
     ]
 
