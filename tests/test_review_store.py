@@ -39,8 +39,10 @@ def test_the_store_is_private_to_the_user(store: ReviewStore, loupe_dirs: dict[s
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
-def test_a_new_data_folder_is_private(tmp_path: Path) -> None:
-    with ReviewStore(tmp_path / "fresh" / "reviews.sqlite") as opened:
+def test_a_new_data_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOUPE_DATA_DIR", str(tmp_path / "fresh"))
+    with ReviewStore() as opened:
+        assert opened.path.parent == tmp_path / "fresh"
         assert stat.S_IMODE(opened.path.parent.stat().st_mode) == 0o700
 
 

@@ -4,18 +4,17 @@ The app and every agent's `loupe review resolve` write the same file, so it runs
 (readers never wait for a writer), writes take the lock at once (`BEGIN IMMEDIATE`) and wait
 up to the busy timeout. The schema version is `PRAGMA user_version`; each entry of
 `MIGRATIONS` moves it up by one, in its own transaction. Comments quote documents that may
-be private, so the folder is 0700 and the file 0600 (SQLite gives its -wal and -shm files
-the database file's mode).
+be private, so the folder is 0700 and the file 0600 (`tui.private_files`).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tui import private_files
 from tui.review.errors import ReviewError
 
 # Each migration is a list of statements, run in one transaction.
@@ -92,9 +91,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
     """Open (creating if needed, private to this user) and migrate the store file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Created here, not by SQLite, so that it is private from the start.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        private_files.store_folder(path)
+        # Created here, not by SQLite, so that it is private from the start; SQLite gives
+        # the -wal and -shm files the database file's mode.
+        private_files.private_file(path)
+        private_files.make_private(Path(f"{path}-wal"), Path(f"{path}-shm"))
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                timeout=busy_timeout_ms / 1000)
     except (OSError, sqlite3.Error) as exc:
