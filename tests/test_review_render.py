@@ -58,13 +58,13 @@ def test_verdict_first_then_notes_with_location_and_quote_then_answers_by_questi
     assert "`loupe review resolve ID --note" in text and f"loupe review show {note.round_id}" in text
 
 
-def test_control_characters_from_documents_and_comments_are_visible_escapes(
+def test_control_characters_from_documents_and_comments_are_shown_not_sent(
         store: ReviewStore, doc: Document) -> None:
     note = comment_on_lines(store, doc, 14, None, "bell \x07 and \x1b]0;title\x07")
     text = delivery.submit_copy(store, note.round_id, Verdict.COMMENT).text
     assert "\x1b" not in text and "\x07" not in text
-    assert "> Plain \\x1b[31mred\\x1b[0m text from an agent." in text
-    assert "bell \\x07 and \\x1b]0;title\\x07" in text
+    assert "> Plain ␛[31mred␛[0m text from an agent." in text
+    assert "bell ␇ and ␛]0;title␇" in text
 
 
 def test_long_quotes_are_cut_and_section_comments_say_so(store: ReviewStore, tmp_path: Path) -> None:

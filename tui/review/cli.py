@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tui import cli_output as out
 from tui.errors import UsageError
 
 if TYPE_CHECKING:
@@ -108,7 +107,7 @@ def main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        print(f"loupe: {exc}", file=sys.stderr)
+        out.error(f"loupe: {exc}")
         return 2
     from tui.review import commands
     from tui.review.store import ReviewStore
@@ -119,7 +118,7 @@ def main(argv: list[str]) -> int:
         try:
             return handler(context, store, args)
         except UsageError as exc:
-            print(f"loupe: {exc}", file=sys.stderr)
+            out.error(f"loupe: {exc}")
             return 2
 
 
@@ -128,10 +127,6 @@ def _repo(given: Path | None) -> Path:
 
     start = (given or Path.cwd()).resolve()
     return main_repo_root(start) or start
-
-
-def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
 
 
 def manager_for(repo: Path) -> SessionManager:

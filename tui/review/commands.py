@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from tui.errors import UsageError
 from tui.review import delivery, listing
 from tui.review.anchoring import DocumentIndex
-from tui.review.cli import manager_for, print_json
+from tui import cli_output as out
+from tui.review.cli import manager_for
 from tui.review.commenting import Document, answer, comment_on_lines, comment_on_quote, comment_on_section
 from tui.review.errors import NotCommentable, ReviewError
 from tui.review.model import Comment, Kind, Round, RoundState, Status, TargetKind, Verdict, document_key
 from tui.review.questions import find_questions, question
-from tui.review.render import escape_controls
 from tui.review.store import ReviewStore
 from tui.review.tracking import read_text
 
@@ -59,16 +59,16 @@ def cmd_list(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> int:
     if args.open or paths is not None:
         views = [v for v in views if v.tracked]
     if args.json:
-        print_json([listing.round_record(v) for v in views])
+        out.print_json([listing.round_record(v) for v in views])
         return 0
     if not views:
         whose = "sent to this session" if ctx.session and not args.all else "in this repository"
-        print(f"no review rounds {whose}" + (" with open comments" if args.open else ""))
+        out.line(f"no review rounds {whose}" + (" with open comments" if args.open else ""))
         return 0
     for view in views:
-        print(listing.round_line(view))
+        out.line(listing.round_line(view))
         for item in view.tracked:
-            print(listing.comment_line(item))
+            out.line(listing.comment_line(item))
     return 0
 
 
@@ -77,15 +77,15 @@ def cmd_show(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> int:
     round_ = store.round(args.round)
     (view,) = listing.views(store, [round_], _worktrees([round_]))
     if args.json:
-        print_json(listing.round_record(view, message=True))
+        out.print_json(listing.round_record(view, message=True))
         return 0
     if round_.is_draft:
-        print(f"round {round_.id} is a draft: nothing was sent yet. Its comments:")
+        out.line(f"round {round_.id} is a draft: nothing was sent yet. Its comments:")
     else:
-        sys.stdout.write(escape_controls(round_.message).rstrip("\n") + "\n\n")
-        print(f"Status now ({view.counts.label}):")
+        out.write(round_.message.rstrip("\n") + "\n\n")
+        out.line(f"Status now ({view.counts.label}):")
     for item in view.tracked:
-        print(listing.comment_line(item))
+        out.line(listing.comment_line(item))
     return 0
 
 
@@ -94,11 +94,11 @@ def cmd_resolve(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> i
         store.comment(comment_id)  # every id checked before any is changed
     resolved = [store.resolve(comment_id, by=ctx.session or "you", note=args.note) for comment_id in args.ids]
     if args.json:
-        print_json([{"id": c.id, "round": c.round_id, "by": c.resolution.by if c.resolution else None}
+        out.print_json([{"id": c.id, "round": c.round_id, "by": c.resolution.by if c.resolution else None}
                     for c in resolved])
     else:
         for comment in resolved:
-            print(f"resolved [{comment.id}] (round {comment.round_id}, {escape_controls(comment.location)})")
+            out.line(f"resolved [{comment.id}] (round {comment.round_id}, {comment.location})")
     return 0
 
 
@@ -113,16 +113,16 @@ def cmd_questions(ctx: Context, store: ReviewStore, args: argparse.Namespace) ->
         if comment.kind is Kind.ANSWER:
             answered.setdefault(comment.question, []).append(comment.round_id)
     if args.json:
-        print_json([{"number": q.number, "text": q.text, "line": q.first_line, "last_line": q.last_line,
+        out.print_json([{"number": q.number, "text": q.text, "line": q.first_line, "last_line": q.last_line,
                      "kind": q.kind, "section": q.section, "answered_in": sorted(set(answered.get(q.text, [])))}
                     for q in found])
         return 0
     if not found:
-        print(f"no questions in {doc.key}")
+        out.line(f"no questions in {doc.key}")
     for q in found:
         rounds = sorted(set(answered.get(q.text, [])))
         note = f"  (answered in round {', '.join(map(str, rounds))})" if rounds else ""
-        print(f"{q.number:>3}. line {q.first_line}: {escape_controls(q.text)}{note}")
+        out.line(f"{q.number:>3}. line {q.first_line}: {q.text}{note}")
     return 0
 
 
@@ -155,7 +155,7 @@ def cmd_submit(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> in
         draft = store.draft(ctx.repo, doc.target)
     if args.copy:
         sent = delivery.submit_copy(store, draft.id, verdict)
-        sys.stdout.write(sent.text)
+        out.write(sent.text)
         return 0
     if args.thread:
         from tui.threads.store import ThreadStore
@@ -184,7 +184,7 @@ def cmd_discard(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> i
     if draft is None:
         raise ReviewError(f"no draft round for {doc.key}")
     store.discard(draft.id)
-    print(f"discarded draft round {draft.id} of {escape_controls(doc.key)}")
+    out.line(f"discarded draft round {draft.id} of {doc.key}")
     return 0
 
 
@@ -245,12 +245,12 @@ def _text(words: list[str]) -> str:
 
 def _added(comment: Comment, given: Path, as_json: bool) -> int:
     if as_json:
-        print_json({"id": comment.id, "round": comment.round_id, "path": comment.path,
+        out.print_json({"id": comment.id, "round": comment.round_id, "path": comment.path,
                     "line": comment.anchor.first_line, "last_line": comment.anchor.last_line})
         return 0
     what = "answer" if comment.kind is Kind.ANSWER else "comment"
-    print(f"{what} [{comment.id}] added to draft round {comment.round_id} at {escape_controls(comment.location)}")
-    print(f"send the round with: loupe review submit {escape_controls(str(given))} --verdict request-changes")
+    out.line(f"{what} [{comment.id}] added to draft round {comment.round_id} at {comment.location}")
+    out.line(f"send the round with: loupe review submit {given} --verdict request-changes")
     return 0
 
 
@@ -274,13 +274,13 @@ def _owner(ctx: Context, path: Path) -> Session:
 def _report(sent: delivery.Sent, as_json: bool) -> int:
     round_ = sent.round
     if as_json:
-        print_json({"round": round_.id, "state": round_.state.value, "to_session": round_.to_session,
+        out.print_json({"round": round_.id, "state": round_.state.value, "to_session": round_.to_session,
                     "to_thread": round_.to_thread, "queued": sent.queued, "error": round_.error or None})
     elif round_.state is RoundState.UNDELIVERED:
-        print(f"loupe: round {round_.id} was not delivered: {round_.error}; it is kept: "
-              f"`loupe review retry {round_.id} [--to SESSION]` sends it again", file=sys.stderr)
+        out.error(f"loupe: round {round_.id} was not delivered: {round_.error}; it is kept: "
+                  f"`loupe review retry {round_.id} [--to SESSION]` sends it again")
     else:
         where = f"session {sent.session.number} ({sent.session.id})" if sent.session else f"thread {round_.to_thread}"
         state = "queued for" if sent.queued else "sent to"
-        print(f"round {round_.id} {state} {where}" + (" (typed in when it is idle)" if sent.queued else ""))
+        out.line(f"round {round_.id} {state} {where}" + (" (typed in when it is idle)" if sent.queued else ""))
     return 1 if round_.state is RoundState.UNDELIVERED else 0

@@ -1,7 +1,7 @@
 """Rounds and comments as the command line shows them: JSON records and one-line summaries.
 
-Comment bodies and quotes are other people's text: control characters are escaped in
-both forms, so printing a listing can never drive the terminal.
+Bodies and quotes are other people's text; they are printed through `tui.cli_output`, which
+makes control characters visible on a terminal.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from tui.review.model import Round, RoundState
-from tui.review.render import escape_controls
 from tui.review.store import ReviewStore
 from tui.review.tracking import Counts, Tracked, count, track_rounds
 
@@ -87,7 +86,7 @@ def comment_record(item: Tracked) -> dict[str, Any]:
 
 def round_line(view: RoundView) -> str:
     round_ = view.round
-    parts = [f"round {round_.id}", _state(round_), escape_controls(round_.target.label)]
+    parts = [f"round {round_.id}", _state(round_), round_.target.label]
     if round_.verdict is not None:
         parts.insert(1, round_.verdict.label)
     parts.append(view.counts.label)
@@ -99,13 +98,12 @@ def comment_line(item: Tracked) -> str:
     lines = str(placement.first_line) if placement.first_line == placement.last_line \
         else f"{placement.first_line}-{placement.last_line}"
     what = f"answer to: {comment.question}" if comment.question else comment.body
-    first = escape_controls(what.strip().split("\n", 1)[0])
+    first = what.strip().split("\n", 1)[0]
     if len(first) > 72:
         first = first[:71] + "…"
-    line = f"  [{comment.id}] {item.status.value:<9} {escape_controls(comment.path)}:{lines}  {first}"
+    line = f"  [{comment.id}] {item.status.value:<9} {comment.path}:{lines}  {first}"
     if comment.resolution is not None and comment.resolution.note:
-        line += f"\n{'':>8}resolved by {escape_controls(comment.resolution.by)}: " \
-                f"{escape_controls(comment.resolution.note.strip().splitlines()[0])}"
+        line += f"\n{'':>8}resolved by {comment.resolution.by}: {comment.resolution.note.strip().splitlines()[0]}"
     return line
 
 
@@ -117,5 +115,5 @@ def _state(round_: Round) -> str:
     if round_.state is RoundState.SUBMITTED:
         return f"queued for {where} (sent when it is idle)"
     if round_.state is RoundState.UNDELIVERED:
-        return f"NOT delivered to {where}: {escape_controls(round_.error)}"
+        return f"NOT delivered to {where}: {round_.error}"
     return f"delivered to {where}"

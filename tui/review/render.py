@@ -4,7 +4,7 @@ Verdict first, then each note with its `path:line`, the text it is on (quoted) a
 reviewer wrote; answers are grouped under the questions they answer; a footer says how to
 mark items handled. Quotes come from documents agents wrote and bodies from the user: both
 are data, so control characters (an escape sequence would reach the agent's terminal, or
-end its paste early) are written as visible `\\xNN` escapes.
+end its paste early) are shown as visible stand-ins (`tui.terminal_text.visible`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 
 from tui.review.model import Comment, Kind, Round, Scope, Side, TargetKind, Verdict
+from tui.terminal_text import visible
 
-# C0 controls except tab and newline, DEL, and C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Quotes longer than this many lines are cut (the agent has the file).
 MAX_QUOTE_LINES = 12
 
@@ -24,10 +23,6 @@ _VERDICT_LINES = {
     Verdict.REQUEST_CHANGES: "Verdict: **changes requested**. Please address every item below.",
     Verdict.COMMENT: "Verdict: **comments only**. Weigh each item; nothing is blocking.",
 }
-
-
-def escape_controls(text: str) -> str:
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def render_round(
@@ -45,21 +40,21 @@ def render_round(
     notes = [c for c in comments if c.kind is Kind.NOTE]
     answers = [c for c in comments if c.kind is Kind.ANSWER]
     counted = ", ".join(part for part in (_plural(len(notes), "comment"), _plural(len(answers), "answer")) if part)
-    out = [f"# Review round {round_.id} of {escape_controls(subject)}", "",
+    out = [f"# Review round {round_.id} of {visible(subject)}", "",
            _VERDICT_LINES[verdict] + (f" ({counted})" if counted else ""), ""]
     for comment in notes:
         out += [f"## [{comment.id}] {_location(comment, display_path)}", ""]
         out += _quote(comment, comment.id in orphaned)
-        out += [escape_controls(comment.body.strip()), ""]
+        out += [visible(comment.body.strip()), ""]
     if answers:
         out += ["## Answers to open questions", ""]
         for question, group in _by_question(answers).items():
             first = group[0]
-            out += [f"### {escape_controls(question)} ({_location(first, display_path)})", ""]
+            out += [f"### {visible(question)} ({_location(first, display_path)})", ""]
             if first.id in orphaned:
                 out += ["(This question is no longer in the document.)", ""]
             for comment in group:
-                out += [f"[{comment.id}] {escape_controls(comment.body.strip())}", ""]
+                out += [f"[{comment.id}] {visible(comment.body.strip())}", ""]
     out += [
         "---",
         "Each item has an ID in brackets. When you have handled one, run "
@@ -77,7 +72,7 @@ def _plural(count: int, word: str) -> str:
 
 def _location(comment: Comment, display_path: Callable[[str], str]) -> str:
     anchor = comment.anchor
-    where = f"`{escape_controls(display_path(comment.path))}:{anchor.lines}`"
+    where = f"`{visible(display_path(comment.path))}:{anchor.lines}`"
     if comment.side is Side.OLD:
         where += " (old side: the code before your change)"
     if anchor.scope is Scope.SECTION:
@@ -86,7 +81,7 @@ def _location(comment: Comment, display_path: Callable[[str], str]) -> str:
 
 
 def _quote(comment: Comment, orphaned: bool) -> list[str]:
-    lines = escape_controls(comment.anchor.quote).split("\n")
+    lines = visible(comment.anchor.quote).split("\n")
     cut = len(lines) - MAX_QUOTE_LINES
     if cut > 0:
         lines = lines[:MAX_QUOTE_LINES] + [f"… ({cut} more lines)"]
