@@ -136,6 +136,44 @@ def test_duplicated_text_with_equal_context_goes_to_the_nearest_copy() -> None:
     assert placement.first_line == 12
 
 
+CODE = """\
+## Config
+
+    value_1 = plan.cheap(1, name="one")
+    value_2 = plan.cheap(2, name="two")
+    value_3 = plan.cheap(3, name="three")
+    value_4 = plan.cheap(4, name="four")
+
+## Elsewhere
+
+    value_2 = plan.cheap(2, name="two")
+"""
+
+
+def test_a_deleted_line_among_look_alikes_is_orphaned_not_moved_to_a_neighbour() -> None:
+    anchor = DocumentIndex(CODE).anchor_lines(4)
+    assert anchor.quote.strip() == 'value_2 = plan.cheap(2, name="two")'
+    without = CODE.replace('    value_2 = plan.cheap(2, name="two")\n', "", 1)
+    # A copy of the line survives elsewhere, but nothing of its context does.
+    placement = reanchor(anchor, without.replace("## Elsewhere\n\n    value_2", "## Elsewhere\n\n    value_9"))
+    assert placement.status is PlacementStatus.ORPHANED
+
+
+def test_an_edited_line_stays_put_even_when_a_copy_of_its_old_text_is_elsewhere() -> None:
+    index = DocumentIndex(CODE)
+    start = CODE.index('plan.cheap(2')
+    selection = index.anchor(start, start + len("plan.cheap(2"))
+    line = index.anchor_lines(4)
+    edited = CODE.replace('    value_2 = plan.cheap(2, name="two")\n    value_3',
+                          '    value_2 = plan.cheap(2, name="two", retries=3)\n    value_3')
+    assert reanchor(line, edited).status is PlacementStatus.FUZZY
+    assert reanchor(line, edited).first_line == 4
+    # The selected words are still on that line: exactly there, not on the copy.
+    placed = reanchor(selection, edited)
+    assert placed.status is PlacementStatus.EXACT
+    assert (placed.first_line, edited[placed.start:placed.end]) == (4, "plan.cheap(2")
+
+
 def test_a_selection_inside_a_line_stays_on_those_characters() -> None:
     index = DocumentIndex(PLAN)
     start = PLAN.index("full jitter")

@@ -5,78 +5,47 @@ quotes, a little context either side, and where it was. `DocumentIndex.place` fi
 again, in this order:
 
 1. the document is unchanged (same hash): where it was;
-2. the quote occurs as is: the occurrence whose context matches best, then the one nearest
-   to where it was (duplicated text), "exact" if that is the same line, else "moved";
-3. the quote was edited: windows of about the quote's size, started where its lines or its
-   context lines now are (and where it was), compared with difflib; the best at or above
-   `FUZZY_THRESHOLD` is "fuzzy";
+2. the quote occurs as is (its whole lines looked up in a table of lines; a quote that
+   starts or ends inside a line also searched for as text): the occurrence with the most
+   context around it, then the nearest to where it was (duplicated text); "exact" if on the
+   same line, else "moved";
+3. the quote was edited (`tui.review.edited`): "fuzzy" where the most similar lines are,
+   also when the text found in 2 had little of its context, so it may be a copy elsewhere
+   while the quote itself was edited in place;
 4. otherwise "orphaned".
 
-Everything that depends only on the document (line offsets, a table of lines, headings) is
-built once per `DocumentIndex`, lazily, so placing 200 comments costs little more than one.
+Everything that depends only on the document (line offsets, a table of lines, headings,
+words per line) is built once per `DocumentIndex`, lazily, so placing 200 comments costs
+little more than placing one (bench/review_anchor.py).
 """
 
 from __future__ import annotations
 
 import bisect
-import difflib
 import itertools
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
 
+from tui.review.edited import TOKEN, common_prefix, common_suffix, context_lines, find_edited
 from tui.review.errors import NotCommentable
-from tui.review.model import Anchor, Scope, text_hash
+from tui.review.model import Anchor, Placement, PlacementStatus, Scope, text_hash
+
+__all__ = ["CONTEXT_CHARS", "DocumentIndex", "Placement", "PlacementStatus", "reanchor"]
 
 # Characters kept either side of a quote, to choose between duplicates and find edited text.
 CONTEXT_CHARS = 200
-# difflib ratio from which an edited quote still counts as the same place.
-FUZZY_THRESHOLD = 0.6
-# Past this many occurrences of a quote, the rest are not looked at (a quote of "the").
+# Past this many occurrences of a quote, the rest are not looked at (a quote of "the"); of
+# those, the nearest are compared by context.
 _MAX_OCCURRENCES = 400
-# Lines shorter than this (blank, "```", "- ") say nothing about where a quote went.
-_MIN_LINE = 4
-# A line found more often than this is boilerplate, not a landmark.
-_MAX_LINE_REPEATS = 16
-# Window starts tried per edited quote (after removing duplicates).
-_MAX_CANDIDATES = 24
-# How much a window holding all of an edited quote scores, and how long a quote must be for
-# that to count (a short one is held by too many lines).
-_COVERED = 0.8
-_MIN_COVERED = 12
-# Quotes longer than this are compared line by line (difflib on characters is quadratic).
-_CHAR_COMPARE_LIMIT = 1500
+_MAX_RANKED = 48
+# Below this share of its context around the text found, a quote may have been edited in
+# place while a copy of it elsewhere survived.
+_STRONG_CONTEXT = 0.5
 
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
+# Lines that may open or close a fence, or be a heading or a heading's underline.
+_STRUCTURE = re.compile(r"(?m)^ {0,3}(?:#{1,6}(?:[ \t]|$)|`{3,}|~{3,}|(?:=+|-+)[ \t]*$)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
-
-
-class PlacementStatus(StrEnum):
-    EXACT = "exact"
-    MOVED = "moved"
-    FUZZY = "fuzzy"
-    ORPHANED = "orphaned"
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """Where an anchor is now. Orphaned placements keep the lines it had, for reference."""
-
-    status: PlacementStatus
-    first_line: int
-    last_line: int
-    # Character span of the anchored text (a section's whole text); (-1, -1) when orphaned.
-    start: int
-    end: int
-    # 1.0 for found text, the difflib ratio for fuzzy matches, 0.0 when orphaned.
-    score: float = 1.0
-
-    @property
-    def found(self) -> bool:
-        return self.status is not PlacementStatus.ORPHANED
 
 
 class DocumentIndex:
@@ -99,40 +68,60 @@ class DocumentIndex:
         return text_hash(self.text)
 
     @cached_property
-    def _by_line(self) -> dict[str, list[int]]:
+    def by_line(self) -> dict[str, list[int]]:
+        """0-based numbers of the lines with each text."""
         table: dict[str, list[int]] = {}
         for number, line in enumerate(self.lines):
-            key = line.strip()
-            if len(key) >= _MIN_LINE:
-                table.setdefault(key, []).append(number)
+            found = table.get(line)
+            if found is None:
+                table[line] = [number]
+            else:
+                found.append(number)
         return table
 
     @cached_property
     def headings(self) -> list[tuple[int, int]]:
-        """(0-based line, level) of every heading, fenced code skipped."""
+        """(0-based line, level) of every heading, fenced code skipped.
+
+        Only lines that can open or close a fence or be a heading are looked at (found by
+        one regex over the text), so a long document costs little more than a short one.
+        """
         found: list[tuple[int, int]] = []
         fence = ""
-        previous = ""
-        for number, line in enumerate(self.lines):
+        for match in _STRUCTURE.finditer(self.text):
+            number = bisect.bisect_right(self.starts, match.start()) - 1
+            line = self.lines[number]
+            stripped = line.strip()
             if fence:
-                stripped = line.strip()
                 if stripped.startswith(fence) and not stripped.lstrip(fence[0]):
                     fence = ""
-                previous = ""
                 continue
             opened = _FENCE.match(line)
             if opened:
                 fence = opened.group(1)
-                previous = ""
-                continue
-            atx = _ATX.match(line) if line.lstrip(" ").startswith("#") else None
-            if atx:
-                found.append((number, len(atx.group(1))))
-            elif previous.strip() and not previous.startswith(("    ", "\t")) and _SETEXT.match(line) \
-                    and not _LIST_ITEM.match(previous) and (not found or found[-1][0] != number - 1):
-                found.append((number - 1, 1 if line.strip().startswith("=") else 2))
-            previous = line
+            elif stripped.startswith("#"):
+                found.append((number, len(stripped) - len(stripped.lstrip("#"))))
+            elif number > 0 and self._underlines(number - 1) and (not found or found[-1][0] != number - 1):
+                found.append((number - 1, 1 if stripped.startswith("=") else 2))
         return found
+
+    def _underlines(self, number: int) -> bool:
+        """Whether line `number` is paragraph text that the line after it makes a heading."""
+        previous = self.lines[number]
+        return bool(previous.strip()) and not previous.startswith(("    ", "\t")) \
+            and not _LIST_ITEM.match(previous) and not _FENCE.match(previous) \
+            and not previous.lstrip(" ").startswith(("#", ">", "|"))
+
+    def tokens(self, number: int) -> list[str]:
+        """The words of 0-based line `number` (`edited.TOKEN`), computed once."""
+        cached = self._tokens.get(number)
+        if cached is None:
+            cached = self._tokens[number] = TOKEN.findall(self.lines[number])
+        return cached
+
+    @cached_property
+    def _tokens(self) -> dict[int, list[str]]:
+        return {}
 
     # -- lines and offsets -----------------------------------------------------------------
 
@@ -229,12 +218,48 @@ class DocumentIndex:
         quote = anchor.quote
         if anchor.doc_hash == self.hash and self.text.startswith(quote, anchor.offset):
             return self._found(anchor, anchor.offset, PlacementStatus.EXACT)
-        occurrences = self._occurrences(quote)
-        if occurrences:
-            best = max(occurrences, key=lambda offset: self._rank(anchor, offset))
-            same = self.line_at(best) == anchor.first_line
-            return self._found(anchor, best, PlacementStatus.EXACT if same else PlacementStatus.MOVED)
-        return self._fuzzy(anchor)
+        whole = _is_whole_lines(anchor)
+        occurrences = self._whole_line_occurrences(quote) if whole else self._in_lines(anchor)
+        best = self._best(anchor, occurrences)
+        if not whole and not self._strong(anchor, best):
+            # The quote's whole line is gone or found only out of context: look for the
+            # quote itself (its line may have been edited around it).
+            best = self._best(anchor, self._occurrences(quote)) or best
+        if best is None:
+            return find_edited(self, anchor)
+        offset, _ = best
+        status = PlacementStatus.EXACT if self.line_at(offset) == anchor.first_line else PlacementStatus.MOVED
+        exact = self._found(anchor, offset, status)
+        if self._strong(anchor, best):
+            return exact
+        # What was found may be a copy elsewhere, while the quoted text itself was edited in
+        # place, where its context still is.
+        edited = find_edited(self, anchor)
+        if edited.found and not edited.start <= offset < edited.end \
+                and self.context_around(context_lines(anchor), edited.start, edited.end) > best[1][0]:
+            return edited
+        return exact
+
+    def _best(self, anchor: Anchor, occurrences: list[int]) -> tuple[int, tuple[int, int]] | None:
+        """The occurrence with the most context around it (then the nearest), and its rank."""
+        if not occurrences:
+            return None
+        if len(occurrences) > _MAX_RANKED:
+            # Many copies (a table's separator row): the nearest ones are the likely ones.
+            occurrences = sorted(occurrences, key=lambda offset: abs(self.line_at(offset) - anchor.first_line))
+            del occurrences[_MAX_RANKED:]
+        return max(((offset, self._rank(anchor, offset)) for offset in occurrences), key=lambda pair: pair[1])
+
+    @staticmethod
+    def _strong(anchor: Anchor, best: tuple[int, tuple[int, int]] | None) -> bool:
+        return best is not None and best[1][0] >= _STRONG_CONTEXT * (len(anchor.before) + len(anchor.after))
+
+    def context_around(self, context: tuple[str, str], start: int, end: int) -> int:
+        """How much of the anchor's whole-line context surrounds the span `start`..`end`."""
+        head, tail = context
+        before = self.text[max(0, start - len(head)):start]
+        after = self.text[end:end + len(tail)]
+        return common_suffix(before, head) + common_prefix(after, tail)
 
     def _found(self, anchor: Anchor, offset: int, status: PlacementStatus) -> Placement:
         end = offset + len(anchor.quote)
@@ -248,76 +273,33 @@ class DocumentIndex:
             position = self.text.find(quote, position + 1)
         return found
 
+    def _in_lines(self, anchor: Anchor) -> list[int]:
+        """Occurrences of a quote that starts or ends inside a line, where its whole lines
+        are unchanged (a table lookup, not a scan of the text)."""
+        head = anchor.before.rsplit("\n", 1)[-1]
+        tail = anchor.after.split("\n", 1)[0]
+        # A line longer than the context: where it starts or ends is not known.
+        if (head == anchor.before and anchor.offset > len(head)) or (tail == anchor.after and len(tail) == CONTEXT_CHARS):
+            return []
+        return [offset + len(head) for offset in self._whole_line_occurrences(head + anchor.quote + tail)]
+
+    def _whole_line_occurrences(self, quote: str) -> list[int]:
+        """Offsets where `quote` (whole lines) is whole lines again: a table lookup, not a
+        scan of the text."""
+        lines = quote.split("\n")
+        found: list[int] = []
+        for number in self.by_line.get(lines[0], ())[:_MAX_OCCURRENCES]:
+            if self.lines[number:number + len(lines)] == lines:
+                found.append(self.starts[number])
+        return found
+
     def _rank(self, anchor: Anchor, offset: int) -> tuple[int, int]:
         """Longer matching context first, then nearer to the old line."""
         before = self.text[max(0, offset - len(anchor.before)):offset]
         end = offset + len(anchor.quote)
         after = self.text[end:end + len(anchor.after)]
-        context = (len(before) if before == anchor.before else _common_suffix(before, anchor.before)) + (
-            len(after) if after == anchor.after else _common_prefix(after, anchor.after))
+        context = common_suffix(before, anchor.before) + common_prefix(after, anchor.after)
         return context, -abs(self.line_at(offset) - anchor.first_line)
-
-    def _fuzzy(self, anchor: Anchor) -> Placement:
-        quote_lines = _whole_lines(anchor)
-        size = len(quote_lines)
-        best: tuple[float, int, int, int] | None = None  # score, -distance, -size, start
-        wanted = "\n".join(quote_lines)
-        by_chars = len(wanted) <= _CHAR_COMPARE_LIMIT
-        matcher = difflib.SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(wanted if by_chars else quote_lines)  # type: ignore[arg-type]
-        wanted_size = len(wanted) if by_chars else size
-        # Text that grew around the quote ("In the worker." -> "In the worker, because...")
-        # has a low ratio but still holds the quote; short quotes are held by too much.
-        cover = _COVERED if len(wanted) >= _MIN_COVERED else 0.0
-        for start in self._candidates(anchor, quote_lines):
-            for length in sorted({max(1, size - 1), size, size + 1}):
-                if start < 0 or start + length > self.line_count:
-                    continue
-                window = self.lines[start:start + length]
-                matcher.set_seq1("\n".join(window) if by_chars else window)  # type: ignore[arg-type]
-                total = len(matcher.a) + wanted_size
-                floor = best[0] if best else FUZZY_THRESHOLD
-                if _bound(matcher.real_quick_ratio(), total, wanted_size, cover) < floor \
-                        or _bound(matcher.quick_ratio(), total, wanted_size, cover) < floor:
-                    continue
-                matches = sum(block.size for block in matcher.get_matching_blocks())
-                score = max(2 * matches / total, cover * matches / wanted_size)
-                key = (score, -abs(start + 1 - anchor.first_line), -length, start)
-                if score >= FUZZY_THRESHOLD and (best is None or key > best):
-                    best = key
-        if best is None:
-            return Placement(PlacementStatus.ORPHANED, anchor.first_line, anchor.last_line, -1, -1, 0.0)
-        score, _, negative_length, start = best
-        first, last = start + 1, start - negative_length
-        span_start, span_end = self.line_span(first, last)
-        return Placement(PlacementStatus.FUZZY, first, last, span_start, span_end, round(score, 3))
-
-    def _candidates(self, anchor: Anchor, quote_lines: list[str]) -> list[int]:
-        """0-based lines where the edited quote may now start, likeliest first."""
-        table = self._by_line
-        starts: list[int] = []
-
-        def add(line_text: str, shift: int) -> None:
-            hits = table.get(line_text.strip())
-            if hits and len(hits) <= _MAX_LINE_REPEATS:
-                starts.extend(hit + shift for hit in hits)
-
-        for position, line in enumerate(quote_lines):
-            add(line, -position)
-        before_lines = anchor.before.split("\n")[:-1]  # the last piece is the quote's own line
-        for distance, line in enumerate(reversed(before_lines[-3:]), start=1):
-            add(line, distance)
-        after_lines = anchor.after.split("\n")[1:]
-        for distance, line in enumerate(after_lines[:3], start=1):
-            add(line, -(len(quote_lines) - 1) - distance)
-        old = anchor.first_line - 1
-        scaled = round(old * self.line_count / anchor.doc_lines) if anchor.doc_lines else old
-        starts += [old, scaled]
-        unique = list(dict.fromkeys(starts))
-        if len(unique) > _MAX_CANDIDATES:
-            unique.sort(key=lambda start: abs(start - old))
-            unique = unique[:_MAX_CANDIDATES]
-        return unique
 
 
 def reanchor(anchor: Anchor, new_text: str) -> Placement:
@@ -325,29 +307,5 @@ def reanchor(anchor: Anchor, new_text: str) -> Placement:
     return DocumentIndex(new_text).place(anchor)
 
 
-def _bound(ratio_bound: float, total: int, wanted: int, cover: float) -> float:
-    """The best score a window can reach, from an upper bound of its difflib ratio."""
-    return max(ratio_bound, cover * min(1.0, ratio_bound * total / (2 * wanted)))
-
-
-def _whole_lines(anchor: Anchor) -> list[str]:
-    """The full lines the quote was on when it was made (a selection may start mid-line)."""
-    head = anchor.before.rsplit("\n", 1)[-1]
-    tail = anchor.after.split("\n", 1)[0]
-    return (head + anchor.quote + tail).split("\n")
-
-
-def _common_prefix(a: str, b: str) -> int:
-    limit = min(len(a), len(b))
-    count = 0
-    while count < limit and a[count] == b[count]:
-        count += 1
-    return count
-
-
-def _common_suffix(a: str, b: str) -> int:
-    limit = min(len(a), len(b))
-    count = 0
-    while count < limit and a[-1 - count] == b[-1 - count]:
-        count += 1
-    return count
+def _is_whole_lines(anchor: Anchor) -> bool:
+    return (not anchor.before or anchor.before.endswith("\n")) and (not anchor.after or anchor.after.startswith("\n"))

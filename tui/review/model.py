@@ -81,6 +81,34 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
 
+class PlacementStatus(StrEnum):
+    EXACT = "exact"
+    MOVED = "moved"
+    FUZZY = "fuzzy"
+    ORPHANED = "orphaned"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an anchor is in a version of its document (`anchoring.DocumentIndex.place`).
+
+    Orphaned placements keep the lines the anchor had, for reference.
+    """
+
+    status: PlacementStatus
+    first_line: int
+    last_line: int
+    # Character span of the anchored text (a section's whole text); (-1, -1) when orphaned.
+    start: int
+    end: int
+    # 1.0 for text found as it was; the word similarity of an edited one; 0.0 when orphaned.
+    score: float = 1.0
+
+    @property
+    def found(self) -> bool:
+        return self.status is not PlacementStatus.ORPHANED
+
+
 class TargetKind(StrEnum):
     DOCUMENT = "document"
     DIFF = "diff"
