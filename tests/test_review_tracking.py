@@ -14,7 +14,7 @@ from tui.review.errors import ReviewError
 from tui.review.model import Status, Verdict
 from tui.review.questions import find_questions
 from tui.review.store import ReviewStore
-from tui.review.tracking import count, track_rounds
+from tui.review.tracking import count, document_review, track_rounds
 
 PLAN = """\
 # Plan
@@ -129,3 +129,23 @@ def test_only_an_approval_may_have_no_comments(store: ReviewStore, plan: Path) -
     assert "Verdict: **approved**" in sent.text
     with pytest.raises(ReviewError, match="already submitted"):
         delivery.submit_copy(store, draft.id, Verdict.APPROVE)
+
+
+def test_a_pane_gets_every_comment_of_its_document_placed_in_the_text_it_shows(
+        store: ReviewStore, plan: Path) -> None:
+    doc = document(plan)
+    sent = comment_on_lines(store, doc, 5, None, "first round")
+    delivery.submit_copy(store, sent.round_id, Verdict.REQUEST_CHANGES)
+    drafted = comment_on_section(store, doc, 7, "second round, still a draft")
+    other = plan.with_name("06-other.md")
+    other.write_text(PLAN)
+    comment_on_lines(store, Document(doc.repo, other, PLAN), 5, None, "another document")
+    shown = "Preface.\n\n" + PLAN  # the agent's new version, as the pane shows it
+    review = document_review(store, doc.repo, plan, shown)
+    assert [t.comment.id for t in review.tracked] == [sent.id, drafted.id]
+    assert review.draft is not None and review.draft.id == drafted.round_id
+    assert [t.comment.id for t in review.at_line(7)] == [sent.id]
+    assert [t.comment.id for t in review.at_line(11)] == [drafted.id]
+    assert review.counts(sent.round_id).open == 1
+    gone = document_review(store, doc.repo, plan, None)
+    assert {t.status for t in gone.tracked} == {Status.ORPHANED}

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.review.anchoring import DocumentIndex, Placement, PlacementStatus
-from tui.review.model import Comment, Round, Side, Status, document_path
+from tui.review.model import Comment, Round, Side, Status, document_key, document_path
+from tui.review.store import ReviewStore
 
 # Past this size a file is not read for tracking (its comments show as where they were).
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
@@ -83,6 +84,38 @@ def count(tracked: Iterable[Tracked]) -> Counts:
     for item in tracked:
         totals[item.status] += 1
     return Counts(totals[Status.OPEN], totals[Status.ADDRESSED], totals[Status.ORPHANED], totals[Status.RESOLVED])
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReview:
+    """Every comment made on one document, placed in the text on screen: what a pane's
+    margin and its round summary show."""
+
+    key: str
+    tracked: list[Tracked]
+    rounds: dict[int, Round]
+
+    @property
+    def draft(self) -> Round | None:
+        return next((r for r in self.rounds.values() if r.is_draft), None)
+
+    def at_line(self, line: int) -> list[Tracked]:
+        """Comments whose text covers `line` now (orphaned ones are nowhere)."""
+        return [t for t in self.tracked
+                if t.placement.found and t.placement.first_line <= line <= t.placement.last_line]
+
+    def counts(self, round_id: int) -> Counts:
+        return count(t for t in self.tracked if t.comment.round_id == round_id)
+
+
+def document_review(store: ReviewStore, repo: Path, path: Path, text: str | None) -> DocumentReview:
+    """The comments on `path` (every round) placed in `text`, the version shown (None: the
+    file is gone). One index for all of them: cheap enough for each live reload."""
+    key = document_key(repo, path)
+    rounds = {r.id: r for r in store.rounds(repo, path=key)}
+    comments = store.comments(rounds) if rounds else []
+    index = DocumentIndex(text) if text is not None else None
+    return DocumentReview(key, track(comments, rounds, index), rounds)
 
 
 def read_text(path: Path) -> str | None:
