@@ -147,5 +147,10 @@ def test_a_pane_gets_every_comment_of_its_document_placed_in_the_text_it_shows(
     assert [t.comment.id for t in review.at_line(7)] == [sent.id]
     assert [t.comment.id for t in review.at_line(11)] == [drafted.id]
     assert review.counts(sent.round_id).open == 1
+    (question,) = find_questions(DocumentIndex(shown))
+    assert review.answers(question.text) == []
+    answered = answer(store, Document(doc.repo, plan, shown), question, "Per task")
+    again = document_review(store, doc.repo, plan, shown)
+    assert [t.comment.id for t in again.answers(question.text)] == [answered.id]
     gone = document_review(store, doc.repo, plan, None)
     assert {t.status for t in gone.tracked} == {Status.ORPHANED}

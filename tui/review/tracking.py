@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.review.anchoring import DocumentIndex, Placement, PlacementStatus
-from tui.review.model import Comment, Round, Side, Status, document_key, document_path
+from tui.review.model import Comment, Kind, Round, Side, Status, document_key, document_path
 from tui.review.store import ReviewStore
 
 # Past this size a file is not read for tracking (its comments show as where they were).
@@ -106,6 +106,10 @@ class DocumentReview:
 
     def counts(self, round_id: int) -> Counts:
         return count(t for t in self.tracked if t.comment.round_id == round_id)
+
+    def answers(self, question: str) -> list[Tracked]:
+        """Answers given to the question with this text (`questions.Question.text`)."""
+        return [t for t in self.tracked if t.comment.kind is Kind.ANSWER and t.comment.question == question]
 
 
 def document_review(store: ReviewStore, repo: Path, path: Path, text: str | None) -> DocumentReview:
