@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.git import RepoWithRemote
+from tui.agent.snapshot import snapshot_tree
 from tui.diffs import FileDiff, Hunk
 from tui.review import delivery
 from tui.review.commenting import comment_on_diff
@@ -14,10 +15,12 @@ from tui.review.errors import NotCommentable, StaleHunk
 from tui.review.model import Side, Status, Target, Verdict
 from tui.review.store import ReviewStore
 from tui.review.tracking import track_rounds
+from tui.review.turns import diff_since, last_seen_turn, mark_turn_seen, turns
 from tui.review.viewed import keys_of, since_last_look
 from tui.sessions.diff import session_diff
 from tui.sessions.model import Session
 from tui.sessions.store import SessionStore
+from tui.threads.store import ThreadStore
 
 BASE = "".join(f"line {n}\n" for n in range(1, 61))
 
@@ -116,3 +119,26 @@ def test_a_ten_thousand_line_diff_is_remembered_hunk_by_hunk(store: ReviewStore,
     write(session, big.replace("row 9999\n", "row 9999 edited\n"), "big.txt")
     look = since_last_look(session_diff(session).files, store.viewed(session.id))
     assert look.unseen == 1 and look.files[0].path == "big.txt"
+
+
+def test_a_built_in_agent_session_shows_what_changed_since_the_turn_you_looked_at(
+        store: ReviewStore, session: Session) -> None:
+    with ThreadStore() as threads:
+        assert turns(threads, session.id) == []  # not a built-in agent: no recorded trees
+        thread = threads.create_thread("agent", kind="agent", meta={"session": session.id})
+        threads.append(thread.id, "user", "Make the change")
+        write(session, BASE.replace("line 5\n", "line 5 turn one\n"))
+        first = threads.append(thread.id, "assistant", "Changed line 5.")
+        threads.set_snapshot(first.id, snapshot_tree(session.worktree))
+        write(session, BASE.replace("line 5\n", "line 5 turn one\n").replace("line 50\n", "line 50 turn two\n"))
+        second = threads.append(thread.id, "assistant", "Changed line 50.")
+        threads.set_snapshot(second.id, snapshot_tree(session.worktree))
+        found = turns(threads, session.id)
+    assert [(t.number, t.message_id) for t in found] == [(1, first.id), (2, second.id)]
+    assert last_seen_turn(store, session.id, found) is None
+    mark_turn_seen(store, session.id, found[0])
+    assert last_seen_turn(store, session.id, found) == found[0]
+    (changed,) = diff_since(session, found[0].tree)
+    assert changed.path == "app.py"
+    assert [line.text for hunk in changed.hunks for line in hunk.lines if line.kind == "+"] == ["line 50 turn two"]
+    assert diff_since(session, found[1].tree) == []
