@@ -2,14 +2,17 @@
 
 Plain Python (no textual), shared by the app and the `loupe review` command:
 
-- `model`: what is stored (Round, Comment, Anchor) and the states they go through;
-- `store`: the SQLite file (`reviews.sqlite` in the data folder), safe for several processes;
-- `anchoring`: where a comment's quoted text is now, after the document was rewritten;
-- `tracking`: each comment's status (open, addressed, orphaned, resolved) in a document;
-- `questions`, `sections`: a design doc's open questions, a heading's section;
-- `commenting`: making anchored comments on documents and diffs (and refusing stale ones);
+- `model`: what is stored (Round, Comment, Anchor), placements and the states they go through;
+- `store`, `schema`: the SQLite file (`reviews.sqlite` in the data folder), for several
+  processes at once, with a change stamp to poll;
+- `anchoring`, `edited`: where a comment's quoted text is after the document was rewritten;
+- `tracking`: each comment's status (open, addressed, orphaned, resolved), per document;
+- `questions`: a design doc's questions, with the lines an answer anchors to;
+- `commenting`: making anchored comments on documents and diffs (refusing stale hunks);
 - `render`: a submitted round as one markdown message;
 - `owners`: which session wrote a document;
-- `delivery`: submitting a round to a session (through its queue), a thread, or the clipboard;
-- `viewed`: which hunks of a session's diff you have already looked at.
+- `delivery`: submitting a round to a session (through its queue), a thread, a new session
+  or the clipboard; settling queued rounds; retrying undelivered ones;
+- `viewed`, `turns`: what of a session's diff you have already looked at;
+- `cli`, `commands`, `listing`: `loupe review`.
 """

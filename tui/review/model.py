@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from tui.review.errors import ReviewError
+
 
 class Kind(StrEnum):
     NOTE = "note"
@@ -58,8 +60,6 @@ class Verdict(StrEnum):
         try:
             return cls(value.strip().lower().replace("-", "_"))
         except ValueError:
-            from tui.review.errors import ReviewError
-
             raise ReviewError(f"unknown verdict '{value}'; use approve, request-changes or comment") from None
 
 
