@@ -63,7 +63,7 @@ def deliver_until(sessions: SessionsHarness, store: ReviewStore, done, what: str
     """Do what the app's monitor does (poll, deliver queued text, settle rounds) until `done`."""
     def step() -> bool:
         sessions.manager.deliver_queued(sessions.manager.poll())
-        delivery.refresh(store, sessions.manager)
+        delivery.refresh(store, sessions.manager, poll=False)
         return done()
 
     wait_for(step, what, timeout=30)

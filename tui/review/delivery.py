@@ -233,14 +233,18 @@ def retry(store: ReviewStore, manager: SessionManager, round_id: int, session: S
     return _send(store, manager, round_, text, target, when_idle)
 
 
-def refresh(store: ReviewStore, manager: SessionManager) -> list[Round]:
+def refresh(store: ReviewStore, manager: SessionManager, *, poll: bool = True) -> list[Round]:
     """Settle rounds waiting in session queues: delivered, or undelivered when the session
-    ended first. Returns the rounds that changed (cheap when none wait)."""
+    ended first. Returns the rounds that changed (cheap when none wait).
+
+    A poll records sessions that ended, which drops their queues; a caller that has just
+    polled (the app's monitor, after `deliver_queued`) passes `poll=False`.
+    """
     waiting = [r for r in store.rounds(manager.root, states=[RoundState.SUBMITTED]) if r.queue_id is not None]
     if not waiting:
         return []
-    # A poll records sessions that ended, which drops their queues.
-    manager.poll(set())
+    if poll:
+        manager.poll(set())
     changed = []
     for round_ in waiting:
         state = manager.store.queued_state(round_.queue_id)  # type: ignore[arg-type]
