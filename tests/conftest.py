@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.sessions",
     "tests.fixtures.tasks",
     "tests.fixtures.sshd",
+    "tests.fixtures.review",
 ]

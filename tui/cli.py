@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "redact": "tui.redact_cli",
     "trust": "tui.trust_cli",
     "host": "tui.remote.cli",
+    "review": "tui.review.cli",
 }
 
 DESCRIPTION = """\

@@ -232,6 +232,14 @@ class SessionStore:
         with self._connect() as db:
             db.execute("UPDATE queue SET delivered_at = NULL WHERE id = ?", (queue_id,))
 
+    def queued_state(self, queue_id: int) -> str:
+        """'pending', 'delivered', or 'dropped' (the session ended or was removed first)."""
+        with self._connect() as db:
+            row = db.execute("SELECT delivered_at FROM queue WHERE id = ?", (queue_id,)).fetchone()
+        if row is None:
+            return "dropped"
+        return "pending" if row[0] is None else "delivered"
+
     def drop_queue(self, session_id: str) -> int:
         with self._connect() as db:
             cursor = db.execute(
