@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.sessions import SessionsHarness, make_manager
+from tests.helpers import process_alive, wait_for
 from tui.sessions.environment import write_env_file
 from tui.sessions.local_files import session_files
 from tui.sessions.model import Session
@@ -96,3 +97,47 @@ def test_env_file_is_private_from_creation(tmp_path: Path) -> None:
     assert "BASH_FUNC" not in text and "IFS" not in text
     shown = subprocess.run(["sh", "-c", f'. {path}; printf %s "$GOOD"'], capture_output=True, text=True)
     assert shown.stdout == "it's $HOME\nline2"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_key_the_agent_prints_stays_out_of_the_log_and_off_the_tile(
+    sessions: SessionsHarness, loupe_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = f"sk-live-{uuid.uuid4().hex}"
+    monkeypatch.setenv("LOUPE_TEST_API_KEY", secret)
+    kind = sessions.script_kind("leaky", """\
+        printenv LOUPE_TEST_API_KEY
+        printf 'printed%s\\n' '-it'
+        read x
+    """)
+    session = sessions.start(kind)
+    log_file = session_files(session.id).log_file
+    sessions.wait_screen(session, "printed-it")
+    shown = sessions.snapshot(session).screen or ""
+    assert "[redacted:LOUPE_TEST_API_KEY]" in shown and secret not in shown
+    assert secret not in sessions.manager.capture(session)
+
+    wait_for(lambda: log_file.exists() and b"printed-it" in log_file.read_bytes(),
+             "the agent's output in its log")
+    log = log_file.read_bytes()
+    assert b"[redacted:LOUPE_TEST_API_KEY]" in log and secret.encode() not in log
+    assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+    for root in (loupe_dirs["data"], sessions.repo.path):
+        assert _files_containing(root, secret.encode()) == [], root
+
+    filters = _processes_mentioning(str(log_file))
+    assert filters, "no log filter is running"
+    sessions.manager.remove(session, confirm=True)
+    wait_for(lambda: not [pid for pid in filters if process_alive(pid)], "the log filter to end with its session")
+    monkeypatch.delenv("LOUPE_TEST_API_KEY")

@@ -90,10 +90,11 @@ class LoupeApp(App[None]):
             self.notify(
                 f"Unknown theme '{wanted}' in config; using {themes.DEFAULT_THEME}. "
                 f"Known themes: {', '.join(sorted(self.available_themes))}.",
-                severity="warning",
+                severity="warning", markup=False,
             )
         for problem in self.workspace.config_problems:
-            self.notify(str(problem), title="Config problem", severity="warning", timeout=10)
+            # Key names and values come from files a repository may have written: text, not markup.
+            self.notify(str(problem), title="Config problem", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
 
     def after_startup(self, callback: Callable[[], object]) -> None:

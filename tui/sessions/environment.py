@@ -1,6 +1,8 @@
 """Everything a session's agent finds around it when it starts.
 
-- the git guard first on PATH (through `guard_bin_dir`, the one seam to the guard feature);
+- the git guard: first on PATH (through `guard_bin_dir`), kept there by login shells
+  (`BASH_ENV`, `ENV`), and in the worktree's own git config (`guard_worktree`), which any
+  git honours;
 - `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
 - files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
 - the window's wrapper script, which loads the environment, waits until output logging is
@@ -21,7 +23,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
 from tui.errors import LoupeError
 from tui.sessions.local_files import session_files
 from tui.sessions.model import Session
@@ -63,6 +65,21 @@ def guard_bin_dir() -> Path:
     return install(locations.data_dir() / "guard")
 
 
+def guard_worktree(session: Session, guard_dir: Path | None) -> list[str]:
+    """Give the session's worktree the guard's own pre-push protection, which holds for git
+    by absolute path and under a reset PATH too; returns warnings when it could not."""
+    if guard_dir is None:
+        return []  # the guard is unavailable, and session_env has said so
+    from tui.guard.install import hooks_folder
+    from tui.guard.worktree_config import protect_worktree
+
+    try:
+        protect_worktree(session.worktree, hooks_folder(guard_dir), session.id)
+    except LoupeError as exc:
+        return [f"{exc}; only the PATH shim guards this session"]
+    return []
+
+
 def session_env(session: Session, base_env: dict[str, str] | None = None) -> Preparation:
     env = {k: v for k, v in (base_env if base_env is not None else os.environ).items()
            if k not in _DROP}
@@ -74,6 +91,9 @@ def session_env(session: Session, base_env: dict[str, str] | None = None) -> Pre
     path = env.get("PATH", os.defpath)
     if prep.guard_dir is not None:
         path = f"{prep.guard_dir}{os.pathsep}{path}"
+        from tui.guard.login_shells import startup_env
+
+        env.update(startup_env(prep.guard_dir, env))  # BASH_ENV, ENV: PATH after a login profile
     env.update(
         PATH=path,
         LOUPE_SESSION=session.id,
@@ -122,9 +142,10 @@ def copy_included_files(repo_root: Path, worktree: Path) -> list[str]:
 def private_folder(session: Session) -> Path:
     """The session's folder, readable by its owner only (it holds the environment and logs)."""
     folder = session_files(session.id).folder
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
-    return folder
+    if private_files.in_data_dir(folder):
+        private_files.data_dir()
+        private_files.private_dir(folder.parent)
+    return private_files.private_dir(folder)
 
 
 def write_env_file(session: Session, env: dict[str, str]) -> Path:
@@ -159,9 +180,10 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
         f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
         'record_exit() {',
         f'    tmp={status}.$$',
-        "    printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
+        # umask in a subshell: the file is private, the agent keeps the user's umask.
+        "    (umask 077 && printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
         "\"time\": %s, \"exit_code\": %s, \"detail\": \"%s\"}\\n' "
-        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\" && mv -f \"$tmp\" {status}",
+        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\") && mv -f \"$tmp\" {status}",
         "}",
         # First of all, so the secrets in it stay on disk for as short a time as possible.
         # It also sets PATH (guard first): tmux gives new panes the PATH of the client that

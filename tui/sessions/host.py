@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tui.sessions.diff import DiffStat, SessionDiff
     from tui.sessions.environment import Preparation
     from tui.sessions.land import LandPlan, LandResult
@@ -47,6 +49,10 @@ class Launch:
     size: tuple[int, int] = (160, 48)
     # Shown in tmux's status bar while a user is attached.
     status_line: str = ""
+    # The git guard the environment puts first on PATH (`Preparation.guard_dir`, from this
+    # host's `agent_environment`); the worktree's own git config is pointed at its hooks too.
+    # None when the guard is unavailable (the environment's warnings say so).
+    guard_dir: Path | None = None
 
 
 @dataclass

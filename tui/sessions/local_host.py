@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
+from tui.config import SessionsConfig
 from tui.sessions import agents, diff, environment, land, local_launch, worktrees
 from tui.sessions.errors import SessionError, WorktreeError
 from tui.sessions.host import AttachCommand, Launch, Launched, Observed, Ran
 from tui.sessions.local_files import session_files, sessions_dir
 from tui.sessions.model import LOCAL_HOST, Session
-from tui.sessions.procs import alive, end_session_processes, session_members
+from tui.sessions.procs import alive, end_session_processes, reaped, remind_parent, session_members
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import read_status
 from tui.sessions.tmux import PaneInfo, Tmux
@@ -35,9 +36,12 @@ _EXIT_NOTICED_WITHIN = 10.0
 class LocalHost:
     name = LOCAL_HOST
 
-    def __init__(self, root: Path, tmux_socket: str) -> None:
+    def __init__(self, root: Path, tmux_socket: str, settings: SessionsConfig | None = None) -> None:
         self.root = root
         self.tmux_socket = tmux_socket
+        # The `[sessions]` config, read when used: its `disposable` names the ignored files
+        # removing a worktree may lose.
+        self.settings = settings if settings is not None else SessionsConfig()
         self._tmux: dict[str, Tmux] = {}
         # Sessions whose window existed at the last poll (captured without a check).
         self._alive: set[str] = set()
@@ -130,7 +134,7 @@ class LocalHost:
     def save_last_screen(self, session: Session) -> None:
         try:
             screen = self._window(session).capture(session.tmux_session)
-            session_files(session.id).last_screen_file.write_text(screen, encoding="utf-8")
+            private_files.write_private(session_files(session.id).last_screen_file, screen)
         except (SessionError, OSError):
             pass
 
@@ -195,10 +199,10 @@ class LocalHost:
     # -- the work ------------------------------------------------------------------------------
 
     def removal_risks(self, session: Session, *, live: bool) -> list[worktrees.Risk]:
-        return worktrees.removal_risks(session, live=live)
+        return worktrees.removal_risks(session, live=live, disposable=self.settings.disposable)
 
     def remove_worktree(self, session: Session) -> str | None:
-        saved = worktrees.save_leftovers(session)
+        saved = worktrees.save_leftovers(session, disposable=self.settings.disposable)
         self._window(session).kill_session(session.tmux_session)
         worktrees.delete_worktree(session)
         if session.id.isalnum():
@@ -223,9 +227,12 @@ def _settled(pane: PaneInfo | None) -> PaneInfo | None:
 
     tmux 3.3 calls a pane dead as soon as its terminal has no reader left, which is before
     it reaps the process and learns the exit code, and a process that closed its terminal
-    may even live on. Until the process is gone the pane counts as alive, so nobody records
-    an end without its code, or skips stopping a process that still runs.
+    may even live on. Until the process is reaped the pane counts as alive, so nobody
+    records an end without its code, or skips stopping a process that still runs. A process
+    that has ended (a zombie) waits only for tmux, which is reminded to reap it.
     """
-    if pane is None or not pane.dead or pane.exit_known or not alive(pane.pid):
+    if pane is None or not pane.dead or pane.exit_known or reaped(pane.pid):
         return pane
+    if not alive(pane.pid):
+        remind_parent(pane.pid)
     return dataclasses.replace(pane, dead=False)

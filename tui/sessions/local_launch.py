@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from tui.sessions import environment, hooks, worktrees
+from tui.sessions import environment, hooks, output_log, worktrees
 from tui.sessions.errors import SessionError
 from tui.sessions.host import Launch, Launched
 from tui.sessions.local_files import session_files
@@ -18,9 +18,11 @@ ENV_READ_WITHIN = 10.0
 
 
 def launch(root: Path, tmux: Tmux, session: Session, spec: Launch) -> Launched:
-    """Files first (included files, hooks, wrapper, private environment), then the window,
-    its output log, and last the go signal the wrapper waits for."""
+    """The worktree's own guard and the files first (included files, hooks, wrapper, private
+    environment), then the window, its output log, and last the go signal the wrapper waits
+    for."""
     result = Launched()
+    result.warnings += environment.guard_worktree(session, spec.guard_dir)
     files = session_files(session.id)
     # A folder an earlier session with this id left (a crash) must not lend it its status.
     if files.folder.exists() and session.id.isalnum():
@@ -38,7 +40,8 @@ def launch(root: Path, tmux: Tmux, session: Session, spec: Launch) -> Launched:
     tmux.set_option(session.tmux_session, "remain-on-exit", "on", window=True)
     if spec.status_line:
         tmux.set_option(session.tmux_session, "status-right", spec.status_line)
-    tmux.pipe_pane(session.tmux_session, files.log_file)
+    if (problem := output_log.start(tmux, session)) is not None:
+        result.warnings.append(problem)
     tmux.signal_channel(environment.go_channel(session))
     if not _wait_gone(files.env_file, ENV_READ_WITHIN):
         # The window never read it (tmux or sh failed): the wrapper, if it ever runs,

@@ -75,7 +75,7 @@ class SessionManager(SessionStarting, SessionDelivery):
     def _build_hosts(self) -> dict[str, SessionHost]:
         """Every host sessions of this repository may run on, by name; another kind of host
         (from a `[hosts.NAME]` table) is one more entry here."""
-        return {LOCAL_HOST: LocalHost(self.root, self.socket)}
+        return {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
 
     def host(self, name: str) -> SessionHost:
         found = self.hosts.get(name)
@@ -290,7 +290,8 @@ class SessionManager(SessionStarting, SessionDelivery):
         if risks and not confirm:
             listing = "; ".join(r.message for r in risks)
             raise RemovalRefused(f"not removing session {session.number} ({session.id}): {listing}. "
-                                 "Confirm to remove anyway (uncommitted work is saved to a ref first)")
+                                 "Confirm to remove anyway (the work is saved to "
+                                 f"refs/loupe/removed/{session.id} first)")
         result = RemoveResult(session=session, risks=risks)
         if any(r.kind == "live" for r in risks):
             self.stop(session)

@@ -12,14 +12,13 @@ whichever host the session runs on.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
 from tui.sessions.agents import AgentKind
 from tui.sessions.model import Session, Snapshot
 from tui.sessions.status import DEBOUNCE, ScreenTracker, resolve, strip_ansi
@@ -164,11 +163,12 @@ class Observer:
     def _save_tracker(self, session_id: str, tracker: ScreenTracker) -> None:
         try:
             path = self._tracker_file(session_id)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Another loupe may save the same session's memory at the same moment.
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
-            tmp.replace(path)
+            if not path.parent.is_dir():
+                private_files.store_folder(path)
+            # Private from the first byte; another loupe saving the same session's memory at
+            # the same moment writes its own temporary file.
+            private_files.write_private(
+                path, json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
         except OSError:
             pass
 

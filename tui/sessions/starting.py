@@ -127,7 +127,7 @@ class SessionStarting:
         claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
         launched = place.launch(session, Launch(
             command=session.command, env=prep.env, setup_script=self.config.sessions.setup_script,
-            claude_hook=claude_hook, size=size,
+            claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
         if prompt.strip() and not kind.takes_prompt_argument:
             self.store.enqueue(session.id, prompt)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tui import locations
+from tui import locations, private_files
 from tui.sessions.errors import SessionError
+from tui.sessions.local_files import sessions_dir
 from tui.sessions.model import PORTS_PER_SESSION, Session
 
 _SCHEMA = """
@@ -95,7 +96,15 @@ def port_block_free(base: int) -> bool:
 class SessionStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_files.store_folder(self.path)
+            private_files.private_file(self.path)
+            private_files.make_private(Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            # Session folders hold agents' logs and screens; older loupes left them readable.
+            if private_files.in_data_dir(sessions_dir()):
+                private_files.make_tree_private(sessions_dir())
+        except OSError as exc:
+            raise SessionError(f"cannot open the session store {self.path}: {exc}") from exc
         with self._connect() as db:
             db.executescript(_SCHEMA)
             _add_missing_columns(db)
@@ -233,6 +242,14 @@ class SessionStore:
         """Put back a text whose delivery failed, so it is tried again."""
         with self._connect() as db:
             db.execute("UPDATE queue SET delivered_at = NULL WHERE id = ?", (queue_id,))
+
+    def queued_state(self, queue_id: int) -> str:
+        """'pending', 'delivered', or 'dropped' (the session ended or was removed first)."""
+        with self._connect() as db:
+            row = db.execute("SELECT delivered_at FROM queue WHERE id = ?", (queue_id,)).fetchone()
+        if row is None:
+            return "dropped"
+        return "pending" if row[0] is None else "delivered"
 
     def drop_queue(self, session_id: str) -> int:
         with self._connect() as db:

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui import secrets
 from tui.sessions.errors import TmuxError, TmuxMissing
 
 # Separates the outputs of several commands run in one tmux invocation. A control character
@@ -188,10 +189,10 @@ class Tmux:
         # a bare "=name" is read as a window name by set-option.
         self.run("set-option", *(["-w"] if window else []), "-t", f"={name}:", option, value)
 
-    def pipe_pane(self, name: str, log_file: Path) -> None:
-        """Append everything the pane prints to `log_file` (raw, with escape sequences)."""
-        quoted = "'" + str(log_file).replace("'", "'\\''") + "'"
-        self.run("pipe-pane", "-o", "-t", f"={name}:", f"cat >> {quoted}")
+    def pipe_pane(self, name: str, command: str) -> None:
+        """Feed everything the pane prints to `command` (sh; the server's environment)."""
+        # tmux expands #{...} formats in the command: a literal '#' is written '##'.
+        self.run("pipe-pane", "-o", "-t", f"={name}:", command.replace("#", "##"))
 
     def signal_channel(self, channel: str) -> None:
         """Wake whoever runs `tmux wait-for <channel>`; also works if they start waiting later."""
@@ -227,14 +228,14 @@ class Tmux:
         if result.returncode != 0 or len(chunks) != len(names) + 1:
             panes = self.list_panes()
             return panes, self.capture_many([n for n in names if n in panes], ansi=ansi)
-        return _parse_panes(chunks[0]), dict(zip(names, chunks[1:]))
+        return _parse_panes(chunks[0]), _without_secrets(dict(zip(names, chunks[1:])))
 
     # -- screen ----------------------------------------------------------------------------
 
     def capture(self, name: str, *, ansi: bool = True) -> str:
         """The visible screen of the session's pane (`capture-pane -p -J`, `-e` for colour)."""
         flags = "-pJe" if ansi else "-pJ"
-        return self.run("capture-pane", flags, "-t", f"={name}:").stdout
+        return secrets.redact(self.run("capture-pane", flags, "-t", f"={name}:").stdout)
 
     def capture_many(self, names: list[str], *, ansi: bool = True) -> dict[str, str]:
         """Screens of several sessions in one tmux invocation (one process, not N)."""
@@ -255,8 +256,8 @@ class Tmux:
                 done = self.run("capture-pane", flags, "-t", f"={name}:", check=False)
                 if done.returncode == 0:
                     screens[name] = done.stdout
-            return screens
-        return dict(zip(names, chunks))
+            return _without_secrets(screens)
+        return _without_secrets(dict(zip(names, chunks)))
 
     # -- input -----------------------------------------------------------------------------
 
@@ -309,6 +310,13 @@ def _parse_panes(text: str) -> dict[str, PaneInfo]:
             height=_int_or_none(height) or 0,
         )
     return panes
+
+
+def _without_secrets(screens: dict[str, str]) -> dict[str, str]:
+    """Screens as the app may show and keep them: an agent that printed a key (`env`) must
+    not put it on a tile, in the last-screen file or on a terminal looking over a shoulder."""
+    redactor = secrets.Redactor(secrets.secret_values())
+    return {name: redactor.redact(screen) for name, screen in screens.items()}
 
 
 def _no_server(stderr: str) -> bool:

@@ -21,10 +21,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
+from tui.dialogs.chat import EditMessageScreen, EditResult
 from tui.errors import LoupeError
 from tui.messages import OpenThread, ThreadsChanged
 from tui.references import ReferenceError, find_references, resolve
-from tui.screens.chat_dialogs import EditMessageScreen, EditResult
 from tui.threads.model import Message, Role
 from tui.views import chat_data
 from tui.views.chat_branches import MapReduceActions

@@ -16,11 +16,11 @@ from textual import on, work
 from textual.app import SuspendNotSupported
 from textual.widget import Widget
 
-from tui.screens.confirm import ConfirmScreen
+from tui.dialogs.confirm import ConfirmScreen
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
-    from tui.screens.session_dialogs import SendRequest, StartRequest
+    from tui.dialogs.sessions import SendRequest, StartRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
@@ -74,7 +74,7 @@ class SessionActions(Widget):
         if manager is None:
             return
         # The dialogs pull in heavy widgets (TextArea); loaded when first used, not at start.
-        from tui.screens.session_dialogs import NewSessionScreen
+        from tui.dialogs.sessions import NewSessionScreen
 
         kinds = [(name, kind.description) for name, kind in manager.kinds.items()]
 
@@ -128,7 +128,7 @@ class SessionActions(Widget):
             if request is not None:
                 self._send(targets, request)
 
-        from tui.screens.session_dialogs import SendTextScreen
+        from tui.dialogs.sessions import SendTextScreen
 
         self.app.push_screen(SendTextScreen(title), send)
 
@@ -272,8 +272,8 @@ class SessionActions(Widget):
                                       timeout=10)
             return
         self.app.call_from_thread(
-            self.notify, f"{len(result.landed)} commit(s) from {session.branch} are on "
-            f"{result.plan.onto} (now {result.new_tip[:10]}).", title=f"Landed session {session.number}")
+            self.notify, f"{result.recovered} {len(result.landed)} commit(s) from {session.branch} are on "
+            f"{result.plan.onto} (now {result.new_tip[:10]}).".strip(), title=f"Landed session {session.number}")
         if self.monitor is not None:
             self.monitor.wake(refresh_stats=session.id)
 
@@ -295,7 +295,8 @@ class SessionActions(Widget):
         if risks:
             lines.append("This would otherwise be lost or stopped:")
             lines += [f"  • {risk.message}" for risk in risks]
-            lines.append(f"Uncommitted and untracked files are first saved to refs/loupe/removed/{session.id}.")
+            lines.append(f"Files, nested repositories and detached commits are first saved to "
+                         f"refs/loupe/removed/{session.id}.")
         else:
             lines.append("Nothing would be lost.")
         title = f"Remove session {session.number}" + (" anyway?" if risks else "?")
@@ -349,6 +350,6 @@ class SessionActions(Widget):
                 self.notify(f"Stopping {len(live)} session(s)...")
                 self._stop_sessions([s.session for s in live], then_exit=True)
 
-        from tui.screens.session_dialogs import QuitSessionsScreen
+        from tui.dialogs.sessions import QuitSessionsScreen
 
         self.app.push_screen(QuitSessionsScreen(lines, self.manager.socket), chosen)

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from tui.errors import LoupeError
 
 if TYPE_CHECKING:
-    from tui.screens.fork_session import ForkRequest
+    from tui.dialogs.fork_session import ForkRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
@@ -69,7 +69,7 @@ class SessionForkActions(Widget):
     @work(thread=True, exit_on_error=False, group="session-fork")
     def _load_fork_points(self, session: Session) -> None:
         from tui.agent.fork import agent_thread_of_session, fork_points
-        from tui.screens.fork_session import ForkSessionScreen
+        from tui.dialogs.fork_session import ForkSessionScreen
         from tui.threads.store import ThreadStore
 
         try:

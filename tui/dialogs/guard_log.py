@@ -9,13 +9,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
+from tui.dialogs.base import Dialog
 from tui.guard.audit import AuditEntry, read_entries
 from tui.guard.refusal import CHANGE_TEXT, shell_words
+from widgets.plain_text import visible_controls
 
 EMPTY = "No refusals yet: the guard has not blocked anything an agent ran."
 
@@ -42,55 +42,34 @@ def describe(entry: AuditEntry) -> Content:
         parts.append((f"\n  {ref.get('ref', '?')}: {change}{moved}", "$error"))
     session = entry.session or "none"
     parts.append((f"\nsession {session} · remote {entry.remote or '?'} · in {entry.directory}", "dim"))
-    return Content.assemble(*parts)
+    # Everything but the layout comes from the agent's command line: plain text, no controls.
+    return Content.assemble(*(
+        visible_controls(part) if isinstance(part, str) else (visible_controls(part[0]), part[1]) for part in parts
+    ))
 
 
-class AuditScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    AuditScreen {
-        align: center middle;
-    }
-    AuditScreen > Vertical {
-        width: 96%;
-        height: 90%;
-        border: thick $error 60%;
-        border-title-color: $text;
-        background: $surface;
-        padding: 0 1;
-    }
-    AuditScreen DataTable {
-        height: 1fr;
-    }
-    AuditScreen #audit-detail {
-        height: auto;
-        max-height: 10;
-        padding: 1 0 0 0;
-        border-top: solid $panel;
-    }
-    AuditScreen #audit-empty {
-        color: $text-muted;
-        padding: 1 0;
-    }
-    """
+class AuditScreen(Dialog[None]):
+    SIZE = "full"
     BINDINGS = [
-        Binding("escape,q", "dismiss", "Close", id="audit.close"),
+        Binding("q", "close", "Close", id="audit.close"),
         Binding("r", "reload", "Reload", id="audit.reload"),
     ]
 
     def __init__(self, audit_log: Path) -> None:
-        super().__init__()
+        super().__init__("Git guard: refused pushes")
         self.audit_log = audit_log
         self._entries: list[AuditEntry] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = "Git guard: refused pushes"
-            yield Static("Loading…", id="audit-empty")
-            table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("When", "Session", "Refused", "Command")
-            yield table
-            yield Static(id="audit-detail")
+        yield from super().compose()
         yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Loading…", id="audit-empty", classes="dialog-body")
+        table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("When", "Session", "Refused", "Command")
+        yield table
+        yield Static(id="audit-detail")
 
     def on_mount(self) -> None:
         self.reload()
@@ -112,7 +91,7 @@ class AuditScreen(ModalScreen[None]):
         table.clear()
         for index, entry in enumerate(self._entries):
             cells = (local_time(entry.time), entry.session or "-", entry.summary, entry.command_line)
-            table.add_row(*(Text(cell) for cell in cells), key=str(index))
+            table.add_row(*(Text(visible_controls(cell)) for cell in cells), key=str(index))
         empty = self.query_one("#audit-empty", Static)
         empty.update(EMPTY)
         empty.display = not self._entries

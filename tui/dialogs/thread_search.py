@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from tui.dialogs.base import Dialog
+from widgets.plain_text import plain_text, visible_controls
 
 # Seconds of quiet typing before a search runs.
 DEBOUNCE = 0.15
@@ -40,7 +41,7 @@ def snippet_content(snippet: str) -> Content:
     """The snippet with its matches highlighted, on one line."""
     parts: list[Content | str] = []
     position = 0
-    flat = " ".join(snippet.split())
+    flat = visible_controls(" ".join(snippet.split()))
     for match in _MATCH.finditer(flat):
         parts.append(flat[position : match.start()])
         parts.append(Content.styled(match.group(1), "bold $accent"))
@@ -49,40 +50,12 @@ def snippet_content(snippet: str) -> Content:
     return Content.assemble(*parts)
 
 
-class ThreadSearchScreen(ModalScreen[SearchResult | None]):
-    DEFAULT_CSS = """
-    ThreadSearchScreen {
-        align: center middle;
-    }
-    ThreadSearchScreen > Vertical {
-        width: 100;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        padding: 1 2;
-        border: thick $primary 60%;
-        background: $surface;
-    }
-    ThreadSearchScreen .dialog-title {
-        text-style: bold;
-    }
-    ThreadSearchScreen #search-status {
-        color: $text-muted;
-        height: auto;
-    }
-    ThreadSearchScreen OptionList {
-        height: auto;
-        max-height: 20;
-    }
-    """
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Close", id="thread_search.cancel"),
-        Binding("down", "results", "Results", show=False, id="thread_search.results"),
-    ]
+class ThreadSearchScreen(Dialog[SearchResult]):
+    SIZE = "wide"
+    BINDINGS = [Binding("down", "results", "Results", show=False, id="thread_search.results")]
 
     def __init__(self, search: Callable[[str], list[SearchResult]], query: str = "") -> None:
-        super().__init__()
+        super().__init__("Search threads")
         self._search = search
         self._query = query
         self._timer: Timer | None = None
@@ -90,12 +63,10 @@ class ThreadSearchScreen(ModalScreen[SearchResult | None]):
         # The query whose results are shown (tests wait on it).
         self.shown_query: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("Search threads", classes="dialog-title")
-            yield Input(self._query, placeholder="Words to find in any thread (word* for a prefix)")
-            yield Static(IDLE_STATUS, id="search-status")
-            yield OptionList()
+    def compose_body(self) -> ComposeResult:
+        yield Input(self._query, placeholder="Words to find in any thread (word* for a prefix)")
+        yield Static(IDLE_STATUS, id="search-status", classes="dialog-body")
+        yield OptionList()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -136,7 +107,7 @@ class ThreadSearchScreen(ModalScreen[SearchResult | None]):
         options.add_options(
             Option(
                 Content.assemble(
-                    Content.styled(result.thread_title or "untitled", "bold"),
+                    Content.styled(visible_controls(result.thread_title or "untitled"), "bold"),
                     Content.styled(f"  {result.role}  ", "$text-muted"),
                     snippet_content(result.snippet),
                 ),
@@ -144,13 +115,12 @@ class ThreadSearchScreen(ModalScreen[SearchResult | None]):
             )
             for index, result in enumerate(results)
         )
+        self.show_error(problem)
         status = self.query_one("#search-status", Static)
-        if problem:
-            status.update(Content(problem))
-        elif not query.strip():
+        if problem or not query.strip():
             status.update(IDLE_STATUS)
         elif not results:
-            status.update(Content(f"Nothing matches “{query}”."))
+            status.update(plain_text(f"Nothing matches “{query}”."))
         else:
             status.update(f"{len(results)} found · enter opens the first · ↓ to choose · esc closes")
 
@@ -165,6 +135,3 @@ class ThreadSearchScreen(ModalScreen[SearchResult | None]):
         event.stop()
         if event.option.id is not None:
             self.dismiss(self.results[int(event.option.id)])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
