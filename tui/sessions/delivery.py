@@ -1,13 +1,15 @@
 """Typing into sessions: at once, or queued until the session is idle.
 
-A mixin of `SessionManager` (kept apart so each file stays readable): it uses the manager's
-store, observer, polls and hosts. Queued text lives in the store and is claimed atomically,
-so two loupes never deliver one twice; each idle spell gets one message.
+`Delivery` belongs to a `SessionManager`, which hands it the store, the observer, and ways to
+poll the sessions, find a session's host and say the store changed. Queued text lives in
+the store and is claimed atomically, so two loupes never deliver one twice; each idle spell
+gets one message.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.sessions.errors import HostUnreachable, SessionError
@@ -28,26 +30,29 @@ class SendOutcome:
     queued: bool
 
 
-class SessionDelivery:
-    """`send` and `deliver_queued`; `SessionManager` provides what they use."""
-
-    store: SessionStore
-    observer: Observer
-    # By session id: when text was last typed in, and whether it has been busy since.
-    _deliveries: dict[str, tuple[float, bool]]
-
-    def poll(self, capture: set[str] | None = None) -> list[Snapshot]:
-        raise NotImplementedError
-
-    def host_of(self, session: Session) -> SessionHost:
-        raise NotImplementedError
-
-    def invalidate(self) -> None:
-        raise NotImplementedError
+class Delivery:
+    def __init__(
+        self,
+        store: SessionStore,
+        observer: Observer,
+        *,
+        poll: Callable[[set[str] | None], list[Snapshot]],
+        host_of: Callable[[Session], SessionHost],
+        changed: Callable[[], None],
+    ) -> None:
+        self.store = store
+        self.observer = observer
+        # Every session as it is now (screens captured for the ids given), a session's host,
+        # and what to call whenever the queue changed.
+        self._poll = poll
+        self._host_of = host_of
+        self._changed = changed
+        # By session id: when text was last typed in, and whether it has been busy since.
+        self._deliveries: dict[str, tuple[float, bool]] = {}
 
     def send(self, targets: list[Session], text: str, *, when_idle: bool = False) -> list[SendOutcome]:
         outcomes = []
-        snapshots = {s.session.id: s for s in self.poll({t.id for t in targets})} if targets else {}
+        snapshots = {s.session.id: s for s in self._poll({t.id for t in targets})} if targets else {}
         for session in targets:
             snapshot = snapshots.get(session.id)
             if snapshot is None or snapshot.state is State.EXITED:
@@ -64,14 +69,14 @@ class SessionDelivery:
                 self._type(session, text)
                 outcomes.append(SendOutcome(session, delivered=True, queued=False))
         if when_idle:
-            self.invalidate()
+            self._changed()
             delivered = {s.id for s in self.deliver_queued(list(snapshots.values()))}
             outcomes = [SendOutcome(o.session, o.session.id in delivered, not (o.session.id in delivered))
                         for o in outcomes]
         return outcomes
 
     def _type(self, session: Session, text: str) -> None:
-        self.host_of(session).send_text(session, text)
+        self._host_of(session).send_text(session, text)
         self.observer.nudge(session.id)
 
     def deliver_queued(self, snapshots: list[Snapshot]) -> list[Session]:
@@ -99,5 +104,5 @@ class SessionDelivery:
             self._deliveries[sid] = (now, False)
             delivered.append(snapshot.session)
         if delivered:
-            self.invalidate()
+            self._changed()
         return delivered

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from tui.config import Config
 from tui.config import load as load_config
 from tui.sessions import agents, worktrees
-from tui.sessions.delivery import SessionDelivery
+from tui.sessions.delivery import Delivery, SendOutcome
 from tui.sessions.diff import DiffStat, SessionDiff
 from tui.sessions.errors import HostUnreachable, NoSuchSession, RemovalRefused, UnknownHost
 from tui.sessions.host import GONE, AttachCommand, Observed, Ran, SessionHost
@@ -29,7 +29,7 @@ from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
 from tui.sessions.model import LOCAL_HOST, Session, Snapshot
 from tui.sessions.observer import Observer
-from tui.sessions.starting import SessionStarting
+from tui.sessions.starting import DEFAULT_SIZE, SessionStarter, StartResult
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
 from tui.sessions.store import SessionStore
@@ -48,7 +48,7 @@ class RemoveResult:
     saved_ref: str | None = None
 
 
-class SessionManager(SessionStarting, SessionDelivery):
+class SessionManager:
     def __init__(
         self,
         repo_root: Path,
@@ -66,7 +66,10 @@ class SessionManager(SessionStarting, SessionDelivery):
         self.kinds = agents.agent_kinds(self.config.agents, self.kind_problems)
         self.observer = Observer(self.kinds)
         self.hosts: dict[str, SessionHost] = self._build_hosts()
-        self._deliveries: dict[str, tuple[float, bool]] = {}
+        self._starter = SessionStarter(self.root, self.config, self.kinds, self.store,
+                                       host=self.host, changed=self.invalidate)
+        self._delivery = Delivery(self.store, self.observer, poll=self.poll, host_of=self.host_of,
+                                  changed=self.invalidate)
         # The store read at most once a second by polls (other loupes and the CLI write it).
         self._cache: dict[str, tuple[float, object]] = {}
 
@@ -143,6 +146,35 @@ class SessionManager(SessionStarting, SessionDelivery):
         if not chosen:
             raise NoSuchSession("no session given; use a number such as 0, a list such as 0,2, or all")
         return chosen
+
+    # -- starting and typing in -------------------------------------------------------------
+
+    def start(
+        self,
+        *,
+        task: str,
+        prompt: str = "",
+        agent: str | None = None,
+        base: str | None = None,
+        fetch: bool | None = None,
+        task_dir: Path | None = None,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        agent_args: Sequence[str] = (),
+        recorded_base: worktrees.Base | None = None,
+        host: str = LOCAL_HOST,
+    ) -> StartResult:
+        """Start an agent in a new worktree from `base`, on `host` (see `SessionStarter.start`)."""
+        return self._starter.start(task=task, prompt=prompt, agent=agent, base=base, fetch=fetch,
+                                   task_dir=task_dir, size=size, agent_args=agent_args,
+                                   recorded_base=recorded_base, host=host)
+
+    def send(self, targets: list[Session], text: str, *, when_idle: bool = False) -> list[SendOutcome]:
+        """Type `text` + Enter into each session now, or queue it until they are idle."""
+        return self._delivery.send(targets, text, when_idle=when_idle)
+
+    def deliver_queued(self, snapshots: list[Snapshot]) -> list[Session]:
+        """Send the oldest queued text of each idle session; one per idle spell."""
+        return self._delivery.deliver_queued(snapshots)
 
     # -- observing -------------------------------------------------------------------------
 

@@ -1,14 +1,15 @@
 """Starting a session: a new worktree on its host, the agent's command line, its window.
 
-A mixin of `SessionManager` (kept apart so each file stays readable): it uses the manager's
-config, agent kinds, store and hosts. Nothing is left behind when a start fails half way.
+`SessionStarter` belongs to a `SessionManager`, which hands it what a start uses: the
+repository, the config and agent kinds, the store, a way to find a host by name, and what to
+call once the store changed. Nothing is left behind when a start fails half way.
 """
 
 from __future__ import annotations
 
 import secrets
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,19 +29,25 @@ class StartResult:
     copied: list[str] = field(default_factory=list)
 
 
-class SessionStarting:
-    """`start`; `SessionManager` provides what it uses."""
-
-    root: Path
-    config: Config
-    kinds: dict[str, agents.AgentKind]
-    store: SessionStore
-
-    def host(self, name: str) -> SessionHost:
-        raise NotImplementedError
-
-    def invalidate(self) -> None:
-        raise NotImplementedError
+class SessionStarter:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        kinds: dict[str, agents.AgentKind],
+        store: SessionStore,
+        *,
+        host: Callable[[str], SessionHost],
+        changed: Callable[[], None],
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.kinds = kinds
+        self.store = store
+        # The host of a name (`UnknownHost` when none is configured), and what to call
+        # whenever a start changed the store.
+        self._host = host
+        self._changed = changed
 
     def start(
         self,
@@ -65,7 +72,7 @@ class SessionStarting:
         """
         settings = self.config.sessions
         kind = agents.get_kind(self.kinds, agent or settings.default_agent)
-        place = self.host(host)
+        place = self._host(host)
         place.check_ready()
         task = task.strip() or "session"
         if task_dir is not None and prompt.strip():
@@ -96,7 +103,7 @@ class SessionStarting:
             place.discard(session)
             raise
         finally:
-            self.invalidate()
+            self._changed()
         return result
 
     def _new_id(self) -> str:
