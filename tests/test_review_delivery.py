@@ -138,7 +138,7 @@ def test_a_round_can_start_a_session_with_it_as_the_prompt(sessions: SessionsHar
     round_id = a_round(store, plan, "Rewrite phase 1")
     sent = delivery.submit_to_new_session(store, sessions.manager, round_id, Verdict.REQUEST_CHANGES,
                                           task="retry", task_dir=plan.parent)
-    sessions.pane_pids.update(p.pid for p in sessions.manager.panes([sent.session]).values())
+    sessions.pane_pids.update(p.pid for p in sessions.manager.tmux(sent.session.tmux_socket).list_panes().values())
     assert sent.round.to_session == sent.session.id and sent.session.task_dir == plan.parent
     deliver_until(sessions, store, lambda: store.round(round_id).state is RoundState.DELIVERED, "the prompt typed in")
     # manager.start adds where the task's notes are, after the round.

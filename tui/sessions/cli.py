@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import time
 from pathlib import Path
 from typing import Any
 
 from tui import cli_output as out
-from tui.errors import UsageError
+from tui.errors import LoupeError, UsageError
 from tui.sessions.model import Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
@@ -24,10 +25,12 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
 - `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
   KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
 - `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
-  exited), elapsed time, diff size, task.
+  exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
+  elapsed time, diff size, task.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
   `--when-idle` holds it until the session is idle instead of interrupting it.
-- `loupe session stop 0`: end the agent and every process it started.
+- `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
+  SIGKILL after 5 s); it then reads "stopped".
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
@@ -130,7 +133,7 @@ def _print_json(value: Any) -> None:
     out.print_json(value)
 
 
-def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
+def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
     session = snapshot.session
     record: dict[str, Any] = {
         "number": session.number,
@@ -139,22 +142,33 @@ def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
         "task": session.task,
         "state": snapshot.state.value,
         "exit_code": snapshot.exit_code,
+        "stopped": snapshot.stopped,
+        "host": session.host,
         "elapsed": round(snapshot.elapsed(), 1),
         "branch": session.branch,
         "base_branch": session.base_branch,
         "worktree": str(session.worktree),
         "port_base": session.port_base,
         "queued": snapshot.queued,
-        "tmux": f"tmux -L {session.tmux_socket} attach -t {session.tmux_session}",
+        "tmux": _attach_line(manager, session),
     }
     if stat is not None:
         record.update(files=stat.files, added=stat.added, removed=stat.removed)
     return record
 
 
+def _attach_line(manager, session) -> str:
+    try:
+        return shlex.join(manager.attach_argv(session))
+    except LoupeError as exc:
+        return f"(cannot attach: {exc})"
+
+
 def _state_label(snapshot: Snapshot) -> str:
     if snapshot.state is State.NEEDS_INPUT:
         return "NEEDS YOU"
+    if snapshot.stopped:
+        return "stopped"
     if snapshot.state is State.EXITED:
         return "exited" if snapshot.exit_code is None else f"exited {snapshot.exit_code}"
     return snapshot.state.value
@@ -190,7 +204,7 @@ def _cmd_list(manager, args) -> int:
             except Exception:  # noqa: BLE001 - a broken worktree must not hide the list
                 stats[snapshot.session.id] = None
     if args.json:
-        _print_json([_snapshot_record(s, stats.get(s.session.id)) for s in snapshots])
+        _print_json([_snapshot_record(manager, s, stats.get(s.session.id)) for s in snapshots])
         return 0
     if not snapshots:
         out.line("no sessions; start one with: loupe session start --agent shell --task NAME")
@@ -347,10 +361,9 @@ def _cmd_screen(manager, args) -> int:
 
 def _cmd_attach(manager, args) -> int:
     (session,) = _one(manager, args.target)
-    argv = manager.attach_argv(session)
-    env = manager.tmux(session.tmux_socket).client_env()
+    attach = manager.attach_command(session)
     out.finish()
-    os.execve(argv[0], argv, env)
+    os.execve(attach.argv[0], attach.argv, attach.env)
     return 0  # pragma: no cover - execve does not return
 
 

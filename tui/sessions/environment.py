@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tui import locations, private_files
 from tui.errors import LoupeError
+from tui.sessions.local_files import session_files
 from tui.sessions.model import Session
 from tui.sessions.status_file import ENV_VAR as STATUS_ENV
 from tui.sessions.worktrees import run_git
@@ -104,7 +105,7 @@ def session_env(session: Session, base_env: dict[str, str] | None = None) -> Pre
         LOUPE_PORT_BASE=str(session.port_base),
         LOUPE_PORT_COUNT=str(len(session.ports)),
     )
-    env[STATUS_ENV] = str(session.status_file)
+    env[STATUS_ENV] = str(session_files(session.id).status_file)
     if session.task_dir is not None:
         env["LOUPE_TASK_DIR"] = str(session.task_dir)
     return prep
@@ -140,10 +141,11 @@ def copy_included_files(repo_root: Path, worktree: Path) -> list[str]:
 
 def private_folder(session: Session) -> Path:
     """The session's folder, readable by its owner only (it holds the environment and logs)."""
-    if private_files.in_data_dir(session.folder):
+    folder = session_files(session.id).folder
+    if private_files.in_data_dir(folder):
         private_files.data_dir()
-        private_files.private_dir(session.folder.parent)
-    return private_files.private_dir(session.folder)
+        private_files.private_dir(folder.parent)
+    return private_files.private_dir(folder)
 
 
 def write_env_file(session: Session, env: dict[str, str]) -> Path:
@@ -153,7 +155,7 @@ def write_env_file(session: Session, env: dict[str, str]) -> Path:
     could open it; a leftover from an earlier attempt is replaced, never followed.
     """
     private_folder(session)
-    path = session.env_file
+    path = session_files(session.id).env_file
     path.unlink(missing_ok=True)
     lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())
              if _SHELL_NAME.match(key) and key not in _NOT_EXPORTED]
@@ -170,8 +172,9 @@ def go_channel(session: Session) -> str:
 def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str) -> Path:
     """The wrapper the tmux window runs. See the module docstring for what it does."""
     q = shlex.quote
-    status = q(str(session.status_file))
-    env_file = q(str(session.env_file))
+    files = session_files(session.id)
+    status = q(str(files.status_file))
+    env_file = q(str(files.env_file))
     lines = [
         "#!/bin/sh",
         f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
@@ -219,7 +222,7 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
         'exit "$code"',
         "",
     ]
-    path = session.run_script
+    path = files.run_script
     private_folder(session)
     path.write_text("\n".join(lines), encoding="utf-8")
     path.chmod(0o700)
