@@ -71,7 +71,7 @@ async def test_open_and_read(tmp_path: Path) -> None:
 
 
 async def test_live_reload_keeps_the_reader_in_place_and_marks_changes(tmp_path: Path) -> None:
-    configure(tmp_path, "read_after_seconds = 60\n")
+    configure(tmp_path, "read_after_seconds = inf\n")
     path = tmp_path / "plan.md"
     path.write_text(sections(40))
     workspace = open_workspace(path)

@@ -3,8 +3,8 @@
 Two files, the repo's winning over the user's:
 
 - user: `$XDG_CONFIG_HOME/loupe/config.toml` (see `locations.user_config_file`)
-- repo: `<repo>/.loupe/config.toml`, whose endpoints, keys, headers, commands, scripts and
-  hooks apply only once the user trusted the file's exact content (`loupe trust`,
+- repo: `<repo>/.loupe/config.toml`, whose endpoints, keys, headers, commands, scripts,
+  hooks and hosts apply only once the user trusted the file's exact content (`loupe trust`,
   `tui.trust`); until then they are ignored with a problem that names them.
 
 A file that does not parse, an unknown key, or a value of the wrong type never stops loupe:
@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from tui import locations, secrets, trust
+from tui.remote import hosts as remote_hosts
+from tui.remote.hosts import HostConfig
 
 
 @dataclass
@@ -172,6 +174,8 @@ class Config:
     agents: dict[str, AgentKindConfig] = field(default_factory=dict)
     agent: AgentConfig = field(default_factory=AgentConfig)
     phases: dict[str, PhaseConfig] = field(default_factory=dict)
+    # Machines that run sessions over SSH (tui/remote/hosts.py).
+    hosts: dict[str, HostConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ def load_files(files: list[Path], *, repo_root: Path | None = None) -> LoadedCon
     merged: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     read: list[Path] = []
+    # Where each host was last defined, to name the file of a host left without a target.
+    host_files: dict[str, tuple[Path, list[str]]] = {}
     repo_file = locations.repo_config_file(repo_root) if repo_root is not None else None
     for path in files:
         loaded = _read_toml(path, problems)
@@ -220,7 +226,9 @@ def load_files(files: list[Path], *, repo_root: Path | None = None) -> LoadedCon
         if path == repo_file and repo_root is not None:
             raw = _trusted_part(raw, data, repo_root, path, lines, problems)
         checked = _validate(Config, raw, (), path, lines, problems)
+        host_files.update((name, (path, lines)) for name in checked.get("hosts", {}))
         _deep_merge(merged, checked)
+    merged["hosts"] = _hosts_with_targets(merged.get("hosts", {}), host_files, problems)
     config = _build(Config, merged)
     # The keys are in the environment variables named here: never to be stored or shown.
     secrets.remember_names(endpoint.api_key_env for endpoint in config.endpoints.values())
@@ -228,6 +236,18 @@ def load_files(files: list[Path], *, repo_root: Path | None = None) -> LoadedCon
         value for endpoint in config.endpoints.values() for value in secrets.header_secrets(endpoint.headers)
     )
     return LoadedConfig(config=config, problems=problems, files=read)
+
+
+def _hosts_with_targets(hosts: dict[str, Any], files: dict[str, tuple[Path, list[str]]],
+                        problems: list[ConfigProblem]) -> dict[str, Any]:
+    """The merged hosts that say where to ssh; the others are reported where last defined."""
+    for name in [name for name, host in hosts.items() if not host.get("ssh")]:
+        file, lines = files[name]
+        problems.append(ConfigProblem(file, _find_line(lines, ("hosts",), name), f"hosts.{name}.ssh",
+                                      'is missing; give ssh = "user@host" (or an ssh_config alias); '
+                                      "this host is ignored"))
+        del hosts[name]
+    return hosts
 
 
 def _trusted_part(
@@ -288,7 +308,21 @@ def _validate(
             checked = _check_patterns(checked, (*path, key), file, lines, problems)
         if checked is not _INVALID:
             out[key] = checked
+    if cls is HostConfig:
+        return _check_host(out, path, file, lines, problems)
     return out
+
+
+def _check_host(values: dict[str, Any], path: tuple[str, ...], file: Path, lines: list[str],
+                problems: list[ConfigProblem]) -> Any:
+    """A host's values without the bad ones (`_INVALID` when its name itself is bad)."""
+    for key, message in remote_hosts.problems(path[-1], values):
+        line = _find_line(lines, path, key) if key else _find_line(lines, path[:-1], path[-1])
+        problems.append(ConfigProblem(file, line, ".".join((*path, key) if key else path), message))
+        if not key:
+            return _INVALID
+        values.pop(key, None)
+    return values
 
 
 # Keys holding gitignore patterns, which git reads one per line.

@@ -7,20 +7,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.errors import LoupeError, UsageError
+from tui.phases.cli_common import Context, print_json, shown
 
 if TYPE_CHECKING:
-    from tui.config import Config
-    from tui.phases.recipes import Recipe
-    from tui.sessions.manager import SessionManager
     from tui.tasks.model import Task
 
 SUMMARY = "list, show and create tasks; run a task's next phase as an agent session"
@@ -56,9 +51,6 @@ otherwise); its markdown files are its artifacts, read by the developer in loupe
   `--whole-plan`: a plan without `## Phase N` headings as one phase).
 """
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
@@ -85,36 +77,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(commands)
     return parser
-
-
-@dataclass
-class Context:
-    root: Path
-    config: Config
-    tasks_dir: Path
-    recipes: dict[str, Recipe]
-    _manager: SessionManager | None = None
-
-    @property
-    def manager(self) -> SessionManager:
-        if self._manager is None:
-            from tui.sessions.manager import SessionManager
-
-            self._manager = SessionManager(self.root, self.config)
-            for problem in self._manager.kind_problems:
-                print(f"loupe: config: {problem}", file=sys.stderr)
-        return self._manager
-
-    def task(self, name: str | None) -> Task:
-        from tui.phases.lookup import find_task, task_at
-
-        if name:
-            return find_task(self.tasks_dir, name)
-        found = task_at(self.tasks_dir, Path.cwd())
-        if found is None:
-            raise UsageError(f"name the task (run this in a task's folder, or give it; `loupe task "
-                             f"list` shows them, in {self.tasks_dir})")
-        return found
 
 
 def main(argv: list[str]) -> int:
@@ -145,15 +107,6 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run(ctx, args)
     return int(globals()[f"_cmd_{args.command}"](ctx, args))
-
-
-def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def shown(text: str) -> str:
-    """Outside text for a terminal: control characters as visible escapes, never sequences."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _cmd_list(ctx: Context, args: argparse.Namespace) -> int:

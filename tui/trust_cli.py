@@ -24,7 +24,7 @@ AGENT_DOC = """\
 ## loupe trust
 
 A repository's `.loupe/config.toml` may not set endpoints, API keys, headers, agent commands,
-setup scripts, hooks, the editor or the approval mode until the human trusts that exact
+setup scripts, hooks, the editor, the approval mode or ssh hosts until the human trusts that exact
 file with `loupe trust` (per repository and content hash; any edit needs a new yes). Until
 then loupe ignores those settings and says so. Trust is the human's decision: never run
 `loupe trust` yourself; if a setting is ignored, tell the user.
@@ -121,6 +121,8 @@ def _consequences(setting: trust.RiskySetting) -> list[str]:
         key = value.get("api_key_env", "OPENAI_API_KEY")
         sent = f"the value of ${key}" if key else "no key"
         return [f"-> sends your prompts, code and {_shown(sent)[1:-1]} to {_shown(url)}"]
+    if setting.path[0] == "hosts" and isinstance(value, dict):
+        return [f"-> logs in with ssh to {_shown(value.get('ssh', ''))} as you and runs agents there"]
     if setting.path[-1] in ("command", "setup_script", "editor") and isinstance(value, str):
         return [f"-> runs {_shown(value)} as you"]
     return []

@@ -16,6 +16,10 @@ A reply with `match` answers only a request whose last user message contains tha
 (case-insensitive); the others answer in order. A reply with `turn` answers only that turn
 of a conversation (1 + the assistant messages sent), so a scripted agent's tool calls and
 final answer follow each other. A reply is used once unless `keep` is true.
+Matching reads the user's own words (`asked_words`): what loupe attaches for an
+`@task/artifact` reference is left out, and so are the references themselves unless no rule
+matches without them. A request identical to an earlier one (a regenerate, a retry) gets the
+reply's next `variants` text in turn, if it has any.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +78,9 @@ class Reply:
     keep: bool = False
     # Use HTTP chunked transfer encoding for the stream instead of closing to end it.
     chunked: bool = False
+    # Other texts for the same question: the nth repeat of a request gets `variants[n - 1]`,
+    # cycling back to `text` after the last.
+    variants: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         unknown = set(self.quirks) - QUIRKS
@@ -95,6 +102,13 @@ class Reply:
         if unknown:
             raise ValueError(f"unknown reply keys {sorted(unknown)}; known: {sorted(known)}")
         return cls(**value)
+
+    def variant(self, repeat: int) -> Reply:
+        """This reply as sent to the `repeat`th repeat of a request (0: the first time)."""
+        texts = [self.text, *self.variants]
+        if repeat % len(texts) == 0:
+            return self
+        return replace(self, text=texts[repeat % len(texts)], chunks=None)
 
     def text_chunks(self) -> list[str]:
         if self.chunks is not None:
@@ -154,6 +168,27 @@ def answers(reply: Reply, asked: str, turn: int) -> bool:
     """Whether `reply` may answer a request whose last user text is `asked` (lower case)."""
     return (reply.turn is None or reply.turn == turn) and (
         not reply.match or reply.match.lower() in asked)
+
+
+# What loupe appends after the user's words for each `@task/artifact` reference
+# (`tui.references.attachment`, and the note for one that could not be attached).
+_ATTACHMENT = re.compile(r"\n\n(?:Attached artifact @|\(@\S+ could not be attached)")
+_REFERENCE = re.compile(r"(?<![\w@.])@[A-Za-z0-9][\w.-]*/[\w./-]*")
+
+
+def asked_words(body: dict[str, Any]) -> tuple[str, str]:
+    """The last user message's own words: without the artifacts attached for its
+    `@references`, and then (second) without the references either."""
+    text = last_user_text(body)
+    attached = _ATTACHMENT.search(text)
+    if attached is not None:
+        text = text[: attached.start()]
+    return _REFERENCE.sub(" ", text), text
+
+
+def request_key(body: dict[str, Any]) -> str:
+    """Equal for requests that ask the same thing with the same history."""
+    return json.dumps(body.get("messages"), sort_keys=True)
 
 
 def estimate_tokens(body: dict[str, Any]) -> int:

@@ -40,12 +40,13 @@ from tui.model.script import (
     Script,
     ToolCallSpec,
     answers,
+    asked_words,
     demo_script,
     error_body,
     estimate_tokens,
-    last_user_text,
     load_script,
     model_turn,
+    request_key,
 )
 
 __all__ = ["RecordedRequest", "Reply", "Script", "ScriptedServer", "ToolCallSpec"]
@@ -96,6 +97,8 @@ class ScriptedServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._serial = 0
+        # How many times each request (by `request_key`) was asked, for `Reply.variants`.
+        self._asked: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -163,17 +166,27 @@ class ScriptedServer:
     def _take(self, body: dict[str, Any]) -> Reply:
         with self._changed:
             self._serial += 1
-            asked, turn = last_user_text(body).lower(), model_turn(body)
-            chosen = next(
-                (r for r in self._queue if r.match and answers(r, asked, turn)), None
-            ) or next((r for r in self._queue if not r.match and answers(r, asked, turn)), None)
+            key = request_key(body)
+            repeat = self._asked.get(key, 0)
+            self._asked[key] = repeat + 1
+            turn = model_turn(body)
+            chosen = self._matching(body, turn) or next(
+                (r for r in self._queue if not r.match and answers(r, "", turn)), None)
             if chosen is not None:
                 if not chosen.keep:
                     self._queue.remove(chosen)
-                return chosen
+                return chosen.variant(repeat)
         if self._script.default is not None:
-            return self._script.default
+            return self._script.default.variant(repeat)
         return Reply(status=500, error_message="scripted server: no scripted reply left for this request")
+
+    def _matching(self, body: dict[str, Any], turn: int) -> Reply | None:
+        for asked in asked_words(body):
+            asked = asked.lower()
+            found = next((r for r in self._queue if r.match and answers(r, asked, turn)), None)
+            if found is not None:
+                return found
+        return None
 
     # -- observation -----------------------------------------------------------------------
 

@@ -12,5 +12,6 @@ Plain Python (no textual), shared by the app and `loupe task`:
 - `plan`, `runs`, `runner`: a plan's `## Phase N` sections, run one session after another;
 - `timeline`: a task's sessions, threads, artifacts (and who wrote them) and review rounds;
 - `lookup`: finding a task by name or folder; `demo`: the demo's agent kind;
-- `run_cli`: `loupe task run` (the rest of `loupe task` is `tui.task_cli`).
+- `run_cli`: `loupe task run` (the rest of `loupe task` is `tui.task_cli`); `cli_common`: what
+  the two share (the command's context, JSON and terminal output).
 """

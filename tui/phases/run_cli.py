@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.errors import UsageError
+from tui.phases.cli_common import Context, print_json, shown
 from tui.phases.errors import Contested, PhaseError, PlanError
 from tui.phases.launch import agent_for, contest_warning, start_phase
 from tui.phases.plan import plan_phases
@@ -19,7 +20,6 @@ from tui.phases.runs import STOPPED, PlanRun
 
 if TYPE_CHECKING:
     from tui.tasks.model import Task
-    from tui.task_cli import Context
 
 
 def add_run_parser(commands: Any) -> None:
@@ -80,8 +80,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     for warning in started.warnings:
         print(f"loupe: warning: {warning}", file=sys.stderr)
     if args.json:
-        from tui.task_cli import print_json
-
         print_json({**_record(prepared, started.prompt, session.agent), "warnings": started.warnings,
                     "dry_run": False, "session": {
                         "number": session.number, "id": session.id, "worktree": str(session.worktree),
@@ -111,8 +109,6 @@ def _record(prepared: PreparedPhase, prompt: str, agent: str) -> dict[str, Any]:
 
 
 def _print_dry_run(ctx: Context, args: argparse.Namespace, prepared: PreparedPhase, prompt: str | None) -> int:
-    from tui.task_cli import print_json, shown
-
     text = prepared.prompt if prompt is None else prompt
     agent = agent_for(ctx.manager, prepared, args.agent)
     warning = contest_warning(ctx.manager, prepared)
@@ -162,8 +158,6 @@ def _run_plan(ctx: Context, args: argparse.Namespace, task: Task, recipe: Recipe
         _follow(runner, task.slug, args)
     current = runner.load(task.slug)
     if args.json:
-        from tui.task_cli import print_json
-
         print_json({"task": task.slug, "phase": recipe.name, "events": events,
                     "plan_run": current.to_dict() if current else None})
     elif current is not None:
@@ -173,8 +167,6 @@ def _run_plan(ctx: Context, args: argparse.Namespace, task: Task, recipe: Recipe
 
 def _say(args: argparse.Namespace, events: list[str]) -> None:
     if not args.json:
-        from tui.task_cli import shown
-
         for event in events:
             print(shown(event))
 

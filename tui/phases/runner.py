@@ -239,7 +239,9 @@ class PlanRunner:
             return {}
         first = self.manager.store.get(run.phases[0].session) if run.phases[0].session else None
         onto = first.base_branch if first is not None else before.base_branch
-        return {"base": before.branch, "recorded_base": Base(_branch_tip(before.repo, before.branch), onto)}
+        # The tip where the branch's host has it (diff and land go through that host too).
+        tip = self.manager.host_of(before).resolve_base(f"refs/heads/{before.branch}").commit
+        return {"base": before.branch, "recorded_base": Base(tip, onto)}
 
     def _plan_recipe(self, name: str) -> Recipe:
         recipe = get_recipe(self.recipes, name)
@@ -255,16 +257,13 @@ class PlanRunner:
         return run
 
 
-def _branch_tip(repo: Path, branch: str) -> str:
-    from tui.sessions.gitrun import run_git
-
-    return run_git(repo, "rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}").stdout.strip()
-
-
 def _run_checks(command: str, cwd: Path, log: Path, timeout: float) -> int:
     """Run the checks in the phase's worktree, their output saved to `log`; the exit code
     (124 when they ran out of time, 127 when the worktree is gone). Whatever they started
-    is ended with them: they run in a process group of their own."""
+    is ended with them: they run in a process group of their own.
+
+    They run on this machine, where a local session's worktree is; a session on another
+    host needs its host's `run` to grow a log file and a process group first."""
     from tui import private_files
 
     if not cwd.is_dir():

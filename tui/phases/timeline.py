@@ -6,6 +6,10 @@
 - Artifacts with their time and who probably wrote them: the session started to write that
   file, a session running in the task folder when it changed, or a session whose diff
   changed it (`diff_paths`, which the caller may leave out: a diff walks a worktree).
+  `tui.review.owners` answers a near question for review rounds (which session to send a
+  round to: live ones, by worktree, task folder or diff, through a manager); these writers
+  are of past sessions too, and a task folder alone does not make a writer, so the two
+  stay apart until owners learns `Session.output` and a time window.
 - Review rounds, from `rounds`: the review feature's adapter (`RoundsOfTask`), so this module
   needs nothing of it.
 """

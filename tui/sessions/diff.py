@@ -3,7 +3,8 @@
 The diff runs from the merge base of the session's start commit and its HEAD to the files
 on disk, untracked files included, so it shows exactly what landing plus committing would
 bring. A session that runs in place (a documents-only phase, in the main checkout's task
-folder) shows only the changes under that folder. Files are `tui.diffs.FileDiff`s, the model `widgets.diff_view.DiffView` shows.
+folder) shows only the changes under that folder. Files are `tui.diffs.FileDiff`s, the
+model `widgets.diff_view.DiffView` shows.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from tui import locations, private_files, secrets
+from tui.sessions.local_files import session_files
 from tui.sessions.model import Session
 from tui.sessions.tmux import Tmux
 
@@ -40,7 +41,7 @@ class SecretsUnavailable(Exception):
 
 
 def secrets_fifo(session: Session) -> Path:
-    return session.folder / "secrets.fifo"
+    return session_files(session.id).folder / "secrets.fifo"
 
 
 def start(tmux: Tmux, session: Session) -> str | None:
@@ -49,7 +50,7 @@ def start(tmux: Tmux, session: Session) -> str | None:
     fifo.unlink(missing_ok=True)
     os.mkfifo(fifo, private_files.FILE_MODE)
     command = [*locations.loupe_command(), "redact", "--secrets-from", str(fifo),
-               "--output", str(session.log_file)]
+               "--output", str(session_files(session.id).log_file)]
     tmux.pipe_pane(session.tmux_session, "exec " + shlex.join(command))
     try:
         if send_secrets(fifo, secrets.secret_values()):

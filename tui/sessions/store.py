@@ -20,7 +20,8 @@ from typing import Any
 
 from tui import locations, private_files
 from tui.sessions.errors import SessionError
-from tui.sessions.model import PORTS_PER_SESSION, Session, sessions_dir
+from tui.sessions.local_files import sessions_dir
+from tui.sessions.model import PORTS_PER_SESSION, Session
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -45,6 +46,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_at REAL,
     exit_code INTEGER,
     removed_at REAL,
+    host TEXT NOT NULL DEFAULT 'local',
+    stopped_at REAL,
     phase TEXT NOT NULL DEFAULT '',
     output TEXT NOT NULL DEFAULT ''
 );
@@ -61,10 +64,13 @@ CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
 
 _PATH_FIELDS = {"repo", "worktree", "task_dir"}
 
-# Migration "phases": the task phase a session was started for and the artifact it writes
-# (issue 14). A store written by an older loupe gets the columns on open; its rows read as
-# plain sessions.
+# Columns added since the first schema, with their definitions. A store written by an older
+# loupe gets them on open; its rows read as the default (plain sessions on this machine).
 _ADDED_COLUMNS = {
+    "host": "TEXT NOT NULL DEFAULT 'local'",
+    "stopped_at": "REAL",
+    # Migration "phases" (issue 14): the task phase a session was started for and the
+    # artifact it writes.
     "phase": "TEXT NOT NULL DEFAULT ''",
     "output": "TEXT NOT NULL DEFAULT ''",
 }
@@ -242,6 +248,14 @@ class SessionStore:
         """Put back a text whose delivery failed, so it is tried again."""
         with self._connect() as db:
             db.execute("UPDATE queue SET delivered_at = NULL WHERE id = ?", (queue_id,))
+
+    def queued_state(self, queue_id: int) -> str:
+        """'pending', 'delivered', or 'dropped' (the session ended or was removed first)."""
+        with self._connect() as db:
+            row = db.execute("SELECT delivered_at FROM queue WHERE id = ?", (queue_id,)).fetchone()
+        if row is None:
+            return "dropped"
+        return "pending" if row[0] is None else "delivered"
 
     def drop_queue(self, session_id: str) -> int:
         with self._connect() as db:

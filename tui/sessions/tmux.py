@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ class PaneInfo:
     height: int
 
     @property
+    def exit_known(self) -> bool:
+        """Whether tmux has reaped the process; until then a dead pane has no exit code yet."""
+        return self.dead_status is not None or self.dead_signal is not None
+
+    @property
     def exit_code(self) -> int | None:
         if self.dead_status is not None:
             return self.dead_status
@@ -65,6 +71,18 @@ def _int_or_none(text: str) -> int | None:
     try:
         return int(text)
     except ValueError:
+        return None
+
+
+def _signal_number(text: str) -> int | None:
+    """tmux prints the signal's number where libc has no names for them (glibc), else its
+    name ("term", "kill" on macOS and the BSDs)."""
+    number = _int_or_none(text)
+    if number is not None or not text.strip():
+        return number
+    try:
+        return int(signal.Signals[f"SIG{text.strip().upper()}"])
+    except KeyError:
         return None
 
 
@@ -278,7 +296,7 @@ def _parse_panes(text: str) -> dict[str, PaneInfo]:
         parts = line.split("\t")
         if len(parts) != 8:
             continue
-        name, pid, dead, status, signal, attached, width, height = parts
+        name, pid, dead, status, killed_by, attached, width, height = parts
         if name in panes:
             continue
         panes[name] = PaneInfo(
@@ -286,7 +304,7 @@ def _parse_panes(text: str) -> dict[str, PaneInfo]:
             pid=_int_or_none(pid) or 0,
             dead=dead == "1",
             dead_status=_int_or_none(status) if dead == "1" else None,
-            dead_signal=_int_or_none(signal) if dead == "1" else None,
+            dead_signal=_signal_number(killed_by) if dead == "1" else None,
             attached=_int_or_none(attached) or 0,
             width=_int_or_none(width) or 0,
             height=_int_or_none(height) or 0,

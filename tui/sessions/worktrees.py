@@ -24,6 +24,7 @@ from tui.sessions import leftovers, pausepoints
 from tui.sessions.errors import WorktreeError
 from tui.sessions.gitrun import run_git
 from tui.sessions.leftovers import GENERATED_FILES
+from tui.sessions.local_files import session_files
 from tui.workspace import find_repo_root
 
 if TYPE_CHECKING:
@@ -311,8 +312,9 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
     worktree = session.worktree
     if not worktree.exists():
         return ref if previous else None
-    session.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tempfile.TemporaryDirectory(prefix="leftovers-", dir=session.folder) as scratch:
+    folder = session_files(session.id).folder
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.TemporaryDirectory(prefix="leftovers-", dir=folder) as scratch:
         saver = leftovers.TreeSaver(main=session.repo, root=worktree,
                                     nested_refs=f"refs/loupe/nested/{session.id}",
                                     disposable=disposable, scratch=Path(scratch), originals=session.repo)

@@ -29,7 +29,8 @@ Lifecycle: `rename`, `archive`, `delete_thread` (drops the pointer, then collect
 thread can reach), `set_model`, `set_meta`, `set_snapshot` (once, for the built-in agent).
 
 Also: `search` (FTS5), `merge` (merge/reduce with provenance, idempotent), `sources`,
-`branch_delta`, `threads_containing`, `fork_point_problems` (for greying unsafe fork points).
+`branch_delta`, `threads_containing`, `fork_point_problems` (for greying unsafe fork points),
+`head_state` (has another process changed the thread? one cheap query).
 
 Crash safety: a streaming message is tagged with its writer (see `tui.threads.owners`). When a
 store opens, streaming messages whose writer has died are marked "interrupted"; their ids
@@ -49,6 +50,7 @@ from typing import Any
 
 from tui import locations
 from tui.threads import db, lineage, maintenance, rules, writes
+from tui.threads.changes import HeadState, head_state
 from tui.threads.errors import (
     MessageFinished,
     StoreError,
@@ -82,6 +84,7 @@ from tui.threads.rows import (
     thread_from_row,
 )
 from tui.threads.stream_writer import StreamWriter
+from tui.threads.titles import title_from
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
@@ -289,7 +292,7 @@ class ThreadStore:
         snapshot: str | None = None,
     ) -> Message:
         """Add a message after the thread's head (or after `parent_id`; None starts a new
-        root) and move the head to it.
+        root) and move the head to it. A user message titles a thread that has no title.
 
         Raises `ThreadBusy` if the parent is still streaming, and `UnsafeForkPoint` if the
         message cannot follow its parent (a non-tool message while tool calls wait for
@@ -305,6 +308,9 @@ class ThreadStore:
                 endpoint=endpoint, usage=usage, error=error, snapshot=snapshot,
             )
             writes.move_head(conn, thread_id, message_id)
+            if role is Role.USER:  # a thread started without a title takes its first question's
+                conn.execute("UPDATE threads SET title = ? WHERE id = ? AND title = ''",
+                             (title_from(content), thread_id))
         return self.message(message_id)
 
     def start_reply(
@@ -605,6 +611,11 @@ class ThreadStore:
             return []
         marks = ",".join("?" * len(ids))
         return [thread_from_row(r) for r in self._read(f"{THREAD_SELECT} WHERE t.id IN ({marks})", ids)]
+
+    def head_state(self, thread_id: str) -> HeadState:
+        """What a view compares to notice other processes' writes (see `tui.threads.changes`)."""
+        with self._lock:
+            return head_state(self._conn, thread_id)
 
     def threads_containing(self, message_id: str) -> list[str]:
         """Ids of threads whose history includes the message ("shared by N threads")."""

@@ -14,6 +14,7 @@ from textual import work
 from tui.dialogs.chat import BranchChoice, MapScreen, ReduceResult, ReduceScreen
 from tui.messages import ThreadsChanged
 from tui.threads.model import Message, Role, Status
+from tui.threads.titles import title_from
 from tui.views import chat_data
 
 if TYPE_CHECKING:
@@ -37,11 +38,10 @@ class MapReduceActions(_Base):
         store, replies = self.services.store, self.services.replies
         if store is None or replies is None or not self._can_reach_model():
             return
-        thread = self.snapshot.thread if self.snapshot else None
-        base = (thread.title if thread else "") or "thread"
         started = 0
         for question in questions:
-            fork = await self._store_call(store.fork, self.thread_id, message.id, title=f"{base} · {question[:40]}")
+            # Titled by the question alone: in the sidebar, branches differ only by it.
+            fork = await self._store_call(store.fork, self.thread_id, message.id, title=title_from(question))
             if fork is None:
                 break
             if await self._store_call(store.append, fork.id, Role.USER, question) is None:

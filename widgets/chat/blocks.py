@@ -24,7 +24,7 @@ PARSER = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "tab
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})([^`]*)$")
 
 
-def split_blocks(text: str) -> list[str]:
+def block_sources(text: str) -> list[str]:
     """The source of each top-level block of `text`, without the blank lines between them."""
     lines = text.split("\n")
     return ["\n".join(lines[start:end]) for start, end in _top_level_spans(text)]
@@ -106,7 +106,7 @@ class BlockStream:
 
     def finish(self) -> int:
         """The text is complete: every block is final. Returns how many blocks were frozen."""
-        blocks = split_blocks(self.tail) if self.tail.strip() else []
+        blocks = block_sources(self.tail) if self.tail.strip() else []
         self.frozen.extend(blocks)
         self.tail = ""
         return len(blocks)

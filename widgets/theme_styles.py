@@ -1,6 +1,6 @@
 """Theme-aware styles for the line-API document widgets (artifact, code and diff views).
 
-Layouts name their styles ("h1", "text strong", "code-block"); a `Palette` turns those names
+Layouts name their styles ("h1", "text strong", "code-block"); `ThemeStyles` turns those names
 into Rich styles using the app's current theme variables, once per name and theme. Syntax
 highlighting uses Textual's own token styles, so code looks the same as in its other widgets.
 """
@@ -73,7 +73,7 @@ SPECS: dict[str, str] = {
 }
 
 
-class Palette:
+class ThemeStyles:
     """Resolves style names to Rich styles for one widget under the current theme."""
 
     def __init__(self, widget: Any) -> None:
