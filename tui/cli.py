@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "agent": "tui.agent.cli",
     "guard": "tui.guard.cli",
     "session": "tui.sessions.cli",
+    "task": "tui.task_cli",
     "hook": "tui.sessions.hook_cli",
     "thread": "tui.threads.cli",
     "redact": "tui.redact_cli",

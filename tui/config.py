@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,29 @@ class AgentConfig:
 
 
 @dataclass
+class PhaseConfig:
+    """One phase's recipe, `[phases.<name>]` (see tui/phases). A key left out keeps the shipped
+    recipe's value; a name that is not a shipped phase adds a phase of your own."""
+
+    # The prompt template's file name, looked up in `<repo>/.loupe/phases/`, then the user
+    # config folder's `phases/`, then loupe's own; default `<name>.md`.
+    template: str = ""
+    # Files of the task (relative to its folder) whose contents the prompt carries.
+    inputs: list[str] | None = None
+    # The artifact the phase writes, relative to the task folder ("" for none).
+    output: str | None = None
+    # Agent kind; empty means [sessions] default_agent.
+    agent: str = ""
+    # false: run in the main checkout's task folder (documents only), no new worktree.
+    worktree: bool | None = None
+    # A shell command run in the session's worktree when a plan phase ends; the next plan
+    # phase starts only when it passes. Needs trust in a repository's config.
+    checks: str | None = None
+    # The plan whose `## Phase N` sections this phase implements one at a time.
+    plan: str | None = None
+
+
+@dataclass
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     docs: DocsConfig = field(default_factory=DocsConfig)
@@ -149,6 +173,7 @@ class Config:
     sessions: SessionsConfig = field(default_factory=SessionsConfig)
     agents: dict[str, AgentKindConfig] = field(default_factory=dict)
     agent: AgentConfig = field(default_factory=AgentConfig)
+    phases: dict[str, PhaseConfig] = field(default_factory=dict)
     # Machines that run sessions over SSH (tui/remote/hosts.py).
     hosts: dict[str, HostConfig] = field(default_factory=dict)
 
@@ -341,6 +366,10 @@ def _check_value(
         )
         return _INVALID
 
+    if origin is types.UnionType and type(None) in args:
+        # "Unset" is None; TOML has no null, so a value in a file is always the other type.
+        (expected,) = [arg for arg in args if arg is not type(None)]
+        return _check_value(expected, value, path, file, lines, problems)
     if dataclasses.is_dataclass(expected):
         if not isinstance(value, dict):
             return bad("a table")

@@ -3,9 +3,9 @@
 A cloned repository's `.loupe/config.toml` is written by whoever wrote the repository. Some
 of its settings would let them act as the user: an endpoint (where prompts, code and the key
 in `api_key_env` are sent), headers, an agent's command, a setup script, hooks, the editor
-command, the agent's approval mode, a host to ssh into. Those apply only once the user has
-trusted that exact file, as direnv's `allow` does: trust is recorded per repository and per
-SHA-256 of the file's bytes, so any change to the file needs a new yes.
+command, the agent's approval mode, a host to ssh into, a phase's checks. Those apply only
+once the user has trusted that exact file, as direnv's `allow` does: trust is recorded per
+repository and per SHA-256 of the file's bytes, so any change to the file needs a new yes.
 
     risky_settings(raw)              # what in a parsed repo config needs trust
     verdict(repo_root, data)         # TRUSTED, UNTRUSTED or CHANGED for these bytes
@@ -77,6 +77,9 @@ def _risky(path: tuple[str, ...], value: Any) -> bool:
     # A host is where loupe sshes and what it runs there: all of it, or none, needs trust.
     if path[0] in ("endpoints", "hosts"):
         return len(path) == 2 or not isinstance(value, dict)
+    if path[0] == "phases":
+        # A phase's checks are a shell command loupe runs; its prompt template is only text.
+        return path[2:] == ("checks",)
     return path[-1] in RISKY_NAMES or path in RISKY_PATHS
 
 

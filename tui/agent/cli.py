@@ -20,6 +20,7 @@ from tui.errors import LoupeError, UsageError
 
 if TYPE_CHECKING:
     from tui.agent.status import StatusReporter
+    from tui.config import Config
     from tui.agent.transcript import Transcript
     from tui.model.client import ModelClient
     from tui.threads.store import ThreadStore
@@ -37,7 +38,8 @@ thread in loupe's store, so it can be continued and forked along with its code.
 loupe agent --prompt "fix the failing test"       # or --prompt-file FILE
 loupe agent --thread ID                           # continue a thread from its head
 loupe agent --thread ID --prompt "now add docs"   # continue with a new instruction
-  [--endpoint NAME] [--model M] [--approval never|on-request] [--cwd DIR] [--max-turns N]
+  [--endpoint NAME | --base-url URL] [--model M] [--approval never|on-request] [--cwd DIR]
+  [--max-turns N]
   [--interactive]                                 # ask for the next instruction when done
 ```
 
@@ -61,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--prompt-file", type=Path, help="read the prompt from a file")
     parser.add_argument("--thread", help="continue this thread (id, id prefix or title) from its head")
     parser.add_argument("--endpoint", help="endpoint name from [endpoints] (default: [agent] endpoint)")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server not in config, e.g. a local "
+                        "one (sends no key; needs --model)")
     parser.add_argument("--model", help="model name (default: [agent] model, then the endpoint's)")
     parser.add_argument("--approval", choices=APPROVALS, help="ask before each shell command (on-request)")
     parser.add_argument("--cwd", type=Path, help="working directory (default: the current one)")
@@ -149,12 +153,9 @@ def _run(args: argparse.Namespace, status: StatusReporter) -> int:
     if settings.approval not in APPROVALS:
         raise UsageError(f"[agent] approval must be one of {', '.join(APPROVALS)}, not {settings.approval!r}")
 
-    from tui.model.client import ModelClient
     from tui.threads.store import ThreadStore
 
-    client = ModelClient.from_config(
-        loaded.config, args.endpoint or agent.endpoint or None, model=args.model or agent.model or None
-    )
+    client = _client(args, loaded.config)
     with ThreadStore() as store:
         thread_id = _prepare_thread(store, args.thread, prompt, root, client, transcript, status)
         if thread_id is None:
@@ -188,6 +189,26 @@ def _run(args: argparse.Namespace, status: StatusReporter) -> int:
     if result.exit_code not in (0, 130) and result.reason != "interrupted":
         print(f"loupe: {result.detail}", file=sys.stderr)
     return result.exit_code
+
+
+def _client(args: argparse.Namespace, config: Config) -> ModelClient:
+    from tui.model.client import ModelClient
+
+    agent = config.agent
+    if args.base_url is None:
+        return ModelClient.from_config(config, args.endpoint or agent.endpoint or None,
+                                       model=args.model or agent.model or None)
+    from tui.model.endpoints import Endpoint
+
+    if args.endpoint:
+        raise UsageError("give --endpoint or --base-url, not both")
+    if not args.model:
+        raise UsageError("--base-url needs --model (the server's model name)")
+    # No api_key_env: a key from the environment is never sent to a server named only here.
+    endpoint = Endpoint("url", args.base_url.rstrip("/"), args.model, api_key_env="")
+    return ModelClient(endpoint, read_timeout=config.models.read_timeout,
+                       max_retries=config.models.max_retries,
+                       max_reply_chars=config.models.max_reply_chars)
 
 
 @contextlib.contextmanager
@@ -241,8 +262,10 @@ def _prepare_thread(
         if os.environ.get("LOUPE_SESSION"):
             # How the app finds the conversation of a session, to fork it.
             meta["session"] = os.environ["LOUPE_SESSION"]
+        # A session started on a task files its conversation under that task.
         thread = store.create_thread(
-            title, endpoint=client.endpoint.name, model=client.model, kind="agent", meta=meta
+            title, endpoint=client.endpoint.name, model=client.model, kind="agent", meta=meta,
+            task=os.environ.get("LOUPE_TASK_DIR") or None,
         )
         store.append(thread.id, Role.USER, prompt)
         transcript.header(f"thread: {thread.id} · {where} · {root}")

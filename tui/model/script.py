@@ -13,7 +13,9 @@ Scripts can be JSON (for `python -m tui.model.scripted_server --script FILE` and
      "default": {"text": "I only know scripted answers."}}
 
 A reply with `match` answers only a request whose last user message contains that text
-(case-insensitive); the others answer in order. A reply is used once unless `keep` is true.
+(case-insensitive); the others answer in order. A reply with `turn` answers only that turn
+of a conversation (1 + the assistant messages sent), so a scripted agent's tool calls and
+final answer follow each other. A reply is used once unless `keep` is true.
 Matching reads the user's own words (`asked_words`): what loupe attaches for an
 `@task/artifact` reference is left out, and so are the references themselves unless no rule
 matches without them. A request identical to an earlier one (a regenerate, a retry) gets the
@@ -70,6 +72,9 @@ class Reply:
     usage: dict[str, int] | None = None
     # Answer only a request whose last user message contains this (case-insensitive).
     match: str | None = None
+    # Answer only this model turn of a conversation: 1 before any assistant message, 2 after
+    # one (an agent's first tool call and its result)... Agents repeat the prompt each turn.
+    turn: int | None = None
     keep: bool = False
     # Use HTTP chunked transfer encoding for the stream instead of closing to end it.
     chunked: bool = False
@@ -152,6 +157,17 @@ def last_user_text(body: dict[str, Any]) -> str:
                 return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
             return str(content or "")
     return ""
+
+
+def model_turn(body: dict[str, Any]) -> int:
+    """Which turn of its conversation a request asks for: 1 + the assistant messages in it."""
+    return 1 + sum(1 for m in body.get("messages") or [] if m.get("role") == "assistant")
+
+
+def answers(reply: Reply, asked: str, turn: int) -> bool:
+    """Whether `reply` may answer a request whose last user text is `asked` (lower case)."""
+    return (reply.turn is None or reply.turn == turn) and (
+        not reply.match or reply.match.lower() in asked)
 
 
 # What loupe appends after the user's words for each `@task/artifact` reference

@@ -39,11 +39,13 @@ from tui.model.script import (
     Reply,
     Script,
     ToolCallSpec,
+    answers,
     asked_words,
     demo_script,
     error_body,
     estimate_tokens,
     load_script,
+    model_turn,
     request_key,
 )
 
@@ -167,7 +169,9 @@ class ScriptedServer:
             key = request_key(body)
             repeat = self._asked.get(key, 0)
             self._asked[key] = repeat + 1
-            chosen = self._matching(body) or next((r for r in self._queue if not r.match), None)
+            turn = model_turn(body)
+            chosen = self._matching(body, turn) or next(
+                (r for r in self._queue if not r.match and answers(r, "", turn)), None)
             if chosen is not None:
                 if not chosen.keep:
                     self._queue.remove(chosen)
@@ -176,10 +180,10 @@ class ScriptedServer:
             return self._script.default.variant(repeat)
         return Reply(status=500, error_message="scripted server: no scripted reply left for this request")
 
-    def _matching(self, body: dict[str, Any]) -> Reply | None:
+    def _matching(self, body: dict[str, Any], turn: int) -> Reply | None:
         for asked in asked_words(body):
             asked = asked.lower()
-            found = next((r for r in self._queue if r.match and r.match.lower() in asked), None)
+            found = next((r for r in self._queue if r.match and answers(r, asked, turn)), None)
             if found is not None:
                 return found
         return None

@@ -2,12 +2,15 @@
 
 The diff runs from the merge base of the session's start commit and its HEAD to the files
 on disk, untracked files included, so it shows exactly what landing plus committing would
-bring. Files are `tui.diffs.FileDiff`s, the model `widgets.diff_view.DiffView` shows.
+bring. A session that runs in place (a documents-only phase, in the main checkout's task
+folder) shows only the changes under that folder. Files are `tui.diffs.FileDiff`s, the
+model `widgets.diff_view.DiffView` shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.diffs import DiffLine, FileDiff, Hunk
@@ -46,6 +49,18 @@ class SessionDiff:
                         sum(f.removed for f in self.files))
 
 
+def _in_scope(session: Session, repo: pygit2.Repository) -> str:
+    """The path prefix a session's changes are under: its task folder for a session that runs
+    in place (the rest of the checkout is the user's), else "" (everything)."""
+    if not session.in_place or repo.workdir is None:
+        return ""
+    try:
+        relative = session.worktree.resolve().relative_to(Path(repo.workdir).resolve())
+    except ValueError:
+        return ""
+    return f"{relative.as_posix()}/" if relative.parts else ""
+
+
 def _workdir_diff(session: Session) -> tuple[pygit2.Repository, pygit2.Diff, str, int]:
     import pygit2
 
@@ -74,10 +89,13 @@ def _workdir_diff(session: Session) -> tuple[pygit2.Repository, pygit2.Diff, str
 
 def diff_stat(session: Session) -> DiffStat:
     """Files changed and lines added/removed; cheap enough to poll for visible tiles."""
-    _, diff, _, _ = _workdir_diff(session)
+    repo, diff, _, _ = _workdir_diff(session)
+    scope = _in_scope(session, repo)
     files = added = removed = 0
     for patch in diff:
         if patch is None or patch.delta.new_file.path in GENERATED_FILES:
+            continue
+        if not patch.delta.new_file.path.startswith(scope):
             continue
         _, additions, deletions = patch.line_stats
         files += 1
@@ -87,7 +105,8 @@ def diff_stat(session: Session) -> DiffStat:
 
 
 def session_diff(session: Session) -> SessionDiff:
-    _, diff, base, commits = _workdir_diff(session)
+    repo, diff, base, commits = _workdir_diff(session)
+    scope = _in_scope(session, repo)
     files: list[FileDiff] = []
     patches: list[str] = []
     budget = MAX_LINES
@@ -96,7 +115,7 @@ def session_diff(session: Session) -> SessionDiff:
         if patch is None:
             continue
         delta = patch.delta
-        if delta.new_file.path in GENERATED_FILES:
+        if delta.new_file.path in GENERATED_FILES or not delta.new_file.path.startswith(scope):
             continue
         _, additions, deletions = patch.line_stats
         hunks: list[Hunk] = []

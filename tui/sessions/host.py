@@ -129,6 +129,11 @@ class SessionHost(Protocol):
     def create_worktree(self, task: str, base_commit: str) -> NewWorktree:
         """A new worktree on a new branch `loupe/<task>/<n>` at `base_commit`."""
 
+    def task_folder(self, task_dir: Path) -> Path:
+        """Where a session that runs in place (`Session.in_place`: a documents-only phase, no
+        worktree of its own) works: `task_dir` of the host's main checkout, resolved.
+        Raises `SessionError` when it does not exist there."""
+
     # -- running -------------------------------------------------------------------------------
 
     def launch(self, session: Session, launch: Launch) -> Launched:
@@ -136,7 +141,9 @@ class SessionHost(Protocol):
         then the go signal. The worktree exists; the session is in the store."""
 
     def discard(self, session: Session) -> None:
-        """Take back a start that failed half way: window, worktree, unused branch, files."""
+        """Take back a start that failed half way: window, worktree, unused branch, files.
+        Of a session that ran in place, only the window and its session files: its folder
+        is the user's."""
 
     def poll(self, sessions: Sequence[Session], capture: Collection[str] | None) -> dict[str, Observed]:
         """All of `sessions` (all on this host) in one round trip, by session id: windows,
@@ -178,16 +185,21 @@ class SessionHost(Protocol):
 
     def remove_worktree(self, session: Session) -> str | None:
         """Save leftovers to a ref, close the window, delete the worktree and the session's
-        files; keep the branch. Returns the ref the leftovers went to, if any."""
+        files; keep the branch. Returns the ref the leftovers went to, if any. A session that
+        ran in place has its window closed and its files deleted; nothing in its folder is
+        saved, deleted or touched."""
 
     def diff(self, session: Session) -> SessionDiff:
-        """The worktree (committed and not) against where the session started."""
+        """The worktree (committed and not) against where the session started; of a session
+        that ran in place, only the changes under its folder."""
 
     def diff_stat(self, session: Session) -> DiffStat:
         """Files changed and lines added/removed; cheap enough to poll."""
 
     def plan_land(self, session: Session, mode: str, onto: str | None) -> LandPlan:
-        """What landing would do, without changing anything."""
+        """What landing would do, without changing anything. `LandRefused` for a session
+        that ran in place (on no branch: its work is already in the checkout)."""
 
     def land(self, session: Session, mode: str, onto: str | None) -> LandResult:
-        """Land the session's commits onto its base branch, all or nothing."""
+        """Land the session's commits onto its base branch, all or nothing (`LandRefused`
+        for a session that ran in place)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from tui import locations, private_files
 from tui.config import SessionsConfig
 from tui.sessions import agents, diff, environment, land, local_launch, worktrees
-from tui.sessions.errors import SessionError, WorktreeError
+from tui.sessions.errors import LandRefused, SessionError, WorktreeError
 from tui.sessions.host import AttachCommand, Launch, Launched, Observed, Ran
 from tui.sessions.local_files import session_files, sessions_dir
 from tui.sessions.model import LOCAL_HOST, Session
@@ -80,6 +80,12 @@ class LocalHost:
 
     def create_worktree(self, task: str, base_commit: str) -> worktrees.NewWorktree:
         return worktrees.create_worktree(self.root, task, base_commit)
+
+    def task_folder(self, task_dir: Path) -> Path:
+        folder = task_dir.resolve()
+        if not folder.is_dir():
+            raise SessionError(f"the task folder {folder} does not exist; create the task first")
+        return folder
 
     # -- running -------------------------------------------------------------------------------
 
@@ -216,10 +222,19 @@ class LocalHost:
         return diff.diff_stat(session)
 
     def plan_land(self, session: Session, mode: str, onto: str | None) -> land.LandPlan:
+        _refuse_land_in_place(session)
         return land.plan(session, mode, onto)
 
     def land(self, session: Session, mode: str, onto: str | None) -> land.LandResult:
+        _refuse_land_in_place(session)
         return land.land(session, mode, onto)
+
+
+def _refuse_land_in_place(session: Session) -> None:
+    if session.in_place:
+        raise LandRefused(f"session {session.number} ran in the task folder {session.worktree} of "
+                          "your checkout: what it wrote is already there, on no branch; commit it "
+                          "yourself")
 
 
 def _settled(pane: PaneInfo | None) -> PaneInfo | None:

@@ -22,13 +22,18 @@ def launch(root: Path, tmux: Tmux, session: Session, spec: Launch) -> Launched:
     environment), then the window, its output log, and last the go signal the wrapper waits
     for."""
     result = Launched()
-    result.warnings += environment.guard_worktree(session, spec.guard_dir)
+    if not session.in_place:
+        # A session in place works in the main checkout, which the worktree layer never
+        # guards (the user's own pushes); the PATH shim still does.
+        result.warnings += environment.guard_worktree(session, spec.guard_dir)
     files = session_files(session.id)
     # A folder an earlier session with this id left (a crash) must not lend it its status.
     if files.folder.exists() and session.id.isalnum():
         shutil.rmtree(files.folder, ignore_errors=True)
     environment.private_folder(session)
-    result.copied = environment.copy_included_files(root, session.worktree)
+    if not session.in_place:
+        # A task folder of the main checkout has the files `.worktreeinclude` names already.
+        result.copied = environment.copy_included_files(root, session.worktree)
     if spec.claude_hook:
         worktrees.exclude_generated_files(root)
         hooks.install_claude_hooks(session.worktree, list(spec.claude_hook))
@@ -74,18 +79,20 @@ def _wait_gone(path: Path, timeout: float) -> bool:
 
 
 def discard(root: Path, tmux: Tmux, session: Session) -> None:
-    """Take back a start that failed half way; the new branch has no work on it yet."""
+    """Take back a start that failed half way; the new branch has no work on it yet. A
+    session that runs in place has no worktree or branch, and its folder is the user's."""
     try:
         tmux.kill_session(session.tmux_session)
     except SessionError:
         pass
-    try:
-        worktrees.delete_worktree(session)
-        repo = worktrees.open_repo(root)
-        branch = repo.lookup_branch(session.branch)
-        if branch is not None and str(branch.target) == session.base_commit:
-            branch.delete()
-    except SessionError:
-        pass
+    if not session.in_place:
+        try:
+            worktrees.delete_worktree(session)
+            repo = worktrees.open_repo(root)
+            branch = repo.lookup_branch(session.branch)
+            if branch is not None and str(branch.target) == session.base_commit:
+                branch.delete()
+        except SessionError:
+            pass
     if session.id.isalnum():
         shutil.rmtree(session_files(session.id).folder, ignore_errors=True)

@@ -162,11 +162,17 @@ class SessionManager:
         agent_args: Sequence[str] = (),
         recorded_base: worktrees.Base | None = None,
         host: str = LOCAL_HOST,
+        phase: str = "",
+        output: str = "",
+        worktree: bool = True,
     ) -> StartResult:
-        """Start an agent in a new worktree from `base`, on `host` (see `SessionStarter.start`)."""
+        """Start an agent in a new worktree from `base`, on `host`; a task phase records its
+        `phase` and `output`, and `worktree=False` runs it in `task_dir` itself (see
+        `SessionStarter.start`)."""
         return self._starter.start(task=task, prompt=prompt, agent=agent, base=base, fetch=fetch,
                                    task_dir=task_dir, size=size, agent_args=agent_args,
-                                   recorded_base=recorded_base, host=host)
+                                   recorded_base=recorded_base, host=host, phase=phase,
+                                   output=output, worktree=worktree)
 
     def send(self, targets: list[Session], text: str, *, when_idle: bool = False) -> list[SendOutcome]:
         """Type `text` + Enter into each session now, or queue it until they are idle."""

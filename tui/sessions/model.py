@@ -46,6 +46,16 @@ class Session:
     host: str = LOCAL_HOST
     # When loupe was asked to stop it (so its end reads "stopped", not a crash's code).
     stopped_at: float | None = None
+    # The task phase it was started for ("research"...), "" for a plain session.
+    phase: str = ""
+    # The artifact it was started to write, relative to `task_dir` ("" for none).
+    output: str = ""
+
+    @property
+    def in_place(self) -> bool:
+        """It runs in the main checkout's task folder (a documents-only phase): no worktree
+        of its own, no branch, nothing to land, and nothing there is ever deleted."""
+        return not self.worktree_name
 
     @property
     def tmux_session(self) -> str:

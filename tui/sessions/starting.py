@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tui.config import Config
 from tui.sessions import agents, hooks, worktrees
+from tui.sessions.errors import SessionError
 from tui.sessions.host import Launch, SessionHost
 from tui.sessions.model import LOCAL_HOST, Session
 from tui.sessions.store import SessionStore
@@ -62,6 +63,9 @@ class SessionStarter:
         agent_args: Sequence[str] = (),
         recorded_base: worktrees.Base | None = None,
         host: str = LOCAL_HOST,
+        phase: str = "",
+        output: str = "",
+        worktree: bool = True,
     ) -> StartResult:
         """Start an agent in a new worktree from `base`, on `host`.
 
@@ -69,32 +73,47 @@ class SessionStarter:
         `["--thread", id]` for a fork of the built-in agent. `recorded_base` is the base that
         diff and land use when the worktree starts somewhere else (a fork starts from a
         snapshot commit whose parent is its origin session's base).
+
+        A task phase (`tui.phases`) passes its `phase` and `output` artifact to be recorded,
+        and its prompt is sent as it is: it carries only the phase's inputs, so it is not
+        told where the task's notes are. `worktree=False` runs the agent in `task_dir`
+        itself, in the host's main checkout, on no branch (documents-only phases).
         """
         settings = self.config.sessions
         kind = agents.get_kind(self.kinds, agent or settings.default_agent)
         place = self._host(host)
         place.check_ready()
         task = task.strip() or "session"
-        if task_dir is not None and prompt.strip():
+        if not worktree and task_dir is None:
+            raise SessionError("a session without a worktree runs in a task folder; give its task_dir")
+        if task_dir is not None and prompt.strip() and not phase:
             prompt = f"{prompt.rstrip()}\n\nThe task's notes are in {task_dir}."
         probe = Session(id=self._new_id(), repo=self.root, number=0, agent=kind.name,
                         status_source=kind.status, task=task, branch="", worktree=self.root,
                         worktree_name="", base_commit="", base_branch="",
                         tmux_socket=place.tmux_socket, port_base=0, prompt=prompt,
-                        task_dir=task_dir, host=place.name)
+                        task_dir=task_dir, host=place.name, phase=phase, output=output)
+        if not worktree:
+            probe.worktree = task_dir  # type: ignore[assignment] - checked above
         env = place.agent_environment(probe).env
         # Before anything exists: a missing agent must not leave a worktree behind.
         place.check_agent(self._command(place, kind, probe, prompt, env, agent_args), env)
-        if fetch if fetch is not None else settings.fetch:
-            place.fetch()
-        resolved = place.resolve_base(base or settings.base)
-        created = place.create_worktree(task, resolved.commit)
         session = probe
-        session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
-        session.base_commit, session.base_branch = resolved.commit, resolved.branch
-        if recorded_base is not None:
-            session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
-        session.base_ref = base or settings.base
+        if worktree:
+            if fetch if fetch is not None else settings.fetch:
+                place.fetch()
+            resolved = place.resolve_base(base or settings.base)
+            created = place.create_worktree(task, resolved.commit)
+            session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
+            session.base_commit, session.base_branch = resolved.commit, resolved.branch
+            if recorded_base is not None:
+                session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
+            session.base_ref = base or settings.base
+        else:
+            # No fetch, worktree or branch: the folder must be there, and where the checkout
+            # stands is the base its diff is taken from.
+            session.worktree = place.task_folder(task_dir)  # type: ignore[arg-type] - checked above
+            session.base_commit = place.resolve_base("HEAD").commit
         try:
             self.store.add(session, port_start=settings.port_range_start)
             result = self._launch(place, session, kind, prompt, size, agent_args)
@@ -132,8 +151,10 @@ class SessionStarter:
         session.command = self._command(place, kind, session, prompt, prep.env, agent_args)
         self.store.update(session.id, command=session.command, worktree=session.worktree)
         claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
+        # A setup script prepares a checkout of the code; a task folder is not one.
+        setup_script = "" if session.in_place else self.config.sessions.setup_script
         launched = place.launch(session, Launch(
-            command=session.command, env=prep.env, setup_script=self.config.sessions.setup_script,
+            command=session.command, env=prep.env, setup_script=setup_script,
             claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
         if prompt.strip() and not kind.takes_prompt_argument:

@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     exit_code INTEGER,
     removed_at REAL,
     host TEXT NOT NULL DEFAULT 'local',
-    stopped_at REAL
+    stopped_at REAL,
+    phase TEXT NOT NULL DEFAULT '',
+    output TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
 CREATE TABLE IF NOT EXISTS queue (
@@ -63,10 +65,14 @@ CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
 _PATH_FIELDS = {"repo", "worktree", "task_dir"}
 
 # Columns added since the first schema, with their definitions. A store written by an older
-# loupe gets them on open; its rows read as the default (sessions on this machine).
+# loupe gets them on open; its rows read as the default (plain sessions on this machine).
 _ADDED_COLUMNS = {
     "host": "TEXT NOT NULL DEFAULT 'local'",
     "stopped_at": "REAL",
+    # Migration "phases" (issue 14): the task phase a session was started for and the
+    # artifact it writes.
+    "phase": "TEXT NOT NULL DEFAULT ''",
+    "output": "TEXT NOT NULL DEFAULT ''",
 }
 
 

@@ -184,7 +184,8 @@ def removal_risks(session: Session, *, live: bool, disposable: Sequence[str] = D
     if live:
         risks.append(Risk("live", f"session {session.number} ({session.agent}) is still running; "
                                   "removing it stops the agent"))
-    if not session.worktree.exists():
+    if session.in_place or not session.worktree.exists():
+        # An in-place session's folder is the user's own checkout, which removal never touches.
         return risks
     import pygit2
 
@@ -301,6 +302,8 @@ def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) 
     worktree's index nor any branch is touched. Returns the ref when it holds saved work
     (from this call or an earlier one), None when nothing was ever saved.
     """
+    if session.in_place:
+        return None
     ref = f"refs/loupe/removed/{session.id}"
     found = run_git(session.repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
     # An earlier save (say by a removal that was killed half way) is never overwritten: it
@@ -358,6 +361,9 @@ def delete_worktree(session: Session) -> None:
     """
     import pygit2
 
+    if session.in_place:
+        # Its folder is a task folder of the main checkout: never loupe's to delete.
+        return
     path = session.worktree
     expected_parent = worktrees_dir(session.repo).resolve()
     main = open_repo(session.repo)

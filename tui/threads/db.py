@@ -129,7 +129,14 @@ BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
+# Migration "thread task" (issue 14): the task a thread belongs to, as the task folder's
+# absolute path (one store serves every repository); NULL for a thread of no task.
+SCHEMA_V3_THREAD_TASK = """
+ALTER TABLE threads ADD COLUMN task TEXT;
+CREATE INDEX threads_task ON threads(task);
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3_THREAD_TASK]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

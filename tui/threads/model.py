@@ -122,6 +122,8 @@ class Thread:
     meta: dict[str, Any] = field(default_factory=dict)
     # Messages from the root to the head (0 for an empty thread).
     length: int = 0
+    # The task it belongs to: the task folder's absolute path, or None.
+    task: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +138,7 @@ class Thread:
             "archived": self.archived,
             "meta": self.meta,
             "length": self.length,
+            "task": self.task,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }

@@ -38,7 +38,7 @@ MESSAGE_COLUMNS = _columns("messages")
 M_COLUMNS = _columns("m")
 THREAD_SELECT = (
     "SELECT t.id, t.title, t.head_id, t.forked_from, t.fork_point_id, t.endpoint, t.model, "
-    "t.kind, t.archived, t.meta, t.created_at, t.updated_at, COALESCE(h.depth + 1, 0) "
+    "t.kind, t.archived, t.meta, t.created_at, t.updated_at, COALESCE(h.depth + 1, 0), t.task "
     "FROM threads t LEFT JOIN messages h ON h.id = t.head_id"
 )
 
@@ -104,7 +104,7 @@ def message_from_row(row: sqlite3.Row | tuple) -> Message:
 
 def thread_from_row(row: sqlite3.Row | tuple) -> Thread:
     (id_, title, head_id, forked_from, fork_point_id, endpoint, model, kind, archived, meta,
-     created_at, updated_at, length) = row
+     created_at, updated_at, length, task) = row
     return Thread(
         id=id_,
         title=title,
@@ -119,4 +119,5 @@ def thread_from_row(row: sqlite3.Row | tuple) -> Thread:
         created_at=datetime.fromisoformat(created_at),
         updated_at=datetime.fromisoformat(updated_at),
         length=length,
+        task=task,
     )

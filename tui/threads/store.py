@@ -166,15 +166,16 @@ class ThreadStore:
         system: str | None = None,
         kind: str = "chat",
         meta: dict[str, Any] | None = None,
+        task: str | None = None,
     ) -> Thread:
         """A new thread; with `system`, its first message is that system prompt."""
         thread_id = new_id()
         stamp = now()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO threads (id, title, endpoint, model, kind, meta, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (thread_id, title, endpoint, model, kind, json.dumps(meta or {}), stamp, stamp),
+                "INSERT INTO threads (id, title, endpoint, model, kind, meta, task, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (thread_id, title, endpoint, model, kind, json.dumps(meta or {}), task, stamp, stamp),
             )
             if system:
                 message_id = writes.insert_message(conn, self._owner, thread_id, None, Role.SYSTEM, system)
@@ -204,14 +205,18 @@ class ThreadStore:
             raise UnknownThread(ref)
         return thread_from_row(rows[0])
 
-    def list_threads(self, *, include_archived: bool = False, kind: str | None = None) -> list[Thread]:
-        """Threads, most recently updated first."""
+    def list_threads(self, *, include_archived: bool = False, kind: str | None = None,
+                     task: str | None = None) -> list[Thread]:
+        """Threads (of one `task` folder, when given), most recently updated first."""
         where, params = [], []
         if not include_archived:
             where.append("t.archived = 0")
         if kind is not None:
             where.append("t.kind = ?")
             params.append(kind)
+        if task is not None:
+            where.append("t.task = ?")
+            params.append(task)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self._read(f"{THREAD_SELECT}{clause} ORDER BY t.updated_at DESC, t.id DESC", params)
         return [thread_from_row(row) for row in rows]
@@ -227,6 +232,10 @@ class ThreadStore:
 
     def set_meta(self, thread_id: str, meta: dict[str, Any]) -> Thread:
         return self._update_thread(thread_id, "meta = ?", (json.dumps(meta),))
+
+    def set_task(self, thread_id: str, task: str | None) -> Thread:
+        """File the thread under a task (its folder's absolute path), or under none."""
+        return self._update_thread(thread_id, "task = ?", (task,))
 
     def _update_thread(self, thread_id: str, assignments: str, params: tuple) -> Thread:
         # Not an activity: `updated_at` (the list order) moves only when messages do.
@@ -545,11 +554,11 @@ class ThreadStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO threads (id, title, head_id, forked_from, fork_point_id, endpoint, model, "
-                "kind, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "kind, meta, task, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     fork_id, title if title is not None else f"{source.title or 'thread'} (fork)", at,
                     thread_id, at, source.endpoint, source.model, source.kind,
-                    json.dumps(source.meta), stamp, stamp,
+                    json.dumps(source.meta), source.task, stamp, stamp,
                 ),
             )
         return self.thread(fork_id)
