@@ -243,21 +243,21 @@ async def test_more_than_three_tiles_wrap_and_scroll_and_z_maximises(sessions: S
         # Out of view, its screen is still followed (for its state), but no preview is drawn.
         sessions.manager.send([started[6]], "hello")
         await wait_until(pilot, lambda: "got hello" in strip_ansi(seventh.data.screen), "the hidden screen")
-        assert seventh.data.strips == ()
+        assert seventh.preview == ()
         seventh.focus()
         await wait_until(pilot, lambda: seventh.region.overlaps(grid.region), "the grid to scroll to it")
         await wait_until(pilot, lambda: started[6].id in view.monitor._visible, "the seventh to be captured")
-        # In view, the monitor thread prepares its preview for the tile's size.
-        await wait_until(pilot, lambda: any("got hello" in strip.text for strip in seventh.data.strips),
+        # In view, the tile draws its preview for its size.
+        await wait_until(pilot, lambda: any("got hello" in strip.text for strip in seventh.preview),
                          "the seventh tile's preview")
-        await wait_until(pilot, lambda: seventh.data.strips_size == tuple(seventh.content_size),
+        await wait_until(pilot, lambda: seventh.preview_size == tuple(seventh.content_size),
                          "its preview prepared for its own size (columns can differ by a cell)")
 
         await pilot.press("z")
         await wait_until(pilot, lambda: app.screen.maximized is seventh, "the tile to be maximised")
         assert seventh.region.width > 140
         await wait_until(pilot, lambda: view.monitor._visible == {started[6].id}, "only it to be captured")
-        await wait_until(pilot, lambda: seventh.data.strips_size == tuple(seventh.content_size),
+        await wait_until(pilot, lambda: seventh.preview_size == tuple(seventh.content_size),
                          "its preview prepared at the maximised size")
         await pilot.press("z")
         await wait_until(pilot, lambda: app.screen.maximized is None, "the grid back")

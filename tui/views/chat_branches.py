@@ -14,7 +14,7 @@ from textual import work
 from tui.messages import ThreadsChanged
 from tui.screens.chat_dialogs import BranchChoice, MapScreen, ReduceResult, ReduceScreen
 from tui.threads.model import Message, Role, Status
-from tui.views import chat_data
+from tui.threads import chat_data
 
 if TYPE_CHECKING:
     from tui.views.chat import ChatPane
