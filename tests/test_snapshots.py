@@ -99,6 +99,9 @@ def artifact_app(tmp_path: Path, theme: str) -> LoupeApp:
     app = main_screen_app(tmp_path, theme)
     design = tmp_path / "quarry" / ".loupe" / "tasks" / "retry-backoff" / "04-design.md"
     design.write_text(DESIGN_DOC, encoding="utf-8")
+    # Shown for this long (wall time), the document would count as read and lose its "new"
+    # mark in the task list: a busy machine took that long before the snapshot.
+    app.workspace.config.docs.read_after_seconds = 3600
     return app
 
 
