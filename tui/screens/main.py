@@ -30,7 +30,7 @@ class MainScreen(Screen[None]):
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield TasksView(now=self.app.clock, id="tasks-view", classes="sidebar-section")
+                yield TasksView(id="tasks-view", classes="sidebar-section")
                 yield ThreadsView(id="threads-view", classes="sidebar-section")
             with Vertical(id="workspace"):
                 yield DocumentsView(id="documents")

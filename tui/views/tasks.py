@@ -8,7 +8,6 @@ watching misses: dropped events, network filesystems, a tasks folder created aft
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -40,15 +39,8 @@ class TasksView(Vertical):
             self.result = result
             self.error = error
 
-    def __init__(
-        self,
-        *,
-        now: Callable[[], float] = time.time,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.now = now
         self.scanner: TaskScanner | None = None
         self.result: ScanResult | None = None
         self._scanning = False
@@ -68,7 +60,8 @@ class TasksView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Tasks", classes="section-title", id="tasks-title")
-        yield TaskList(now=self.now, id="task-list")
+        # The app's clock: snapshot tests freeze it.
+        yield TaskList(now=self.app.clock, id="task-list")
 
     def on_mount(self) -> None:
         self.scanner = TaskScanner(self.workspace.tasks_dir, self.snapshots)
