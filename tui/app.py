@@ -68,7 +68,6 @@ class LoupeApp(AppBase):
         services: Services | None = None,
     ) -> None:
         super().__init__(services or Services(workspace), clock=clock)
-        self.workspace = workspace
         # Tests switch themes without writing to the user's config.
         self._remember_theme = remember_theme
         self.sub_title = str(workspace.root)
@@ -78,6 +77,10 @@ class LoupeApp(AppBase):
             self.register_theme(theme)
         if workspace.config.general.theme in self.available_themes:
             self.theme = workspace.config.general.theme
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.services.workspace
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen()
