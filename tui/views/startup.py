@@ -4,7 +4,8 @@ Opening the thread store, connecting to the session monitor and following the gu
 import a lot and start threads. Started with the app, they compete with its first frames for
 the interpreter: even after a frame is rendered, the thread that writes it to the terminal
 waits for its turn, so the user sees the screen later. `AppBase` runs what is queued here once
-the task list has been shown (or after a few seconds, whatever happens).
+the task list has been shown (or after a few seconds, whatever happens), when it also starts
+the services' watchers.
 """
 
 from __future__ import annotations
