@@ -66,7 +66,10 @@ class Channel:
     def emit(self, event: Event) -> None:
         """Deliver `event` to its subscribers on the UI loop. Any thread; never blocks; events
         emitted while the app closes are dropped."""
-        self._app.call_later(self._deliver, event)
+        try:
+            self._app.call_later(self._deliver, event)
+        except RuntimeError:
+            pass  # the app's loop is closed: nobody is left to show it
 
     def subscribe(self, node: DOMNode, *event_types: type[Event]) -> None:
         """On the UI loop, once `node` is mounted: deliver these events to it from now on."""
