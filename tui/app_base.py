@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from textual import on
 from textual.app import App
@@ -45,11 +44,6 @@ class AppBase(App[None]):
         self._started = False
         self._after_startup: list[Callable[[], object]] = []
 
-    def on_load(self) -> None:
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(max_workers=EXECUTOR_THREADS, thread_name_prefix="loupe-worker")
-        )
-
     def on_mount(self) -> None:
         self.channel.subscribe(self, Notice)
 
@@ -74,6 +68,7 @@ class AppBase(App[None]):
             return
         self._started = True
         self.started()
+        self._make_room_for_watchers()
         for watcher in self.services.watchers():
             run_loop(self, watcher.loop, self.channel.emit, name=watcher.name, group="services")
         waiting, self._after_startup = self._after_startup, []
@@ -82,3 +77,12 @@ class AppBase(App[None]):
 
     def started(self) -> None:
         """Hook: the first screen is shown, before the services' watchers start."""
+
+    def _make_room_for_watchers(self) -> None:
+        # Here rather than at load: nothing before the first frame needs it (the executor of
+        # the first scan, if any, lets its idle thread go once it is dropped).
+        from concurrent.futures import ThreadPoolExecutor
+
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=EXECUTOR_THREADS, thread_name_prefix="loupe-worker")
+        )
