@@ -8,4 +8,6 @@ pytest_plugins = [
     "tests.fixtures.tmux",
     "tests.fixtures.sessions",
     "tests.fixtures.tasks",
+    "tests.fixtures.sshd",
+    "tests.fixtures.review",
 ]

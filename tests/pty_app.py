@@ -60,3 +60,35 @@ def run_until(args: list[str], wanted: list[bytes], *, cwd: Path, timeout: float
     missing = [item for item in wanted if item not in output]
     assert not missing, f"never drawn: {missing}; last output: {output[-300:]!r}"
     return output, code
+
+
+def run_on_terminal(args: list[str], *, timeout: float = 60.0) -> tuple[str, int]:
+    """Run `python -m tui ARGS` with stdout and stderr on a pty (as in a terminal), stdin
+    closed; return (everything it wrote, with the pty's \\r\\n made \\n, and its exit code)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+        start_new_session=True,
+    )
+    os.close(slave)
+    output = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the command exited and closed its end
+                break
+            if not chunk:
+                break
+            output += chunk
+        code = process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(master)
+    return output.decode("utf-8", "replace").replace("\r\n", "\n"), code

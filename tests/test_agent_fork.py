@@ -147,7 +147,7 @@ async def test_fork_from_the_session_grid(
 
     from tests.helpers import wait_until
     from tui.app import LoupeApp
-    from tui.screens.fork_session import ForkSessionScreen
+    from tui.dialogs.fork_session import ForkSessionScreen
     from tui.views.sessions import SessionsView
     from tui.workspace import open_workspace
 
@@ -175,7 +175,9 @@ async def test_fork_from_the_session_grid(
         assert app.screen.query_one(Input).has_focus
         await pilot.press(*"now rename it", "enter")
         await wait_until(pilot, lambda: len(view.tiles()) == 2, "the fork's tile", timeout=20)
-        assert any(n.title == "Forked session 0" for n in app._notifications)
+        # The tile can show before the start returns (its log filter is still starting).
+        await wait_until(pilot, lambda: any(n.title == "Forked session 0" for n in app._notifications),
+                         "the fork's notification")
     forked = next(s for s in sessions.manager.sessions() if s.id != origin.id)
     sessions.pane_pids.add(pane(sessions, forked).pid)
     wait_ended(sessions, forked)

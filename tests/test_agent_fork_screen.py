@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList
 
 from tests.helpers import wait_until
 from tui.agent.fork import ForkPoint
-from tui.screens.fork_session import ForkRequest, ForkSessionScreen
+from tui.dialogs.fork_session import ForkRequest, ForkSessionScreen
 from tui.threads.model import Message, Role, Status
 
 

@@ -211,10 +211,10 @@ def test_write_failure_rolls_back_files_already_written(ws: Workspace, monkeypat
     (ws.root / "b.txt").write_text("b\n")
     real_replace = os.replace
 
-    def failing_replace(src: str, dst: str) -> None:
+    def failing_replace(src: str, dst: str, **kwargs: int) -> None:
         if str(dst).endswith("b.txt"):
             raise OSError(28, "No space left on device", str(dst))
-        real_replace(src, dst)
+        real_replace(src, dst, **kwargs)
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(PatchError, match="No space left on device.*put back"):

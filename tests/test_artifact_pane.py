@@ -71,7 +71,7 @@ async def test_open_and_read(tmp_path: Path) -> None:
 
 
 async def test_live_reload_keeps_the_reader_in_place_and_marks_changes(tmp_path: Path) -> None:
-    configure(tmp_path, "read_after_seconds = 60\n")
+    configure(tmp_path, "read_after_seconds = inf\n")
     path = tmp_path / "plan.md"
     path.write_text(sections(40))
     workspace = open_workspace(path)
@@ -214,6 +214,38 @@ async def test_table_of_contents_jumps(tmp_path: Path) -> None:
         assert app.focused is view
         await pilot.press("t")
         assert not doc.pane.toc_shown
+
+
+async def test_table_of_contents_keeps_names_and_indents_wrapped_entries(tmp_path: Path) -> None:
+    text = (
+        "# Plan\n\n## Tests: tests/test_clock.py\n\nText.\n\n"
+        "### A subsection whose title is far too long for the contents column\n\nMore.\n"
+    )
+    app = plan_app(tmp_path, text)
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_app(app, pilot)
+        await pilot.press("t")
+        toc = doc.pane.query_one("#artifact-toc")
+        await wait_until(pilot, lambda: toc.option_count == 3, "contents listed")
+        rows = [toc.render_line(y).text.rstrip() for y in range(toc.scrollable_content_region.height)]
+        entries: list[tuple[int, str]] = []  # (indent, text) of each entry, wrapped rows joined
+        titles = iter(["Plan", "Tests: tests/test_clock.py", "A subsection whose title is far too long for the contents column"])
+        wanted = next(titles)
+        for row in filter(str.strip, rows):
+            indent = len(row) - len(row.lstrip())
+            if not entries or entries[-1][1] == wanted:
+                if entries:
+                    wanted = next(titles)
+                entries.append((indent, row.strip()))
+            else:
+                assert indent == entries[-1][0], f"wrapped row {row!r} lost its indentation"
+                entries[-1] = (indent, f"{entries[-1][1]} {row.strip()}")
+        assert entries == [
+            (0, "Plan"),
+            (2, "Tests: tests/test_clock.py"),
+            (4, "A subsection whose title is far too long for the contents column"),
+        ]
+        assert len([row for row in rows if row.strip()]) > 3, "the long title wraps"
 
 
 async def test_editor_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

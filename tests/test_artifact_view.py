@@ -3,6 +3,8 @@ theme styles. Small documents in a tiny host app."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Button
@@ -12,7 +14,7 @@ import widgets.artifact_view as artifact_view
 from tests.helpers import wait_until
 from tui.docs.blocks import diff_blocks, split_blocks
 from widgets.artifact_view import ArtifactView
-from widgets.palette import SPECS, _quick_parse
+from widgets.theme_styles import SPECS, _quick_parse
 
 
 def doc_of(count: int, extra: str = "") -> str:
@@ -27,7 +29,9 @@ class Host(App[None]):
 
     def compose(self) -> ComposeResult:
         if not self.mount_later:
-            yield ArtifactView(seen_seconds=0.2)
+            # Each look at the clock is 0.1 s later: marks are read after a few ticks of the
+            # view's timer, however slow the machine.
+            yield ArtifactView(seen_seconds=0.2, clock=itertools.count(0.0, 0.1).__next__)
         yield Button("after")
 
     def on_mount(self) -> None:
@@ -148,3 +152,17 @@ async def test_quick_style_parsing_matches_textual() -> None:
                 quick = _quick_parse(spec, variables)
                 if quick is not None and spec:
                     assert quick.rich_style == app.stylesheet.parse_style(spec).rich_style, (theme, name)
+
+
+async def test_double_click_keeps_the_app_running() -> None:
+    # Textual's select-all on a double click walks the widget with `query("*")`, which here
+    # is the search query: it raised TypeError and closed the app.
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(ArtifactView)
+        view.show_document(split_blocks(doc_of(3)))
+        await wait_until(pilot, lambda: view.fully_laid_out, "laid out")
+        await pilot.double_click(ArtifactView, offset=(10, 2))
+        await pilot.pause()
+        assert app.is_running and app._exception is None
+        assert "Part 0" in "\n".join(screen(view))

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from widgets.chat.blocks import BlockStream, open_fence, split_blocks
+from widgets.chat.blocks import BlockStream, block_sources, open_fence
 
 REPLY = """# Plan
 
@@ -48,7 +48,7 @@ def test_streamed_blocks_equal_whole_parse(seed: int) -> None:
         stream.feed(REPLY[position : position + size])
         position += size
     stream.finish()
-    assert stream.frozen == split_blocks(REPLY)
+    assert stream.frozen == block_sources(REPLY)
     assert stream.text == REPLY
 
 

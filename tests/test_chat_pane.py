@@ -302,6 +302,10 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
         await pilot.press("ctrl+s")
         tree = app.screen.query_one(ThreadTree)
         await wait_until(pilot, lambda: len(tree.threads) == 3, "two branches in the tree")
+        # Each branch is titled by its question alone, so a narrow sidebar tells them apart.
+        assert sorted(t.title for t in tree.threads.values() if t.forked_from) == [
+            "What is the cost of A?", "What is the risk of B?"
+        ]
         # The branches run in parallel: both requests are open at the same moment.
         await wait_until(
             pilot,
@@ -316,6 +320,10 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
             lambda: not app.services.threads.replies.running_threads(),  # type: ignore[union-attr]
             "both branches answered",
         )
+        # Renamed branches are still listed by their questions under a reduce.
+        for thread in store.list_threads():
+            if thread.forked_from:
+                store.rename(thread.id, "a branch")
         # Reduce one branch as the plain concatenation: untick the first, pick concatenation.
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.screen.query("ReduceScreen SelectionList"), "the reduce dialog")
@@ -323,6 +331,7 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
         await settled(pilot, pane, 3)
         joined = pane.log.messages[-1]
         assert (joined.merge_mode, len(joined.sources)) == ("concatenation", 1)
+        assert joined.sources[0] in ("What is the cost of A?", "What is the risk of B?")
         kept = "B is risky." if "risk of B" in joined.sources[0] else "A costs little."
         dropped = "A costs" if kept.startswith("B") else "B is risky"
         assert kept in joined.content and dropped not in joined.content

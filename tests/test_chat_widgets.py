@@ -12,6 +12,7 @@ from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer, match_references
 from widgets.chat.incremental_markdown import IncrementalMarkdown
 from widgets.chat.message import MessageInfo
+from widgets.chat.rich_markdown import BlockRenderer, Palette
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
 REPLY = """## Findings
@@ -29,6 +30,25 @@ def warm(cache):
 
 That's all.
 """
+
+
+def rendered(source: str, width: int) -> list[str]:
+    renderer = BlockRenderer(Palette.from_variables("plain", True, {}))
+    return [strip.text.rstrip() for strip in renderer.block(source, width)]
+
+
+def test_replies_show_html_images_and_tables_whole() -> None:
+    # Rich drops raw HTML, draws an image before its paragraph (outside its list item), cuts
+    # table cells short with "…" and gives some columns of a wide table no room at all.
+    assert rendered("Returns Vec<String> or <b>bold</b>.", 80) == ["Returns Vec<String> or <b>bold</b>."]
+    assert rendered("<details>\n<summary>More</summary>\n\nhidden\n</details>", 80)[0] == "<details> <summary>More</summary>"
+    assert rendered("- **2x** ![diagram](d.png) after", 80) == [" • 2x 🖼 diagram after"]
+    four = "| a | b | c | d |\n|---|---|---|---|\n| " + " | ".join(["jobs_runnable"] * 4) + " |"
+    letters = [char for char in "".join(rendered(four, 24)) if char.isalnum() or char in "_…"]
+    assert sorted(letters) == sorted("abcd" + "jobs_runnable" * 4)
+    nine = "| " + " | ".join(f"h{n}" for n in range(9)) + " |\n|" + "---|" * 9 + "\n| " + " | ".join(f"c{n}" for n in range(9)) + " |"
+    shown = [line.strip() for line in rendered(nine, 24) if line.strip()]
+    assert shown == [f"h{n}" for n in range(9)] + [f"c{n}" for n in range(9)]
 
 
 class MarkdownHost(App[None]):

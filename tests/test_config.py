@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui import config, locations
+from tui import config, locations, trust
 
 
 def write(path: Path, text: str) -> Path:
@@ -35,7 +35,9 @@ def test_tables_of_endpoints_merge_by_name(tmp_path: Path) -> None:
         '[endpoints.local]\nbase_url = "http://a/v1"\nmodel = "m1"\n'
         '[endpoints.other]\nbase_url = "http://b/v1"\n',
     )
-    write(tmp_path / ".loupe/config.toml", '[endpoints.local]\nmodel = "m2"\n')
+    repo_file = write(tmp_path / ".loupe/config.toml", '[endpoints.local]\nmodel = "m2"\n')
+    # Endpoints in a repository's config need the user's trust (tests/test_trust.py).
+    trust.allow(tmp_path, repo_file.read_bytes())
     cfg = config.load(tmp_path).config
     assert cfg.endpoints["local"].base_url == "http://a/v1"
     assert cfg.endpoints["local"].model == "m2"
@@ -101,3 +103,15 @@ def test_set_user_value_keeps_comments_and_other_keys() -> None:
 def test_set_user_value_creates_file_and_section() -> None:
     config.set_user_value("general", "theme", 'odd"name')
     assert config.load(None).config.general.theme == 'odd"name'
+
+
+def test_disposable_patterns_default_and_validation(tmp_path: Path) -> None:
+    assert config.load(tmp_path).config.sessions.disposable == ["node_modules/", ".venv/", "__pycache__/"]
+    write(tmp_path / ".loupe/config.toml", '[sessions]\ndisposable = ["target/", "*.o"]\n')
+    assert config.load(tmp_path).config.sessions.disposable == ["target/", "*.o"]
+    write(tmp_path / ".loupe/config.toml", '[sessions]\ndisposable = ["target/", "!keep/"]\n')
+    loaded = config.load(tmp_path)
+    assert loaded.config.sessions.disposable == ["node_modules/", ".venv/", "__pycache__/"]
+    [problem] = loaded.problems
+    assert (problem.key, problem.line) == ("sessions.disposable", 2)
+    assert "'!keep/'" in problem.message

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.markdown_text import leaf_texts
 from tui import config, locations
 from tui.demo import DemoError, ensure_demo_workspace
 from tui.demo import build as demo_build
+from tui.docs.blocks import full_parser, split_blocks
+from tui.docs.layout import layout_block
 
 LINK = re.compile(r"\b([\w/]+\.py):(\d+)\b")
 
@@ -67,6 +70,19 @@ def test_plan_is_about_3000_lines_of_varied_markdown(demo: Path) -> None:
     sections = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
     assert sum(title.startswith("Phase ") for title in sections) >= 8
     assert len(sections) >= 20
+
+
+def test_plan_checklists_show_their_whole_text(demo: Path) -> None:
+    doc = split_blocks((demo / ".loupe/tasks/retry-backoff/05-plan.md").read_text())
+    checked = 0
+    for index, block in enumerate(doc.blocks):
+        if block.kind == "heading" and block.title == "Automated verification":
+            items = doc.blocks[index + 1]
+            expected = ["☐ " + text for text in leaf_texts(full_parser().parse(items.source), tasks=True)]
+            shown = [line.plain for line in layout_block(items, 200, doc.references).lines if line.plain]
+            assert shown == expected
+            checked += len(expected)
+    assert checked >= 20
 
 
 def test_every_source_link_in_the_artifacts_resolves(demo: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from tui.docs.blocks import diff_blocks, full_parser, head_of, heading_text, slugify, split_blocks
 from tui.docs.layout import _close_index, _Renderer, layout_block
+from tui.docs.links import resolve_link
 
 DOC = """\
 ---
@@ -73,6 +74,21 @@ def test_slugs_follow_github() -> None:
     doc = split_blocks("# Same\n\n# Same\n\n# Same\n")
     assert [b.slug for b in doc.blocks] == ["same", "same-1", "same-2"]
     assert heading_text("A [link](x.md) and **bold** `code`") == "A link and bold code"
+
+
+def test_headings_keep_underscores_and_code_spans() -> None:
+    doc = split_blocks(
+        "## Tests: tests/test_clock.py\n\n## `quarry/__init__.py`\n\n## snake_case, __dunder__ and _em_\n\n"
+        "## Escaped \\* and &amp; and ![alt](a.png)\n"
+    )
+    assert [(b.title, b.slug) for b in doc.blocks] == [
+        ("Tests: tests/test_clock.py", "tests-teststest_clockpy"),
+        ("quarry/__init__.py", "quarry__init__py"),
+        ("snake_case, dunder and em", "snake_case-dunder-and-em"),
+        ("Escaped * and & and alt", "escaped--and--and-alt"),
+    ]
+    target = resolve_link("#tests-teststest_clockpy", Path("plan.md"), Path("."))
+    assert target.kind == "anchor" and target.anchor == doc.blocks[0].slug
 
 
 def test_diff_blocks_marks_changes_and_maps_old_to_new() -> None:

@@ -55,6 +55,24 @@ def test_nested_lists_tasks_and_numbers() -> None:
     ]
 
 
+def test_task_items_keep_text_that_starts_with_markup() -> None:
+    text = (
+        "- [ ] `pytest tests/test_backend_retry.py` passes\n"
+        "- [x] **Done** item with text\n"
+        "- [ ] `EXPLAIN QUERY PLAN` of the claim query uses `jobs_runnable`\n"
+        "- [ ] [the notes](notes.md) say so\n"
+        "- [ ]\n  on the next line\n"
+    )
+    assert lines_of(text, 80) == [
+        "☐ pytest tests/test_backend_retry.py passes",
+        "☑ Done item with text",
+        "☐ EXPLAIN QUERY PLAN of the claim query uses jobs_runnable",
+        "☐ the notes say so",
+        "☐ on the next line",
+        "",
+    ]
+
+
 def test_quote_alert_and_hr() -> None:
     assert lines_of("> [!WARNING]\n> Careful.\n\n---\n", 20) == [
         "▌ ⚠ Warning", "▌ Careful.", "", "─" * 20, "",
@@ -85,6 +103,18 @@ def test_table_borders_alignment_and_shrinking() -> None:
     narrow = lines_of(table, 20)
     assert all(cells(line) <= 20 for line in narrow)
     assert any("longer" in line for line in narrow) and any("here" in line for line in narrow)
+
+
+def test_tables_too_wide_for_the_pane_lose_no_text() -> None:
+    four = "| " + " | ".join(f"head{n} words" for n in range(4)) + " |\n|" + "---|" * 4 + "\n| " + " | ".join(f"cell{n} text" for n in range(4)) + " |\n"
+    lines = lines_of(four, 24)
+    assert all(cells(line) <= 24 for line in lines)  # wider lines are cropped when painted
+    assert "".join(lines).count("│") > 4  # still columns side by side
+    # Too many columns for one cell each: each row's cells one under another.
+    nine = "| " + " | ".join(f"h{n}" for n in range(9)) + " |\n|" + "---|" * 9 + "\n| " + " | ".join(f"c{n}" for n in range(9)) + " |\n"
+    lines = lines_of(nine, 24)
+    assert all(cells(line) <= 24 for line in lines)
+    assert [line for line in lines if line.startswith("│")] == [f"│ h{n}" for n in range(9)] + [f"│ c{n}" for n in range(9)]
 
 
 def test_front_matter_is_a_properties_panel() -> None:

@@ -87,3 +87,56 @@ def test_a_bad_script_file_is_a_clear_error(tmp_path) -> None:
     )
     assert result.returncode == 1
     assert "unknown reply keys ['txt']" in result.stderr
+
+
+def test_the_demo_answers_the_question_not_the_attached_artifact(tmp_path) -> None:
+    from tui.demo import ensure_demo_workspace
+    from tui.references import expand_for_model
+    from tui.threads import Role, Status, ThreadStore
+    from tui.threads.reply import reply
+
+    tasks_dir = ensure_demo_workspace() / ".loupe" / "tasks"
+    config = Config()
+    server = start_demo_endpoint(config)
+    for scripted in server._queue + [server._script.default]:
+        scripted.tokens_per_second = None
+    try:
+        client = ModelClient(resolve_endpoint(config, environ={}), max_retries=0)
+        with ThreadStore(tmp_path / "threads.sqlite") as store:
+            thread = store.create_thread("demo")
+
+            def ask(**options: object) -> str:
+                async def go() -> str:
+                    try:
+                        return (await reply(store, client, thread.id, expand=expand, **options)).content
+                    finally:
+                        await client.aclose()
+
+                return asyncio.run(go())
+
+            def expand(message) -> str:  # what the app sends for an @reference
+                return expand_for_model(message.content, tasks_dir).text
+
+            # The design discussion mentions dead jobs and jitter before anything else.
+            question = store.append(thread.id, Role.USER, "How would @retry-backoff/design claim jobs on Postgres?")
+            assert "dead" in expand(question) and "jitter" in expand(question)
+            first = ask()
+            assert "SKIP LOCKED" in first
+            # Regenerate (a sibling under the same question) gives the next scripted answer.
+            second = ask(parent_id=question.id)
+            assert "SKIP LOCKED" in second and second != first
+            assert ask(parent_id=question.id) == first
+            assert {m.status for m in store.siblings(store.history(thread.id)[-1].id)} == {Status.COMPLETE}
+            # With nothing else to go on, the reference's own words still count.
+            store.append(thread.id, Role.USER, "Summarise @retry-backoff/design")
+            assert "The retry decision lives" in ask()
+            store.append(thread.id, Role.USER, "Now sketch it for @retry-backoff/plan")
+            assert "schedule_retry" in ask()
+    finally:
+        server.stop()
+
+
+def test_every_scripted_demo_reply_has_another_take() -> None:
+    script = demo_script()
+    for reply in [*script.replies, script.default]:
+        assert reply.variants and all(v.strip() and v != reply.text for v in reply.variants)

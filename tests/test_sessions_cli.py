@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from tests.fixtures.sessions import SessionsHarness
 from tests.helpers import wait_for
+from tests.pty_app import run_on_terminal
 from tui import locations
 from tui.locations import loupe_command
 
@@ -125,3 +127,22 @@ def test_cli_errors_and_usage(cli_repo: Path, tmp_path: Path) -> None:
 def test_agent_doc_mentions_sessions() -> None:
     result = subprocess.run([*loupe_command(), "--agent"], capture_output=True, text=True, timeout=60)
     assert "## loupe session" in result.stdout and "## loupe hook" in result.stdout
+
+
+def test_a_reader_that_leaves_early_and_a_hostile_task_name(cli_repo: Path) -> None:
+    # `loupe session start ... | head -1`, with head already gone: the session starts, and
+    # nothing but the command's own errors reaches stderr.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        started = subprocess.run([*loupe_command(), "session", "start", "--task", "piped\x1b]0;owned\x07"],
+                                 cwd=cli_repo, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                                 timeout=120)
+    finally:
+        os.close(write_end)
+    assert (started.returncode, started.stderr) == (0, "")
+    assert [s["task"] for s in listing(cli_repo)] == ["piped\x1b]0;owned\x07"]
+    # On a terminal the task's controls are shown, not obeyed.
+    shown, code = run_on_terminal(["session", "--repo", str(cli_repo), "list", "--no-diff"])
+    assert code == 0 and "piped␛]0;owned␇" in shown and "\x1b" not in shown
+    assert loupe(cli_repo, "stop", "all").returncode == 0

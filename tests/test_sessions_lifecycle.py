@@ -48,11 +48,11 @@ def test_diff_covers_committed_staged_modified_and_untracked(sessions: SessionsH
 def test_a_session_that_died_unseen_shows_exited_with_its_logged_screen(sessions: SessionsHarness) -> None:
     kind = sessions.script_kind("lastwords", "echo 'the last words'\nexit 4\n")
     session = sessions.start(kind)
-    wait_for(lambda: (read_status(session.status_file) or Status(State.WORKING)).state is State.EXITED,
+    wait_for(lambda: (read_status(sessions.files(session).status_file) or Status(State.WORKING)).state is State.EXITED,
              "the wrapper to record the exit")
     # Gone before any loupe looked (tmux server restarted, machine rebooted).
     sessions.manager.tmux(session.tmux_socket).kill_session(session.tmux_session)
-    assert not session.last_screen_file.exists()
+    assert not sessions.files(session).last_screen_file.exists()
     fresh = make_manager(sessions.repo.path, sessions.socket, store=sessions.manager.store)
     (snapshot,) = fresh.poll()
     assert (snapshot.state, snapshot.exit_code) == (State.EXITED, 4)
@@ -85,7 +85,7 @@ def test_codex_notify_reports_the_end_of_a_turn(sessions: SessionsHarness, tmp_p
     session = sessions.start("codex", task="codexed", prompt="refactor it")
     sessions.wait_screen(session, "turn over")
     assert "codex got: refactor it" in sessions.manager.capture(session, ansi=False)
-    reported = read_status(session.status_file)
+    reported = read_status(sessions.files(session).status_file)
     assert reported is not None and reported.state is State.IDLE and reported.source == "codex-notify"
     snapshot = sessions.wait_state(session, State.IDLE)
     assert snapshot.source == "hook"
@@ -154,7 +154,7 @@ def test_a_status_file_change_wakes_the_monitor(sessions: SessionsHarness,
         wait_for(lambda: updates, "the first tick")
         # Written again on every check: a write before the watcher is ready is not seen.
         def reported() -> bool:
-            write_status(session.status_file, Status(State.NEEDS_INPUT, event="ask", source="loupe"))
+            write_status(sessions.files(session).status_file, Status(State.NEEDS_INPUT, event="ask", source="loupe"))
             return any(s.state is State.NEEDS_INPUT for u in updates[1:] for s in u.snapshots)
 
         wait_for(reported, "an update caused by the status file alone")

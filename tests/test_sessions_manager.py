@@ -218,7 +218,7 @@ def test_session_environment_ports_and_included_files(sessions: SessionsHarness)
         (session.worktree.parent / f"env-{session.id}.txt").unlink()
         assert (session.worktree / ".env").read_text() == "SECRET=1\n"
     assert envs[one.id]["LOUPE_SESSION"] == one.id
-    assert envs[one.id]["LOUPE_STATUS_FILE"] == str(one.status_file)
+    assert envs[one.id]["LOUPE_STATUS_FILE"] == str(sessions.files(one).status_file)
     assert envs[one.id]["PORT"] == envs[one.id]["LOUPE_PORT_BASE"]
     # The git guard comes first on PATH, so the agent's `git` is the guard's shim.
     assert envs[one.id]["GIT_FOUND"].startswith(str(locations.data_dir() / "guard"))
@@ -387,7 +387,7 @@ def test_claude_hooks_drive_the_state(sessions: SessionsHarness, tmp_path, monke
     sessions.manager.observer._memory[session.id].tracker.changed_at -= 60
     snapshot = sessions.snapshot(session)
     assert (snapshot.state, snapshot.source) == (State.WORKING, "hook")
-    Path(str(session.status_file) + ".go").touch()
+    Path(str(sessions.files(session).status_file) + ".go").touch()
     snapshot = sessions.wait_state(session, State.NEEDS_INPUT)
     assert "permission" in snapshot.detail
     sessions.manager.send([session], "yes")

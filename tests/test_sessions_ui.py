@@ -13,8 +13,8 @@ from tests.fixtures.sessions import SessionsHarness
 from tests.helpers import wait_for, wait_until
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.session_dialogs import NewSessionScreen, QuitSessionsScreen, SendTextScreen
+from tui.dialogs.confirm import ConfirmScreen
+from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen, SendTextScreen
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
 from tui.views.session_diff import SessionDiffPane

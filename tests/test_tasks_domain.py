@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tui.docs.snapshots import ReadSnapshots
+from tui.relative_time import relative_time
 from tui.tasks import Mark, TaskCreateError, TaskScanner, create_task, slugify
 from tui.tasks.filtering import match
-from tui.tasks.relative_time import relative_time
 
 
 def write(path: Path, text: str | bytes, age: float | None = None) -> Path:
@@ -329,3 +329,8 @@ def test_relative_time() -> None:
         "1y",
     ]
     assert relative_time(now + 30, now) == "now"  # clock skew: a file from the future
+
+
+def test_relative_time_in_a_sentence() -> None:
+    now = 1_000_000_000.0
+    assert [relative_time(now - s, now, ago=True) for s in (5, 300, 3 * 86400)] == ["just now", "5m ago", "3d ago"]

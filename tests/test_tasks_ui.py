@@ -11,10 +11,10 @@ from tests.fixtures.git import git
 from tests.fixtures.tasks import NOW, write_file
 from tests.helpers import wait_until
 from tui.app import LoupeApp
+from tui.dialogs.new_task import NewTaskScreen
 from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
 from tui.screens.main import MainScreen
-from tui.screens.new_task import NewTaskScreen
 from tui.views import tasks as tasks_view
 from tui.views.documents import DocumentsView
 from tui.views.tasks import TasksView
@@ -245,7 +245,7 @@ async def test_modal_keeps_input_on_errors(tmp_path: Path) -> None:
         app.query_one(TasksView).new_task()
         await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
         await pilot.press("ctrl+s")
-        error = app.screen.query_one("#new-task-error")
+        error = app.screen.query_one("#error")
         assert "Give the task a title" in str(error.render())
         await pilot.press(*"Keep me")
         await pilot.press("ctrl+s")

@@ -231,3 +231,56 @@ def test_the_api_key_stays_out_of_output_and_the_store(capsys, monkeypatch, loup
         outputs.extend(run(capsys, *command)[1:])
     assert not [text for text in outputs if secret in text]
     assert not [p for p in loupe_dirs["data"].rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def test_options_may_come_before_the_text(capsys, model_server, model_config) -> None:
+    model_server.script("an answer")
+    thread_id = new_thread(capsys)
+    code, _, err = run(capsys, "send", thread_id, "--no-reply", "a note first")
+    assert (code, err) == (0, "")
+    code, out, _ = run(capsys, "send", "--json", thread_id, "a question")
+    assert code == 0 and json.loads(out)["message"]["content"] == "an answer"
+    with ThreadStore() as store:
+        assert [m.content for m in store.history(thread_id)] == ["a note first", "a question", "an answer"]
+
+
+def test_retry_after_an_error_a_question_and_a_reply(capsys, model_server, model_config) -> None:
+    model_server.script(
+        Reply(text="one two three", error_after=2, error_message="overloaded"), "second try", "asked",
+        "another take",
+    )
+    thread_id = new_thread(capsys)
+    code, _, err = run(capsys, "send", thread_id, "hello")
+    assert code == 1 and f"`loupe thread retry {thread_id}`" in err
+    code, out, _ = run(capsys, "retry", thread_id)
+    assert (code, out) == (0, "second try\n")
+    with ThreadStore() as store:
+        history = store.history(thread_id)
+        assert [m.content for m in history] == ["hello", "second try"]
+        failed = store.siblings(history[-1].id)[0]
+        assert (failed.status, failed.content) == (Status.ERROR, "one ")
+    # A question nobody answered gets its answer; a finished reply gets a sibling.
+    assert run(capsys, "send", thread_id, "--no-reply", "and then?")[0] == 0
+    assert run(capsys, "retry", thread_id)[1] == "asked\n"
+    code, out, _ = run(capsys, "retry", thread_id, "--json")
+    assert code == 0 and json.loads(out)["message"]["content"] == "another take"
+    with ThreadStore() as store:
+        history = store.history(thread_id)
+        assert [m.content for m in store.siblings(history[-1].id)] == ["asked", "another take"]
+    assert model_server.chat_requests[1].body["messages"] == [{"role": "user", "content": "hello"}]
+    assert model_server.chat_requests[3].body["messages"][-1] == {"role": "user", "content": "and then?"}
+    empty = new_thread(capsys, "--system", "sys")
+    code, _, err = run(capsys, "retry", empty)
+    assert code == 1 and "no question to answer yet" in err
+
+
+def test_search_lists_a_shared_message_once_with_its_threads(capsys) -> None:
+    with ThreadStore() as store:
+        parent = store.create_thread("parent")
+        shared = store.append(parent.id, "user", "the ospreys question")
+        forks = [store.fork(parent.id, shared.id, title=f"fork {n}").id for n in range(3)]
+    code, out, _ = run(capsys, "search", "ospreys")
+    assert code == 0 and out.count("ospreys") == 1
+    assert out.splitlines()[1].split("also in ")[1] == ", ".join(forks)
+    listed = json.loads(run(capsys, "search", "ospreys", "--json")[1])
+    assert [hit["thread_ids"] for hit in listed] == [[parent.id, *forks]]

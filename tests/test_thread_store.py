@@ -119,7 +119,7 @@ def test_finished_messages_are_immutable_in_the_database(store: ThreadStore) -> 
         conn.execute("UPDATE messages SET status = 'streaming' WHERE id = ?", (answer.id,))
     conn.close()
     with pytest.raises(MessageFinished):
-        store.save_partial(answer.id, "rewritten")
+        store.append_partial(answer.id, "rewritten")
     with pytest.raises(MessageFinished):
         store.finish(answer.id, Status.ERROR)
     assert store.message(answer.id).content == "answer 0"
@@ -278,7 +278,7 @@ def test_search_finds_finished_messages_across_threads(store: ThreadStore) -> No
     second = conversation(store, turns=0, title="second")
     store.append(second, "user", "unrelated")
     reply = store.start_reply(second, model="m", endpoint="e")
-    store.save_partial(reply.id, "the backoff doubles")
+    store.append_partial(reply.id, "the backoff doubles")
     hits = store.search("backoff")
     assert [hit.thread_ids for hit in hits] == [[first]]
     assert "[backoff]" in hits[0].snippet
@@ -428,7 +428,7 @@ def test_search_points_to_a_surviving_thread_when_the_writer_is_gone(store: Thre
     fork = store.fork(thread_id, title="writer")
     written = store.append(fork.id, "user", "a remarkable sentence")
     keeper = store.fork(fork.id, written.id, title="keeper")
-    assert [h.thread_ids for h in store.search("remarkable")] == [[fork.id]]
+    assert [h.thread_ids for h in store.search("remarkable")] == [[fork.id, keeper.id]]
     store.delete_thread(fork.id)
     assert [h.thread_ids for h in store.search("remarkable")] == [[keeper.id]]
 
@@ -442,3 +442,79 @@ def test_a_closed_store_says_so_and_closes_once(tmp_path: Path) -> None:
         store.list_threads()
     with ThreadStore(tmp_path / "threads.sqlite") as again:
         assert [t.title for t in again.list_threads()] == ["kept"]
+
+
+def test_a_fork_made_mid_thread_never_switches_to_the_parents_continuation(store: ThreadStore) -> None:
+    # sys, q0, a0, q1, a1: a fork at a0 asks something else. The parent's q1 is not one of
+    # the fork's alternatives (← on the fork's question would show the parent's branch).
+    parent = conversation(store, turns=2)
+    history = store.history(parent)
+    fork = store.fork(parent, history[2].id, title="side")
+    own = store.append(fork.id, "user", "a different follow-up")
+    assert store.sibling_positions([own.id], thread_id=fork.id)[own.id].count == 1
+    assert store.sibling_positions([history[3].id], thread_id=parent)[history[3].id].count == 1
+    # Its own edit is its sibling; switching back stays in the fork.
+    edit = store.edit(fork.id, own.id, "asked again")
+    seen = store.sibling_positions([own.id, edit.id], thread_id=fork.id)
+    assert (seen[own.id].count, seen[edit.id].index, seen[edit.id].previous_id) == (2, 2, own.id)
+    assert store.switch_branch(fork.id, own.id).head_id == own.id
+    # A fork at a question: its own answer is not paired with the parent's.
+    at_question = store.fork(parent, history[3].id, title="answer it again")
+    answer = store.append(at_question.id, "assistant", "the fork's answer")
+    assert store.sibling_positions([answer.id], thread_id=at_question.id)[answer.id].count == 1
+    # A fork of the fork inherits that: the grandparent's continuation stays out too.
+    deeper = store.fork(fork.id, edit.id, title="deeper")
+    seen = store.sibling_positions([edit.id], thread_id=deeper.id)
+    assert (seen[edit.id].count, seen[edit.id].index) == (2, 2)
+    below = store.fork(at_question.id, answer.id, title="below")
+    assert store.sibling_positions([answer.id], thread_id=below.id)[answer.id].count == 1
+
+
+def test_a_thread_without_a_title_takes_its_first_questions(store: ThreadStore) -> None:
+    untitled = store.create_thread(system="You review designs.")
+    assert store.thread(untitled.id).title == ""
+    store.append(untitled.id, "user", "\n  How do   forks work?  \nAnd the rest of the question.")
+    store.append(untitled.id, "assistant", "They share history.")
+    store.append(untitled.id, "user", "A second question")
+    assert store.thread(untitled.id).title == "How do forks work?"
+    titled = store.create_thread("chosen")
+    store.append(titled.id, "user", "not a title")
+    assert store.thread(titled.id).title == "chosen"
+    long = store.create_thread()
+    store.append(long.id, "user", "word " * 30)
+    title = store.thread(long.id).title
+    assert len(title) <= 60 and title.endswith("word…") and "  " not in title
+
+
+def test_a_reduce_names_its_sources_by_the_questions_they_asked(store: ThreadStore) -> None:
+    from tui.threads.provenance import source_questions
+
+    parent = conversation(store, turns=1)
+    answer = store.history(parent)[-1]
+    forks = [store.fork(parent, answer.id, title=f"design ⑂ same context · {n}") for n in range(3)]
+    for n, fork in enumerate(forks[:2]):
+        store.append(fork.id, "user", f"What about\n option {n}?")
+        store.append(fork.id, "assistant", f"Option {n} is fine.")
+    store.append(parent, "user", "meanwhile, in the parent")
+    merged = store.merge(parent, [f.id for f in forks], "all three", kind="reduce", role="assistant")
+    store.delete_thread(forks[2].id)
+    assert source_questions(store, merged.id) == ["What about option 0?", "What about option 1?",
+                                                  forks[2].id[:8]]
+
+
+def test_a_message_shared_by_four_threads_is_found_once_with_all_of_them(store: ThreadStore) -> None:
+    parent = conversation(store, turns=0, title="parent")
+    shared = store.append(parent, "user", "the ospreys question everyone forked from")
+    forks = [store.fork(parent, shared.id, title=f"fork {n}") for n in range(3)]
+    for n, fork in enumerate(forks):
+        store.append(fork.id, "assistant", f"answer {n}")
+    elsewhere = conversation(store, turns=0, title="unrelated")
+    store.append(elsewhere, "user", "nothing shared here")
+    hits = store.search("ospreys")
+    assert [h.message.id for h in hits] == [shared.id]
+    assert hits[0].thread_ids == [parent, *(f.id for f in forks)]
+    # Archived threads drop out of the list; the message stays findable through the others.
+    store.archive(parent)
+    store.archive(forks[0].id)
+    assert [h.thread_ids for h in store.search("ospreys")] == [[forks[1].id, forks[2].id]]
+    assert store.search("ospreys", include_archived=True)[0].thread_ids[0] == parent

@@ -143,3 +143,39 @@ def test_a_stale_lock_from_a_dead_process_is_swept(tmp_path: Path) -> None:
     with ThreadStore(db):
         pass
     assert list(locks.glob("*.lock")) == []
+
+
+def test_head_state_sees_a_reply_another_process_streams_and_ends(model_server, model_config) -> None:
+    # `loupe thread send` from a shell while the thread is open in the app (issue 16, item 6).
+    from tests.fixtures.model_server import Reply
+
+    model_server.script(Reply(text="Streaming words then more", hang_after=2))
+    with ThreadStore() as store:
+        thread = store.create_thread("open in the app")
+        store.append(thread.id, "user", "first")
+        before = store.head_state(thread.id)
+        assert store.head_state(thread.id) == before  # nothing changed, nothing seen
+        sender = subprocess.Popen([sys.executable, "-m", "tui", "thread", "send", thread.id, "Go"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: store.head_state(thread.id).head_length == len("Streaming "),
+                     "the first word saved by the other process")
+            streaming = store.head_state(thread.id)
+            assert streaming != before and streaming.head_status == "streaming"
+            sender.send_signal(signal.SIGINT)
+            assert sender.wait(timeout=30) == 130
+        finally:
+            if sender.poll() is None:
+                sender.kill()
+                sender.wait()
+        ended = store.head_state(thread.id)
+        assert (ended.head_status, ended.head_length) == ("cancelled", len("Streaming "))
+        # What the chat pane compared until now did not change when the reply ended.
+        assert (ended.head_id, ended.title, ended.endpoint, ended.model) == (
+            streaming.head_id, streaming.title, streaming.endpoint, streaming.model)
+        assert ended != streaming
+        fork = store.fork(thread.id, store.history(thread.id)[0].id, title="side")
+        forked = store.head_state(thread.id)
+        assert forked != ended and forked.forks == f"1:{fork.id}"
+        store.rename(thread.id, "renamed")
+        assert store.head_state(thread.id) != forked

@@ -11,7 +11,7 @@ from textual.widgets import Input
 from tests.helpers import wait_until
 from tests.test_chat_pane import SIZE, active_pane, new_thread
 from tui.app import LoupeApp
-from tui.screens.confirm import ConfirmScreen
+from tui.dialogs.confirm import ConfirmScreen
 from tui.threads.errors import StoreError
 from tui.views.chat import ChatPane
 from tui.workspace import open_workspace
@@ -55,7 +55,7 @@ async def test_rename_archive_and_delete_with_confirmation(tmp_path: Path) -> No
 
 
 async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown(tmp_path: Path) -> None:
-    from tui.screens.thread_search import ThreadSearchScreen
+    from tui.dialogs.thread_search import ThreadSearchScreen
     from tui.threads.store import ThreadStore
 
     with ThreadStore() as store:

@@ -12,8 +12,9 @@ from textual.theme import Theme
 
 HERE = Path(__file__).parent
 
+DIALOGS_TCSS = HERE / "dialogs.tcss"
 # Order matters: the app loads them in this order, later files override earlier ones.
-TCSS_PATHS: list[Path] = [HERE / "loupe.tcss"]
+TCSS_PATHS: list[Path] = [HERE / "loupe.tcss", DIALOGS_TCSS]
 
 LOUPE_DARK = Theme(
     name="loupe-dark",

@@ -96,10 +96,11 @@ class LoupeApp(AppBase):
             self.notify(
                 f"Unknown theme '{wanted}' in config; using {themes.DEFAULT_THEME}. "
                 f"Known themes: {', '.join(sorted(self.available_themes))}.",
-                severity="warning",
+                severity="warning", markup=False,
             )
         for problem in self.workspace.config_problems:
-            self.notify(str(problem), title="Config problem", severity="warning", timeout=10)
+            # Key names and values come from files a repository may have written: text, not markup.
+            self.notify(str(problem), title="Config problem", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
 
     def started(self) -> None:
@@ -129,7 +130,7 @@ class LoupeApp(AppBase):
                 self.run_worker(partial(self._stop_and_exit, [s.session for s in live]), thread=True,
                                 group="quit", exit_on_error=False)
 
-        from tui.screens.session_dialogs import QuitSessionsScreen
+        from tui.dialogs.sessions import QuitSessionsScreen
 
         self.push_screen(QuitSessionsScreen(lines, sessions.manager.socket), chosen)
 

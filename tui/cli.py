@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from tui import __version__
+from tui import __version__, cli_output
 from tui.errors import LoupeError
 
 # name -> module implementing it. Imported only when used, so `loupe` starts fast.
@@ -27,6 +27,10 @@ SUBCOMMANDS: dict[str, str] = {
     "session": "tui.sessions.cli",
     "hook": "tui.sessions.hook_cli",
     "thread": "tui.threads.cli",
+    "redact": "tui.redact_cli",
+    "trust": "tui.trust_cli",
+    "host": "tui.remote.cli",
+    "review": "tui.review.cli",
 }
 
 DESCRIPTION = """\
@@ -96,11 +100,20 @@ def agent_doc() -> str:
 
 
 def error(message: str, code: int = 1) -> int:
-    print(f"loupe: {message}", file=sys.stderr)
+    cli_output.error(f"loupe: {message}")
     return code
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        # Here rather than at interpreter exit: a reader that left (`| head -1`) is then no
+        # traceback, and `--help` (which exits through SystemExit) is covered too.
+        cli_output.finish()
+
+
+def _main(argv: list[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in SUBCOMMANDS:
         try:
@@ -131,7 +144,7 @@ def _run_app(path: Path | None, *, demo: bool) -> int:
     except LoupeError as exc:
         return error(str(exc))
     for problem in workspace.config_problems:
-        print(f"loupe: config: {problem}", file=sys.stderr)
+        cli_output.error(f"loupe: config: {problem}")
 
     # Startup allocates a few hundred thousand long-lived objects (modules, classes, styles),
     # which set off collections that find almost nothing to free: ~45 ms before the first

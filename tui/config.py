@@ -3,7 +3,9 @@
 Two files, the repo's winning over the user's:
 
 - user: `$XDG_CONFIG_HOME/loupe/config.toml` (see `locations.user_config_file`)
-- repo: `<repo>/.loupe/config.toml`
+- repo: `<repo>/.loupe/config.toml`, whose endpoints, keys, headers, commands, scripts,
+  hooks and hosts apply only once the user trusted the file's exact content (`loupe trust`,
+  `tui.trust`); until then they are ignored with a problem that names them.
 
 A file that does not parse, an unknown key, or a value of the wrong type never stops loupe:
 the problem is recorded (file, line, key, what to do) and the default is used. The app shows
@@ -23,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui import locations
+from tui import locations, secrets, trust
+from tui.remote import hosts as remote_hosts
+from tui.remote.hosts import HostConfig
 
 
 @dataclass
@@ -73,6 +77,9 @@ class ModelsConfig:
     read_timeout: float = 60.0
     # Retries for connection errors, 408, 409, 429 and 5xx (not for errors mid-stream).
     max_retries: int = 2
+    # A reply (text and tool-call arguments) is stopped and saved at this many characters, so
+    # a server that never stops cannot fill the memory and the disk.
+    max_reply_chars: int = 1_000_000
 
 
 @dataclass
@@ -88,6 +95,9 @@ class AgentKindConfig:
     status: str = "screen"
     # Regular expressions that, seen on the last lines of the screen, mean "needs input".
     prompt_patterns: list[str] = field(default_factory=list)
+
+
+DISPOSABLE = ("node_modules/", ".venv/", "__pycache__/")
 
 
 @dataclass
@@ -106,6 +116,9 @@ class SessionsConfig:
     port_range_start: int = 20000
     # Preview refreshes per second for each visible tile.
     preview_fps: float = 4.0
+    # Ignored paths (gitignore patterns) that removing a worktree deletes without asking or
+    # saving: things anyone can rebuild. Every other ignored file counts as work.
+    disposable: list[str] = field(default_factory=lambda: list(DISPOSABLE))
 
 
 @dataclass
@@ -136,6 +149,8 @@ class Config:
     sessions: SessionsConfig = field(default_factory=SessionsConfig)
     agents: dict[str, AgentKindConfig] = field(default_factory=dict)
     agent: AgentConfig = field(default_factory=AgentConfig)
+    # Machines that run sessions over SSH (tui/remote/hosts.py).
+    hosts: dict[str, HostConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,36 +176,77 @@ class LoadedConfig:
 
 
 def load(repo_root: Path | None = None) -> LoadedConfig:
-    """Load defaults, then the user file, then the repo file (which wins)."""
+    """Load defaults, then the user file, then the repo file (which wins, except for the
+    settings that need trust while its content is not trusted: see `tui.trust`)."""
     files = [locations.user_config_file()]
     if repo_root is not None:
         files.append(locations.repo_config_file(repo_root))
-    return load_files([f for f in files if f.is_file()])
+    return load_files([f for f in files if f.is_file()], repo_root=repo_root)
 
 
-def load_files(files: list[Path]) -> LoadedConfig:
+def load_files(files: list[Path], *, repo_root: Path | None = None) -> LoadedConfig:
     merged: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     read: list[Path] = []
+    # Where each host was last defined, to name the file of a host left without a target.
+    host_files: dict[str, tuple[Path, list[str]]] = {}
+    repo_file = locations.repo_config_file(repo_root) if repo_root is not None else None
     for path in files:
-        raw = _read_toml(path, problems)
-        if raw is None:
+        loaded = _read_toml(path, problems)
+        if loaded is None:
             continue
+        raw, data = loaded
         read.append(path)
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        if path == repo_file and repo_root is not None:
+            raw = _trusted_part(raw, data, repo_root, path, lines, problems)
         checked = _validate(Config, raw, (), path, lines, problems)
+        host_files.update((name, (path, lines)) for name in checked.get("hosts", {}))
         _deep_merge(merged, checked)
-    return LoadedConfig(config=_build(Config, merged), problems=problems, files=read)
+    merged["hosts"] = _hosts_with_targets(merged.get("hosts", {}), host_files, problems)
+    config = _build(Config, merged)
+    # The keys are in the environment variables named here: never to be stored or shown.
+    secrets.remember_names(endpoint.api_key_env for endpoint in config.endpoints.values())
+    secrets.remember_values(
+        value for endpoint in config.endpoints.values() for value in secrets.header_secrets(endpoint.headers)
+    )
+    return LoadedConfig(config=config, problems=problems, files=read)
 
 
-def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any] | None:
+def _hosts_with_targets(hosts: dict[str, Any], files: dict[str, tuple[Path, list[str]]],
+                        problems: list[ConfigProblem]) -> dict[str, Any]:
+    """The merged hosts that say where to ssh; the others are reported where last defined."""
+    for name in [name for name, host in hosts.items() if not host.get("ssh")]:
+        file, lines = files[name]
+        problems.append(ConfigProblem(file, _find_line(lines, ("hosts",), name), f"hosts.{name}.ssh",
+                                      'is missing; give ssh = "user@host" (or an ssh_config alias); '
+                                      "this host is ignored"))
+        del hosts[name]
+    return hosts
+
+
+def _trusted_part(
+    raw: dict[str, Any], data: bytes, repo_root: Path, path: Path, lines: list[str],
+    problems: list[ConfigProblem],
+) -> dict[str, Any]:
+    """`raw` without the settings that need trust, unless the user trusted these bytes."""
+    kept, ignored = trust.trusted_part(raw, data, repo_root)
+    if ignored is not None:
+        first = ignored.settings[0].path
+        problems.append(ConfigProblem(path, _find_line(lines, first[:-1], first[-1]), "", ignored.message))
+    return kept
+
+
+def _read_toml(path: Path, problems: list[ConfigProblem]) -> tuple[dict[str, Any], bytes] | None:
+    """The parsed file and its bytes (read once: trust is given to exactly these bytes)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ConfigProblem(path, None, "", f"cannot read the file ({exc}); using defaults"))
         return None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), data
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"at line (\d+)", str(exc))
         line = int(match.group(1)) if match else None
@@ -223,9 +279,41 @@ def _validate(
             continue
         expected = hints[key]
         checked = _check_value(expected, value, (*path, key), file, lines, problems)
+        if checked is not _INVALID and (*path, key) in _PATTERN_LISTS:
+            checked = _check_patterns(checked, (*path, key), file, lines, problems)
         if checked is not _INVALID:
             out[key] = checked
+    if cls is HostConfig:
+        return _check_host(out, path, file, lines, problems)
     return out
+
+
+def _check_host(values: dict[str, Any], path: tuple[str, ...], file: Path, lines: list[str],
+                problems: list[ConfigProblem]) -> Any:
+    """A host's values without the bad ones (`_INVALID` when its name itself is bad)."""
+    for key, message in remote_hosts.problems(path[-1], values):
+        line = _find_line(lines, path, key) if key else _find_line(lines, path[:-1], path[-1])
+        problems.append(ConfigProblem(file, line, ".".join((*path, key) if key else path), message))
+        if not key:
+            return _INVALID
+        values.pop(key, None)
+    return values
+
+
+# Keys holding gitignore patterns, which git reads one per line.
+_PATTERN_LISTS = {("sessions", "disposable")}
+
+
+def _check_patterns(patterns: list[str], path: tuple[str, ...], file: Path, lines: list[str],
+                    problems: list[ConfigProblem]) -> object:
+    bad = [p for p in patterns if not p.strip() or "\n" in p or "\r" in p or p.startswith("!")]
+    if not bad:
+        return patterns
+    problems.append(ConfigProblem(
+        file, _find_line(lines, path[:-1], path[-1]), ".".join(path),
+        f"{bad[0]!r} is not a usable gitignore pattern (blank, several lines, or a '!' "
+        "exception); write one path pattern per entry, e.g. \"build/\"; using the default"))
+    return _INVALID
 
 
 _INVALID = object()

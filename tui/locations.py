@@ -38,6 +38,22 @@ def data_dir() -> Path:
     return _xdg("XDG_DATA_HOME", ".local/share") / APP_NAME
 
 
+def runtime_dir() -> Path:
+    """Sockets and other files that live as long as the machine is up: `$LOUPE_RUNTIME_DIR`,
+    else `$XDG_RUNTIME_DIR/loupe`, else `/tmp/loupe-<uid>`.
+
+    Kept short on purpose: a Unix socket's path must fit in about 100 bytes, so the data
+    folder (often deep under the home folder) is no place for ssh's control sockets.
+    """
+    override = os.environ.get("LOUPE_RUNTIME_DIR")
+    if override:
+        return Path(override)
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime):
+        return Path(runtime) / APP_NAME
+    return Path("/tmp") / f"{APP_NAME}-{os.getuid()}"
+
+
 def user_config_file() -> Path:
     return config_dir() / "config.toml"
 

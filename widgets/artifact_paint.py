@@ -1,13 +1,13 @@
 """Painting of the reading view: laid-out lines to cached Strips, in the current theme.
 
 A block is painted once per width and theme (syntax highlighting included); overlays (search
-matches, the selected link) and the margin with change marks are added per screen line.
+matches, the selected link) and the edges (margin, gutter) are added per screen row.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
@@ -16,137 +16,134 @@ from textual.strip import Strip
 from tui.docs.highlight import LineTokens, lex_lines, slice_tokens
 from tui.docs.lines import BlockLayout, Fence, Line
 from tui.docs.wrap import cells
+from widgets.artifact_gutter import Gutter
+from widgets.theme_styles import ThemeStyles
 
-if TYPE_CHECKING:
-    from widgets.artifact_view import ArtifactView
-
-    _Base = ArtifactView
-else:
-    _Base = object
-
-GUTTER = 2
 # Fences bigger than this are shown without highlighting (lexing runs while painting).
 MAX_FENCE_HIGHLIGHT = 40_000
 STRIP_CACHE_BLOCKS = 400
 
 
-class PaintMixin(_Base):
-    def _init_paint(self) -> None:
+class BlockPainter:
+    """Paints rows of the reading view: margin, gutter, then the text column."""
+
+    def __init__(self, styles: ThemeStyles) -> None:
+        self.styles = styles
+        self.gutter = Gutter(styles)
+        # By (block key, width), least recently painted first.
         self._strips: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
         self._edges: dict[tuple[int, str], list[Segment]] = {}
         self._link_styles: dict[tuple[str, str], RichStyle] = {}
+        # Tokens of each line of a fence, by (block key, fence index); None: not highlighted.
         self._lexed: dict[tuple[int, int], list[LineTokens] | None] = {}
 
-    def _forget_paint(self) -> None:
-        self._strips.clear()
-        self._edges.clear()
-
-    def render_line(self, y: int) -> Strip:
-        if self.palette.refresh():
+    def sync_theme(self) -> None:
+        """Forget what was painted in another theme."""
+        if self.styles.refresh():
             self._strips.clear()
             self._edges.clear()
             self._link_styles.clear()
-        width = self.scrollable_content_region.width
-        base = self.palette.get("text")
-        doc_y = int(self.scroll_y) + y
-        if self.doc is None or not len(self._map) or doc_y >= self._map.total:
-            if y == 0 and self.doc is not None and not self.doc.blocks and self.placeholder:
-                text = self.placeholder[: max(0, width - GUTTER)]
-                return Strip([Segment(" " * GUTTER, base), Segment(text, self.palette.get("muted"))]).extend_cell_length(width, base)
-            return Strip.blank(width, base)
-        block, line = self._map.locate(doc_y)
-        strips = self._block_strips(block)
-        strip = strips[line] if line < len(strips) else Strip.blank(self._width, base)
-        overlays = self._match_lines.get((block, line))
-        if overlays:
-            for start, end, current in overlays:
-                strip = _restyle(strip, start, end, self.palette.get("search-current" if current else "search-match"))
-        focus = self._focus_link
-        if focus is not None and focus[0] == block and focus[1] == line:
-            strip = _restyle(strip, focus[2], focus[3], self.palette.get("link-focus"))
-        if width < GUTTER + self._width:  # a sliver of a pane: crop rather than overflow
-            return Strip([*self._left_edge(block, line, width), *strip]).crop_extend(0, width, base)
-        return Strip([*self._left_edge(block, line, width), *strip, *self._right_edge(width)], width)
 
-    def _left_edge(self, block: int, line: int, width: int) -> list[Segment]:
-        """Margin (centring the text column) and gutter with the change mark, if any."""
-        kind = self._mark_kind(block, line)
-        cache_key = (width, kind)
-        found = self._edges.get(cache_key)
-        if found is None:
-            margin = max(0, (width - GUTTER - 1 - self._width) // 2)
-            base = self.palette.get("text")
-            if kind == "changed":
-                found = [Segment(" " * margin, base), Segment("▌ ", self.palette.get("mark-changed"))]
-            elif kind == "removed":
-                found = [Segment(" " * margin, base), Segment("▔ ", self.palette.get("mark-removed"))]
-            else:
-                found = [Segment(" " * (margin + GUTTER), base)]
-            self._edges[cache_key] = found
-        return found
+    def forget_width(self) -> None:
+        self._strips.clear()
+        self._edges.clear()
 
-    def _right_edge(self, width: int) -> list[Segment]:
-        found = self._edges.get((width, "right"))
-        if found is None:
-            margin = max(0, (width - GUTTER - 1 - self._width) // 2)
-            rest = width - margin - GUTTER - self._width
-            found = [Segment(" " * rest, self.palette.get("text"))] if rest > 0 else []
-            self._edges[(width, "right")] = found
-        return found
+    def keep_blocks(self, keys: set[int]) -> None:
+        """Only blocks with these keys are shown now: drop the highlighting of the others."""
+        self._lexed = {key: value for key, value in self._lexed.items() if key[0] in keys}
 
-    def _block_strips(self, index: int) -> list[Strip]:
-        assert self.doc is not None
-        block = self.doc.blocks[index]
-        key = (block.key, self._width)
-        found = self._strips.get(key)
+    def lex(self, key: int, layout: BlockLayout) -> None:
+        """Highlight the fences of a block ahead of painting (safe in a worker thread)."""
+        for index, fence in enumerate(layout.fences):
+            if (key, index) not in self._lexed:
+                self._lexed[(key, index)] = _lex_fence(fence)
+
+    def blank(self, width: int) -> Strip:
+        return Strip.blank(width, self.styles.get("text"))
+
+    def notice(self, text: str, width: int) -> Strip:
+        """A row saying `text` in the text column (an empty document says so)."""
+        base = self.styles.get("text")
+        shown = text[: max(0, width - Gutter.WIDTH)]
+        return Strip([Segment(" " * Gutter.WIDTH, base), Segment(shown, self.styles.get("muted"))]).extend_cell_length(width, base)
+
+    def row(
+        self,
+        key: int,
+        layout: BlockLayout,
+        line: int,
+        *,
+        text_width: int,
+        width: int,
+        mark: str,
+        overlays: Iterable[tuple[int, int, str]],
+    ) -> Strip:
+        """Screen row showing `line` of a block, `width` cells wide around a text column of
+        `text_width`, with `mark` in the gutter and (start cell, end cell, style name)
+        overlays drawn over the text."""
+        strips = self._block_strips(key, layout, text_width)
+        strip = strips[line] if line < len(strips) else Strip.blank(text_width, self.styles.get("text"))
+        for start, end, style in overlays:
+            strip = _restyle(strip, start, end, self.styles.get(style))
+        margin = max(0, (width - Gutter.WIDTH - 1 - text_width) // 2)
+        left = self._edges.get((width, mark))
+        if left is None:
+            left = self._edges[(width, mark)] = self.gutter.left_edge(margin, mark)
+        if width < Gutter.WIDTH + text_width:  # a sliver of a pane: crop rather than overflow
+            return Strip([*left, *strip]).crop_extend(0, width, self.styles.get("text"))
+        right = self._edges.get((width, "right"))
+        if right is None:
+            rest = width - margin - Gutter.WIDTH - text_width
+            right = self._edges[(width, "right")] = [Segment(" " * rest, self.styles.get("text"))] if rest > 0 else []
+        return Strip([*left, *strip, *right], width)
+
+    def _block_strips(self, key: int, layout: BlockLayout, width: int) -> list[Strip]:
+        found = self._strips.get((key, width))
         if found is not None:
-            self._strips.move_to_end(key)
+            self._strips.move_to_end((key, width))
             return found
-        layout = self._layout(index)
-        found = [self._paint(line, layout, block.key) for line in layout.lines]
-        self._strips[key] = found
+        found = self._strips[(key, width)] = [self._paint(line, layout, key, width) for line in layout.lines]
         if len(self._strips) > STRIP_CACHE_BLOCKS:
             self._strips.popitem(last=False)
         return found
 
-    def _paint(self, line: Line, layout: BlockLayout, block_key: int) -> Strip:
-        palette = self.palette
+    def _paint(self, line: Line, layout: BlockLayout, key: int, width: int) -> Strip:
+        styles = self.styles
         segments: list[Segment] = []
         used = 0
         code = line.code
         for index, (text, style, link) in enumerate(line.runs):
             used += cells(text)
             if code is not None and index == code[4]:
-                segments.extend(self._code_segments(layout, block_key, code, style))
+                segments.extend(self._code_segments(layout, key, code, style))
                 continue
             if link is None:
-                segments.append(Segment(text, palette.get(style)))
+                segments.append(Segment(text, styles.get(style)))
                 continue
             link_style = self._link_styles.get((style, link))
             if link_style is None:
-                link_style = palette.get(style) + RichStyle.from_meta({"@click": ("activate_link", (link,))})
+                link_style = styles.get(style) + RichStyle.from_meta({"@click": ("activate_link", (link,))})
                 self._link_styles[(style, link)] = link_style
             segments.append(Segment(text, link_style))
-        if used < self._width:
-            segments.append(Segment(" " * (self._width - used), palette.get(line.fill or "text")))
-        elif used > self._width:
-            return Strip(segments).crop(0, self._width)
-        return Strip(segments, self._width)
+        if used < width:
+            segments.append(Segment(" " * (width - used), styles.get(line.fill or "text")))
+        elif used > width:
+            return Strip(segments).crop(0, width)
+        return Strip(segments, width)
 
     def _code_segments(
-        self, layout: BlockLayout, block_key: int, code: tuple[int, int, int, int, int], style: str
+        self, layout: BlockLayout, key: int, code: tuple[int, int, int, int, int], style: str
     ) -> list[Segment]:
         fence_index, number, start, end, _ = code
         fence = layout.fences[fence_index]
-        cache_key = (block_key, fence_index)
-        if cache_key not in self._lexed:
-            self._lexed[cache_key] = _lex_fence(fence)
-        lexed = self._lexed[cache_key]
+        if (key, fence_index) not in self._lexed:
+            self._lexed[(key, fence_index)] = _lex_fence(fence)
+        lexed = self._lexed[(key, fence_index)]
         text = fence.lines[number][start:end]
         if lexed is None or number >= len(lexed):
-            return [Segment(text, self.palette.get(style))]
+            return [Segment(text, self.styles.get(style))]
         return [
-            Segment(piece, self.palette.token(token_type, style))
+            Segment(piece, self.styles.token(token_type, style))
             for token_type, piece in slice_tokens(lexed[number], start, end)
         ]
 

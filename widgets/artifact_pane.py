@@ -16,8 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Spacing
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
+from textual.visual import Padding
 from textual.widgets.option_list import Option
 
 from tui.diffs import FileDiff
@@ -213,9 +215,13 @@ class ArtifactPane(Vertical):
             toc.add_option(Option("(no headings)", disabled=True))
             return
         top = min(block.level for _, block in headings)
-        # Content, not markup: a heading may well contain [brackets].
+        # Content, not markup: a heading may well contain [brackets]. Padding, not leading
+        # spaces, so the rows of a title that wraps stay indented under its first.
         toc.add_options(
-            Option(Content("  " * (block.level - top) + (block.title or "(untitled)")), id=str(index))
+            Option(
+                Padding(Content(block.title or "(untitled)"), Spacing(0, 0, 0, 2 * (block.level - top))),
+                id=str(index),
+            )
             for index, block in headings
         )
         self._sync_toc(self.view.current_section())

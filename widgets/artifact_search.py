@@ -1,177 +1,143 @@
 """Search in the reading view: matches in the text as laid out (what the reader sees), smart
-case, n/N to step through them. Documents not laid out yet are searched in a worker thread."""
+case, stepped through with n/N. Documents not laid out yet are searched in a worker thread."""
 
 from __future__ import annotations
 
 import re
 import time
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from rich.cells import cell_len
-from textual import work
-from textual.actions import SkipAction
 from textual.worker import get_current_worker
 
 from tui.docs.blocks import MarkdownDoc
-from tui.docs.layout import layout_block
 from tui.docs.lines import BlockLayout
+from widgets.artifact_surface import LayoutCache, ReadingSurface
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from widgets.artifact_view import ArtifactView
-
-    _Base = ArtifactView
-else:
-    _Base = object
+# (block, line, start cell, end cell) of a match.
+Match = tuple[int, int, int, int]
 
 
-class SearchMixin(_Base):
-    def _init_search(self) -> None:
+class ArtifactSearch:
+    """The query, its matches in reading order, and which one is current."""
+
+    def __init__(self, surface: ReadingSurface, changed: Callable[[], None]) -> None:
+        self._surface = surface
+        # Called whenever the matches, the current match or `searching` change.
+        self._changed = changed
         self.query = ""
-        self._searching = False
-        # (block, line, start cell, end cell) of each match, in reading order.
-        self._matches: list[tuple[int, int, int, int]] = []
-        self._match_index = -1
-        self._match_lines: dict[tuple[int, int], list[tuple[int, int, bool]]] = {}
+        # A search runs in the background (the document is not laid out yet).
+        self.searching = False
+        self._matches: list[Match] = []
+        self._current = -1
+        # (start cell, end cell, style name) of the matches on each (block, line).
+        self._by_line: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+
+    @property
+    def status(self) -> tuple[int, int]:
+        """(current match, 1-based or 0, number of matches)."""
+        return (self._current + 1 if self._matches else 0, len(self._matches))
+
+    @property
+    def has_matches(self) -> bool:
+        return bool(self._matches)
+
+    def overlays(self, block: int, line: int) -> Sequence[tuple[int, int, str]]:
+        return self._by_line.get((block, line), ())
 
     def search(self, query: str) -> int:
-        """Highlight every match of `query` (case-insensitive unless it has capitals)."""
+        """Highlight every match of `query` and show the first one below the reader."""
         self.query = query
-        self._run_search(keep_place=False)
+        self.run(keep_place=False)
         return len(self._matches)
 
-    def clear_search(self) -> None:
+    def clear(self) -> None:
         self.query = ""
+        self.searching = False
         self._matches = []
-        self._match_lines = {}
-        self._match_index = -1
-        self.refresh()
-        self._sync_bindings()
-        self.post_message(self.SearchUpdated())
+        self._by_line = {}
+        self._current = -1
+        self._changed()
 
-    @property
-    def match_status(self) -> tuple[int, int]:
-        """(current match, 1-based or 0, number of matches)."""
-        return (self._match_index + 1 if self._matches else 0, len(self._matches))
-
-    def _all_layouts(self) -> list[BlockLayout]:
-        assert self.doc is not None
-        layouts = [self._layout(index) for index in range(len(self.doc.blocks))]
-        self._update_heights(range(len(self.doc.blocks)))
-        return layouts
-
-    def text_lines(self) -> list[str]:
-        """The whole document as laid out at the current width, as plain text."""
-        if self.doc is None or not self._width:
-            return []
-        return [line.plain for layout in self._all_layouts() for line in layout.lines]
-
-    @property
-    def searching(self) -> bool:
-        """A search is running in the background (the document is not laid out yet)."""
-        return self._searching
-
-    def _run_search(self, *, keep_place: bool) -> None:
-        previous = self._matches[self._match_index][:2] if keep_place and self._matches else None
+    def run(self, *, keep_place: bool) -> None:
+        """Find the matches again (the document or its width changed, with `keep_place`)."""
+        surface = self._surface
+        previous = self._matches[self._current][:2] if keep_place and self._matches else None
         self._matches = []
-        self._match_lines = {}
-        self._match_index = -1
-        if self.doc is None or not self.query or not self._width:
-            self._searching = False
-            self.refresh()
-            self._sync_bindings()
-            self.post_message(self.SearchUpdated())
+        self._by_line = {}
+        self._current = -1
+        query, doc, width = self.query, surface.doc, surface.layout_width
+        if doc is None or not query or not width:
+            self.searching = False
+            self._changed()
             return
-        if self.fully_laid_out:
-            layouts = [self._layout(index) for index in range(len(self.doc.blocks))]
-            self._apply_matches(self._generation, self.query, find_matches(layouts, self.query), keep_place, previous)
+        apply = partial(self._apply, surface.generation, query, keep_place=keep_place, previous=previous)
+        if surface.fully_laid_out:
+            apply(find_matches(surface.layout_all(), query))
             return
         # Matching needs every block laid out: that runs in a thread, the UI stays live.
-        self._searching = True
-        self.post_message(self.SearchUpdated())
-        self._search_worker(self._generation, self.doc, self._width, self._layouts, self.query, keep_place, previous)
+        self.searching = True
+        self._changed()
+        find = partial(self._find_in_thread, surface.generation, doc, width, surface.layouts, query)
+        surface.run_in_thread(find, apply, "artifact-search")
 
-    @work(thread=True, exclusive=True, group="artifact-search", description="search the document")
-    def _search_worker(
-        self,
-        generation: int,
-        doc: MarkdownDoc,
-        width: int,
-        layouts: dict[tuple[int, int], BlockLayout],
-        query: str,
-        keep_place: bool,
-        previous: tuple[int, int] | None,
-    ) -> None:
+    def _find_in_thread(
+        self, generation: int, doc: MarkdownDoc, width: int, layouts: LayoutCache, query: str
+    ) -> list[Match] | None:
         worker = get_current_worker()
         found: list[BlockLayout] = []
         for block in doc.blocks:
-            if worker.is_cancelled or generation != self._generation or query != self.query:
-                return
-            layout = layouts.get((block.key, width))
-            if layout is None:
-                layout = layouts[(block.key, width)] = layout_block(block, width, doc.references)
-                time.sleep(0)  # keep the UI loop responsive (see _layout_worker)
-            found.append(layout)
-        matches = find_matches(found, query)
-        self.app.call_from_thread(self._apply_matches, generation, query, matches, keep_place, previous)
+            if worker.is_cancelled or generation != self._surface.generation or query != self.query:
+                return None
+            if (block.key, width) not in layouts:
+                time.sleep(0)  # let the UI loop take the GIL now if it wants it (a key press)
+            found.append(layouts.of(block, width, doc.references))
+        return find_matches(found, query)
 
-    def _apply_matches(
-        self,
-        generation: int,
-        query: str,
-        matches: list[tuple[int, int, int, int]],
-        keep_place: bool,
-        previous: tuple[int, int] | None,
+    def _apply(
+        self, generation: int, query: str, matches: list[Match], *, keep_place: bool, previous: tuple[int, int] | None
     ) -> None:
-        if generation != self._generation or query != self.query or self.doc is None:
+        surface = self._surface
+        if generation != surface.generation or query != self.query or surface.doc is None:
             return
-        self._searching = False
+        self.searching = False
         # Matches are placed by line: every block's true height must be known now.
-        self._update_heights(range(len(self.doc.blocks)))
+        surface.layout_all()
         self._matches = matches
         if matches:
-            here = previous or self.anchor
+            here = previous or surface.anchor
             positions = [(block, line) for block, line, _, _ in matches]
-            self._match_index = min(bisect_right(positions, (here[0], here[1] - 1)), len(matches) - 1)
-        self._index_matches()
+            self._current = min(bisect_right(positions, (here[0], here[1] - 1)), len(matches) - 1)
+        self._index_lines()
         if matches and not keep_place:
-            self._show_match()
-        self.refresh()
-        self._sync_bindings()
-        self.post_message(self.SearchUpdated())
+            self._reveal_current()
+        self._changed()
 
-    def _index_matches(self) -> None:
-        lines: dict[tuple[int, int], list[tuple[int, int, bool]]] = {}
-        for number, (block, line, start, end) in enumerate(self._matches):
-            lines.setdefault((block, line), []).append((start, end, number == self._match_index))
-        self._match_lines = lines
-
-    def _show_match(self) -> None:
-        block, line, _, _ = self._matches[self._match_index]
-        top = self._map.top(block) + line
-        height = self.scrollable_content_region.height
-        if not (self.scroll_y <= top < self.scroll_y + height):
-            self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True, force=True)
-
-    def _step_match(self, step: int) -> None:
+    def step(self, step: int) -> bool:
+        """Make the next (or previous) match current and show it; False if there are none."""
         if not self._matches:
-            raise SkipAction()
-        self._match_index = (self._match_index + step) % len(self._matches)
-        self._index_matches()
-        self._show_match()
-        self.refresh()
-        self._sync_bindings()
-        self.post_message(self.SearchUpdated())
+            return False
+        self._current = (self._current + step) % len(self._matches)
+        self._index_lines()
+        self._reveal_current()
+        self._changed()
+        return True
 
-    def action_next_match(self) -> None:
-        self._step_match(1)
+    def _index_lines(self) -> None:
+        lines: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+        for number, (block, line, start, end) in enumerate(self._matches):
+            style = "search-current" if number == self._current else "search-match"
+            lines.setdefault((block, line), []).append((start, end, style))
+        self._by_line = lines
 
-    def action_previous_match(self) -> None:
-        self._step_match(-1)
+    def _reveal_current(self) -> None:
+        block, line, _, _ = self._matches[self._current]
+        self._surface.reveal(block, line)
 
 
-def find_matches(layouts: list[BlockLayout], query: str) -> list[tuple[int, int, int, int]]:
+def find_matches(layouts: list[BlockLayout], query: str) -> list[Match]:
     """(block, line, start cell, end cell) of each match of `query` in the laid-out text.
 
     Case-insensitive unless the query has a capital (smart case, as in vim and less).

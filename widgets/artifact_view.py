@@ -2,46 +2,58 @@
 
 Only what is on screen is rendered. A document arrives already split into blocks
 (`tui.docs.blocks`); each block is laid out once per width (`tui.docs.layout`) and painted once
-per theme into cached `Strip`s (`artifact_paint`). Blocks not laid out yet count with an
+per theme into cached `Strip`s (`BlockPainter`). Blocks not laid out yet count with an
 estimated height (`tui.docs.heights`) until a worker thread lays them out; blocks that scroll
 into view are laid out at once. The reader's place is an anchor (block index, line within the
 block), so reloads, relayouts and height corrections never move the text under the reader's
-eyes. Search, links and change marks live in their own mixins.
+eyes.
+
+The view owns the document, its layouts and the scroll position; helpers with their own state
+do the rest: `ArtifactSearch`, `LinkCursor` (both see the view as a `ReadingSurface`),
+`ChangeMarks` (plain data) and `BlockPainter` (with the `Gutter`).
 """
 
 from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from textual import work
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from tui.docs.blocks import BlockDiff, MarkdownDoc
 from tui.docs.heights import HeightMap
-from tui.docs.layout import layout_block
 from tui.docs.lines import BlockLayout
-from widgets.artifact_links import LinksMixin
-from widgets.artifact_marks import MarksMixin
-from widgets.artifact_paint import GUTTER, PaintMixin, _lex_fence
-from widgets.artifact_search import SearchMixin, find_matches
-from widgets.palette import Palette
+from widgets.artifact_gutter import Gutter
+from widgets.artifact_links import LinkCursor
+from widgets.artifact_marks import ChangeMarks
+from widgets.artifact_paint import BlockPainter
+from widgets.artifact_search import ArtifactSearch
+from widgets.artifact_surface import LayoutCache
 from widgets.reading import ReadingKeys, reading_bindings
+from widgets.theme_styles import ThemeStyles
 
-__all__ = ["ArtifactView", "find_matches"]
+_T = TypeVar("_T")
 
 # Past this many blocks (about 30,000 lines) blocks are laid out only when shown (or searched):
 # laying out a 10 MB document takes half a minute and a lot of memory for nothing.
 LAY_OUT_ALL_MAX_BLOCKS = 5000
 
 
-class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys, ScrollView, can_focus=True):
+class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     """Shows a `MarkdownDoc`; keeps the reader's place across updates."""
+
+    # Textual's text selection finds nothing to copy in a line-API view, and its select-all
+    # (a double click) calls `query("*")`, which is the search query here.
+    ALLOW_SELECT = False
 
     DEFAULT_CSS = """
     ArtifactView {
@@ -100,21 +112,22 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
         *,
         max_width: int = 100,
         seen_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
         placeholder: str = "",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """`clock` tells the time on screen that makes changes read (`seen_seconds`)."""
         super().__init__(name=name, id=id, classes=classes)
         self.max_width = max_width
-        self.seen_seconds = seen_seconds
         self.placeholder = placeholder
-        self.palette = Palette(self)
+        self.theme_styles = ThemeStyles(self)
         self.doc: MarkdownDoc | None = None
         # Bumped whenever the document or the width changes: stale worker results are dropped.
-        self._generation = 0
+        self.generation = 0
         self._width = 0
-        self._layouts: dict[tuple[int, int], BlockLayout] = {}
+        self.layouts = LayoutCache()
         self._map = HeightMap()
         self._headings: list[int] = []
         self._section = -2
@@ -122,10 +135,10 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
         self._settling = False
         self._pending_anchor: tuple[int, int] | None = None
         self._bindings_state = (False, False)
-        self._init_paint()
-        self._init_marks()
-        self._init_search()
-        self._init_links()
+        self._painter = BlockPainter(self.theme_styles)
+        self._marks = ChangeMarks(seen_seconds, clock)
+        self._search = ArtifactSearch(self, self._search_changed)
+        self._links = LinkCursor(self)
 
     # ------------------------------------------------------------------ document
 
@@ -138,14 +151,14 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
             anchor = (diff.old_to_new[min(block, len(diff.old_to_new) - 1)], line)
         elif anchor is not None and diff is None:
             anchor = (0, 0)
-        self._generation += 1
+        self.generation += 1
         self.doc = doc
         self._headings = [index for index, block in enumerate(doc.blocks) if block.kind == "heading"]
         keys = {block.key for block in doc.blocks}
-        self._layouts = {key: value for key, value in self._layouts.items() if key[0] in keys}
-        self._lexed = {key: value for key, value in self._lexed.items() if key[0] in keys}
-        self._forget_marks_of_other_blocks(keys)
-        self._focus_link = None
+        self.layouts = LayoutCache((key, value) for key, value in self.layouts.items() if key[0] in keys)
+        self._painter.keep_blocks(keys)
+        self._marks.new_document(keys)
+        self._links.clear()
         self._section = -2
         if not self._width and self.scrollable_content_region.width > 0:
             self._sync_width()
@@ -159,8 +172,8 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
                 self._restore(self._take_pending_anchor() or anchor or (0, 0))
             self._ensure_visible_exact()
             self._start_layout()
-        if self.query:
-            self._run_search(keep_place=True)
+        if self._search.query:
+            self._search.run(keep_place=True)
         self.refresh()
 
     def prepare(self, doc: MarkdownDoc, diff: BlockDiff | None = None) -> None:
@@ -177,19 +190,12 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
             block, _ = self.anchor
             start = diff.old_to_new[min(block, len(diff.old_to_new) - 1)]
         wanted = 2 * max(10, self.scrollable_content_region.height)
-        layouts = self._layouts
-        lexed = self._lexed
+        layouts = self.layouts
         total = 0
-        for index in range(start, len(doc.blocks)):
-            block = doc.blocks[index]
-            found = layouts.get((block.key, width))
-            if found is None:
-                found = layout_block(block, width, doc.references)
-                layouts[(block.key, width)] = found
-            for fence_index, fence in enumerate(found.fences):
-                if (block.key, fence_index) not in lexed:
-                    lexed[(block.key, fence_index)] = _lex_fence(fence)
-            total += found.height
+        for block in doc.blocks[start:]:
+            layout = layouts.of(block, width, doc.references)
+            self._painter.lex(block.key, layout)
+            total += layout.height
             if total >= wanted:
                 break
 
@@ -216,15 +222,12 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
         last = self._map.block_at(top + max(0, self.scrollable_content_region.height - 1))
         return range(first, last + 1)
 
-    def block_top(self, index: int) -> int:
-        return self._map.top(index)
-
     def scroll_to_block(self, index: int, line: int = 0, *, center: bool = False) -> None:
         if not len(self._map):
             self._pending_anchor = (index, line)  # not laid out yet: go there once it is
             return
         index = max(0, min(index, len(self._map) - 1))
-        self._layout(index)
+        self.layout(index)
         self._update_heights([index])
         y = self._map.top(index) + line
         if center:
@@ -252,23 +255,57 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
         """The whole document as laid out at the current width, as plain text."""
         if self.doc is None or not self._width:
             return []
-        layouts = [self._layout(index) for index in range(len(self.doc.blocks))]
-        self._update_heights(range(len(self.doc.blocks)))
-        return [line.plain for layout in layouts for line in layout.lines]
+        return [line.plain for layout in self.layout_all() for line in layout.lines]
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._track_seen)
         self.call_after_refresh(self._sync_width)
 
+    # ------------------------------------------------------------------ what the helpers see
+    # (`ReadingSurface`)
+
+    @property
+    def layout_width(self) -> int:
+        return self._width
+
+    @property
+    def viewport_height(self) -> int:
+        return self.scrollable_content_region.height
+
+    def layout(self, index: int) -> BlockLayout:
+        assert self.doc is not None
+        return self.layouts.of(self.doc.blocks[index], self._width, self.doc.references)
+
+    def layout_all(self) -> list[BlockLayout]:
+        assert self.doc is not None
+        layouts = [self.layout(index) for index in range(len(self.doc.blocks))]
+        self._update_heights(range(len(self.doc.blocks)))
+        return layouts
+
+    def reveal(self, block: int, line: int) -> None:
+        self._update_heights([block])
+        top = self._map.top(block) + line
+        height = self.scrollable_content_region.height
+        if not (self.scroll_y <= top < self.scroll_y + height):
+            self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True, force=True)
+
+    def run_in_thread(self, work: Callable[[], _T | None], then: Callable[[_T], object], group: str) -> None:
+        def run() -> None:
+            result = work()
+            if result is not None:
+                self.app.call_from_thread(then, result)
+
+        self.run_worker(run, thread=True, exclusive=True, group=group, description=group)
+
     # ------------------------------------------------------------------ heights
 
     def _content_width(self) -> int:
-        available = self.scrollable_content_region.width - GUTTER - 1
+        available = self.scrollable_content_region.width - Gutter.WIDTH - 1
         return max(8, min(self.max_width, available))
 
     def _reset_heights(self) -> None:
         assert self.doc is not None
-        self._map.reset(self.doc.blocks, self._width, self._layouts)
+        self._map.reset(self.doc.blocks, self._width, self.layouts)
         self.fully_laid_out = self._map.complete
         self._sync_virtual_size()
 
@@ -282,22 +319,12 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
     def _restore(self, anchor: tuple[int, int]) -> None:
         self.scroll_to(y=self._map.position(*anchor), animate=False, immediate=True, force=True)
 
-    def _layout(self, index: int) -> BlockLayout:
-        assert self.doc is not None
-        block = self.doc.blocks[index]
-        key = (block.key, self._width)
-        found = self._layouts.get(key)
-        if found is None:
-            found = layout_block(block, self._width, self.doc.references)
-            self._layouts[key] = found
-        return found
-
     def _update_heights(self, indices: Iterable[int]) -> bool:
         """Take the laid-out heights of `indices`, keeping the anchor. True if any changed."""
         assert self.doc is not None
         anchor = self.anchor
         at_end = self.scroll_y >= self.max_scroll_y and self.scroll_y > 0
-        changed = self._map.take(indices, self.doc.blocks, self._width, self._layouts)
+        changed = self._map.take(indices, self.doc.blocks, self._width, self.layouts)
         if changed:
             self._sync_virtual_size()
             if at_end:
@@ -320,7 +347,7 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
                 if not todo:
                     return
                 for index in todo:
-                    self._layout(index)
+                    self.layout(index)
                 self._update_heights(todo)
         finally:
             self._settling = False
@@ -328,22 +355,18 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
     def _start_layout(self) -> None:
         if self.doc is None or self.fully_laid_out or len(self.doc.blocks) > LAY_OUT_ALL_MAX_BLOCKS:
             return
-        self._layout_worker(self._generation, self.doc, self._width, self._layouts)
+        self._layout_worker(self.generation, self.doc, self._width, self.layouts)
 
     @work(thread=True, exclusive=True, group="artifact-layout", description="lay out blocks")
-    def _layout_worker(
-        self, generation: int, doc: MarkdownDoc, width: int, layouts: dict[tuple[int, int], BlockLayout]
-    ) -> None:
+    def _layout_worker(self, generation: int, doc: MarkdownDoc, width: int, layouts: LayoutCache) -> None:
         worker = get_current_worker()
-        references = doc.references
         started = time.monotonic()
         pending: list[int] = []
         for index, block in enumerate(doc.blocks):
-            if worker.is_cancelled or generation != self._generation:
+            if worker.is_cancelled or generation != self.generation:
                 return
-            key = (block.key, width)
-            if key not in layouts:
-                layouts[key] = layout_block(block, width, references)
+            if (block.key, width) not in layouts:
+                layouts.of(block, width, doc.references)
                 pending.append(index)
                 # Let the UI loop take the GIL now if it wants it (a key press), rather than
                 # after the interpreter's 5 ms switch interval.
@@ -355,7 +378,7 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
         self.app.call_from_thread(self._apply_layouts, generation, list(range(len(doc.blocks))))
 
     def _apply_layouts(self, generation: int, indices: list[int]) -> None:
-        if generation != self._generation:
+        if generation != self.generation:
             return
         if self._update_heights(indices):
             self.refresh()
@@ -376,17 +399,17 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
             return
         anchor = self.anchor if len(self._map) else (0, 0)
         previous, self._width = self._width, width
-        self._generation += 1
-        self._forget_paint()
+        self.generation += 1
+        self._painter.forget_width()
         if self.doc is not None:
             # Keep the previous width's layouts: resizing back and forth stays cheap.
-            self._layouts = {k: v for k, v in self._layouts.items() if k[1] in (width, previous)}
+            self.layouts = LayoutCache((k, v) for k, v in self.layouts.items() if k[1] in (width, previous))
             self._reset_heights()
             self._restore(self._take_pending_anchor() or anchor)
             self._ensure_visible_exact()
             self._start_layout()
-            if self.query:
-                self._run_search(keep_place=True)
+            if self._search.query:
+                self._search.run(keep_place=True)
         self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -400,11 +423,143 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
             self._section = section
             self.post_message(self.SectionChanged(self, section))
 
+    # ------------------------------------------------------------------ painting
+
+    def render_line(self, y: int) -> Strip:
+        painter = self._painter
+        painter.sync_theme()
+        width = self.scrollable_content_region.width
+        doc_y = int(self.scroll_y) + y
+        if self.doc is None or not len(self._map) or doc_y >= self._map.total:
+            if y == 0 and self.doc is not None and not self.doc.blocks and self.placeholder:
+                return painter.notice(self.placeholder, width)
+            return painter.blank(width)
+        block, line = self._map.locate(doc_y)
+        key = self.doc.blocks[block].key
+        return painter.row(
+            key,
+            self.layout(block),
+            line,
+            text_width=self._width,
+            width=width,
+            mark=self._marks.kind(key, line, self._map.heights[block]),
+            overlays=(*self._search.overlays(block, line), *self._links.overlays(block, line)),
+        )
+
+    # ------------------------------------------------------------------ search
+
+    @property
+    def query(self) -> str:  # type: ignore[override]  # the search query, not DOM queries
+        return self._search.query
+
+    @property
+    def searching(self) -> bool:
+        """A search is running in the background (the document is not laid out yet)."""
+        return self._search.searching
+
+    @property
+    def match_status(self) -> tuple[int, int]:
+        """(current match, 1-based or 0, number of matches)."""
+        return self._search.status
+
+    def search(self, query: str) -> int:
+        """Highlight every match of `query` (case-insensitive unless it has capitals)."""
+        return self._search.search(query)
+
+    def clear_search(self) -> None:
+        self._search.clear()
+
+    def _search_changed(self) -> None:
+        self.refresh()
+        self._sync_bindings()
+        self.post_message(self.SearchUpdated())
+
+    def action_next_match(self) -> None:
+        if not self._search.step(1):
+            raise SkipAction()
+
+    def action_previous_match(self) -> None:
+        if not self._search.step(-1):
+            raise SkipAction()
+
+    # ------------------------------------------------------------------ links
+
+    @property
+    def focused_link(self) -> str | None:
+        return self._links.href
+
+    def _step_link(self, step: int) -> None:
+        if self.doc is None or not len(self._map):
+            raise SkipAction()
+        found = self._links.step(step)
+        self.refresh()
+        self._sync_bindings()
+        if not found:
+            raise SkipAction()  # no more links this way: tab moves the focus on, as in a browser
+
+    def action_next_link(self) -> None:
+        self._step_link(1)
+
+    def action_previous_link(self) -> None:
+        self._step_link(-1)
+
+    def action_open_link(self) -> None:
+        if self._links.href is None:
+            raise SkipAction()
+        self.post_message(self.LinkActivated(self, self._links.href))
+
+    def action_activate_link(self, href: str) -> None:
+        self.post_message(self.LinkActivated(self, href))
+
+    def on_blur(self) -> None:
+        if self._links.clear():
+            self.refresh()
+            self._sync_bindings()
+
+    # ------------------------------------------------------------------ change marks
+
+    def set_marks(self, changed: Iterable[int], removed_before: Iterable[int] = ()) -> None:
+        """Mark blocks (by index) as changed, and blocks that follow a deletion."""
+        if self.doc is None:
+            return
+        blocks = self.doc.blocks
+        self._marks.mark(
+            (blocks[index].key for index in changed if index < len(blocks)),
+            (blocks[index].key for index in removed_before if index < len(blocks)),
+        )
+        self.refresh()
+
+    def reset_read(self) -> None:
+        """The owner recorded the current version as read: forget what was read of the last."""
+        self._marks.reset_read()
+
+    @property
+    def marked_blocks(self) -> list[int]:
+        if self.doc is None:
+            return []
+        return [index for index, block in enumerate(self.doc.blocks) if block.key in self._marks]
+
+    def _track_seen(self) -> None:
+        """Count time on screen: of changed blocks (their marks go), and of the document."""
+        if self._marks.idle:
+            return  # nothing left to notice: keep the idle app idle
+        if self.doc is None or not self.app.app_focus or not self.is_on_screen or not len(self._map):
+            self._marks.hide()
+            return
+        blocks = self.doc.blocks
+        seen = self._marks.tick(blocks[index].key for index in self.visible_blocks())
+        if seen.document:
+            self.post_message(self.DocumentSeen())
+        if seen.marks:
+            self.refresh()
+            if not self._marks:
+                self.post_message(self.MarksRead())
+
     # ------------------------------------------------------------------ keys
 
     def _sync_bindings(self) -> None:
         # The footer recomposes on every refresh_bindings; only ask when the answer changed.
-        state = (bool(self._matches), self._focus_link is not None)
+        state = (self._search.has_matches, self._links.selected is not None)
         if state != self._bindings_state:
             self._bindings_state = state
             self.refresh_bindings()
@@ -412,7 +567,7 @@ class ArtifactView(SearchMixin, LinksMixin, MarksMixin, PaintMixin, ReadingKeys,
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keep the footer to what applies now; hidden actions also let their keys fall through.
         if action in ("next_match", "previous_match"):
-            return bool(self._matches)
+            return self._search.has_matches
         if action == "open_link":
-            return self._focus_link is not None
+            return self._links.selected is not None
         return True

@@ -18,8 +18,8 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from tui.docs.highlight import LineTokens, lex_lines
-from widgets.palette import Palette
 from widgets.reading import ReadingKeys, reading_bindings
+from widgets.theme_styles import ThemeStyles
 
 TAB_SIZE = 4
 STRIP_CACHE = 2000
@@ -44,7 +44,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.palette = Palette(self)
+        self.theme_styles = ThemeStyles(self)
         self.lines: list[str] = []
         self.filename = ""
         self.target_line: int | None = None
@@ -113,12 +113,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
         self.post_message(self.Highlighted())
 
     def render_line(self, y: int) -> Strip:
-        if self.palette.refresh():
+        if self.theme_styles.refresh():
             self._strips.clear()
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         number = scroll_y + y
-        base = self.palette.get("text")
+        base = self.theme_styles.get("text")
         if number >= len(self.lines):
             return Strip.blank(width, base)
         strip = self._strips.get(number)
@@ -129,23 +129,23 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
                 self._strips.popitem(last=False)
         gutter_width = self._digits + 3
         gutter, body = strip.divide([gutter_width, strip.cell_length])[:2]
-        fill = self.palette.get("line-highlight" if number + 1 == self.target_line else "text")
+        fill = self.theme_styles.get("line-highlight" if number + 1 == self.target_line else "text")
         body = body.crop_extend(scroll_x, scroll_x + max(0, width - gutter_width), fill)
         return Strip.join([gutter, body])
 
     def _paint(self, index: int) -> Strip:
         current = index + 1 == self.target_line
         background = "line-highlight" if current else "text"
-        number_style = self.palette.get("line-number-current" if current else "line-number")
+        number_style = self.theme_styles.get("line-number-current" if current else "line-number")
         segments = [
             Segment(f" {index + 1:>{self._digits}} ", number_style),
-            Segment("│", self.palette.get("gutter")),
-            Segment(" ", self.palette.get(background)),
+            Segment("│", self.theme_styles.get("gutter")),
+            Segment(" ", self.theme_styles.get(background)),
         ]
         text = self.lines[index]
         tokens = self._tokens[index] if self._tokens is not None and index < len(self._tokens) else None
         if tokens is None:
-            segments.append(Segment(text.expandtabs(TAB_SIZE), self.palette.get(background)))
+            segments.append(Segment(text.expandtabs(TAB_SIZE), self.theme_styles.get(background)))
         else:
             column = 0
             for token_type, piece in tokens:
@@ -162,5 +162,5 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
                     piece = "".join(expanded)
                 else:
                     column += len(piece)
-                segments.append(Segment(piece, self.palette.token(token_type, background)))
+                segments.append(Segment(piece, self.theme_styles.token(token_type, background)))
         return Strip(segments)

@@ -23,8 +23,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.diffs import DiffLine, FileDiff
-from widgets.palette import Palette
 from widgets.reading import ReadingKeys, reading_bindings
+from widgets.theme_styles import ThemeStyles
 
 STATUS_LETTERS = {"modified": "M", "added": "A", "deleted": "D", "renamed": "R", "binary": "B"}
 _LINE_STYLES = {"+": "diff-added", "-": "diff-removed", " ": "diff-context", "\\": "diff-meta"}
@@ -59,7 +59,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
 
     def __init__(self, *, empty_message: str = "No changes.", id: str | None = None) -> None:
         super().__init__(id=id)
-        self.palette = Palette(self)
+        self.theme_styles = ThemeStyles(self)
         self.empty_message = empty_message
         self.diffs: list[FileDiff] = []
         # Rows: ("file", index) | ("note", text) | ("hunk", header) | ("line", DiffLine) | ("gap", "")
@@ -128,14 +128,14 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
                 self.post_message(self.FileShown(self, current))
 
     def render_line(self, y: int) -> Strip:
-        self.palette.refresh()
+        self.theme_styles.refresh()
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
-        base = self.palette.get("text")
+        base = self.theme_styles.get("text")
         row = scroll_y + y
         if not self._rows:
             if y == 1:
-                return Strip([Segment("  " + self.empty_message, self.palette.get("muted"))]).crop_extend(0, width, base)
+                return Strip([Segment("  " + self.empty_message, self.theme_styles.get("muted"))]).crop_extend(0, width, base)
             return Strip.blank(width, base)
         if row >= len(self._rows):
             return Strip.blank(width, base)
@@ -143,17 +143,17 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         fill = base
         if kind == "file":
             diff = self.diffs[value]  # type: ignore[index]
-            style = self.palette.get("diff-file")
+            style = self.theme_styles.get("diff-file")
             fill = style
             name = f"{diff.old_path} → {diff.path}" if diff.old_path else diff.path
             text = f" {STATUS_LETTERS.get(diff.status, '?')} {name}  +{diff.added} −{diff.removed}"
             segments = [Segment(text, style)]
         elif kind == "hunk":
-            style = self.palette.get("diff-hunk")
+            style = self.theme_styles.get("diff-hunk")
             fill = style
             segments = [Segment(" " * (2 * self._number_width + 2) + str(value), style)]
         elif kind == "note":
-            segments = [Segment("  " + str(value), self.palette.get("diff-meta"))]
+            segments = [Segment("  " + str(value), self.theme_styles.get("diff-meta"))]
         elif kind == "line":
             segments, fill = self._line_segments(value)  # type: ignore[arg-type]
         else:
@@ -165,9 +165,9 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
 
     def _line_segments(self, line: DiffLine) -> tuple[list[Segment], object]:
         digits = self._number_width
-        numbers = self.palette.get("line-number")
+        numbers = self.theme_styles.get("line-number")
         style_name = _LINE_STYLES.get(line.kind, "diff-context")
-        style = self.palette.get(style_name)
+        style = self.theme_styles.get(style_name)
         old = str(line.old) if line.old is not None else ""
         new = str(line.new) if line.new is not None else ""
         marker = {"+": "+", "-": "−", " ": " ", "\\": "\\"}.get(line.kind, " ")
@@ -177,7 +177,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
             Segment(f"{marker} ", style),
             Segment(text, style),
         ]
-        return segments, style if line.kind in "+-" else self.palette.get("text")
+        return segments, style if line.kind in "+-" else self.theme_styles.get("text")
 
 
 class DiffView(Horizontal):

@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from widgets.screen_preview import screen_strips
 
-STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited")
+STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited", "-unreachable")
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,11 @@ class TileData:
     number: int
     agent: str
     task: str
-    # "working", "needs-input", "idle" or "exited".
+    # "working", "needs-input", "idle", "exited" or "unreachable" (its host is).
     state: str
     exit_code: int | None = None
+    # Exited because loupe stopped it: its code is only the signal that did.
+    stopped: bool = False
     elapsed: str = ""
     added: int | None = None
     removed: int | None = None
@@ -42,6 +44,8 @@ class TileData:
         if self.state == "needs-input":
             return "NEEDS YOU"
         if self.state == "exited":
+            if self.stopped:
+                return "stopped"
             return "exited" if self.exit_code is None else f"exited {self.exit_code}"
         return self.state
 
@@ -69,6 +73,11 @@ class SessionTile(Widget, can_focus=True):
     }
     SessionTile.-exited {
         border-subtitle-color: $text-disabled;
+        color: $text-muted;
+    }
+    SessionTile.-unreachable {
+        border: round $warning;
+        border-subtitle-color: $warning;
         color: $text-muted;
     }
     SessionTile.-marked {

@@ -24,9 +24,9 @@ from textual.style import Style as VisualStyle
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.relative_time import relative_time
 from tui.tasks.filtering import match
 from tui.tasks.model import Artifact, Mark, Task
-from tui.tasks.relative_time import relative_time
 
 MARK_GLYPHS = {Mark.CHANGED: "●", Mark.NEW: "+", Mark.READ: " "}
 # Rows that changed need a rebuild when the clock moves; once a minute is enough for "5m".

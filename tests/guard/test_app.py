@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Static
 from tests.fixtures.git import RepoWithRemote
 from tests.helpers import wait_until
 from tui.app import LoupeApp
+from tui.dialogs.guard_log import EMPTY, AuditScreen
 from tui.guard.install import install
-from tui.screens.audit import EMPTY, AuditScreen
 from tui.services import Services
 from tui.sessions.model import Session
 from tui.sessions.store import SessionStore

@@ -11,8 +11,8 @@ import pytest
 from textual.app import App
 
 import themes
+from tui.dialogs.guard_log import AuditScreen
 from tui.guard.refusal import append
-from tui.screens.audit import AuditScreen
 
 SIZE = (110, 30)
 

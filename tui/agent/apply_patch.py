@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tui.agent.errors import PatchError, ToolError
 from tui.agent.patch_parse import AddFile, Chunk, DeleteFile, Hunk, UpdateFile, parse_patch
-from tui.agent.paths import Workspace
+from tui.agent.paths import Parts, Workspace
 from tui.agent.seek import seek_sequence
 
 
@@ -62,10 +62,11 @@ def apply_patch(text: str, workspace: Workspace) -> PatchResult:
 class _Plan:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        # Final content of every touched file; None means deleted.
-        self.state: dict[Path, _Text | None] = {}
+        # Final content of every touched file (by its real path's parts); None means deleted.
+        self.state: dict[Parts, _Text | None] = {}
         # What was on disk before, to write only real changes and to roll back.
-        self.originals: dict[Path, bytes | None] = {}
+        self.originals: dict[Parts, bytes | None] = {}
+        self.modes: dict[Parts, int] = {}
 
     def add(self, hunk: Hunk, label: str) -> list[tuple[str, str]]:
         if isinstance(hunk, AddFile):
@@ -75,7 +76,7 @@ class _Plan:
             self.state[real] = _Text(body)
             return [("A", hunk.path)]
         if isinstance(hunk, DeleteFile):
-            if (self.workspace.root / hunk.path).is_symlink():
+            if self._is_symlink(hunk.path):
                 raise ToolError(f"{hunk.path} is a symlink; remove links with the shell tool (rm)")
             real = self._target(hunk.path)
             if self._current(real) is None:
@@ -98,23 +99,58 @@ class _Plan:
         self.state[dest] = updated
         return [("M", f"{hunk.move_to} (moved from {hunk.path})")] if dest != real else [("M", hunk.path)]
 
-    def _target(self, path: str) -> Path:
-        real = self.workspace.resolve(path)
-        if real.is_dir():
-            raise ToolError(f"{path} is a directory; apply_patch works on files")
-        if real == self.workspace.root:
+    def _target(self, path: str) -> Parts:
+        real = self.workspace.resolve(path, missing_ok=True)
+        if not real:
             raise ToolError("the working directory itself is not a file")
         return real
 
-    def _remember(self, real: Path) -> None:
+    def _is_symlink(self, path: str) -> bool:
+        parts = self.workspace.resolve(path, follow=False, missing_ok=True)
+        try:
+            folder = self.workspace.walk(parts[:-1])
+        except OSError:
+            return False
+        try:
+            return stat.S_ISLNK(os.stat(parts[-1], dir_fd=folder, follow_symlinks=False).st_mode)
+        except OSError:
+            return False
+        finally:
+            os.close(folder)
+
+    def _remember(self, real: Parts) -> None:
         if real in self.originals:
             return
+        shown = self.workspace.relative(real)
         try:
-            self.originals[real] = real.read_bytes() if real.is_file() else None
+            folder = self.workspace.walk(real[:-1])
+        except (FileNotFoundError, NotADirectoryError):
+            self.originals[real] = None  # created at commit, with its folders
+            return
         except OSError as exc:
-            raise ToolError(f"cannot read {self.workspace.relative(real)}: {exc.strerror}") from exc
+            raise ToolError(f"cannot read {shown}: {exc.strerror}") from exc
+        try:
+            fd = os.open(real[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=folder)
+        except FileNotFoundError:
+            self.originals[real] = None
+            return
+        except OSError as exc:
+            raise ToolError(f"cannot read {shown}: {exc.strerror}") from exc
+        finally:
+            os.close(folder)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ToolError(f"{shown} is {what}; apply_patch works on files")
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                self.originals[real] = handle.read()
+            except OSError as exc:
+                raise ToolError(f"cannot read {shown}: {exc.strerror}") from exc
+            self.modes[real] = stat.S_IMODE(info.st_mode)
 
-    def _current(self, real: Path) -> _Text | None:
+    def _current(self, real: Parts) -> _Text | None:
         self._remember(real)
         if real in self.state:
             return self.state[real]
@@ -125,25 +161,24 @@ class _Plan:
             raise ToolError(f"{self.workspace.relative(real)} looks binary; apply_patch only edits text")
         text = data.decode("utf-8", "surrogateescape")
         newline = "\r\n" if "\r\n" in text else "\n"
-        return _Text(text.replace("\r\n", "\n"), newline, stat.S_IMODE(os.stat(real).st_mode))
+        return _Text(text.replace("\r\n", "\n"), newline, self.modes.get(real))
 
     def commit(self) -> None:
-        done: list[Path] = []
-        created_dirs: list[Path] = []
-        real = self.workspace.root
+        done: list[Parts] = []
+        created_dirs: list[Parts] = []
+        real: Parts = ()
         try:
             for real, new in self.state.items():
                 original = self.originals.get(real)
                 if new is None:
                     if original is not None:
-                        real.unlink()
+                        _in_folder(self.workspace, real, lambda fd, name: os.unlink(name, dir_fd=fd))
                         done.append(real)
                     continue
                 data = new.encoded()
                 if data == original:
                     continue
-                created_dirs.extend(_make_parents(real.parent))
-                _write_atomically(real, data, new.mode)
+                _write_atomically(self.workspace, real, data, new.mode, created_dirs)
                 done.append(real)
         except OSError as exc:
             self._roll_back(done, created_dirs)
@@ -152,44 +187,60 @@ class _Plan:
                 "every file was put back as it was"
             ) from exc
 
-    def _roll_back(self, done: list[Path], created_dirs: list[Path]) -> None:
+    def _roll_back(self, done: list[Parts], created_dirs: list[Parts]) -> None:
         for real in reversed(done):
             original = self.originals.get(real)
             try:
                 if original is None:
-                    real.unlink(missing_ok=True)
+                    _in_folder(self.workspace, real, lambda fd, name: os.unlink(name, dir_fd=fd))
                 else:
-                    _write_atomically(real, original, None)
+                    _write_atomically(self.workspace, real, original, self.modes.get(real), [])
             except OSError:
                 pass
         for folder in reversed(created_dirs):
             try:
-                folder.rmdir()
+                _in_folder(self.workspace, folder, lambda fd, name: os.rmdir(name, dir_fd=fd))
             except OSError:
                 pass
 
 
-def _make_parents(folder: Path) -> list[Path]:
-    missing: list[Path] = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-    return list(reversed(missing))
-
-
-def _write_atomically(real: Path, data: bytes, mode: int | None) -> None:
-    tmp = real.with_name(f".{real.name}.loupe-patch-{os.getpid()}")
+def _in_folder(workspace: Workspace, real: Parts, action: Callable[[int, str], object]) -> None:
+    """Run `action(folder_fd, name)` in the folder holding `real`, opened without links."""
+    folder = workspace.walk(real[:-1])
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        action(folder, real[-1])
+    finally:
+        os.close(folder)
+
+
+def _write_atomically(
+    workspace: Workspace, real: Parts, data: bytes, mode: int | None, created_dirs: list[Parts]
+) -> None:
+    """Write through a temporary file and a rename, both inside the file's own folder as
+    opened from the root: a folder swapped for a link meanwhile makes this fail, not stray."""
+    folder = workspace.walk(real[:-1], create=True, created=created_dirs)
+    name = real[-1]
+    tmp = f".{name}.loupe-patch-{os.getpid()}"
+    try:
+        try:
+            os.unlink(tmp, dir_fd=folder)  # left by a crash
+        except FileNotFoundError:
+            pass
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if mode is not None:
+                    os.fchmod(handle.fileno(), mode)
+            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=folder)
+            except OSError:
+                pass
+            raise
+    finally:
+        os.close(folder)
 
 
 def _apply_chunks(body: str, chunks: list[Chunk], label: str, path: str) -> str:

@@ -9,11 +9,14 @@ and the loop carries on; only the user or the model ends a run.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from tui import secrets
 from tui.agent import fs_tools
 from tui.agent.apply_patch import apply_patch
 from tui.agent.errors import ToolError
@@ -144,6 +147,13 @@ class Toolbox:
         return SCHEMAS
 
     def run(self, name: str, arguments: str) -> ToolOutcome:
+        """The call's result with every secret hidden: it is stored in the thread and sent to
+        the model, and an agent's `env` or `cat .env` must not put API keys in either."""
+        outcome = self._run(name, arguments)
+        outcome.content = secrets.redact(outcome.content)
+        return outcome
+
+    def _run(self, name: str, arguments: str) -> ToolOutcome:
         try:
             args = parse_arguments(arguments)
             if name == "shell":
@@ -176,6 +186,10 @@ class Toolbox:
             raise ToolError(f"there is no tool named {name!r}; the tools are {', '.join(TOOL_NAMES)}")
         except ToolError as exc:
             return ToolOutcome(f"Error: {exc}", ok=False)
+        except OSError as exc:
+            # Whatever the file system does (a tree changing under the tool included), the
+            # model gets a result and the agent goes on.
+            return ToolOutcome(f"Error: {name} failed: {exc.strerror or exc}", ok=False)
 
     def _shell(self, args: dict[str, Any]) -> ToolOutcome:
         command = args.get("command")
@@ -187,18 +201,21 @@ class Toolbox:
         if command[0] == "apply_patch" and len(command) == 2:
             # codex models sometimes call the patch tool through the shell.
             return ToolOutcome(apply_patch(command[1], self.workspace).for_model())
-        workdir = self.workspace.resolve(_str(args, "workdir", "."), must_exist=True)
-        if not workdir.is_dir():
-            raise ToolError(f"workdir {args.get('workdir')} is not a directory")
         timeout_ms = _int(args, "timeout_ms", self.shell_timeout_ms)
         if timeout_ms < 1:
             raise ToolError("timeout_ms must be at least 1")
-        if self.approve is not None and not self.approve(command, self.workspace.relative(workdir)):
-            return ToolOutcome(DECLINED, ok=False)
-        result = run_shell(
-            command, cwd=workdir, timeout_ms=timeout_ms, cap_bytes=self.output_cap_bytes,
-            on_output=self.on_shell_output,
-        )
+        folder, parts = self.workspace.open_dir(_str(args, "workdir", "."))
+        try:
+            if self.approve is not None and not self.approve(command, self.workspace.relative(parts)):
+                return ToolOutcome(DECLINED, ok=False)
+            # The folder as opened (not its name, which a swap could redirect): the child
+            # changes into it through its inherited descriptor.
+            result = run_shell(
+                command, cwd=Path(f"/proc/self/fd/{folder}"), timeout_ms=timeout_ms,
+                cap_bytes=self.output_cap_bytes, on_output=self.on_shell_output,
+            )
+        finally:
+            os.close(folder)
         return ToolOutcome(result.for_model(), ok=result.exit_code == 0, exit_code=result.exit_code)
 
 

@@ -33,3 +33,13 @@ def ensure_demo_workspace() -> Path:
     from tui.demo.build import build_demo
 
     return build_demo(target)
+
+
+def demo_thread_store() -> Path:
+    """The demo workspace's own thread store (what `loupe --demo` shows; its scripted
+    conversations stay out of the user's threads). `loupe thread --demo` opens it."""
+    target = locations.demo_dir()
+    if not (target / MARKER).is_file():
+        raise DemoError("there is no demo workspace yet; `loupe --demo` creates it")
+    # Where the app keeps it: the demo workspace's data folder (`Workspace.data_dir`).
+    return locations.repo_data_dir(target) / "threads.sqlite"

@@ -277,14 +277,16 @@ def inline_runs(inline: Any, base: str, skip: int = 0) -> list[Run]:
     out: list[Run] = []
     mods: list[str] = []
     link: str | None = None
+    drop_break = False
     for child in inline.children or ():
         kind = child.type
+        after_marker, drop_break = drop_break, False
         if kind == "text" or kind == "text_special":
             content = child.content
             if skip:
                 content, skip = content[skip:], 0
-                if not content.strip():
-                    skip = -1  # a line break right after the marker is the marker's
+                # A line break right after the marker is the marker's.
+                drop_break = not content.strip()
             if not content:
                 continue
             style = _style_key(base, mods)
@@ -293,8 +295,7 @@ def inline_runs(inline: Any, base: str, skip: int = 0) -> list[Run]:
             else:
                 out.append((content, style, link))
         elif kind == "softbreak":
-            if skip == -1:
-                skip = 0
+            if after_marker:
                 continue
             out.append((" ", _style_key(base, mods), link))
         elif kind == "hardbreak":

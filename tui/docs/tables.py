@@ -47,7 +47,9 @@ def layout_table(
         for column, runs in enumerate(row_cells):
             natural[column] = max(natural[column], runs_width(runs))
     budget = width - (3 * columns + 1)
-    widths = _fit_columns(natural, max(columns, budget))
+    if budget < columns:
+        return _stacked(rows, width)
+    widths = _fit_columns(natural, budget)
     border = "table-border"
 
     def rule(left: str, middle: str, right: str) -> Line:
@@ -78,13 +80,27 @@ def layout_table(
     return out
 
 
+def _stacked(rows: list[tuple[bool, list[list[Run]]]], width: int) -> list[Line]:
+    """A table too wide for one cell per column: each row's cells one under another, rows
+    between rules (columns side by side would be cropped, and their text lost)."""
+    border = "table-border"
+    rule = Line([("─" * width, border, None)])
+    out = [rule]
+    for _, row_cells in rows:
+        for runs in row_cells:
+            out.extend(Line([("│ ", border, None), *parts]) for parts in wrap_runs(runs, width - 2))
+        out.append(rule)
+    return out
+
+
 def _fit_columns(natural: list[int], budget: int) -> list[int]:
     """Shrink the widest columns first until the table fits `budget` cells of content."""
     widths = list(natural)
     total = sum(widths)
     if total <= budget:
         return widths
-    floor = max(3, budget // (len(widths) * 3))
+    # Columns keep three cells if the table can afford it, else as many as it can.
+    floor = max(1, min(max(3, budget // (len(widths) * 3)), budget // len(widths)))
     while total > budget:
         widest = max(range(len(widths)), key=widths.__getitem__)
         if widths[widest] <= floor:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.guard.credentials import hide_url_credentials
+
 
 # Few-word labels for a refused ref update, for one-line summaries.
 SHORT_CHANGE = {
@@ -56,15 +58,17 @@ class AuditEntry:
         command = data.get("command") or []
         refs = data.get("refs") or []
         refused = data.get("refused")
+        # Lines written before the guard hid URL credentials may still hold a token.
+        hide = hide_url_credentials
         return cls(
             time=str(data.get("time", "")),
             session=str(data["session"]) if data.get("session") else None,
             directory=str(data.get("directory", "")),
-            command=[str(word) for word in command] if isinstance(command, list) else [str(command)],
-            reason=str(data.get("reason", "")),
-            remote=str(data["remote"]) if data.get("remote") else None,
+            command=[hide(str(word)) for word in command] if isinstance(command, list) else [hide(str(command))],
+            reason=hide(str(data.get("reason", ""))),
+            remote=hide(str(data["remote"])) if data.get("remote") else None,
             refs=[dict(ref) for ref in refs if isinstance(ref, dict)],
-            refused=[str(word) for word in refused] if isinstance(refused, list) else [],
+            refused=[hide(str(word)) for word in refused] if isinstance(refused, list) else [],
             what=str(data.get("what") or ""),
         )
 

@@ -17,7 +17,9 @@ AGENT_DOC = """\
 
 In a loupe session, `git` on your PATH is loupe's guard. It passes every command through to
 git except those that would rewrite or delete history on a remote, which it refuses (exit 1,
-with the reason on stderr, and a line in the audit log the human sees):
+with the reason on stderr, and a line in the audit log the human sees). The session's
+worktree runs the same check for any git, by absolute path or from a login shell too.
+Refused:
 
 - force pushes of any spelling (`-f`, `--force`, `--force-with-lease`, `+refspec`, `-uf`, ...)
   that would discard commits on the remote, including when the remote has commits you have

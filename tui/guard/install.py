@@ -9,7 +9,9 @@ Layout of one install, `dest/guard-<digest>/`:
   go through the guard too instead of straight to git's own copy;
 - `hooks/`: the pre-push check plus forwarders for every other hook; `hooks-dry-run/`:
   forwarders only, for `push --dry-run`;
-- `lib/`: the guard's Python (a copy, so a running session never sees a half-upgraded loupe).
+- `lib/`: the guard's Python (a copy, so a running session never sees a half-upgraded loupe);
+- `startup/`: the files a session's shells read as BASH_ENV and ENV, which put `bin/` back
+  first on PATH after a login profile reset it (see `login_shells`).
 
 The folder name is a digest of everything written, so installing is idempotent, two sessions
 installing at once cannot trip over each other (each builds in a temporary folder and renames
@@ -31,12 +33,16 @@ from pathlib import Path
 
 from tui.errors import LoupeError
 from tui.guard.findgit import find_real_git
+from tui.guard.login_shells import STARTUP_VARIABLES
 from tui.guard.settings import MARKER
 from tui.guard.wrapper import ROUTED_BUILTINS
 
 PACKAGE = Path(__file__).resolve().parent
 # Modules copied into lib/loupe_guard; they import only the standard library and each other.
-RUNTIME_MODULES = ("__init__.py", "gitargs.py", "prepush.py", "refusal.py", "settings.py", "spawn.py", "wrapper.py")
+RUNTIME_MODULES = (
+    "__init__.py", "credentials.py", "gitargs.py", "prepush.py", "refusal.py", "settings.py", "spawn.py",
+    "wrapper.py",
+)
 # Every hook git 2.39 runs from the hooks folder (githooks(5)), except the pre-push check.
 HOOK_NAMES = (
     "applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
@@ -106,6 +112,11 @@ def install(dest: Path, *, audit_log: Path | None = None, path_env: str | None =
     return root / "bin"
 
 
+def hooks_folder(guard_bin: Path) -> Path:
+    """The hooks folder of the install whose `bin/` is `guard_bin`."""
+    return guard_bin.parent / "hooks"
+
+
 def _remove_abandoned_builds(dest: Path) -> None:
     """Temporary folders left by an install that crashed. Finished installs are never
     removed: a session started days ago may still have one first on its PATH."""
@@ -163,6 +174,8 @@ def _files(*, real_git: Path, builtins: list[str], audit_log: Path, exec_names: 
         files[f"hooks/{name}"] = forward
         files[f"hooks-dry-run/{name}"] = forward
     files["hooks-dry-run/pre-push"] = forward
+    for variable, saved in STARTUP_VARIABLES.items():
+        files[f"startup/{variable.lower()}"] = _render("startup.sh", {"@BIN_DIR@": "@ROOT_SH@/bin", "@SAVED@": saved})
     files[f"hooks/.{MARKER}"] = files[f"hooks-dry-run/.{MARKER}"] = "the guard's own hooks\n"
     for module in RUNTIME_MODULES:
         files[f"lib/loupe_guard/{module}"] = (PACKAGE / module).read_text()

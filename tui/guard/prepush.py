@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .refusal import COMMAND_ENV, RefProblem, decode_command, refuse
+from .refusal import COMMAND_ENV, RefProblem, decode_command, refuse, session_name
 from .settings import MARKER, REPO_HOOKS_CWD_ENV, REPO_HOOKS_ENV, Settings
 from .spawn import capture
 
@@ -186,5 +186,6 @@ def main(argv: list[str], settings: Settings, data: bytes | None = None) -> int:
             "this push would rewrite or delete history on the remote.",
             problems,
             remote=remote,
+            session=session_name(settings.real_git),
         )
     return chain(settings, argv, data)

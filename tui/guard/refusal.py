@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from .credentials import hide_url_credentials
+
 # Environment the guard sets for what git runs, so a refusal in the pre-push hook or in a
 # nested git (alias, rebase --exec) can name both the command refused and the one the agent
 # typed: OUTER_ENV and CWD_ENV are set once, by the outermost guarded git; COMMAND_ENV by each.
@@ -20,6 +22,8 @@ COMMAND_ENV = "LOUPE_GUARD_COMMAND"
 OUTER_ENV = "LOUPE_GUARD_OUTER_COMMAND"
 CWD_ENV = "LOUPE_GUARD_CWD"
 SESSION_ENV = "LOUPE_SESSION"
+# Written into a session worktree's own git config by worktree_config.protect_worktree.
+SESSION_KEY = "loupe.session"
 _SEPARATOR = "\x1f"  # ASCII unit separator: never part of a real argument
 
 
@@ -97,6 +101,22 @@ def message(command: list[str], reason: str, problems: list[RefProblem], outer: 
     return "\n".join(lines) + "\n"
 
 
+def session_name(real_git: str, git_globals: list[str] | None = None) -> str | None:
+    """The session a refusal belongs to: LOUPE_SESSION, else the worktree's own
+    `loupe.session`, which is there even for a git started with `env -i`."""
+    name = os.environ.get(SESSION_ENV)
+    if name:
+        return name
+    from .spawn import capture
+
+    try:
+        code, out = capture([real_git, *(git_globals or []), "config", "--get", SESSION_KEY])
+    except OSError:
+        return None
+    value = out.decode(errors="replace").strip()
+    return value if code == 0 and value else None
+
+
 def refuse(
     audit_log: str,
     command: list[str],
@@ -104,18 +124,24 @@ def refuse(
     problems: list[RefProblem] | None = None,
     remote: str | None = None,
     what: str = "",
+    session: str | None = None,
 ) -> int:
     """Tell the agent, record the refusal, and return git's failure exit code (1).
 
     The audit line's "command" is what the agent typed; "refused" is the git command the
     guard stopped, which differs when that one ran nested (an alias, rebase --exec).
+    `session` defaults to LOUPE_SESSION (see `session_name`).
     """
     problems = problems or []
     outer = decode_command(os.environ.get(OUTER_ENV, "")) or command
+    # A push URL may carry a token (https://user:token@host): never echoed, never logged.
+    command, outer = _hidden(command), _hidden(outer)
+    reason = hide_url_credentials(reason)
+    remote = hide_url_credentials(remote) if remote else remote
     sys.stderr.write(message(command, reason, problems, outer))
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "session": os.environ.get(SESSION_ENV) or None,
+        "session": session or os.environ.get(SESSION_ENV) or None,
         "directory": os.environ.get(CWD_ENV) or _cwd(),
         "command": outer,
         "refused": command,
@@ -143,6 +169,10 @@ def append(path: str, record: dict[str, object]) -> None:
         os.write(fd, data)
     finally:
         os.close(fd)
+
+
+def _hidden(argv: list[str]) -> list[str]:
+    return [hide_url_credentials(word) for word in argv]
 
 
 def _cwd() -> str:

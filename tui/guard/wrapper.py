@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 from .gitargs import CommandLine, parse_bool, parse_push, split_cmdline, split_globals, unresolved_is_sensitive
-from .refusal import COMMAND_ENV, CWD_ENV, OUTER_ENV, encode_command, refuse
+from .refusal import COMMAND_ENV, CWD_ENV, OUTER_ENV, encode_command, refuse, session_name
 from .settings import MARKER, REPO_HOOKS_CWD_ENV, REPO_HOOKS_ENV, Settings
 from .spawn import capture
 
@@ -43,6 +43,7 @@ def main(argv: list[str], settings: Settings) -> int:
             command,
             f"--exec-path={line.exec_path} would let nested git commands skip the guard.",
             what="--exec-path",
+            session=session_name(settings.real_git, line.globals),
         )
     if line.command is None:
         _exec_real(settings, argv)  # no subcommand: git prints usage or help
@@ -53,7 +54,8 @@ def main(argv: list[str], settings: Settings) -> int:
             if other.command is not None:
                 dry_run = _check(other, settings, depth=0, seen=set()) and dry_run
     except Refused as refused:
-        return refuse(settings.audit_log, command, refused.reason, remote=refused.remote, what=refused.what)
+        return refuse(settings.audit_log, command, refused.reason, remote=refused.remote, what=refused.what,
+                      session=session_name(settings.real_git, line.globals))
     split = len(argv) - len(line.args) - 1
     hooks = settings.hooks_dry_run if dry_run else settings.hooks
     os.environ[COMMAND_ENV] = encode_command(command)

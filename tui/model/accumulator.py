@@ -20,11 +20,11 @@ Chunks may be SDK objects or plain dicts; both are read the same way.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.threads.ids import new_id
-from tui.threads.model import ToolCall, Usage
+from tui.model.wire import ToolCall, Usage
 
 
 def field_of(obj: Any, name: str) -> Any:
@@ -95,7 +95,7 @@ class ToolCallAccumulator:
         out: list[ToolCall] = []
         for slot in self._slots:
             if slot.id is None:
-                slot.id = f"call_{new_id().lower()}"
+                slot.id = f"call_{uuid.uuid4().hex}"
             out.append({
                 "id": slot.id,
                 "type": "function",

@@ -43,12 +43,14 @@ from tui.model.errors import (
     ModelTimeout,
     RateLimited,
 )
-from tui.threads.model import Usage
+from tui.model.wire import Usage
 
 if TYPE_CHECKING:
     from tui.config import Config
 
 CONNECT_TIMEOUT = 10.0
+# The `[models] max_reply_chars` default, for clients made without a config.
+DEFAULT_MAX_REPLY_CHARS = 1_000_000
 WRITE_TIMEOUT = 30.0
 
 # Base URLs whose server rejected `stream_options`; not asked again in this process.
@@ -94,10 +96,13 @@ class ModelClient:
         max_retries: int = 2,
         connect_timeout: float = CONNECT_TIMEOUT,
         include_usage: bool = True,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
     ) -> None:
         self.endpoint = endpoint
         self.read_timeout = read_timeout
         self.max_retries = max_retries
+        # Enforced by whoever saves the reply (`tui.threads.reply`), which stops the stream.
+        self.max_reply_chars = max_reply_chars
         self.connect_timeout = connect_timeout
         self.include_usage = include_usage
         self._sdk: Any = None
@@ -107,11 +112,13 @@ class ModelClient:
     def from_config(
         cls, config: Config, endpoint: str | None = None, *, model: str | None = None
     ) -> ModelClient:
-        """A client for the named (or default) endpoint, with `[models]` timeouts and retries."""
+        """A client for the named (or default) endpoint, with `[models]` timeouts, retries and
+        reply size limit."""
         return cls(
             resolve_endpoint(config, endpoint, model=model),
             read_timeout=config.models.read_timeout,
             max_retries=config.models.max_retries,
+            max_reply_chars=config.models.max_reply_chars,
         )
 
     @property

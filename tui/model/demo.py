@@ -9,10 +9,8 @@ endpoint instead.
 
 from __future__ import annotations
 
-from importlib import resources
-
 from tui.config import Config, EndpointConfig
-from tui.model.script import Script, load_script
+from tui.model.script import demo_script
 from tui.model.scripted_server import ScriptedServer
 
 DEMO_ENDPOINT = "demo"
@@ -23,11 +21,6 @@ CONNECT_HINT = (
     "For a real model, set OPENAI_API_KEY and OPENAI_MODEL (and OPENAI_BASE_URL), or add "
     "[endpoints.<name>] to ~/.config/loupe/config.toml (see the README)."
 )
-
-
-def demo_script() -> Script:
-    with resources.as_file(resources.files("tui.model") / "demo_script.json") as path:
-        return load_script(path)
 
 
 def start_demo_endpoint(config: Config) -> ScriptedServer:

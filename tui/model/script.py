@@ -14,6 +14,10 @@ Scripts can be JSON (for `python -m tui.model.scripted_server --script FILE` and
 
 A reply with `match` answers only a request whose last user message contains that text
 (case-insensitive); the others answer in order. A reply is used once unless `keep` is true.
+Matching reads the user's own words (`asked_words`): what loupe attaches for an
+`@task/artifact` reference is left out, and so are the references themselves unless no rule
+matches without them. A request identical to an earlier one (a regenerate, a retry) gets the
+reply's next `variants` text in turn, if it has any.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +73,9 @@ class Reply:
     keep: bool = False
     # Use HTTP chunked transfer encoding for the stream instead of closing to end it.
     chunked: bool = False
+    # Other texts for the same question: the nth repeat of a request gets `variants[n - 1]`,
+    # cycling back to `text` after the last.
+    variants: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         unknown = set(self.quirks) - QUIRKS
@@ -89,6 +97,13 @@ class Reply:
         if unknown:
             raise ValueError(f"unknown reply keys {sorted(unknown)}; known: {sorted(known)}")
         return cls(**value)
+
+    def variant(self, repeat: int) -> Reply:
+        """This reply as sent to the `repeat`th repeat of a request (0: the first time)."""
+        texts = [self.text, *self.variants]
+        if repeat % len(texts) == 0:
+            return self
+        return replace(self, text=texts[repeat % len(texts)], chunks=None)
 
     def text_chunks(self) -> list[str]:
         if self.chunks is not None:
@@ -123,6 +138,12 @@ def load_script(path: Path) -> Script:
     )
 
 
+def demo_script() -> Script:
+    """The replies of `loupe --demo` (about the demo project), shipped with the package."""
+    with resources.as_file(resources.files("tui.model") / "demo_script.json") as path:
+        return load_script(path)
+
+
 def last_user_text(body: dict[str, Any]) -> str:
     for message in reversed(body.get("messages") or []):
         if message.get("role") == "user":
@@ -131,6 +152,27 @@ def last_user_text(body: dict[str, Any]) -> str:
                 return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
             return str(content or "")
     return ""
+
+
+# What loupe appends after the user's words for each `@task/artifact` reference
+# (`tui.references.attachment`, and the note for one that could not be attached).
+_ATTACHMENT = re.compile(r"\n\n(?:Attached artifact @|\(@\S+ could not be attached)")
+_REFERENCE = re.compile(r"(?<![\w@.])@[A-Za-z0-9][\w.-]*/[\w./-]*")
+
+
+def asked_words(body: dict[str, Any]) -> tuple[str, str]:
+    """The last user message's own words: without the artifacts attached for its
+    `@references`, and then (second) without the references either."""
+    text = last_user_text(body)
+    attached = _ATTACHMENT.search(text)
+    if attached is not None:
+        text = text[: attached.start()]
+    return _REFERENCE.sub(" ", text), text
+
+
+def request_key(body: dict[str, Any]) -> str:
+    """Equal for requests that ask the same thing with the same history."""
+    return json.dumps(body.get("messages"), sort_keys=True)
 
 
 def estimate_tokens(body: dict[str, Any]) -> int:

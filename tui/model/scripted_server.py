@@ -39,10 +39,12 @@ from tui.model.script import (
     Reply,
     Script,
     ToolCallSpec,
+    asked_words,
+    demo_script,
     error_body,
     estimate_tokens,
-    last_user_text,
     load_script,
+    request_key,
 )
 
 __all__ = ["RecordedRequest", "Reply", "Script", "ScriptedServer", "ToolCallSpec"]
@@ -93,6 +95,8 @@ class ScriptedServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._serial = 0
+        # How many times each request (by `request_key`) was asked, for `Reply.variants`.
+        self._asked: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -160,17 +164,25 @@ class ScriptedServer:
     def _take(self, body: dict[str, Any]) -> Reply:
         with self._changed:
             self._serial += 1
-            asked = last_user_text(body).lower()
-            chosen = next(
-                (r for r in self._queue if r.match and r.match.lower() in asked), None
-            ) or next((r for r in self._queue if not r.match), None)
+            key = request_key(body)
+            repeat = self._asked.get(key, 0)
+            self._asked[key] = repeat + 1
+            chosen = self._matching(body) or next((r for r in self._queue if not r.match), None)
             if chosen is not None:
                 if not chosen.keep:
                     self._queue.remove(chosen)
-                return chosen
+                return chosen.variant(repeat)
         if self._script.default is not None:
-            return self._script.default
+            return self._script.default.variant(repeat)
         return Reply(status=500, error_message="scripted server: no scripted reply left for this request")
+
+    def _matching(self, body: dict[str, Any]) -> Reply | None:
+        for asked in asked_words(body):
+            asked = asked.lower()
+            found = next((r for r in self._queue if r.match and r.match.lower() in asked), None)
+            if found is not None:
+                return found
+        return None
 
     # -- observation -----------------------------------------------------------------------
 
@@ -415,8 +427,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="use loupe's demo script")
     args = parser.parse_args(argv)
     if args.demo:
-        from tui.model.demo import demo_script
-
         script = demo_script()
     elif args.script:
         try:

@@ -1,4 +1,5 @@
 """The model client from synchronous code: a CLI, or a plain (non-asyncio) thread.
+(`tui.threads.reply.reply_sync` streams into a thread the same way.)
 
 Each call runs its own event loop (so it must not be called from inside one; use the async
 API there) and closes the client's connections before returning. Ctrl-C cancels the call
@@ -52,9 +53,3 @@ def complete_sync(
 
     return run(client, go)
 
-
-def reply_sync(store: Any, client: ModelClient, thread_id: str, **kwargs: Any) -> Any:
-    """`tui.threads.reply.reply` for synchronous callers; returns the finished message."""
-    from tui.threads.reply import reply
-
-    return run(client, lambda: reply(store, client, thread_id, **kwargs))

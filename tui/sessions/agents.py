@@ -192,8 +192,9 @@ def render_command(template: str, values: dict[str, str]) -> str:
 
 def placeholder_values(
     *, prompt: str, worktree: Path, task: str, task_dir: Path | None, session: str,
-    loupe: list[str], hook_command: list[str],
+    loupe: list[str], hook_command: list[str], shell: str | None = None,
 ) -> dict[str, str]:
+    """Values for a command template's placeholders; `shell` is the agent's $SHELL there."""
     notify = "notify=" + json.dumps([*hook_command, "codex"])
     return {
         "prompt": prompt,
@@ -203,7 +204,7 @@ def placeholder_values(
         "session": session,
         "loupe": shlex.join(loupe),
         "codex_notify": notify,
-        "shell": os.environ.get("SHELL") or "/bin/sh",
+        "shell": shell or os.environ.get("SHELL") or "/bin/sh",
     }
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
+import shlex
 import time
 from pathlib import Path
 from typing import Any
 
-from tui.errors import UsageError
+from tui import cli_output as out
+from tui.errors import LoupeError, UsageError
 from tui.sessions.model import Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
@@ -25,16 +25,19 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
 - `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
   KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
 - `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
-  exited), elapsed time, diff size, task.
+  exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
+  elapsed time, diff size, task.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
   `--when-idle` holds it until the session is idle instead of interrupting it.
-- `loupe session stop 0`: end the agent and every process it started.
+- `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
+  SIGKILL after 5 s); it then reads "stopped".
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
 - `loupe session rm 0 [--force] [--dry-run]`: delete the worktree (the branch is kept);
-  refused (exit 1) while the session runs or has uncommitted, untracked or unmerged work,
-  unless `--force`, which first saves leftovers to `refs/loupe/removed/<id>`.
+  refused (exit 1) while the session runs or has uncommitted, untracked, ignored (not
+  disposable) or unmerged work, a nested repository or detached commits, unless `--force`,
+  which first saves all of it to `refs/loupe/removed/<id>`.
 - `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
 
 Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
@@ -91,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = commands.add_parser("rm", help="remove sessions' worktrees (branches are kept)")
     remove.add_argument("targets")
-    remove.add_argument("--force", action="store_true", help="remove even if work would be lost")
+    remove.add_argument("--force", action="store_true", help="remove anyway; the work is saved to a ref first")
     remove.add_argument("--dry-run", action="store_true", help="list what would be lost")
     remove.add_argument("--json", action="store_true")
 
@@ -111,26 +114,26 @@ def main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        print(f"loupe: {exc}", file=sys.stderr)
+        out.error(f"loupe: {exc}")
         return 2
     from tui.sessions.manager import SessionManager
 
     manager = SessionManager(args.repo or Path.cwd())
     for problem in manager.kind_problems:
-        print(f"loupe: config: {problem}", file=sys.stderr)
+        out.error(f"loupe: config: {problem}")
     handler = globals()[f"_cmd_{args.command}"]
     try:
         return handler(manager, args)
     except UsageError as exc:
-        print(f"loupe: {exc}", file=sys.stderr)
+        out.error(f"loupe: {exc}")
         return 2
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
+    out.print_json(value)
 
 
-def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
+def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
     session = snapshot.session
     record: dict[str, Any] = {
         "number": session.number,
@@ -139,22 +142,33 @@ def _snapshot_record(snapshot: Snapshot, stat: Any | None) -> dict[str, Any]:
         "task": session.task,
         "state": snapshot.state.value,
         "exit_code": snapshot.exit_code,
+        "stopped": snapshot.stopped,
+        "host": session.host,
         "elapsed": round(snapshot.elapsed(), 1),
         "branch": session.branch,
         "base_branch": session.base_branch,
         "worktree": str(session.worktree),
         "port_base": session.port_base,
         "queued": snapshot.queued,
-        "tmux": f"tmux -L {session.tmux_socket} attach -t {session.tmux_session}",
+        "tmux": _attach_line(manager, session),
     }
     if stat is not None:
         record.update(files=stat.files, added=stat.added, removed=stat.removed)
     return record
 
 
+def _attach_line(manager, session) -> str:
+    try:
+        return shlex.join(manager.attach_argv(session))
+    except LoupeError as exc:
+        return f"(cannot attach: {exc})"
+
+
 def _state_label(snapshot: Snapshot) -> str:
     if snapshot.state is State.NEEDS_INPUT:
         return "NEEDS YOU"
+    if snapshot.stopped:
+        return "stopped"
     if snapshot.state is State.EXITED:
         return "exited" if snapshot.exit_code is None else f"exited {snapshot.exit_code}"
     return snapshot.state.value
@@ -167,16 +181,16 @@ def _cmd_start(manager, args) -> int:
     )
     session = result.session
     for warning in result.warnings:
-        print(f"loupe: warning: {warning}", file=sys.stderr)
+        out.error(f"loupe: warning: {warning}")
     if args.json:
         _print_json({"number": session.number, "id": session.id, "branch": session.branch,
                      "worktree": str(session.worktree), "port_base": session.port_base,
                      "copied": result.copied, "warnings": result.warnings})
     else:
-        print(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
-        print(f"  worktree {session.worktree}")
-        print(f"  ports {session.port_base}-{session.port_base + 9}; "
-              f"attach: loupe session attach {session.number}")
+        out.line(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
+        out.line(f"  worktree {session.worktree}")
+        out.line(f"  ports {session.port_base}-{session.port_base + 9}; "
+                 f"attach: loupe session attach {session.number}")
     return 0
 
 
@@ -190,19 +204,19 @@ def _cmd_list(manager, args) -> int:
             except Exception:  # noqa: BLE001 - a broken worktree must not hide the list
                 stats[snapshot.session.id] = None
     if args.json:
-        _print_json([_snapshot_record(s, stats.get(s.session.id)) for s in snapshots])
+        _print_json([_snapshot_record(manager, s, stats.get(s.session.id)) for s in snapshots])
         return 0
     if not snapshots:
-        print("no sessions; start one with: loupe session start --agent shell --task NAME")
+        out.line("no sessions; start one with: loupe session start --agent shell --task NAME")
         return 0
-    print(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<10}  {'elapsed':>8}  {'diff':<12}  task")
+    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<10}  {'elapsed':>8}  {'diff':<12}  task")
     for snapshot in snapshots:
         stat = stats.get(snapshot.session.id)
         size = f"+{stat.added} -{stat.removed}" if stat else ""
         session = snapshot.session
         queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
-        print(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
-              f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
+        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
+                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
     return 0
 
 
@@ -229,12 +243,12 @@ def _cmd_send(manager, args) -> int:
         for outcome in outcomes:
             number = outcome.session.number
             if outcome.session.id in waiting:
-                print(f"session {number}: queued; it is typed in when the session is idle "
-                      "(while loupe runs)")
+                out.line(f"session {number}: queued; it is typed in when the session is idle "
+                         "(while loupe runs)")
             else:
-                print(f"session {number}: sent")
+                out.line(f"session {number}: sent")
     if waiting and not args.no_wait:
-        print("loupe: timed out waiting for idle; the text stays queued", file=sys.stderr)
+        out.error("loupe: timed out waiting for idle; the text stays queued")
         return 1
     return 0
 
@@ -250,7 +264,7 @@ def _cmd_stop(manager, args) -> int:
         _print_json({str(k): {"exit_code": v} for k, v in results.items()})
     else:
         for number, code in results.items():
-            print(f"session {number}: stopped" + (f" (exit {code})" if code is not None else ""))
+            out.line(f"session {number}: stopped" + (f" (exit {code})" if code is not None else ""))
     return 0
 
 
@@ -269,9 +283,9 @@ def _cmd_diff(manager, args) -> int:
     elif args.stat:
         for f in result.files:
             binary = f.status == "binary"
-            print(f"{'-' if binary else f.added}\t{'-' if binary else f.removed}\t{f.path}")
+            out.line(f"{'-' if binary else f.added}\t{'-' if binary else f.removed}\t{f.path}")
     else:
-        sys.stdout.write(result.patch)
+        out.write(result.patch)
     return 0
 
 
@@ -290,18 +304,21 @@ def _cmd_land(manager, args) -> int:
         if args.json:
             _print_json({"mode": plan.mode, "onto": plan.onto, "commits": [c for c, _ in plan.commits],
                          "conflicts": list(plan.conflicts), "uncommitted": list(plan.uncommitted),
-                         "description": plan.describe(session)})
+                         "interrupted": plan.interrupted, "description": plan.describe(session)})
         else:
-            print("\n".join(plan.describe(session)))
+            out.line("\n".join(plan.describe(session)))
         return 1 if plan.conflicts else 0
     result = manager.land(session, mode, args.onto)
     if args.json:
-        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed})
+        _print_json({"onto": result.plan.onto, "new_tip": result.new_tip, "landed": result.landed,
+                     "recovered": result.recovered})
     else:
-        print(f"landed {len(result.landed)} commit(s) from {session.branch} onto {result.plan.onto} "
-              f"(now {result.new_tip[:10]})")
+        if result.recovered:
+            out.line(result.recovered)
+        out.line(f"landed {len(result.landed)} commit(s) from {session.branch} onto {result.plan.onto} "
+                 f"(now {result.new_tip[:10]})")
         if result.plan.uncommitted:
-            print(f"not landed: {len(result.plan.uncommitted)} uncommitted file(s) in the session")
+            out.line(f"not landed: {len(result.plan.uncommitted)} uncommitted file(s) in the session")
     return 0
 
 
@@ -314,22 +331,22 @@ def _cmd_rm(manager, args) -> int:
         if args.dry_run:
             report[str(session.number)] = {"risks": [r.message for r in risks], "removed": False}
             if not args.json:
-                print(f"session {session.number}: " + ("; ".join(r.message for r in risks)
-                                                      or "nothing would be lost"))
+                out.line(f"session {session.number}: " + ("; ".join(r.message for r in risks)
+                                                         or "nothing would be lost"))
             continue
         if risks and not args.force:
             failed = True
             report[str(session.number)] = {"risks": [r.message for r in risks], "removed": False}
-            print(f"loupe: not removing session {session.number}: "
-                  + "; ".join(r.message for r in risks) + ". Use --force to remove anyway "
-                  "(uncommitted work is saved to a ref first)", file=sys.stderr)
+            out.error(f"loupe: not removing session {session.number}: "
+                      + "; ".join(r.message for r in risks) + ". Use --force to remove anyway "
+                      f"(the work is saved to refs/loupe/removed/{session.id} first)")
             continue
         result = manager.remove(session, confirm=True)
         report[str(session.number)] = {"risks": [r.message for r in risks], "removed": True,
                                        "saved_ref": result.saved_ref, "branch": session.branch}
         if not args.json:
             saved = f"; leftovers saved to {result.saved_ref}" if result.saved_ref else ""
-            print(f"session {session.number}: removed its worktree; branch {session.branch} kept{saved}")
+            out.line(f"session {session.number}: removed its worktree; branch {session.branch} kept{saved}")
     if args.json:
         _print_json(report)
     return 1 if failed else 0
@@ -337,16 +354,16 @@ def _cmd_rm(manager, args) -> int:
 
 def _cmd_screen(manager, args) -> int:
     (session,) = _one(manager, args.target)
-    sys.stdout.write(manager.capture(session, ansi=args.color))
+    # With --color, tmux writes the colours as SGR sequences of its own.
+    out.write(manager.capture(session, ansi=args.color), keep_colour=args.color)
     return 0
 
 
 def _cmd_attach(manager, args) -> int:
     (session,) = _one(manager, args.target)
-    argv = manager.attach_argv(session)
-    env = manager.tmux(session.tmux_socket).client_env()
-    sys.stdout.flush()
-    os.execve(argv[0], argv, env)
+    attach = manager.attach_command(session)
+    out.finish()
+    os.execve(attach.argv[0], attach.argv, attach.env)
     return 0  # pragma: no cover - execve does not return
 
 
@@ -357,5 +374,5 @@ def _cmd_kinds(manager, args) -> int:
                      for name, k in kinds.items()})
     else:
         for name, kind in kinds.items():
-            print(f"{name:<10} {kind.status:<7} {kind.command}")
+            out.line(f"{name:<10} {kind.status:<7} {kind.command}")
     return 0

@@ -1,6 +1,8 @@
 """Everything a session's agent finds around it when it starts.
 
-- the git guard first on PATH (through `guard_bin_dir`, the one seam to the guard feature);
+- the git guard: first on PATH (through `guard_bin_dir`), kept there by login shells
+  (`BASH_ENV`, `ENV`), and in the worktree's own git config (`guard_worktree`), which any
+  git honours;
 - `LOUPE_SESSION`, `LOUPE_STATUS_FILE`, its own block of ports (`PORT`, `LOUPE_PORT_BASE`);
 - files listed in the repository's `.worktreeinclude` (such as `.env`) copied in;
 - the window's wrapper script, which loads the environment, waits until output logging is
@@ -21,8 +23,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+from tui import locations, private_files
 from tui.errors import LoupeError
+from tui.sessions.local_files import session_files
 from tui.sessions.model import Session
 from tui.sessions.status_file import ENV_VAR as STATUS_ENV
 from tui.sessions.worktrees import run_git
@@ -62,6 +65,21 @@ def guard_bin_dir() -> Path:
     return install(locations.data_dir() / "guard")
 
 
+def guard_worktree(session: Session, guard_dir: Path | None) -> list[str]:
+    """Give the session's worktree the guard's own pre-push protection, which holds for git
+    by absolute path and under a reset PATH too; returns warnings when it could not."""
+    if guard_dir is None:
+        return []  # the guard is unavailable, and session_env has said so
+    from tui.guard.install import hooks_folder
+    from tui.guard.worktree_config import protect_worktree
+
+    try:
+        protect_worktree(session.worktree, hooks_folder(guard_dir), session.id)
+    except LoupeError as exc:
+        return [f"{exc}; only the PATH shim guards this session"]
+    return []
+
+
 def session_env(session: Session, base_env: dict[str, str] | None = None) -> Preparation:
     env = {k: v for k, v in (base_env if base_env is not None else os.environ).items()
            if k not in _DROP}
@@ -73,6 +91,9 @@ def session_env(session: Session, base_env: dict[str, str] | None = None) -> Pre
     path = env.get("PATH", os.defpath)
     if prep.guard_dir is not None:
         path = f"{prep.guard_dir}{os.pathsep}{path}"
+        from tui.guard.login_shells import startup_env
+
+        env.update(startup_env(prep.guard_dir, env))  # BASH_ENV, ENV: PATH after a login profile
     env.update(
         PATH=path,
         LOUPE_SESSION=session.id,
@@ -84,7 +105,7 @@ def session_env(session: Session, base_env: dict[str, str] | None = None) -> Pre
         LOUPE_PORT_BASE=str(session.port_base),
         LOUPE_PORT_COUNT=str(len(session.ports)),
     )
-    env[STATUS_ENV] = str(session.status_file)
+    env[STATUS_ENV] = str(session_files(session.id).status_file)
     if session.task_dir is not None:
         env["LOUPE_TASK_DIR"] = str(session.task_dir)
     return prep
@@ -120,10 +141,11 @@ def copy_included_files(repo_root: Path, worktree: Path) -> list[str]:
 
 def private_folder(session: Session) -> Path:
     """The session's folder, readable by its owner only (it holds the environment and logs)."""
-    folder = session.folder
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
-    return folder
+    folder = session_files(session.id).folder
+    if private_files.in_data_dir(folder):
+        private_files.data_dir()
+        private_files.private_dir(folder.parent)
+    return private_files.private_dir(folder)
 
 
 def write_env_file(session: Session, env: dict[str, str]) -> Path:
@@ -133,7 +155,7 @@ def write_env_file(session: Session, env: dict[str, str]) -> Path:
     could open it; a leftover from an earlier attempt is replaced, never followed.
     """
     private_folder(session)
-    path = session.env_file
+    path = session_files(session.id).env_file
     path.unlink(missing_ok=True)
     lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())
              if _SHELL_NAME.match(key) and key not in _NOT_EXPORTED]
@@ -150,16 +172,18 @@ def go_channel(session: Session) -> str:
 def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_script: str) -> Path:
     """The wrapper the tmux window runs. See the module docstring for what it does."""
     q = shlex.quote
-    status = q(str(session.status_file))
-    env_file = q(str(session.env_file))
+    files = session_files(session.id)
+    status = q(str(files.status_file))
+    env_file = q(str(files.env_file))
     lines = [
         "#!/bin/sh",
         f"# loupe session {session.id} ({session.agent}: {session.task}); written by loupe.",
         'record_exit() {',
         f'    tmp={status}.$$',
-        "    printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
+        # umask in a subshell: the file is private, the agent keeps the user's umask.
+        "    (umask 077 && printf '{\"state\": \"exited\", \"event\": \"exit\", \"source\": \"loupe-wrapper\", "
         "\"time\": %s, \"exit_code\": %s, \"detail\": \"%s\"}\\n' "
-        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\" && mv -f \"$tmp\" {status}",
+        f"\"$(date +%s)\" \"$1\" \"$2\" > \"$tmp\") && mv -f \"$tmp\" {status}",
         "}",
         # First of all, so the secrets in it stay on disk for as short a time as possible.
         # It also sets PATH (guard first): tmux gives new panes the PATH of the client that
@@ -198,7 +222,7 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
         'exit "$code"',
         "",
     ]
-    path = session.run_script
+    path = files.run_script
     private_folder(session)
     path.write_text("\n".join(lines), encoding="utf-8")
     path.chmod(0o700)

@@ -39,3 +39,11 @@ class LandRefused(SessionError):
 
 class NoSuchSession(SessionError):
     """A session index or id that matches nothing."""
+
+
+class HostUnreachable(SessionError):
+    """The host a session runs on cannot be reached now; its sessions are not known to have ended."""
+
+
+class UnknownHost(SessionError):
+    """A session (or a start) names a host that is not configured."""

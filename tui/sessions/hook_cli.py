@@ -60,12 +60,13 @@ def _parse(text: str) -> dict[str, Any]:
 
 
 def status_path(session_id: str) -> Path:
-    from tui.sessions.model import sessions_dir
+    """The status file of a session on this machine (hooks run where their agent runs)."""
+    from tui.sessions.local_files import session_files
 
     # Inside the session the variable is set; from elsewhere the id finds the folder.
     if os.environ.get("LOUPE_SESSION") == session_id and os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
-    return sessions_dir() / session_id / "status.json"
+    return session_files(session_id).status_file
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from tui.sessions.status_file import State
+from tui.sessions.status_file import REPORTED_STATES, State
 
 SETTINGS_FILE = Path(".claude") / "settings.local.json"
 MARKER = "loupe-hook"
@@ -103,4 +103,4 @@ def codex_state(payload: dict[str, Any]) -> State | None:
     return None
 
 
-GENERIC_STATES = {state.value: state for state in State}
+GENERIC_STATES = {state.value: state for state in REPORTED_STATES}

@@ -3,19 +3,22 @@
 The result is computed in memory first (pygit2 merges trees without touching any working
 tree), so a conflict is found before anything changes and leaves nothing half-applied. Only
 then does the base branch move: with `git merge --ff-only` in the worktree where it is
-checked out (git refuses, changing nothing, if that would overwrite local edits), or with a
-compare-and-swap `update-ref` when it is checked out nowhere.
+checked out (git refuses, changing nothing, if that would overwrite local edits), under a
+journal so that a land killed half way is put back by the next one (`land_journal`), or with
+a compare-and-swap `update-ref` when it is checked out nowhere.
 
 Uncommitted changes in the session are not landed; the plan says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.sessions import land_journal
 from tui.sessions.errors import LandRefused
 from tui.sessions.worktrees import open_repo, run_git, worktree_changes
 
@@ -40,12 +43,14 @@ class LandPlan:
     # The working tree where `onto` is checked out, which landing updates; None if nowhere.
     checked_out_in: Path | None
     fast_forward: bool
+    # An earlier land that was killed half way (see land_journal), which landing first undoes.
+    interrupted: str = ""
 
     def describe(self, session: Session) -> list[str]:
         """Exactly what landing will do, for a confirmation dialog or --dry-run."""
         n = len(self.commits)
         noun = "commit" if n == 1 else "commits"
-        lines: list[str] = []
+        lines: list[str] = [self.interrupted] if self.interrupted else []
         if self.conflicts:
             lines.append(f"Cannot land: {session.branch} conflicts with {self.onto} in "
                          f"{', '.join(self.conflicts)}. Nothing will change.")
@@ -77,6 +82,8 @@ class LandResult:
     plan: LandPlan
     new_tip: str
     landed: list[str] = field(default_factory=list)
+    # What was found and put back of an earlier land that was killed half way.
+    recovered: str = ""
 
 
 def signature(repo: pygit2.Repository) -> pygit2.Signature:
@@ -135,6 +142,7 @@ def plan(session: Session, mode: str = "merge", onto: str | None = None) -> Land
         conflicts=conflicts,
         checked_out_in=_checked_out_in(repo, target),
         fast_forward=fast_forward,
+        interrupted=land_journal.describe_pending(session.repo),
     )
 
 
@@ -185,6 +193,17 @@ def _checked_out_in(repo: pygit2.Repository, branch: str) -> Path | None:
 
 
 def land(session: Session, mode: str = "merge", onto: str | None = None) -> LandResult:
+    recovered = land_journal.recover(session.repo)
+    try:
+        result = _land(session, mode, onto)
+    except LandRefused as exc:
+        if recovered:
+            raise LandRefused(f"{recovered} {exc}") from exc
+        raise
+    return dataclasses.replace(result, recovered=recovered)
+
+
+def _land(session: Session, mode: str, onto: str | None) -> LandResult:
     import pygit2
 
     landing = plan(session, mode, onto)
@@ -221,12 +240,8 @@ def land(session: Session, mode: str = "merge", onto: str | None = None) -> Land
 
 def _move_branch(landing: LandPlan, new_tip: str, session: Session) -> None:
     if landing.checked_out_in is not None:
-        result = run_git(landing.checked_out_in, "merge", "--ff-only", "--quiet", new_tip, check=False)
-        if result.returncode != 0:
-            raise LandRefused(
-                f"could not update {landing.onto} in {landing.checked_out_in}, so nothing was landed: "
-                f"{result.stderr.strip() or result.stdout.strip()}"
-            )
+        land_journal.update_checkout(session.repo, land_journal.new_journal(
+            session.id, session.number, landing.onto, landing.onto_tip, new_tip, landing.checked_out_in))
         return
     result = run_git(session.repo, "update-ref", "-m", f"loupe: land session {session.id}",
                   f"refs/heads/{landing.onto}", new_tip, landing.onto_tip, check=False)

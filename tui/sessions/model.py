@@ -1,4 +1,8 @@
-"""What loupe records about a session, and where its files live."""
+"""What loupe records about a session, and what it observes of one.
+
+Where a session's files live is its host's business (`tui.sessions.host`); a `Session`
+only names its host.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui import locations
+# monitor.py still imports it from here; the host's `watch_reports` replaces that use.
+from tui.sessions.local_files import sessions_dir  # noqa: F401
 from tui.sessions.status_file import State
 
 PORTS_PER_SESSION = 10
-
-
-def sessions_dir() -> Path:
-    """Per-session files (status, log, last screen, wrapper script), by session id.
-
-    Global rather than per repository so that `loupe hook <id>` finds a session from its id
-    alone, wherever the agent runs.
-    """
-    return locations.data_dir() / "sessions"
+LOCAL_HOST = "local"
 
 
 @dataclass
@@ -45,35 +42,14 @@ class Session:
     ended_at: float | None = None
     exit_code: int | None = None
     removed_at: float | None = None
+    # Which host it runs on: "local", or a `[hosts.NAME]` of the config.
+    host: str = LOCAL_HOST
+    # When loupe was asked to stop it (so its end reads "stopped", not a crash's code).
+    stopped_at: float | None = None
 
     @property
     def tmux_session(self) -> str:
         return f"loupe-{self.id}"
-
-    @property
-    def folder(self) -> Path:
-        return sessions_dir() / self.id
-
-    @property
-    def status_file(self) -> Path:
-        return self.folder / "status.json"
-
-    @property
-    def log_file(self) -> Path:
-        return self.folder / "output.log"
-
-    @property
-    def last_screen_file(self) -> Path:
-        return self.folder / "last-screen.ansi"
-
-    @property
-    def run_script(self) -> Path:
-        return self.folder / "run.sh"
-
-    @property
-    def env_file(self) -> Path:
-        """The agent's environment, private (0600) and read then deleted by the run script."""
-        return self.folder / "env.sh"
 
     @property
     def ports(self) -> range:
@@ -110,6 +86,11 @@ class Snapshot:
     @property
     def live(self) -> bool:
         return self.state is not State.EXITED
+
+    @property
+    def stopped(self) -> bool:
+        """It ended because loupe stopped it (its code is then the signal that did)."""
+        return self.state is State.EXITED and self.session.stopped_at is not None
 
     def elapsed(self, now: float | None = None) -> float:
         end = self.session.ended_at if self.state is State.EXITED and self.session.ended_at else None

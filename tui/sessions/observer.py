@@ -1,9 +1,12 @@
-"""Turns what tmux, status files and screens say into `Snapshot`s, remembering transitions.
+"""Turns what a session's host saw (its window, screen and status report) into `Snapshot`s,
+remembering transitions.
 
 One observer lives as long as one loupe (or one CLI command). It remembers, per session,
 when the screen last changed (persisted, so a restarted loupe does not see every quiet
 session as freshly busy), when the state last changed, and a wait counter that goes up
-each time a session starts waiting for the user: the UI notifies once per wait.
+each time a session starts waiting for the user: the UI notifies once per wait. It reads
+nothing of the session itself: its memory is this loupe's, kept under loupe's data folder
+whichever host the session runs on.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui import locations, private_files
 from tui.sessions.agents import AgentKind
 from tui.sessions.model import Session, Snapshot
 from tui.sessions.status import DEBOUNCE, ScreenTracker, resolve, strip_ansi
-from tui.sessions.status_file import State, read_status
+from tui.sessions.status_file import State, Status
 from tui.sessions.tmux import PaneInfo
 
 # Screen-change times are saved at most this often per session (the file is tiny).
@@ -39,17 +43,23 @@ class _Memory:
     patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
 
 
+def default_memory_dir() -> Path:
+    return locations.data_dir() / "screens"
+
+
 class Observer:
-    def __init__(self, kinds: dict[str, AgentKind], *, debounce: float = DEBOUNCE) -> None:
+    def __init__(self, kinds: dict[str, AgentKind], *, debounce: float = DEBOUNCE,
+                 memory_dir: Path | None = None) -> None:
         self.kinds = kinds
         self.debounce = debounce
+        self.memory_dir = memory_dir or default_memory_dir()
         self._memory: dict[str, _Memory] = {}
         self._lock = threading.Lock()
 
     def _remember(self, session: Session, now: float) -> _Memory:
         memory = self._memory.get(session.id)
         if memory is None:
-            tracker = _load_tracker(session) or ScreenTracker(changed_at=now)
+            tracker = self._load_tracker(session.id) or ScreenTracker(changed_at=now)
             kind = self.kinds.get(session.agent)
             patterns = kind.compiled_patterns() if kind else AgentKind("", "").compiled_patterns()
             memory = _Memory(tracker=tracker, patterns=patterns, saved_at=now)
@@ -74,12 +84,15 @@ class Observer:
         screen: str | None,
         now: float,
         queued: int = 0,
+        reported: Status | None = None,
     ) -> Snapshot:
+        """The session now, from its window (`pane`), the screen captured on this poll (or
+        None) and the last status its agent or hooks reported."""
         with self._lock:
             memory = self._remember(session, now)
             if screen is not None:
                 if memory.tracker.observe(screen, now) and now - memory.saved_at >= _SAVE_EVERY:
-                    _save_tracker(session, memory.tracker)
+                    self._save_tracker(session.id, memory.tracker)
                     memory.saved_at = now
                 memory.screen = screen
             if session.ended_at is not None and pane is None:
@@ -88,7 +101,7 @@ class Observer:
                 plain_state = memory.tracker.state(memory.screen, memory.patterns, now, self.debounce)
                 observation = resolve(
                     status_source=session.status_source,
-                    reported=read_status(session.status_file),
+                    reported=reported,
                     pane=pane,
                     screen_state=plain_state,
                     screen_changed_at=memory.tracker.changed_at,
@@ -97,7 +110,7 @@ class Observer:
                 observation_state = observation.state
                 code, source, detail = observation.exit_code, observation.source, observation.detail
             if observation_state is not memory.state:
-                _save_tracker(session, memory.tracker)
+                self._save_tracker(session.id, memory.tracker)
                 if observation_state is State.NEEDS_INPUT:
                     self._begin_wait(memory, source, detail, now)
                 elif memory.state is State.NEEDS_INPUT:
@@ -135,28 +148,29 @@ class Observer:
     def forget(self, session_id: str) -> None:
         with self._lock:
             self._memory.pop(session_id, None)
+            self._tracker_file(session_id).unlink(missing_ok=True)
 
+    def _tracker_file(self, session_id: str) -> Path:
+        return self.memory_dir / f"{session_id}.json"
 
-def _tracker_file(session: Session) -> Path:
-    return session.folder / "screen.json"
+    def _load_tracker(self, session_id: str) -> ScreenTracker | None:
+        try:
+            data = json.loads(self._tracker_file(session_id).read_text(encoding="utf-8"))
+            return ScreenTracker(digest=str(data["digest"]), changed_at=float(data["changed_at"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
-
-def _load_tracker(session: Session) -> ScreenTracker | None:
-    try:
-        data = json.loads(_tracker_file(session).read_text(encoding="utf-8"))
-        return ScreenTracker(digest=str(data["digest"]), changed_at=float(data["changed_at"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _save_tracker(session: Session, tracker: ScreenTracker) -> None:
-    try:
-        path = _tracker_file(session)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
-        tmp.replace(path)
-    except OSError:
-        pass
+    def _save_tracker(self, session_id: str, tracker: ScreenTracker) -> None:
+        try:
+            path = self._tracker_file(session_id)
+            if not path.parent.is_dir():
+                private_files.store_folder(path)
+            # Private from the first byte; another loupe saving the same session's memory at
+            # the same moment writes its own temporary file.
+            private_files.write_private(
+                path, json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
+        except OSError:
+            pass
 
 
 def plain_tail(screen: str, lines: int = 3) -> str:

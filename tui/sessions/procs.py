@@ -26,25 +26,61 @@ def session_members(sid: int) -> list[int]:
     for entry in _PROC.iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may contain spaces and parentheses; fields follow the last ')'.
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = _stat_fields(entry)
         if len(fields) > 3 and fields[3] == str(sid) and fields[0] != "Z":
             members.append(int(entry.name))
     return sorted(members)
 
 
+def _stat_fields(entry: Path) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state first); [] if gone."""
+    try:
+        stat = (entry / "stat").read_text()
+    except OSError:
+        return []
+    # The command name may contain spaces and parentheses; fields follow the last ')'.
+    return stat[stat.rfind(")") + 2:].split()
+
+
 def alive(pid: int) -> bool:
+    """Whether `pid` is running. A zombie is not: it has ended, and waits only to be reaped
+    (in a container without an init that reaps, it may wait for ever)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    fields = _stat_fields(_PROC / str(pid)) if _PROC.is_dir() else ["?"]
+    return bool(fields) and fields[0] != "Z"
+
+
+def reaped(pid: int) -> bool:
+    """Whether `pid` is gone for good: its parent has collected how it ended. A zombie has
+    ended (not `alive`) but is not reaped yet: its parent does not know its exit code."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return True
-    return True
+    except PermissionError:
+        pass
+    return False
+
+
+def remind_parent(pid: int) -> None:
+    """Ask the parent of `pid`, if that is a zombie, to collect it (one SIGCHLD).
+
+    tmux built with libutempter (Debian's) loses a child's SIGCHLD that comes while
+    utempter's own handler is in, as it is when the pane's terminal closes, and then does
+    not reap that child until some other one ends (tmux issues 311 and 4559): its pane
+    would stay dead without an exit code. A SIGCHLD makes it look again."""
+    fields = _stat_fields(_PROC / str(pid))
+    if len(fields) < 2 or fields[0] != "Z" or not fields[1].isdigit() or int(fields[1]) <= 1:
+        return
+    try:
+        os.kill(int(fields[1]), signal.SIGCHLD)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _signal_all(sid: int, sig: int) -> None:
@@ -63,24 +99,32 @@ def _signal_all(sid: int, sig: int) -> None:
 
 
 def end_session_processes(sid: int, *, grace: float = 5.0) -> list[int]:
-    """SIGTERM every process of terminal session `sid`, then SIGKILL what is left after `grace`.
+    """End every process of terminal session `sid`: SIGTERM, then at once SIGHUP, then
+    SIGKILL for what is left after `grace` seconds.
+
+    SIGTERM first, so an agent that ends on it does so with its own code (143). SIGHUP
+    right after, because interactive shells ignore SIGTERM but end on a hangup, as when
+    their terminal closes; a process SIGTERM has already doomed is not touched by it (the
+    kernel drops further signals to a process that is exiting). SIGKILL is the last resort.
 
     Returns the pids that were still alive after SIGKILL (normally none).
     """
     if not session_members(sid):
         return []
     _signal_all(sid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        remaining = session_members(sid)
-        # The window's wrapper stays to record the exit code; it leaves once the agent has.
-        if not remaining:
-            return []
-        time.sleep(0.05)
+    _signal_all(sid, signal.SIGHUP)
+    if _wait_gone(sid, grace):
+        return []
     _signal_all(sid, signal.SIGKILL)
-    deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline:
-        if not session_members(sid):
-            return []
-        time.sleep(0.05)
+    _wait_gone(sid, 2.0)
     return session_members(sid)
+
+
+def _wait_gone(sid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    # The window's wrapper stays to record the exit code; it leaves once the agent has.
+    while session_members(sid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True

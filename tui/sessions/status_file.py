@@ -24,6 +24,12 @@ class State(str, Enum):
     NEEDS_INPUT = "needs-input"
     IDLE = "idle"
     EXITED = "exited"
+    # loupe cannot reach the session's host, so it does not know; never written by agents.
+    UNREACHABLE = "unreachable"
+
+
+# What an agent (or its hooks) may report.
+REPORTED_STATES = (State.WORKING, State.NEEDS_INPUT, State.IDLE, State.EXITED)
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,11 @@ def read_status(path: Path) -> Status | None:
     """The last status written, or None when there is none or it cannot be read."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
+        state = State(record["state"])
+        if state not in REPORTED_STATES:
+            return None
         return Status(
-            state=State(record["state"]),
+            state=state,
             event=str(record.get("event", "")),
             source=str(record.get("source", "")),
             time=float(record.get("time", 0.0)),

@@ -18,8 +18,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tui import locations
+from tui import locations, private_files
 from tui.sessions.errors import SessionError
+from tui.sessions.local_files import sessions_dir
 from tui.sessions.model import PORTS_PER_SESSION, Session
 
 _SCHEMA = """
@@ -44,7 +45,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     base_ref TEXT NOT NULL DEFAULT 'HEAD',
     ended_at REAL,
     exit_code INTEGER,
-    removed_at REAL
+    removed_at REAL,
+    host TEXT NOT NULL DEFAULT 'local',
+    stopped_at REAL
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
 CREATE TABLE IF NOT EXISTS queue (
@@ -58,6 +61,13 @@ CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
 """
 
 _PATH_FIELDS = {"repo", "worktree", "task_dir"}
+
+# Columns added since the first schema, with their definitions. A store written by an older
+# loupe gets them on open; its rows read as the default (sessions on this machine).
+_ADDED_COLUMNS = {
+    "host": "TEXT NOT NULL DEFAULT 'local'",
+    "stopped_at": "REAL",
+}
 
 
 def default_store_path() -> Path:
@@ -86,9 +96,18 @@ def port_block_free(base: int) -> bool:
 class SessionStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_files.store_folder(self.path)
+            private_files.private_file(self.path)
+            private_files.make_private(Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            # Session folders hold agents' logs and screens; older loupes left them readable.
+            if private_files.in_data_dir(sessions_dir()):
+                private_files.make_tree_private(sessions_dir())
+        except OSError as exc:
+            raise SessionError(f"cannot open the session store {self.path}: {exc}") from exc
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            _add_missing_columns(db)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -224,12 +243,33 @@ class SessionStore:
         with self._connect() as db:
             db.execute("UPDATE queue SET delivered_at = NULL WHERE id = ?", (queue_id,))
 
+    def queued_state(self, queue_id: int) -> str:
+        """'pending', 'delivered', or 'dropped' (the session ended or was removed first)."""
+        with self._connect() as db:
+            row = db.execute("SELECT delivered_at FROM queue WHERE id = ?", (queue_id,)).fetchone()
+        if row is None:
+            return "dropped"
+        return "pending" if row[0] is None else "delivered"
+
     def drop_queue(self, session_id: str) -> int:
         with self._connect() as db:
             cursor = db.execute(
                 "DELETE FROM queue WHERE session_id = ? AND delivered_at IS NULL", (session_id,)
             )
             return cursor.rowcount
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    for name, definition in _ADDED_COLUMNS.items():
+        if name in present:
+            continue
+        try:
+            db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {definition}")
+        except sqlite3.OperationalError as exc:
+            # Another loupe opening the same store at the same moment added it first.
+            if "duplicate column" not in str(exc).lower():
+                raise
 
 
 def _to_row(session: Session) -> dict[str, Any]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui import secrets
 from tui.sessions.errors import TmuxError, TmuxMissing
 
 # Separates the outputs of several commands run in one tmux invocation. A control character
@@ -52,6 +54,11 @@ class PaneInfo:
     height: int
 
     @property
+    def exit_known(self) -> bool:
+        """Whether tmux has reaped the process; until then a dead pane has no exit code yet."""
+        return self.dead_status is not None or self.dead_signal is not None
+
+    @property
     def exit_code(self) -> int | None:
         if self.dead_status is not None:
             return self.dead_status
@@ -64,6 +71,18 @@ def _int_or_none(text: str) -> int | None:
     try:
         return int(text)
     except ValueError:
+        return None
+
+
+def _signal_number(text: str) -> int | None:
+    """tmux prints the signal's number where libc has no names for them (glibc), else its
+    name ("term", "kill" on macOS and the BSDs)."""
+    number = _int_or_none(text)
+    if number is not None or not text.strip():
+        return number
+    try:
+        return int(signal.Signals[f"SIG{text.strip().upper()}"])
+    except KeyError:
         return None
 
 
@@ -170,10 +189,10 @@ class Tmux:
         # a bare "=name" is read as a window name by set-option.
         self.run("set-option", *(["-w"] if window else []), "-t", f"={name}:", option, value)
 
-    def pipe_pane(self, name: str, log_file: Path) -> None:
-        """Append everything the pane prints to `log_file` (raw, with escape sequences)."""
-        quoted = "'" + str(log_file).replace("'", "'\\''") + "'"
-        self.run("pipe-pane", "-o", "-t", f"={name}:", f"cat >> {quoted}")
+    def pipe_pane(self, name: str, command: str) -> None:
+        """Feed everything the pane prints to `command` (sh; the server's environment)."""
+        # tmux expands #{...} formats in the command: a literal '#' is written '##'.
+        self.run("pipe-pane", "-o", "-t", f"={name}:", command.replace("#", "##"))
 
     def signal_channel(self, channel: str) -> None:
         """Wake whoever runs `tmux wait-for <channel>`; also works if they start waiting later."""
@@ -209,14 +228,14 @@ class Tmux:
         if result.returncode != 0 or len(chunks) != len(names) + 1:
             panes = self.list_panes()
             return panes, self.capture_many([n for n in names if n in panes], ansi=ansi)
-        return _parse_panes(chunks[0]), dict(zip(names, chunks[1:]))
+        return _parse_panes(chunks[0]), _without_secrets(dict(zip(names, chunks[1:])))
 
     # -- screen ----------------------------------------------------------------------------
 
     def capture(self, name: str, *, ansi: bool = True) -> str:
         """The visible screen of the session's pane (`capture-pane -p -J`, `-e` for colour)."""
         flags = "-pJe" if ansi else "-pJ"
-        return self.run("capture-pane", flags, "-t", f"={name}:").stdout
+        return secrets.redact(self.run("capture-pane", flags, "-t", f"={name}:").stdout)
 
     def capture_many(self, names: list[str], *, ansi: bool = True) -> dict[str, str]:
         """Screens of several sessions in one tmux invocation (one process, not N)."""
@@ -237,8 +256,8 @@ class Tmux:
                 done = self.run("capture-pane", flags, "-t", f"={name}:", check=False)
                 if done.returncode == 0:
                     screens[name] = done.stdout
-            return screens
-        return dict(zip(names, chunks))
+            return _without_secrets(screens)
+        return _without_secrets(dict(zip(names, chunks)))
 
     # -- input -----------------------------------------------------------------------------
 
@@ -277,7 +296,7 @@ def _parse_panes(text: str) -> dict[str, PaneInfo]:
         parts = line.split("\t")
         if len(parts) != 8:
             continue
-        name, pid, dead, status, signal, attached, width, height = parts
+        name, pid, dead, status, killed_by, attached, width, height = parts
         if name in panes:
             continue
         panes[name] = PaneInfo(
@@ -285,12 +304,19 @@ def _parse_panes(text: str) -> dict[str, PaneInfo]:
             pid=_int_or_none(pid) or 0,
             dead=dead == "1",
             dead_status=_int_or_none(status) if dead == "1" else None,
-            dead_signal=_int_or_none(signal) if dead == "1" else None,
+            dead_signal=_signal_number(killed_by) if dead == "1" else None,
             attached=_int_or_none(attached) or 0,
             width=_int_or_none(width) or 0,
             height=_int_or_none(height) or 0,
         )
     return panes
+
+
+def _without_secrets(screens: dict[str, str]) -> dict[str, str]:
+    """Screens as the app may show and keep them: an agent that printed a key (`env`) must
+    not put it on a tile, in the last-screen file or on a terminal looking over a shoulder."""
+    redactor = secrets.Redactor(secrets.secret_values())
+    return {name: redactor.redact(screen) for name, screen in screens.items()}
 
 
 def _no_server(stderr: str) -> bool:

@@ -2,33 +2,35 @@
 
 Worktrees live under `repo_data_dir(root)/worktrees/<task>-<n>` on branch `loupe/<task>/<n>`.
 Removal never loses work: `removal_risks` lists everything that would be lost (uncommitted
-changes, untracked files, commits no other branch has, a live agent), the caller refuses
-unless the user confirmed, and even then the leftover changes are saved to a ref first. The
-only folder ever deleted is one verified to be this session's worktree; the branch is kept.
+changes, untracked files, ignored files that are not disposable, nested repositories, commits
+no other branch has, a live agent), the caller refuses unless the user confirmed, and even
+then all of it is saved to a ref first. The only folder ever deleted is one verified to be
+this session's worktree; the branch is kept.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui import locations
+from tui.config import DISPOSABLE
+from tui.sessions import leftovers, pausepoints
 from tui.sessions.errors import WorktreeError
+from tui.sessions.gitrun import run_git
+from tui.sessions.leftovers import GENERATED_FILES
+from tui.sessions.local_files import session_files
 from tui.workspace import find_repo_root
 
 if TYPE_CHECKING:
     import pygit2
 
     from tui.sessions.model import Session
-
-GIT_TIMEOUT = 60.0
-# Files loupe itself writes into a worktree; never counted as the agent's work.
-GENERATED_FILES = (".claude/settings.local.json",)
 
 
 def open_repo(path: Path) -> pygit2.Repository:
@@ -173,11 +175,11 @@ def exclude_generated_files(repo_root: Path) -> None:
 class Risk:
     """Something that removing the worktree would lose (or stop)."""
 
-    kind: str  # "live", "uncommitted", "untracked", "unmerged", "detached"
+    kind: str  # "live", "uncommitted", "untracked", "ignored", "nested", "unmerged", "detached"
     message: str
 
 
-def removal_risks(session: Session, *, live: bool) -> list[Risk]:
+def removal_risks(session: Session, *, live: bool, disposable: Sequence[str] = DISPOSABLE) -> list[Risk]:
     risks: list[Risk] = []
     if live:
         risks.append(Risk("live", f"session {session.number} ({session.agent}) is still running; "
@@ -187,12 +189,24 @@ def removal_risks(session: Session, *, live: bool) -> list[Risk]:
     import pygit2
 
     repo = open_repo(session.worktree)
-    dirty, untracked = worktree_changes(repo)
+    dirty, _ = worktree_changes(repo)
+    found = leftovers.find_leftovers(session.worktree, disposable, originals=session.repo)
     if dirty:
         risks.append(Risk("uncommitted", f"uncommitted changes in {_count(dirty, 'file')}: "
                                          f"{_sample(dirty)}"))
-    if untracked:
-        risks.append(Risk("untracked", f"{_count(untracked, 'untracked file')}: {_sample(untracked)}"))
+    if found.untracked:
+        risks.append(Risk("untracked", f"{_count(found.untracked, 'untracked file')}: "
+                                       f"{_sample(found.untracked)}"))
+    if found.ignored:
+        risks.append(Risk("ignored", f"{_count(found.ignored, 'ignored file')}: {_sample(found.ignored)} "
+                                     "(ignored files count as work unless [sessions] disposable "
+                                     "names them)"))
+    if found.nested:
+        several = len(found.nested) > 1
+        risks.append(Risk("nested", f"{len(found.nested)} nested git "
+                                    f"{'repositories' if several else 'repository'}: "
+                                    f"{_sample([f'{path}/' for path in found.nested])} "
+                                    f"({'their' if several else 'its'} own history is only there)"))
     main = open_repo(session.repo)
     branch_ref = main.references.get(f"refs/heads/{session.branch}")
     tips: list[tuple[str, pygit2.Oid]] = []
@@ -269,48 +283,68 @@ def _already_in_base(repo: pygit2.Repository, session: Session, tip: pygit2.Oid)
     return merged.write_tree(repo) == base_commit.tree_id
 
 
-def _count(items: list[str], noun: str) -> str:
+def _count(items: Sequence[str], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
-def _sample(paths: list[str], limit: int = 4) -> str:
+def _sample(paths: Sequence[str], limit: int = 4) -> str:
     shown = ", ".join(paths[:limit])
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
-def save_leftovers(session: Session) -> str | None:
-    """Commit everything uncommitted (untracked files too) to `refs/loupe/removed/<id>`.
+def save_leftovers(session: Session, *, disposable: Sequence[str] = DISPOSABLE) -> str | None:
+    """Commit all that deleting the worktree would lose to `refs/loupe/removed/<id>`.
 
-    Neither the worktree's index nor any branch is touched: a temporary index is used. The
-    ref keeps the work reachable after the folder is gone. Returns the ref, or None when
-    there was nothing to save.
+    That is what `removal_risks` counts: uncommitted changes, untracked and ignored files that
+    are not disposable, nested repositories with their history (see `leftovers`), and commits
+    on a detached HEAD (the save's parent, even when no file changed). Neither the
+    worktree's index nor any branch is touched. Returns the ref when it holds saved work
+    (from this call or an earlier one), None when nothing was ever saved.
     """
+    ref = f"refs/loupe/removed/{session.id}"
+    found = run_git(session.repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+    # An earlier save (say by a removal that was killed half way) is never overwritten: it
+    # becomes the new save's second parent.
+    previous = found.stdout.strip() if found.returncode == 0 else ""
     worktree = session.worktree
     if not worktree.exists():
-        return None
-    index_file = session.folder / "leftovers.index"
-    index_file.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "GIT_INDEX_FILE": str(index_file)}
-    try:
-        run_git(worktree, "read-tree", "HEAD", env=env)
-        run_git(worktree, "add", "-A", env=env)
-        for name in GENERATED_FILES:
-            # loupe's own file is not the agent's work (unless the repository tracks it).
-            if run_git(worktree, "cat-file", "-e", f"HEAD:{name}", check=False).returncode != 0:
-                run_git(worktree, "rm", "-q", "--cached", "--ignore-unmatch", "--", name, env=env)
-        tree = run_git(worktree, "write-tree", env=env).stdout.strip()
-        head_tree = run_git(worktree, "rev-parse", "HEAD^{tree}").stdout.strip()
-        if tree == head_tree:
-            return None
-        head = run_git(worktree, "rev-parse", "HEAD").stdout.strip()
-        message = (f"loupe: uncommitted work left in session {session.id} ({session.task}) "
-                   "when its worktree was removed")
-        commit = run_git(worktree, "commit-tree", tree, "-p", head, "-m", message, env=env).stdout.strip()
-        ref = f"refs/loupe/removed/{session.id}"
-        run_git(worktree, "update-ref", ref, commit)
+        return ref if previous else None
+    folder = session_files(session.id).folder
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.TemporaryDirectory(prefix="leftovers-", dir=folder) as scratch:
+        saver = leftovers.TreeSaver(main=session.repo, root=worktree,
+                                    nested_refs=f"refs/loupe/nested/{session.id}",
+                                    disposable=disposable, scratch=Path(scratch), originals=session.repo)
+        tree, head = saver.tree(worktree)
+    if head is None:
+        return ref if previous else None
+    unchanged = tree == run_git(worktree, "rev-parse", f"{head}^{{tree}}").stdout.strip()
+    if unchanged and not _on_no_branch(session, head):
+        return ref if previous else None
+    if previous and run_git(worktree, "rev-parse", f"{previous}^{{tree}}", f"{previous}^1").stdout.split() \
+            == [tree, head]:
         return ref
-    finally:
-        index_file.unlink(missing_ok=True)
+    message = (f"loupe: work left in session {session.id} ({session.task}) "
+               "when its worktree was removed")
+    details = [*saver.notes, *([f"An earlier save, {previous}, is the second parent."] if previous else [])]
+    parents = ["-p", head, *(["-p", previous] if previous else [])]
+    commit = run_git(worktree, "commit-tree", tree, *parents, "-m", message,
+                     *(["-m", "\n".join(details)] if details else [])).stdout.strip()
+    moved = run_git(worktree, "update-ref", "-m", "loupe: session removed", ref, commit, previous, check=False)
+    if moved.returncode != 0:
+        raise WorktreeError(f"{ref} changed while saving (another removal of session {session.number}?); "
+                            "nothing was deleted or lost: remove the session again")
+    return ref
+
+
+def _on_no_branch(session: Session, head: str) -> bool:
+    """Whether the worktree's HEAD is detached at commits no branch, remote branch or tag has
+    (the save commit's parent is then all that keeps them)."""
+    import pygit2
+
+    if not open_repo(session.worktree).head_is_detached:
+        return False
+    return bool(_commits_only_on(open_repo(session.repo), pygit2.Oid(hex=head), exclude=None, limit=1))
 
 
 def delete_worktree(session: Session) -> None:
@@ -318,7 +352,9 @@ def delete_worktree(session: Session) -> None:
 
     Refuses unless the folder is provably this session's worktree: a direct child of the
     repository's loupe worktrees folder, not a symlink, whose `.git` file points at the
-    repository's record for this worktree.
+    repository's record for this worktree. The folder is first renamed to `.removing-<name>`
+    (one atomic step), so a deletion cut short never leaves a half-emptied worktree that
+    looks like one with deleted files; the next removal finishes it.
     """
     import pygit2
 
@@ -326,6 +362,7 @@ def delete_worktree(session: Session) -> None:
     expected_parent = worktrees_dir(session.repo).resolve()
     main = open_repo(session.repo)
     record = (Path(main.path) / "worktrees" / session.worktree_name).resolve()
+    trash = path.parent / f".removing-{path.name}"
     if path.exists() or path.is_symlink():
         if path.is_symlink() or path.resolve().parent != expected_parent:
             raise WorktreeError(f"refusing to delete {path}: it is not inside {expected_parent}")
@@ -340,23 +377,25 @@ def delete_worktree(session: Session) -> None:
             raise WorktreeError(
                 f"refusing to delete {path}: it belongs to {target}, not to {record}"
             )
-        shutil.rmtree(path)
+        if trash.exists():
+            _delete_tree(trash)
+        path.rename(trash)
+    if trash.exists() and not trash.is_symlink() and path.parent.resolve() == expected_parent:
+        _delete_tree(trash)
     try:
         main.lookup_worktree(session.worktree_name).prune(True)
     except (pygit2.GitError, KeyError):
         pass
 
 
-def run_git(cwd: Path, *args: str, env: dict[str, str] | None = None,
-         check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=GIT_TIMEOUT
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise WorktreeError(f"git {args[0]} took longer than {GIT_TIMEOUT:g}s in {cwd}") from exc
-    except FileNotFoundError as exc:
-        raise WorktreeError("git is not installed or not on PATH") from exc
-    if check and result.returncode != 0:
-        raise WorktreeError(f"git {args[0]} failed in {cwd}: {result.stderr.strip()}")
-    return result
+def _delete_tree(path: Path) -> None:
+    """Delete `path` one entry at a time (a test pauses after the first, see pausepoints)."""
+    entries = sorted(path.iterdir())
+    for number, entry in enumerate(entries):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+        if number == 0:
+            pausepoints.reached("remove:deleting")
+    path.rmdir()

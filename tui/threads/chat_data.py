@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.threads.model import Message, Role, SiblingPosition, Status, Thread
+from tui.threads.provenance import source_questions
 from tui.threads.reply import to_chat_messages
 from tui.threads.store import ThreadStore
 
@@ -36,7 +37,7 @@ class ThreadSnapshot:
     forks: dict[str, list[str]] = field(default_factory=dict)
     # For each fork point: how many threads contain it.
     shared: dict[str, int] = field(default_factory=dict)
-    # Merge messages: source thread titles, and whether it was a synthesis.
+    # Merge messages: the question each source branch asked.
     sources: dict[str, list[str]] = field(default_factory=dict)
     parent_title: str = ""
 
@@ -60,10 +61,7 @@ def read_snapshot(store: ThreadStore, thread_id: str) -> ThreadSnapshot:
     for message_id in snapshot.forks:
         snapshot.shared[message_id] = len(store.threads_containing(message_id))
     for message_id in store.merged_message_ids(ids):
-        snapshot.sources[message_id] = [
-            titles.get(source.source_thread_id, source.source_thread_id[:8])
-            for source in store.sources(message_id)
-        ]
+        snapshot.sources[message_id] = source_questions(store, message_id)
     if thread.forked_from:
         snapshot.parent_title = titles.get(thread.forked_from, "")
     return snapshot

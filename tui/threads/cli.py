@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from tui import cli_output as out
 from tui.errors import UsageError
-from tui.threads.model import Message, Role, Status, Thread
+from tui.threads.model import Role, Status, Thread
 from tui.threads.store import ThreadStore
 
-SUMMARY = "chat threads: list, show, start, send (streams the reply), fork, search, export"
+SUMMARY = "chat threads: list, show, start, send (streams the reply), retry, fork, search, export"
 
 AGENT_DOC = """\
 ## `loupe thread`: forkable chat threads
@@ -27,6 +26,9 @@ fork shares the history up to its fork point; nothing is copied.
 - `loupe thread send THREAD [TEXT | -] [--endpoint NAME] [--model M] [--no-reply] [--json]`:
   add a user message (TEXT, or stdin when `-` or omitted) and stream the model's reply to
   stdout. Exit 1 if the model fails; the error and any partial reply stay in the thread.
+- `loupe thread retry THREAD [--endpoint NAME] [--model M] [--json]`: ask again: answer the
+  last question (e.g. after `--no-reply`), or replace the last reply (failed or not) with a
+  new one beside it; the old reply is kept as a sibling.
 - `loupe thread show THREAD [--json]`: the messages, numbered `#1`, `#2`, ...
 - `loupe thread fork THREAD [--at N|MESSAGE] [--title T] [--json]`: a new thread sharing the
   history up to message `#N` (default: the last one). Refused between a tool call and its
@@ -37,8 +39,16 @@ fork shares the history up to its fork point; nothing is copied.
 
 THREAD is an id, a unique prefix of one, or an exact title. The endpoint and model default to
 the thread's, then to `[models] default_endpoint` in loupe's config, then to
-OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL.
+OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL. `--demo` (before or after the action) works
+on the demo workspace's own threads, with its offline scripted model as the endpoint "demo".
+
+On a terminal, control characters in titles, messages and replies are shown as text (`␛`);
+piped or redirected, the text is exact. A reader that stops early (`| head`) changes nothing
+that is stored.
 """
+
+
+DEMO_HELP = "the demo workspace's threads (`loupe --demo`), answered by its offline model"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,12 +56,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"loupe: thread: {message} (see `loupe thread --help`)\n")
 
 
+class _CommandParser(_Parser):
+    """Options may come before or after the positionals: `send ID --no-reply TEXT` works.
+
+    Plain argparse gives `send`'s optional TEXT up as soon as an option follows the thread,
+    then refuses TEXT as unrecognised; its intermixed parsing does not (but cannot run on the
+    top parser, which has subcommands), so each subcommand's parser uses it."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # parse_known_intermixed_args calls parse_known_args itself: plain parsing then.
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="loupe thread", description=SUMMARY)
-    commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    parser.add_argument("--demo", action="store_true", help=DEMO_HELP)
+    commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                     parser_class=_CommandParser)
 
     def command(name: str, help_text: str, *, json_flag: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
+        # Also after the action (`list --demo`); SUPPRESS keeps the top parser's value.
+        sub.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help=DEMO_HELP)
         if json_flag:
             sub.add_argument("--json", action="store_true", help="print JSON")
         return sub
@@ -69,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--endpoint", help="endpoint name (default: the thread's)")
     send.add_argument("--model", help="model (default: the thread's)")
     send.add_argument("--no-reply", action="store_true", help="only add the message")
+    retry = command("retry", "ask the model again: answer the last question, or redo the last reply")
+    retry.add_argument("thread")
+    retry.add_argument("--endpoint", help="endpoint name (default: the thread's)")
+    retry.add_argument("--model", help="model (default: the thread's)")
     show = command("show", "print a thread's messages")
     show.add_argument("thread")
     fork = command("fork", "fork a thread at a message")
@@ -96,16 +134,31 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with ThreadStore() as store:
-            handler = globals()[f"_{args.action}"]
-            return int(handler(store, args))
+        with ThreadStore(_store_path(args.demo)) as store:
+            return int(_handler(args.action)(store, args))
     except UsageError as exc:
-        print(f"loupe: thread: {exc}", file=sys.stderr)
+        out.error(f"loupe: thread: {exc}")
         return 2
 
 
+def _store_path(demo: bool) -> Path | None:
+    if not demo:
+        return None
+    from tui.demo import demo_thread_store
+
+    return demo_thread_store()
+
+
+def _handler(action: str) -> Any:
+    if action in ("send", "retry"):
+        from tui.threads import cli_send
+
+        return getattr(cli_send, action)
+    return globals()[f"_{action}"]
+
+
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    out.print_json(value)
 
 
 def _list(store: ThreadStore, args: argparse.Namespace) -> int:
@@ -114,7 +167,7 @@ def _list(store: ThreadStore, args: argparse.Namespace) -> int:
         _print_json([t.to_dict() for t in threads])
         return 0
     if not threads:
-        print("no threads yet; start one with `loupe thread new`")
+        out.line("no threads yet; start one with `loupe thread new`")
         return 0
     for thread in threads:
         marks = []
@@ -126,100 +179,23 @@ def _list(store: ThreadStore, args: argparse.Namespace) -> int:
             marks.append(thread.kind)
         extra = f"  ({', '.join(marks)})" if marks else ""
         when = thread.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"{thread.id}  {when}  {thread.length:>4} msgs  {thread.title or '(untitled)'}{extra}")
+        out.line(f"{thread.id}  {when}  {thread.length:>4} msgs  {thread.title or '(untitled)'}{extra}")
     return 0
 
 
 def _new(store: ThreadStore, args: argparse.Namespace) -> int:
     endpoint, model = args.endpoint, args.model
     if endpoint or model:
-        resolved, _config = _resolve(endpoint, model)
-        endpoint, model = resolved.name, resolved.model
+        from tui.threads.cli_send import endpoint_in_use
+
+        with endpoint_in_use(endpoint, model, demo=args.demo) as (resolved, _config):
+            endpoint, model = resolved.name, resolved.model
     thread = store.create_thread(args.title, system=args.system, endpoint=endpoint, model=model)
     if args.json:
         _print_json(thread.to_dict())
     else:
-        print(thread.id)
+        out.line(thread.id)
     return 0
-
-
-def _resolve(endpoint: str | None, model: str | None) -> Any:
-    from tui import config as config_module
-    from tui.model.endpoints import resolve_endpoint
-    from tui.workspace import find_repo_root
-
-    loaded = config_module.load(find_repo_root(Path.cwd()))
-    for problem in loaded.problems:
-        print(f"loupe: config: {problem}", file=sys.stderr)
-    return resolve_endpoint(loaded.config, endpoint, model=model), loaded.config
-
-
-def _send(store: ThreadStore, args: argparse.Namespace) -> int:
-    thread = store.find_thread(args.thread)
-    text = args.text
-    if text is None or text == "-":
-        if text is None and sys.stdin.isatty():
-            raise UsageError("give the message as an argument, or pipe it on stdin")
-        text = sys.stdin.read()
-    if not text.strip():
-        raise UsageError("the message is empty")
-    client = None
-    if not args.no_reply:
-        from tui.model.client import ModelClient
-
-        # Resolve before writing anything: without a usable endpoint, nothing changes.
-        endpoint, config = _resolve(args.endpoint or thread.endpoint, args.model or thread.model)
-        client = ModelClient(endpoint, read_timeout=config.models.read_timeout,
-                             max_retries=config.models.max_retries)
-        if (thread.endpoint, thread.model) != (endpoint.name, endpoint.model):
-            store.set_model(thread.id, endpoint.name, endpoint.model)
-    user = store.append(thread.id, Role.USER, text)
-    if not thread.title:
-        store.rename(thread.id, _title_from(text))
-    if client is None:
-        if args.json:
-            _print_json({"thread": store.thread(thread.id).to_dict(), "message": user.to_dict()})
-        return 0
-    return _stream_reply(store, client, thread.id, as_json=args.json)
-
-
-def _stream_reply(store: ThreadStore, client: Any, thread_id: str, *, as_json: bool) -> int:
-    from tui.model.client import TextDelta, ToolCallDelta
-    from tui.model.sync import reply_sync
-
-    wrote = [False]
-
-    def on_event(event: Any) -> None:
-        if as_json:
-            return
-        if isinstance(event, TextDelta):
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
-            wrote[0] = True
-        elif isinstance(event, ToolCallDelta) and event.name:
-            print(f"\n[tool call: {event.name}]", file=sys.stderr)
-
-    try:
-        message: Message = reply_sync(store, client, thread_id, on_event=on_event)
-    except KeyboardInterrupt:
-        if wrote[0]:
-            sys.stdout.write("\n")
-        print("loupe: cancelled; the partial reply is kept in the thread", file=sys.stderr)
-        return 130
-    if as_json:
-        _print_json({"thread": store.thread(thread_id).to_dict(), "message": message.to_dict()})
-    elif wrote[0]:
-        sys.stdout.write("\n")
-    if message.status is not Status.COMPLETE:
-        print(f"loupe: {message.error}; what arrived is saved in thread {thread_id} "
-              "(retry with `loupe thread send` or in the app)", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _title_from(text: str) -> str:
-    line = text.strip().splitlines()[0]
-    return line if len(line) <= 60 else line[:59].rstrip() + "…"
 
 
 def _show(store: ThreadStore, args: argparse.Namespace) -> int:
@@ -228,26 +204,26 @@ def _show(store: ThreadStore, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]})
         return 0
-    print(f"{thread.title or '(untitled)'}  [{thread.id}]")
+    out.line(f"{thread.title or '(untitled)'}  [{thread.id}]")
     if thread.forked_from:
         at = next((n for n, m in enumerate(history, 1) if m.id == thread.fork_point_id), "?")
-        print(f"forked from {thread.forked_from} at #{at}")
+        out.line(f"forked from {thread.forked_from} at #{at}")
     if thread.model:
-        print(f"model {thread.model} on {thread.endpoint}")
+        out.line(f"model {thread.model} on {thread.endpoint}")
     for number, message in enumerate(history, 1):
         facts = [str(message.role)]
         if message.role is Role.TOOL:
             facts.append(f"result of {message.tool_call_id}")
         if message.status is not Status.COMPLETE:
             facts.append(str(message.status))
-        print(f"\n#{number} {' · '.join(facts)}  [{message.id}]")
+        out.line(f"\n#{number} {' · '.join(facts)}  [{message.id}]")
         if message.content:
-            print(message.content.rstrip())
+            out.line(message.content.rstrip())
         for call in message.tool_calls or []:
             function = call.get("function", {})
-            print(f"[tool call {call.get('id')}: {function.get('name')}({function.get('arguments', '')})]")
+            out.line(f"[tool call {call.get('id')}: {function.get('name')}({function.get('arguments', '')})]")
         if message.error:
-            print(f"[{message.error}]")
+            out.line(f"[{message.error}]")
     return 0
 
 
@@ -276,7 +252,7 @@ def _fork(store: ThreadStore, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(fork.to_dict())
     else:
-        print(fork.id)
+        out.line(fork.id)
     return 0
 
 
@@ -287,11 +263,13 @@ def _search(store: ThreadStore, args: argparse.Namespace) -> int:
                      for h in hits])
         return 0
     if not hits:
-        print("no messages match", file=sys.stderr)
+        out.error("no messages match")
         return 1
     for hit in hits:
         snippet = " ".join(hit.snippet.split())
-        print(f"{hit.thread_ids[0]}  {hit.message.role:<9} {snippet}")
+        out.line(f"{hit.thread_ids[0]}  {hit.message.role:<9} {snippet}")
+        if len(hit.thread_ids) > 1:  # one message in a fork family: listed once, with them all
+            out.line(f"{'':{len(hit.thread_ids[0])}}  also in {', '.join(hit.thread_ids[1:])}")
     return 0
 
 
@@ -301,14 +279,13 @@ def _export(store: ThreadStore, args: argparse.Namespace) -> int:
     thread = store.find_thread(args.thread)
     if args.json:
         history = store.history(thread.id)
-        text = json.dumps({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]},
-                          indent=2, ensure_ascii=False) + "\n"
+        text = out.json_text({"thread": thread.to_dict(), "messages": [m.to_dict() for m in history]}) + "\n"
     else:
         text = thread_markdown(store, thread.id)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        out.write(text)
     return 0
 
 
@@ -324,5 +301,5 @@ def _archive(store: ThreadStore, args: argparse.Namespace) -> int:
 
 def _delete(store: ThreadStore, args: argparse.Namespace) -> int:
     collected = store.delete_thread(store.find_thread(args.thread).id)
-    print(f"deleted; {collected} message(s) no other thread used were removed", file=sys.stderr)
+    out.error(f"deleted; {collected} message(s) no other thread used were removed")
     return 0

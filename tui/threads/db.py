@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tui import private_files
 from tui.threads.errors import StoreError
 
 SCHEMA_V1 = """
@@ -109,14 +110,36 @@ BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1]
+# A streaming reply's text, saved piece by piece: updating the growing `content` rewrites the
+# whole row each time, which cost writes quadratic in the reply's length. The pieces are
+# folded into `content` when the reply ends (or is found interrupted), then deleted.
+SCHEMA_V2 = """
+CREATE TABLE message_chunks (
+    seq        INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    text       TEXT NOT NULL
+);
+CREATE INDEX message_chunks_message ON message_chunks(message_id, seq);
+
+CREATE TRIGGER message_chunks_streaming_only
+BEFORE INSERT ON message_chunks
+WHEN (SELECT status FROM messages WHERE id = NEW.message_id) IS NOT 'streaming'
+BEGIN
+    SELECT RAISE(ABORT, 'finished messages are immutable; add a sibling instead');
+END;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the store file."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_files.store_folder(path)
+        # SQLite gives the -wal and -shm files the mode of the database file.
+        private_files.private_file(path)
+        private_files.make_private(Path(f"{path}-wal"), Path(f"{path}-shm"))
         conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
         )

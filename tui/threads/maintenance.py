@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from tui.threads.owners import owner_is_alive, remove_stale_locks
-from tui.threads.rows import now
+from tui.threads.rows import now, streamed_text
 
 # Live messages: every ancestor of what a thread points at (its head and fork point), of the
 # branches merges cite, and of every message a still-existing thread wrote (so the siblings an
@@ -60,10 +60,12 @@ def recover_interrupted(conn: sqlite3.Connection, db_path: Path, own_token: str 
         ).fetchall()
         recovered.extend(row[0] for row in rows)
         conn.execute(
-            "UPDATE messages SET status = 'interrupted', owner = NULL, finished_at = ?, "
+            f"UPDATE messages SET status = 'interrupted', owner = NULL, finished_at = ?, "
+            f"content = content || {streamed_text('messages')}, "
             "error = 'loupe stopped while this reply was streaming; the text saved before that is kept' "
             "WHERE status = 'streaming' AND owner IS ?",
             (now(), owner),
         )
+        conn.executemany("DELETE FROM message_chunks WHERE message_id = ?", [(row[0],) for row in rows])
     remove_stale_locks(db_path, own_token)
     return recovered

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from tui.threads import db
+from tui.threads import writes
 from tui.threads.errors import StoreError, UnknownThread
-from tui.threads.model import Message, Role, Status
+from tui.threads.model import Message, Role, Status, Thread
+from tui.threads.owners import OwnerLock
 
-if TYPE_CHECKING:
-    from tui.threads.store import ThreadStore
+
+class BranchReader(Protocol):
+    """What `concatenate_branches` reads (the thread store)."""
+
+    def thread(self, thread_id: str) -> Thread: ...
+
+    def branch_delta(self, thread_id: str) -> list[Message]: ...
 
 
 def merge(
-    store: ThreadStore,
+    conn: sqlite3.Connection,
+    owner: OwnerLock,
     target_thread_id: str,
     source_thread_ids: Sequence[str],
     content: str,
@@ -32,7 +39,8 @@ def merge(
     status: Status,
     model: str | None,
     endpoint: str | None,
-) -> Message:
+) -> str:
+    """The merge message's id; runs inside the caller's write transaction on `conn`."""
     if kind not in ("merge", "reduce"):
         raise ValueError(f"kind must be 'merge' or 'reduce', not {kind!r}")
     sources = list(dict.fromkeys(source_thread_ids))
@@ -40,31 +48,28 @@ def merge(
         raise StoreError("choose at least one branch to merge")
     if target_thread_id in sources:
         raise StoreError("a thread cannot be merged into itself")
-    conn, lock = store._connection()
-    with lock, db.transaction(conn):
-        heads: dict[str, str] = {}
-        for source in sources:
-            row = conn.execute("SELECT head_id FROM threads WHERE id = ?", (source,)).fetchone()
-            if row is None:
-                raise UnknownThread(source)
-            if row[0] is None:
-                raise StoreError(f"thread {source} is empty; there is nothing to merge")
-            heads[source] = row[0]
-        existing = _existing_merge(conn, target_thread_id, set(heads.values()))
-        if existing is None:
-            message_id = store._insert_message(
-                conn, target_thread_id, store._head(conn, target_thread_id), role, content,
-                status=status, model=model, endpoint=endpoint,
-            )
-            store._move_head(conn, target_thread_id, message_id)
-            conn.executemany(
-                "INSERT INTO message_sources (message_id, target_thread_id, source_thread_id, "
-                "source_head_id, kind) VALUES (?, ?, ?, ?, ?)",
-                [(message_id, target_thread_id, s, heads[s], kind) for s in sources],
-            )
-        else:
-            message_id = existing
-    return store.message(message_id)
+    heads: dict[str, str] = {}
+    for source in sources:
+        row = conn.execute("SELECT head_id FROM threads WHERE id = ?", (source,)).fetchone()
+        if row is None:
+            raise UnknownThread(source)
+        if row[0] is None:
+            raise StoreError(f"thread {source} is empty; there is nothing to merge")
+        heads[source] = row[0]
+    existing = _existing_merge(conn, target_thread_id, set(heads.values()))
+    if existing is not None:
+        return existing
+    message_id = writes.insert_message(
+        conn, owner, target_thread_id, writes.head(conn, target_thread_id), role, content,
+        status=status, model=model, endpoint=endpoint,
+    )
+    writes.move_head(conn, target_thread_id, message_id)
+    conn.executemany(
+        "INSERT INTO message_sources (message_id, target_thread_id, source_thread_id, "
+        "source_head_id, kind) VALUES (?, ?, ?, ?, ?)",
+        [(message_id, target_thread_id, s, heads[s], kind) for s in sources],
+    )
+    return message_id
 
 
 def _existing_merge(conn: sqlite3.Connection, target: str, heads: set[str]) -> str | None:
@@ -86,7 +91,7 @@ def _existing_merge(conn: sqlite3.Connection, target: str, heads: set[str]) -> s
     return None
 
 
-def concatenate_branches(store: ThreadStore, thread_ids: Sequence[str]) -> str:
+def concatenate_branches(store: BranchReader, thread_ids: Sequence[str]) -> str:
     """The plain-concatenation reduce: each branch's own messages under its title."""
     parts: list[str] = []
     for thread_id in thread_ids:

@@ -27,6 +27,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# The client's shapes, kept on messages; imported from here by the store's modules.
+from tui.model.wire import ToolCall as ToolCall
+from tui.model.wire import Usage as Usage
+
 
 class Role(StrEnum):
     SYSTEM = "system"
@@ -45,32 +49,6 @@ class Status(StrEnum):
     @property
     def finished(self) -> bool:
         return self is not Status.STREAMING
-
-
-ToolCall = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts reported by the server (absent when the server does not report them)."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Usage:
-        prompt = int(data.get("prompt_tokens") or 0)
-        completion = int(data.get("completion_tokens") or 0)
-        total = int(data.get("total_tokens") or prompt + completion)
-        return cls(prompt, completion, total)
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.total_tokens,
-        }
 
 
 @dataclass(frozen=True)

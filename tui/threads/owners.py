@@ -32,7 +32,7 @@ class OwnerLock:
     def acquire(self) -> str:
         if self.token is not None:
             return self.token
-        self._dir.mkdir(parents=True, exist_ok=True)
+        self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         token = f"{os.getpid()}-{new_id()}"
         # Lock under a temporary name, then rename: a file with a final name is never seen
         # unlocked by another store's stale-lock sweep while its owner is alive.

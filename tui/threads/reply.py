@@ -12,6 +12,8 @@
 - The end is always recorded: "complete"; "error" with the reason (including a stream cut
   short, or an error in mid-stream) and the partial text; "cancelled" with the partial text
   when the task is cancelled (the stream is closed, then the cancel goes on).
+- A reply whose text and tool-call arguments pass `client.max_reply_chars` is cut there: the
+  stream is closed and the text up to the limit saved as an "error" that names the setting.
 
 `on_event` receives `ReplyStarted(message)`, the client's events (TextDelta, ToolCallDelta,
 UsageReport, Finished), `ReplySaved(length)` after each save, and `ReplyEnded(message, error)`; it may be a function or a coroutine
@@ -27,8 +29,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tui.model.client import ModelClient, StreamEvent, TextDelta, UsageReport
+from tui.model.client import ModelClient, StreamEvent, TextDelta, ToolCallDelta, UsageReport
 from tui.model.errors import ModelError
+from tui.model.sync import run
 from tui.threads.model import Message, Role, Status
 from tui.threads.store import AT_HEAD, ThreadStore
 
@@ -140,14 +143,25 @@ async def reply(
         await asyncio.sleep(writer.wait())
         await save()
 
+    limit = client.max_reply_chars
+    size = 0  # characters of text and tool-call arguments so far
     try:
         async with client.stream(messages, tools=tools, **params) as stream:
             async for event in stream:
                 if isinstance(event, TextDelta):
+                    if len(event.text) > limit - size:
+                        event = TextDelta(event.text[: limit - size])
+                        size = limit + 1
+                    else:
+                        size += len(event.text)
                     writer.add(event.text)
+                elif isinstance(event, ToolCallDelta):
+                    size += len(event.arguments_delta)
                 elif isinstance(event, UsageReport):
                     usage = event.usage
                 await emit(event)
+                if size > limit:
+                    break  # leaving the `async with` closes the stream
                 if isinstance(event, TextDelta):
                     if writer.due():
                         await save()
@@ -155,7 +169,9 @@ async def reply(
                         saver = asyncio.ensure_future(save_soon())
         result = stream.result
         usage = result.usage or usage
-        if result.complete:
+        if size > limit:
+            final = await finish(Status.ERROR, error=_too_long(limit), model=result.model)
+        elif result.complete:
             final = await finish(Status.COMPLETE, tool_calls=result.tool_calls or None, model=result.model)
         else:
             final = await finish(Status.ERROR, error=result.incomplete_reason, model=result.model)
@@ -171,3 +187,15 @@ async def reply(
         raise
     await emit(ReplyEnded(final, failure))
     return final
+
+
+def reply_sync(store: ThreadStore, client: ModelClient, thread_id: str, **kwargs: Any) -> Message:
+    """`reply` for synchronous callers (a CLI, a plain thread); see `tui.model.sync.run`."""
+    return run(client, lambda: reply(store, client, thread_id, **kwargs))
+
+
+def _too_long(limit: int) -> str:
+    return (
+        f"the reply reached {limit:,} characters, the limit set by `max_reply_chars` in the "
+        "[models] section of the config, and was stopped there"
+    )

@@ -8,12 +8,34 @@ from datetime import UTC, datetime
 
 from tui.threads.model import Message, Role, Status, Thread, Usage
 
-MESSAGE_COLUMNS = (
-    "id, parent_id, root_id, depth, thread_id, role, content, tool_calls, tool_call_id, status, "
-    "model, endpoint, usage, error, snapshot, created_at, finished_at"
+MESSAGE_FIELDS = (
+    "id", "parent_id", "root_id", "depth", "thread_id", "role", "content", "tool_calls",
+    "tool_call_id", "status", "model", "endpoint", "usage", "error", "snapshot", "created_at",
+    "finished_at",
 )
-# The same columns qualified with the `m` alias, for joins.
-M_COLUMNS = ", ".join("m." + column.strip() for column in MESSAGE_COLUMNS.split(","))
+
+
+def streamed_text(table: str) -> str:
+    """SQL for the pieces of text saved for a streaming row of `table`, in order (see db.py)."""
+    return (
+        "COALESCE((SELECT group_concat(chunk.text, '') FROM (SELECT text FROM message_chunks "
+        f"WHERE message_id = {table}.id ORDER BY seq) chunk), '')"
+    )
+
+
+def _columns(table: str) -> str:
+    """The message columns of `table` (a name or alias); a streaming message's content is
+    what it started with plus the pieces saved since."""
+    content = (
+        f"CASE WHEN {table}.status = 'streaming' THEN {table}.content || {streamed_text(table)} "
+        f"ELSE {table}.content END"
+    )
+    return ", ".join(content if f == "content" else f"{table}.{f}" for f in MESSAGE_FIELDS)
+
+
+MESSAGE_COLUMNS = _columns("messages")
+# The same columns through the `m` alias, for joins.
+M_COLUMNS = _columns("m")
 THREAD_SELECT = (
     "SELECT t.id, t.title, t.head_id, t.forked_from, t.fork_point_id, t.endpoint, t.model, "
     "t.kind, t.archived, t.meta, t.created_at, t.updated_at, COALESCE(h.depth + 1, 0) "
@@ -23,7 +45,7 @@ THREAD_SELECT = (
 # The chain from a message up to its root, every column carried along (one index lookup per
 # step, no second join). Rows come head first.
 CHAIN_SELECT = f"""
-WITH RECURSIVE chain({MESSAGE_COLUMNS}) AS (
+WITH RECURSIVE chain({", ".join(MESSAGE_FIELDS)}) AS (
     SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = :head
     UNION ALL
     SELECT {M_COLUMNS} FROM messages m JOIN chain c ON m.id = c.parent_id

@@ -85,3 +85,20 @@ def continuation_problem(chain: Sequence[Message], role: Role, tool_call_id: str
             "messages first (a model rejects a history without them)"
         )
     return None
+
+
+def retry_target(chain: Sequence[Message]) -> tuple[str | None, str | None]:
+    """Where a retried reply goes: `(parent id, None)`, or `(None, why nothing can be retried)`.
+
+    After a question (or a tool result) nobody answered, the reply answers it. After a reply,
+    failed or not, the new reply is its sibling: the old one stays, a `‹ n/m ›` step away."""
+    if not chain or chain[-1].role is Role.SYSTEM:
+        return None, "the thread has no question to answer yet; send one first"
+    last = chain[-1]
+    if last.status is Status.STREAMING:
+        return None, "the last reply is still streaming; wait for it or cancel it"
+    if last.role is Role.ASSISTANT:
+        if last.parent_id is None:
+            return None, "the thread starts with this reply; there is no question above it to ask again"
+        return last.parent_id, None
+    return last.id, None

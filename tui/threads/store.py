@@ -29,7 +29,8 @@ Lifecycle: `rename`, `archive`, `delete_thread` (drops the pointer, then collect
 thread can reach), `set_model`, `set_meta`, `set_snapshot` (once, for the built-in agent).
 
 Also: `search` (FTS5), `merge` (merge/reduce with provenance, idempotent), `sources`,
-`branch_delta`, `threads_containing`, `fork_point_problems` (for greying unsafe fork points).
+`branch_delta`, `threads_containing`, `fork_point_problems` (for greying unsafe fork points),
+`head_state` (has another process changed the thread? one cheap query).
 
 Crash safety: a streaming message is tagged with its writer (see `tui.threads.owners`). When a
 store opens, streaming messages whose writer has died are marked "interrupted"; their ids
@@ -48,11 +49,11 @@ from pathlib import Path
 from typing import Any
 
 from tui import locations
-from tui.threads import db, lineage, maintenance, rules
+from tui.threads import db, lineage, maintenance, rules, writes
+from tui.threads.changes import HeadState, head_state
 from tui.threads.errors import (
     MessageFinished,
     StoreError,
-    ThreadBusy,
     UnknownMessage,
     UnknownThread,
     UnsafeForkPoint,
@@ -74,15 +75,16 @@ from tui.threads.model import (
 from tui.threads.owners import OwnerLock
 from tui.threads.rows import (
     CHAIN_SELECT,
-    M_COLUMNS,
     MESSAGE_COLUMNS,
     THREAD_SELECT,
     THREADS_CONTAINING,
     message_from_row,
     now,
+    streamed_text,
     thread_from_row,
 )
 from tui.threads.stream_writer import StreamWriter
+from tui.threads.titles import title_from
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
@@ -175,8 +177,8 @@ class ThreadStore:
                 (thread_id, title, endpoint, model, kind, json.dumps(meta or {}), stamp, stamp),
             )
             if system:
-                message_id = self._insert_message(conn, thread_id, None, Role.SYSTEM, system)
-                self._move_head(conn, thread_id, message_id)
+                message_id = writes.insert_message(conn, self._owner, thread_id, None, Role.SYSTEM, system)
+                writes.move_head(conn, thread_id, message_id)
         return self.thread(thread_id)
 
     def thread(self, thread_id: str) -> Thread:
@@ -281,7 +283,7 @@ class ThreadStore:
         snapshot: str | None = None,
     ) -> Message:
         """Add a message after the thread's head (or after `parent_id`; None starts a new
-        root) and move the head to it.
+        root) and move the head to it. A user message titles a thread that has no title.
 
         Raises `ThreadBusy` if the parent is still streaming, and `UnsafeForkPoint` if the
         message cannot follow its parent (a non-tool message while tool calls wait for
@@ -289,14 +291,17 @@ class ThreadStore:
         """
         role, status = Role(role), Status(status)
         with self._write() as conn:
-            head = self._head(conn, thread_id)
+            head = writes.head(conn, thread_id)
             parent = head if parent_id is AT_HEAD else parent_id
-            message_id = self._insert_message(
-                conn, thread_id, parent, role, content,
+            message_id = writes.insert_message(
+                conn, self._owner, thread_id, parent, role, content,
                 tool_calls=tool_calls, tool_call_id=tool_call_id, status=status, model=model,
                 endpoint=endpoint, usage=usage, error=error, snapshot=snapshot,
             )
-            self._move_head(conn, thread_id, message_id)
+            writes.move_head(conn, thread_id, message_id)
+            if role is Role.USER:  # a thread started without a title takes its first question's
+                conn.execute("UPDATE threads SET title = ? WHERE id = ? AND title = ''",
+                             (title_from(content), thread_id))
         return self.message(message_id)
 
     def start_reply(
@@ -308,81 +313,6 @@ class ThreadStore:
             model=model, endpoint=endpoint,
         )
 
-    def _head(self, conn: sqlite3.Connection, thread_id: str) -> str | None:
-        row = conn.execute("SELECT head_id FROM threads WHERE id = ?", (thread_id,)).fetchone()
-        if row is None:
-            raise UnknownThread(thread_id)
-        return row[0]
-
-    def _insert_message(
-        self,
-        conn: sqlite3.Connection,
-        thread_id: str,
-        parent_id: str | None,
-        role: Role,
-        content: str,
-        *,
-        tool_calls: list[ToolCall] | None = None,
-        tool_call_id: str | None = None,
-        status: Status = Status.COMPLETE,
-        model: str | None = None,
-        endpoint: str | None = None,
-        usage: Usage | None = None,
-        error: str | None = None,
-        snapshot: str | None = None,
-    ) -> str:
-        message_id = new_id()
-        if parent_id is None:
-            root_id, depth = message_id, 0
-            if role is Role.TOOL:
-                raise UnsafeForkPoint("a tool message cannot start a conversation")
-        else:
-            row = conn.execute(
-                "SELECT root_id, depth, status FROM messages WHERE id = ?", (parent_id,)
-            ).fetchone()
-            if row is None:
-                raise UnknownMessage(parent_id)
-            root_id, parent_depth, parent_status = row
-            depth = parent_depth + 1
-            if parent_status == Status.STREAMING:
-                raise ThreadBusy("the previous reply is still streaming; wait for it or cancel it")
-            problem = rules.continuation_problem(self._turn_tail(conn, parent_id), role, tool_call_id)
-            if problem:
-                raise UnsafeForkPoint(problem)
-        owner = self._owner.acquire() if status is Status.STREAMING else None
-        stamp = now()
-        conn.execute(
-            "INSERT INTO messages (id, parent_id, root_id, depth, thread_id, role, content, "
-            "tool_calls, tool_call_id, status, model, endpoint, usage, error, snapshot, owner, "
-            "created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                message_id, parent_id, root_id, depth, thread_id, str(role), content,
-                dumps(tool_calls), tool_call_id, str(status), model, endpoint,
-                dumps(usage.to_dict()) if usage else None, error, snapshot, owner, stamp,
-                None if status is Status.STREAMING else stamp,
-            ),
-        )
-        return message_id
-
-    def _turn_tail(self, conn: sqlite3.Connection, message_id: str) -> list[Message]:
-        """The message and, if it is a tool result, the tool results and call above it."""
-        rows = conn.execute(
-            f"""WITH RECURSIVE up(id, parent_id, role, n) AS (
-                    SELECT id, parent_id, role, 0 FROM messages WHERE id = ?
-                    UNION ALL
-                    SELECT m.id, m.parent_id, m.role, up.n + 1 FROM messages m
-                    JOIN up ON m.id = up.parent_id WHERE up.role = 'tool')
-                SELECT {M_COLUMNS}
-                FROM up JOIN messages m ON m.id = up.id ORDER BY up.n DESC""",
-            (message_id,),
-        ).fetchall()
-        return [message_from_row(row) for row in rows]
-
-    def _move_head(self, conn: sqlite3.Connection, thread_id: str, message_id: str) -> None:
-        conn.execute(
-            "UPDATE threads SET head_id = ?, updated_at = ? WHERE id = ?", (message_id, now(), thread_id)
-        )
-
     # -- streaming -------------------------------------------------------------------------
 
     def stream_writer(
@@ -392,16 +322,19 @@ class ThreadStore:
         message = self.message(message_id)
         if message.finished:
             raise MessageFinished(f"message {message_id} is already {message.status}")
-        return StreamWriter(self, message_id, initial=message.content, interval=interval, clock=clock)
+        return StreamWriter(
+            message_id, save=self.append_partial, finish=self.finish, initial=message.content,
+            interval=interval, clock=clock,
+        )
 
-    def save_partial(self, message_id: str, content: str) -> None:
-        """Replace a streaming message's content (what has arrived so far)."""
-        with self._lock:
-            cursor = self._conn.execute(
-                "UPDATE messages SET content = ? WHERE id = ? AND status = 'streaming'",
-                (content, message_id),
-            )
-        if cursor.rowcount == 0:
+    def append_partial(self, message_id: str, text: str) -> None:
+        """Add text that arrived for a streaming message (one small row, not a rewrite)."""
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "INSERT INTO message_chunks (message_id, text) VALUES (?, ?)", (message_id, text)
+                )
+        except sqlite3.IntegrityError:
             self._raise_not_streaming(message_id)
 
     def finish(
@@ -421,7 +354,8 @@ class ThreadStore:
             raise ValueError("finish needs a final status")
         with self._write() as conn:
             cursor = conn.execute(
-                "UPDATE messages SET status = ?, content = COALESCE(?, content), tool_calls = ?, "
+                "UPDATE messages SET status = ?, "
+                f"content = COALESCE(?, content || {streamed_text('messages')}), tool_calls = ?, "
                 "usage = ?, error = ?, model = COALESCE(?, model), owner = NULL, finished_at = ? "
                 "WHERE id = ? AND status = 'streaming'",
                 (
@@ -431,6 +365,7 @@ class ThreadStore:
             )
             if cursor.rowcount == 0:
                 self._raise_not_streaming(message_id)
+            conn.execute("DELETE FROM message_chunks WHERE message_id = ?", (message_id,))
             conn.execute(
                 "UPDATE threads SET updated_at = ? WHERE head_id = ?", (now(), message_id)
             )
@@ -463,7 +398,7 @@ class ThreadStore:
     def history(self, thread_id: str) -> list[Message]:
         """The thread's messages from the root to the head (one recursive query)."""
         with self._lock:
-            head = self._head(self._conn, thread_id)
+            head = writes.head(self._conn, thread_id)
         return [] if head is None else self.chain(head)
 
     def chain(self, message_id: str) -> list[Message]:
@@ -592,8 +527,8 @@ class ThreadStore:
                 "SELECT 1 FROM messages WHERE id = ?", (message_id,)
             ).fetchone() is None:
                 raise UnknownMessage(message_id)
-            self._head(conn, thread_id)
-            self._move_head(conn, thread_id, message_id)  # type: ignore[arg-type]
+            writes.head(conn, thread_id)
+            writes.move_head(conn, thread_id, message_id)
         return self.thread(thread_id)
 
     def fork(self, thread_id: str, at: str | None = None, *, title: str | None = None) -> Thread:
@@ -622,7 +557,7 @@ class ThreadStore:
     def fork_point_problem(self, message_id: str) -> str | None:
         """Why `message_id` is not a safe fork point, or None."""
         with self._lock:
-            tail = self._turn_tail(self._conn, message_id)
+            tail = writes.turn_tail(self._conn, message_id)
         if not tail:
             raise UnknownMessage(message_id)
         return rules.fork_point_problem(tail)
@@ -668,6 +603,11 @@ class ThreadStore:
         marks = ",".join("?" * len(ids))
         return [thread_from_row(r) for r in self._read(f"{THREAD_SELECT} WHERE t.id IN ({marks})", ids)]
 
+    def head_state(self, thread_id: str) -> HeadState:
+        """What a view compares to notice other processes' writes (see `tui.threads.changes`)."""
+        with self._lock:
+            return head_state(self._conn, thread_id)
+
     def threads_containing(self, message_id: str) -> list[str]:
         """Ids of threads whose history includes the message ("shared by N threads")."""
         return [row[0] for row in self._read(THREADS_CONTAINING, (message_id,))]
@@ -712,8 +652,12 @@ class ThreadStore:
         """
         from tui.threads.merge import merge
 
-        return merge(self, target_thread_id, source_thread_ids, content, kind=kind, role=Role(role),
-                     status=Status(status), model=model, endpoint=endpoint)
+        with self._write() as conn:
+            message_id = merge(
+                conn, self._owner, target_thread_id, source_thread_ids, content, kind=kind,
+                role=Role(role), status=Status(status), model=model, endpoint=endpoint,
+            )
+        return self.message(message_id)
 
     def sources(self, message_id: str) -> list[MessageSource]:
         rows = self._read(
@@ -736,7 +680,3 @@ class ThreadStore:
                 )
             )
         return found
-
-    def _connection(self) -> tuple[sqlite3.Connection, threading.RLock]:
-        """For the store's own helper modules (merge, search)."""
-        return self._conn, self._lock

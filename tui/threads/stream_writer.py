@@ -1,13 +1,16 @@
-"""Saving a reply while it streams, at a bounded rate.
+"""Saving a reply while it streams, at a bounded rate, by appending.
 
 Every delta is kept in memory at once; the store is written at most every `interval`
 seconds (and when the reply ends). A crash therefore loses at most the last `interval` of a
-reply, while a 4,000-token reply costs a few dozen small writes instead of 4,000.
+reply, while a 4,000-token reply costs a few dozen small writes instead of 4,000. Each save
+appends only the text that arrived since the last one, so the bytes written grow with the
+reply's length, not with its square (rewriting the whole reply at each save cost 20 MB of
+writes for 53 KB of text).
 
 `add` and `flush` may run on different threads (an event loop adds, a worker thread saves):
-the parts are guarded by a lock, and flushes are serialised so an older snapshot can never
-be saved over a newer one. `wait()` says how long until the next save is due, so a caller
-can save text that arrived just before the stream paused (see `tui.threads.reply`).
+the parts are guarded by a lock, and flushes are serialised so saved pieces stay in order.
+`wait()` says how long until the next save is due, so a caller can save text that arrived
+just before the stream paused (see `tui.threads.reply`).
 """
 
 from __future__ import annotations
@@ -15,37 +18,40 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from tui.threads.model import Message, Status, ToolCall, Usage
 
-if TYPE_CHECKING:
-    from tui.threads.store import ThreadStore
+
+# Appends text that arrived since the last save: (message id, text).
+SavePartial = Callable[[str, str], None]
+# Ends the message: (message id, status, content=, tool_calls=, usage=, error=, model=).
+FinishMessage = Callable[..., Message]
 
 
 class StreamWriter:
     def __init__(
         self,
-        store: ThreadStore,
         message_id: str,
         *,
+        save: SavePartial,
+        finish: FinishMessage,
         initial: str = "",
         interval: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.store = store
+        self._save = save
+        self._finish = finish
         self.message_id = message_id
         self.interval = interval
         self._clock = clock
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._parts: list[str] = [initial] if initial else []
-        self._initial = len(initial)
-        # Characters of the streamed text (after `initial`) that are in the store.
+        # Deltas not in the store yet, in order.
+        self._unsaved: list[str] = []
+        # Characters of the streamed text (after `initial`): all of it, and what is saved.
+        self.length = 0
         self.saved_length = 0
-        # Bumped per delta; `_saved` is the version in the store.
-        self._version = 0
-        self._saved = 0
         self._last_save = clock()
 
     @property
@@ -60,7 +66,7 @@ class StreamWriter:
 
     @property
     def dirty(self) -> bool:
-        return self._version != self._saved
+        return bool(self._unsaved)
 
     def append(self, delta: str) -> None:
         """Add a delta, saving now if the last save is `interval` old."""
@@ -73,7 +79,8 @@ class StreamWriter:
         if delta:
             with self._lock:
                 self._parts.append(delta)
-                self._version += 1
+                self._unsaved.append(delta)
+                self.length += len(delta)
 
     def due(self) -> bool:
         return self.dirty and self._clock() - self._last_save >= self.interval
@@ -83,15 +90,21 @@ class StreamWriter:
         return max(0.0, self._last_save + self.interval - self._clock())
 
     def flush(self) -> None:
-        """Save what has arrived so far (a no-op when nothing is new)."""
+        """Append what arrived since the last save (a no-op when nothing is new)."""
         with self._flushing:
             with self._lock:
-                if self._version == self._saved:
+                if not self._unsaved:
                     return
-                content, version = self._joined(), self._version
-            self.store.save_partial(self.message_id, content)
-            self._saved = version
-            self.saved_length = len(content) - self._initial
+                text = "".join(self._unsaved)
+                self._unsaved.clear()
+            try:
+                self._save(self.message_id, text)
+            except BaseException:
+                # Kept for the next save (or `finish`), so no piece goes missing from the middle.
+                with self._lock:
+                    self._unsaved.insert(0, text)
+                raise
+            self.saved_length += len(text)
             self._last_save = self._clock()
 
     def finish(
@@ -107,8 +120,8 @@ class StreamWriter:
             with self._lock:
                 content = self._joined()
                 # A flush that comes later (a saver cancelled too late) has nothing to save.
-                self._saved = self._version
-            return self.store.finish(
+                self._unsaved.clear()
+            return self._finish(
                 self.message_id, status, content=content, tool_calls=tool_calls, usage=usage,
                 error=error, model=model,
             )

@@ -25,6 +25,8 @@ from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, head_of, split_
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.messages import OpenPath
+from tui.relative_time import relative_time
+from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from widgets.artifact_pane import ArtifactPane
@@ -43,18 +45,6 @@ class _Loaded:
 @dataclass
 class _Failed:
     error: DocumentError
-
-
-def since(seconds: float) -> str:
-    """"just now", "5 min ago", "3 h ago", "2 days ago"."""
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    return f"{days} day{'s' if days != 1 else ''} ago"
 
 
 class ArtifactDocument(Vertical):
@@ -254,18 +244,21 @@ class ArtifactDocument(Vertical):
         else:
             diff = diff_texts(read_text, current, shown)
             diffs = [] if diff.unchanged else [diff]
-            empty = f"No changes since you last read it ({since(time.time() - record.time)})."
+            empty = f"No changes since you last read it ({relative_time(record.time, time.time(), ago=True)})."
         self.call_later(self.pane.show_changes, diffs, empty)
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()
-        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"))
+        # The editor opens where the reader is: at the first line of the block on top.
+        view = self.pane.view
+        line = view.doc.blocks[view.anchor[0]].start + 1 if view.doc is not None and view.doc.blocks else None
+        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"), line)
 
     def on_artifact_view_link_activated(self, message: ArtifactView.LinkActivated) -> None:
         message.stop()
         target = resolve_link(message.href, self.path, self.workspace.root)
         if target.kind == "url":
-            self.app.open_url(target.url)
+            open_web_link(self, target.url)
         elif target.kind == "anchor":
             if not self.pane.view.scroll_to_slug(target.anchor):
                 self.notify(f"No heading #{target.anchor} in {self.path.name}.", severity="warning")

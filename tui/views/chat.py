@@ -23,11 +23,11 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
+from tui.dialogs.chat import EditMessageScreen, EditResult
 from tui.errors import LoupeError
 from tui.events import ReplyFinished, ReplyProgress, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
 from tui.references import ReferenceError, find_references, resolve
-from tui.screens.chat_dialogs import EditMessageScreen, EditResult
 from tui.threads import chat_data
 from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.dialogs.chat import BranchChoice, MapScreen, ReduceResult, ReduceScreen
 from tui.messages import ThreadsChanged
-from tui.screens.chat_dialogs import BranchChoice, MapScreen, ReduceResult, ReduceScreen
-from tui.threads.model import Message, Role, Status
 from tui.threads import chat_data
+from tui.threads.model import Message, Role, Status
+from tui.threads.titles import title_from
 
 if TYPE_CHECKING:
     from tui.views.chat import ChatPane
@@ -37,11 +38,10 @@ class MapReduceActions(_Base):
         store, replies = self.services.store, self.services.replies
         if store is None or replies is None or not self._can_reach_model():
             return
-        thread = self.snapshot.thread if self.snapshot else None
-        base = (thread.title if thread else "") or "thread"
         started = 0
         for question in questions:
-            fork = await self._store_call(store.fork, self.thread_id, message.id, title=f"{base} · {question[:40]}")
+            # Titled by the question alone: in the sidebar, branches differ only by it.
+            fork = await self._store_call(store.fork, self.thread_id, message.id, title=title_from(question))
             if fork is None:
                 break
             if await self._store_call(store.append, fork.id, Role.USER, question) is None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.dialogs.confirm import PromptScreen
 from tui.errors import LoupeError
-from tui.screens.confirm import PromptScreen
 
 if TYPE_CHECKING:
     from tui.views.chat import ChatPane

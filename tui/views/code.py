@@ -124,4 +124,9 @@ class CodeDocument(Vertical):
         self._header()
 
     def action_edit(self) -> None:
-        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"))
+        # At the line a link led to while it is on screen, else at the top line on screen.
+        code = self.code
+        top = int(code.scroll_y) + 1
+        target = code.target_line
+        line = target if target is not None and top <= target < top + code.size.height else top
+        edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"), line)

@@ -8,13 +8,16 @@ from pathlib import Path
 
 from textual.widget import Widget
 
-from tui.docs.editor import EditorError, editor_command
+from tui.docs.editor import EditorError, editor_command, open_at
 
 
-def edit_file(owner: Widget, path: Path, configured: str, done: Callable[[], object]) -> None:
-    """Edit `path` with the configured editor (or $VISUAL, $EDITOR, vi), then call `done`."""
+def edit_file(
+    owner: Widget, path: Path, configured: str, done: Callable[[], object], line: int | None = None
+) -> None:
+    """Edit `path` at `line` with the configured editor (or $VISUAL, $EDITOR, vi), then call
+    `done`."""
     try:
-        argv = [*editor_command(configured), str(path)]
+        argv = open_at(editor_command(configured), path, line)
     except EditorError as exc:
         owner.notify(str(exc), title="Editor", severity="error")
         return

@@ -36,7 +36,7 @@ class GuardView(Widget):
             timeout=12,
             markup=False,
         )
-        from tui.screens.audit import AuditScreen
+        from tui.dialogs.guard_log import AuditScreen
 
         if isinstance(self.app.screen, AuditScreen):
             self.app.screen.reload()
@@ -52,7 +52,7 @@ class GuardView(Widget):
         )
 
     def open_log(self) -> None:
-        from tui.screens.audit import AuditScreen
+        from tui.dialogs.guard_log import AuditScreen
 
         if not isinstance(self.app.screen, AuditScreen):
             self.app.push_screen(AuditScreen(self.app.services.guard.audit_log))

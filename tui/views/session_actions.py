@@ -17,11 +17,11 @@ from textual.app import SuspendNotSupported
 from textual.dom import DOMNode
 from textual.widget import Widget
 
-from tui.screens.confirm import ConfirmScreen
+from tui.dialogs.confirm import ConfirmScreen
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
-    from tui.screens.session_dialogs import SendRequest, StartRequest
+    from tui.dialogs.sessions import SendRequest, StartRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
@@ -87,7 +87,7 @@ class SessionActions(Widget):
         if manager is None:
             return
         # The dialogs pull in heavy widgets (TextArea); loaded when first used, not at start.
-        from tui.screens.session_dialogs import NewSessionScreen
+        from tui.dialogs.sessions import NewSessionScreen
 
         kinds = [(name, kind.description) for name, kind in manager.kinds.items()]
 
@@ -140,7 +140,7 @@ class SessionActions(Widget):
             if request is not None:
                 self._send(targets, request)
 
-        from tui.screens.session_dialogs import SendTextScreen
+        from tui.dialogs.sessions import SendTextScreen
 
         self.app.push_screen(SendTextScreen(title), send)
 
@@ -263,8 +263,8 @@ class SessionActions(Widget):
         except Exception as exc:  # noqa: BLE001
             self.notify(str(exc), title="Nothing landed", severity="error", timeout=10)
             return
-        self.notify(f"{len(result.landed)} commit(s) from {session.branch} are on "
-                    f"{result.plan.onto} (now {result.new_tip[:10]}).", title=f"Landed session {session.number}")
+        self.notify(f"{result.recovered} {len(result.landed)} commit(s) from {session.branch} are on "
+                    f"{result.plan.onto} (now {result.new_tip[:10]}).".strip(), title=f"Landed session {session.number}")
         self.sessions.wake(refresh_stats=session.id)
 
     def action_remove(self) -> None:
@@ -285,7 +285,8 @@ class SessionActions(Widget):
         if risks:
             lines.append("This would otherwise be lost or stopped:")
             lines += [f"  • {risk.message}" for risk in risks]
-            lines.append(f"Uncommitted and untracked files are first saved to refs/loupe/removed/{session.id}.")
+            lines.append(f"Files, nested repositories and detached commits are first saved to "
+                         f"refs/loupe/removed/{session.id}.")
         else:
             lines.append("Nothing would be lost.")
         title = f"Remove session {session.number}" + (" anyway?" if risks else "?")

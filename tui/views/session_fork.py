@@ -20,7 +20,7 @@ from tui.app_base import AppBase
 from tui.errors import LoupeError
 
 if TYPE_CHECKING:
-    from tui.screens.fork_session import ForkRequest
+    from tui.dialogs.fork_session import ForkRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.agent.fork import ForkPoint
@@ -75,7 +75,7 @@ class SessionForkActions(Widget):
 
     @work(exit_on_error=False, group="session-fork")
     async def _load_fork_points(self, session: Session) -> None:
-        from tui.screens.fork_session import ForkSessionScreen
+        from tui.dialogs.fork_session import ForkSessionScreen
 
         threads = self.app.services.threads
         if not await threads.ready():

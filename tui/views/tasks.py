@@ -165,7 +165,7 @@ class TasksView(Vertical):
     # --- creating and opening ------------------------------------------------------------------
 
     def new_task(self) -> None:
-        from tui.screens.new_task import NewTaskScreen  # not needed to start
+        from tui.dialogs.new_task import NewTaskScreen  # not needed to start
 
         tasks_dir = self.workspace.tasks_dir
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual import getters, on, work
@@ -22,17 +22,18 @@ from textual.widgets import Static
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
+from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.errors import LoupeError
 from tui.events import ReplyFinished, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
-from tui.screens.confirm import ConfirmScreen, PromptScreen
+from tui.relative_time import relative_time
 from tui.services.threads import ThreadServices
 from tui.views.startup import after_startup
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
 if TYPE_CHECKING:
     # The store's package is imported when threads are first opened, not at startup.
-    from tui.screens.thread_search import SearchResult
+    from tui.dialogs.thread_search import SearchResult
     from tui.threads.model import Thread
 
 # Seconds between checks for changes made by other processes.
@@ -40,16 +41,8 @@ POLL_INTERVAL = 2.0
 HINT = "n new thread · enter open · / search"
 
 
-def age(when: datetime, now: datetime | None = None) -> str:
-    seconds = max(0, int(((now or datetime.now(UTC)) - when).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
-
-
 def thread_infos(threads: list[Thread], streaming: set[str]) -> list[ThreadInfo]:
-    now = datetime.now(UTC)
+    now = time.time()
     return [
         ThreadInfo(
             id=t.id,
@@ -58,7 +51,7 @@ def thread_infos(threads: list[Thread], streaming: set[str]) -> list[ThreadInfo]
             archived=t.archived,
             message_count=t.length,
             streaming=t.id in streaming,
-            age=age(t.updated_at, now),
+            age=relative_time(t.updated_at.timestamp(), now),
         )
         for t in threads
     ]
@@ -272,7 +265,7 @@ class ThreadsView(Vertical):
             return None
 
     def action_search(self) -> None:
-        from tui.screens.thread_search import ThreadSearchScreen
+        from tui.dialogs.thread_search import ThreadSearchScreen
 
         def done(result: SearchResult | None) -> None:
             if result is not None:
@@ -287,7 +280,7 @@ class ThreadsView(Vertical):
 
     def _search(self, query: str) -> list[SearchResult]:
         """Runs on the search dialog's worker thread."""
-        from tui.screens.thread_search import SearchResult
+        from tui.dialogs.thread_search import SearchResult
 
         store = self.services.store
         if store is None:

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-# The same rules rich.markdown.Markdown parses with, so block boundaries agree with rendering.
-_PARSER = MarkdownIt().enable("strikethrough").enable("table")
+# The rules replies are rendered with (`rich_markdown.ChatMarkdown`), so block boundaries agree
+# with rendering. Raw HTML is off: Rich drops the HTML it cannot draw, and in a reply
+# `Vec<String>` or `<details>` is text to show.
+PARSER = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})([^`]*)$")
 
 
-def split_blocks(text: str) -> list[str]:
+def block_sources(text: str) -> list[str]:
     """The source of each top-level block of `text`, without the blank lines between them."""
     lines = text.split("\n")
     return ["\n".join(lines[start:end]) for start, end in _top_level_spans(text)]
@@ -31,7 +33,7 @@ def split_blocks(text: str) -> list[str]:
 def _top_level_spans(text: str) -> list[tuple[int, int]]:
     return [
         (token.map[0], token.map[1])
-        for token in _PARSER.parse(text)
+        for token in PARSER.parse(text)
         if token.level == 0 and token.map is not None and token.nesting != -1
     ]
 
@@ -104,7 +106,7 @@ class BlockStream:
 
     def finish(self) -> int:
         """The text is complete: every block is final. Returns how many blocks were frozen."""
-        blocks = split_blocks(self.tail) if self.tail.strip() else []
+        blocks = block_sources(self.tail) if self.tail.strip() else []
         self.frozen.extend(blocks)
         self.tail = ""
         return len(blocks)

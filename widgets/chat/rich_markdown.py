@@ -16,14 +16,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from markdown_it.token import Token
+from rich import box
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderResult
-from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement
+from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement, TableElement
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.theme import Theme as RichTheme
 from textual.color import Color
 from textual.strip import Strip
+
+from widgets.chat.blocks import PARSER
 
 
 @dataclass(frozen=True)
@@ -127,17 +131,67 @@ def code_syntax(code: str, language: str, theme: str, background: str | None) ->
     )
 
 
+class _Table(TableElement):
+    """A table that shows all its text: cells wrap where Rich would cut them short with an
+    ellipsis, and a table too wide for its columns (Rich gives some no room at all) shows
+    each row's cells one under another."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        header = [self.header.row] if self.header is not None and self.header.row is not None else []
+        rows = header + (self.body.rows if self.body is not None else [])
+        columns = max((len(row.cells) for row in rows), default=0)
+        if options.max_width < 4 * columns + 1:
+            stacked = Table(box=box.SIMPLE, show_header=False, pad_edge=False, style="markdown.table.border")
+            stacked.add_column(overflow="fold")
+            for index, row in enumerate(rows):
+                for position, cell in enumerate(row.cells):
+                    content = cell.content.copy()
+                    if index < len(header):
+                        content.stylize("markdown.table.header")
+                    stacked.add_row(content, end_section=position == len(row.cells) - 1)
+            yield stacked
+            return
+        for renderable in super().__rich_console__(console, options):
+            if isinstance(renderable, Table):
+                for column in renderable.columns:
+                    column.overflow = "fold"
+            yield renderable
+
+
 class ChatMarkdown(Markdown):
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
         "heading_open": _LeftHeading,
         "fence": _CodeBlock,
         "code_block": _CodeBlock,
+        "table_open": _Table,
     }
 
     def __init__(self, markup: str, palette: Palette) -> None:
-        super().__init__(markup, code_theme=palette.code_theme, hyperlinks=False)
+        # Parsed with the chat's rules (raw HTML off, see `blocks.PARSER`), not Rich's.
+        super().__init__("", code_theme=palette.code_theme, hyperlinks=False)
+        self.markup = markup
+        self.parsed = _images_in_place(PARSER.parse(markup))
         self.code_background = palette.code_background
+
+
+def _images_in_place(tokens: list[Token]) -> list[Token]:
+    """Images as a marker and their alt text, where they stand.
+
+    Rich draws an image as a block of its own, out of place: before its paragraph, outside
+    its list item. A terminal shows no image anyway.
+    """
+    for token in tokens:
+        if token.type == "inline" and token.children and any(child.type == "image" for child in token.children):
+            children: list[Token] = []
+            for child in token.children:
+                if child.type == "image":
+                    children.append(Token("text", "", 0, content="🖼 "))
+                    children.extend(child.children or ())
+                else:
+                    children.append(child)
+            token.children = children
+    return tokens
 
 
 _local = threading.local()

@@ -18,7 +18,24 @@ else
 $("$real" config --type=path --get-all core.hooksPath 2>/dev/null)
 EOF_VALUES
     if [ -z "$folder" ]; then
-        folder=$("$real" rev-parse --git-common-dir 2>/dev/null)/hooks || exit 0
+        # git gives its hooks GIT_DIR, and a linked worktree's names the shared folder in its
+        # `commondir` file: reading it spares one git call per hook, and a session's worktree
+        # runs all its hooks through here (six per commit).
+        common=${GIT_COMMON_DIR:-}
+        if [ -z "$common" ] && [ -n "${GIT_DIR:-}" ]; then
+            common=$GIT_DIR
+            if [ -f "$GIT_DIR/commondir" ]; then
+                IFS= read -r common < "$GIT_DIR/commondir" || [ -n "$common" ] || exit 0
+                case $common in
+                    /*) ;;
+                    *) common=$GIT_DIR/$common ;;
+                esac
+            fi
+        fi
+        if [ -z "$common" ]; then
+            common=$("$real" rev-parse --git-common-dir 2>/dev/null) || exit 0
+        fi
+        folder=$common/hooks
     fi
 fi
 if [ -f "$folder/$name" ] && [ -x "$folder/$name" ]; then

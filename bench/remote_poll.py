@@ -1,0 +1,217 @@
+"""Polling sessions on a host over SSH: round trips per tick, and the latency ssh adds.
+
+One tick is what an SSH session host will ask each poll for N sessions (default 8): the
+panes, the screen of each session and each status file, in one batch (`SshConnection.batch`)
+over the shared ControlMaster connection. Two shapes of that batch:
+
+- separate: `tmux list-panes`, a `tmux capture-pane` per session, a `cat` per file (2N+1
+  commands, each its own process);
+- chained: one tmux process lists the panes and captures every screen (commands joined
+  with ';', as loupe's local poll does), then a `cat` per file (N+1 commands).
+
+The baseline of each is the same batch script run by `sh` here, so the difference is what
+ssh adds. For context: loupe's local poll today (one tmux process, files read in-process).
+The measurements of a tick run in turn, their order rotating, so noise on the 2 shared cores
+falls on all alike.
+
+The host is a throwaway sshd on 127.0.0.1 (as in the tests), unless `--host NAME` names a
+configured `[hosts.NAME]`; either way N scratch tmux sessions and status files are made
+there on a private tmux socket and removed afterwards.
+
+Goals (issue 15): 1 round trip per tick; p95 added over local <= 100 ms on loopback. The
+app's CPU with 8 remote sessions (within 1.5x of 8 local) comes with the SSH session host.
+
+    .venv/bin/python bench/remote_poll.py [--ticks 200] [--sessions 8] [--host NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _harness import median, percentile, scratch_folder  # noqa: E402
+
+from tui.remote import batch  # noqa: E402
+from tui.remote.shell import Command, join  # noqa: E402
+from tui.remote.ssh import SshConnection  # noqa: E402
+from tui.sessions.tmux import Tmux  # noqa: E402
+
+ADDED_P95_GOAL_MS = 100.0
+ROUND_TRIPS_GOAL = 1.0
+# A screenful of coloured build output, like an agent's.
+SCREEN = "for i in $(seq 1 40); do printf '\\033[32mok\\033[0m compiling crate %s ... done\\n' $i; done; exec cat"
+PANES = ["list-panes", "-a", "-F", "#{session_name}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}"]
+
+
+def separate_poll(socket: str, names: list[str], folder: str) -> list[Command]:
+    commands: list[Command] = [["tmux", "-L", socket, *PANES]]
+    commands += [["tmux", "-L", socket, "capture-pane", "-pJe", "-t", f"={name}:"] for name in names]
+    return commands + [["cat", f"{folder}/{name}.json"] for name in names]
+
+
+def chained_poll(socket: str, names: list[str], folder: str) -> list[Command]:
+    chain = ["tmux", "-L", socket, *PANES]
+    for name in names:
+        chain += [";", "display-message", "-p", "\x1fscreen\x1f", ";", "capture-pane", "-pJe", "-t", f"={name}:"]
+    return [chain] + [["cat", f"{folder}/{name}.json"] for name in names]
+
+
+def setup_script(socket: str, names: list[str], folder: str) -> str:
+    """Scratch sessions and status files, made with the same commands here or there."""
+    lines = [f"mkdir -p {join([folder])}"]
+    for name in names:
+        lines.append(join(["tmux", "-L", socket, "new-session", "-d", "-s", name, "-x", "150", "-y", "45", SCREEN]))
+        lines.append(f"printf '%s' '{{\"state\": \"working\", \"session\": \"{name}\"}}' > {join([folder + '/' + name + '.json'])}")
+    return "\n".join(lines)
+
+
+def teardown_script(socket: str, folder: str) -> str:
+    # A killed server can leave its socket file behind.
+    socket_file = '"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/"' + join([socket])
+    return f"{join(['tmux', '-L', socket, 'kill-server'])} 2>/dev/null; rm -rf {join([folder])} {socket_file}"
+
+
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return (time.perf_counter() - start) * 1000
+
+
+def row(label: str, values: list[float]) -> str:
+    return (f"  {label:<34} median {median(values):7.2f} ms   p95 {percentile(values, 0.95):7.2f} ms   "
+            f"(n={len(values)})")
+
+
+def _local_tick(script: str) -> Callable[[], None]:
+    def tick() -> None:
+        subprocess.run(["sh", "-c", script], capture_output=True, check=True)
+    return tick
+
+
+def _remote_tick(host: SshConnection, commands: list[Command]) -> Callable[[], None]:
+    def tick() -> None:
+        failed = [result for result in host.batch(commands) if not result.ok]
+        if failed:
+            raise SystemExit(f"bench: a poll command failed there: {failed[0]}")
+    return tick
+
+
+def loopback_host(scratch: Path) -> tuple[SshConnection, Callable[[], int], Callable[[], None]]:
+    """A throwaway sshd and a connection to it; a counter of sshd's sessions; a stopper."""
+    from tests.sshd_server import ALIAS, ThrowawaySshd, find_sshd
+
+    if find_sshd() is None:
+        raise SystemExit("bench: sshd is not installed (apt-get install openssh-server), or use --host NAME")
+    remote_home = scratch / "remote-home"
+    remote_home.mkdir()
+    server = ThrowawaySshd(scratch, remote_env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                                "HOME": str(remote_home), "LANG": "C.UTF-8"})
+    server.start()
+    return SshConnection(ALIAS, config_file=server.client_config), server.sessions_started, server.stop
+
+
+def configured_host(name: str) -> SshConnection:
+    from tui import config
+
+    host = config.load(None).config.hosts.get(name)
+    if host is None:
+        raise SystemExit(f"bench: no [hosts.{name}] in your config; add one with `loupe host add`")
+    return SshConnection.for_host(name, host)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ticks", type=int, default=200, help="timed ticks (default 200, at least 20)")
+    parser.add_argument("--sessions", type=int, default=8, help="sessions polled per tick (default 8)")
+    parser.add_argument("--host", help="a configured [hosts.NAME] instead of a loopback sshd")
+    args = parser.parse_args()
+    ticks, warmup = max(args.ticks, 20), 10
+    if shutil.which("tmux") is None:
+        raise SystemExit("bench: tmux is not installed")
+
+    scratch = scratch_folder()
+    # A short runtime folder of this run's own: control sockets must fit ~100 bytes.
+    runtime = Path(tempfile.mkdtemp(prefix="lrb", dir="/tmp"))
+    os.environ["LOUPE_RUNTIME_DIR"] = str(runtime)
+    names = [f"bench{number}" for number in range(args.sessions)]
+    socket = f"loupe-bench-{os.getpid()}"
+    local_folder, remote_folder = str(scratch / "local-status"), f"/tmp/loupe-bench-{os.getpid()}"
+    stop_server: Callable[[], None] = lambda: None
+    counted: Callable[[], int] | None = None
+    if args.host:
+        host = configured_host(args.host)
+        where = f"host {args.host} ({host.target})"
+    else:
+        host, counted, stop_server = loopback_host(scratch)
+        where = "a loopback sshd (127.0.0.1)"
+    local_socket = socket + "-here"
+    try:
+        subprocess.run(["sh", "-c", setup_script(local_socket, names, local_folder)], check=True)
+        host.run(setup_script(socket, names, remote_folder), timeout=60).check()
+        today = Tmux(local_socket)
+
+        def loupe_today() -> None:
+            today.snapshot(names)
+            for name in names:
+                Path(local_folder, f"{name}.json").read_bytes()
+
+        works: dict[str, Callable[[], None]] = {"today": loupe_today}
+        for shape, make in (("separate", separate_poll), ("chained", chained_poll)):
+            works[f"{shape} local"] = _local_tick(batch.script(make(local_socket, names, local_folder)))
+            works[f"{shape} remote"] = _remote_tick(host, make(socket, names, remote_folder))
+        samples: dict[str, list[float]] = {name: [] for name in works}
+        works["chained remote"]()  # the login, not timed
+        sessions_before, trips_before = (counted() if counted else 0), host.round_trips
+        order = list(works)
+        for tick in range(warmup + ticks):
+            for name in order[tick % len(order):] + order[:tick % len(order)]:
+                value = timed(works[name])
+                if tick >= warmup:
+                    samples[name].append(value)
+        remote_ticks = 2 * (warmup + ticks)
+        trips = (host.round_trips - trips_before) / remote_ticks
+        seen = ((counted() - sessions_before) / remote_ticks) if counted else None
+    finally:
+        subprocess.run(["sh", "-c", teardown_script(local_socket, local_folder)], check=False)
+        try:
+            host.run(teardown_script(socket, remote_folder), timeout=30)
+        finally:
+            host.close()
+            stop_server()
+            shutil.rmtree(runtime, ignore_errors=True)
+
+    print(f"remote poll: {args.sessions} sessions, {ticks} ticks after {warmup} warm-ups, over {where}")
+    added: dict[str, float] = {}
+    for shape, commands in (("separate", 2 * args.sessions + 1), ("chained", args.sessions + 1)):
+        local, remote = samples[f"{shape} local"], samples[f"{shape} remote"]
+        print(f"{shape}: {commands} commands per tick")
+        print(row("local (the batch script, sh here)", local))
+        print(row("remote (one ssh round trip)", remote))
+        added[shape] = percentile(remote, 0.95) - percentile(local, 0.95)
+        print(f"  added by ssh: median {median(remote) - median(local):+.1f} ms, p95 {added[shape]:+.1f} ms "
+              f"(remote / local: median {median(remote) / median(local):.2f}x)")
+    print(row("loupe's local poll today", samples["today"]))
+    print("goals:")
+    sshd_said = f"; sshd saw {seen:.2f} commands per tick" if seen is not None else ""
+    print(f"  round trips per tick: {trips:.2f}{sshd_said} (goal {ROUND_TRIPS_GOAL:g}): "
+          f"{'met' if trips <= ROUND_TRIPS_GOAL and (seen is None or seen <= ROUND_TRIPS_GOAL) else 'MISSED'}")
+    for shape, value in added.items():
+        print(f"  p95 added over local, {shape}: {value:+.1f} ms (goal <= {ADDED_P95_GOAL_MS:g} ms on "
+              f"loopback): {'met' if value <= ADDED_P95_GOAL_MS else 'MISSED'}")
+    print("  app CPU with 8 remote sessions (goal within 1.5x of 8 local): measured with the SSH session host")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Dialogs for agent sessions: start one, send text, and quit while agents run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+
+from tui.dialogs.base import Dialog
+from widgets.plain_text import plain_text
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    agent: str
+    task: str
+    prompt: str
+    base: str
+    fetch: bool
+    task_dir: Path | None = None
+
+
+class NewSessionScreen(Dialog[object]):
+    """Agent kind, task, prompt and base. Starting runs `start` off the UI loop; a failure
+    is shown here, with everything typed kept, so the user can fix it and try again."""
+
+    BINDINGS = [Binding("ctrl+s", "start", "Start", id="new_session.start")]
+    BUSY_LABEL = "Starting…"
+
+    def __init__(
+        self,
+        kinds: list[tuple[str, str]],
+        *,
+        start: Callable[[StartRequest], object],
+        default_kind: str,
+        base: str = "HEAD",
+        task: str = "",
+        task_dir: Path | None = None,
+    ) -> None:
+        super().__init__("New agent session" + (f" for task {task}" if task_dir is not None else ""))
+        self._kind_options = kinds
+        self._start_session = start
+        self._initial_kind = default_kind if any(k == default_kind for k, _ in kinds) else kinds[0][0]
+        self._initial_base = base
+        self._task_name = task
+        self._task_folder = task_dir
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("Agent", classes="dialog-label")
+        yield Select(
+            [(plain_text(f"{name} - {description}" if description else name), name)
+             for name, description in self._kind_options],
+            value=self._initial_kind,
+            allow_blank=False,
+            id="agent",
+        )
+        yield Label("Task (names the branch loupe/<task>/<n>)", classes="dialog-label")
+        yield Input(self._task_name, placeholder="e.g. fix-login", id="task")
+        folder = f" (the task folder {self._task_folder} is passed along)" if self._task_folder else ""
+        yield Label(plain_text("Prompt" + folder), classes="dialog-label")
+        yield TextArea(id="prompt")
+        yield Label("Start from (branch or commit)", classes="dialog-label")
+        yield Input(self._initial_base, placeholder="HEAD", id="base")
+        yield Checkbox("Fetch from the remote first", id="fetch")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel", id="cancel")
+        yield Button("Start (ctrl+s)", id="start", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#task" if not self._task_name else "#prompt").focus()
+
+    def request(self) -> StartRequest:
+        return StartRequest(
+            agent=str(self.query_one("#agent", Select).value),
+            task=self.query_one("#task", Input).value.strip(),
+            prompt=self.query_one("#prompt", TextArea).text.strip(),
+            base=self.query_one("#base", Input).value.strip() or "HEAD",
+            fetch=self.query_one("#fetch", Checkbox).value,
+            task_dir=self._task_folder,
+        )
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        request = self.request()
+        self.run_then_dismiss(lambda: self._start_session(request), failure="Could not start")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_start()
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    text: str
+    when_idle: bool
+
+
+class SendTextScreen(Dialog[SendRequest]):
+    """Text to type into one or several sessions, now or once they are idle."""
+
+    def __init__(self, title: str, *, when_idle: bool = False) -> None:
+        super().__init__(title)
+        self._idle_default = when_idle
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="text to type, then Enter", id="text")
+        yield Checkbox("Send when idle (queue it instead of interrupting)", self._idle_default,
+                       id="when-idle")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel", id="cancel")
+        yield Button("Send (enter)", id="send", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#send")
+    def _send(self, event: Input.Submitted | Button.Pressed) -> None:
+        event.stop()
+        text = self.query_one("#text", Input).value
+        if not text.strip():
+            self.show_error("Type something to send, or press escape.")
+            return
+        self.dismiss(SendRequest(text, self.query_one("#when-idle", Checkbox).value))
+
+
+class QuitSessionsScreen(Dialog[str]):
+    """Quitting while agents run: they keep running unless the user stops them.
+
+    Dismisses with "keep" or "stop"; None (escape, Cancel) stays.
+    """
+
+    BINDINGS = [
+        Binding("k,q", "choose('keep')", "Quit, keep running", id="quit.keep"),
+        Binding("s", "choose('stop')", "Stop all and quit", id="quit.stop"),
+    ]
+
+    def __init__(self, live: list[str], socket: str) -> None:
+        count = len(live)
+        super().__init__(f"{count} agent {'session is' if count == 1 else 'sessions are'} still running")
+        self._live_lines = live
+        self._tmux_socket = socket
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(
+            plain_text(
+                "They keep running in tmux after loupe quits, and the next loupe shows them "
+                f"again. Attach from a terminal with: tmux -L {self._tmux_socket} attach\n\n"
+                + "\n".join(f"  {line}" for line in self._live_lines[:8])
+            ),
+            classes="dialog-body",
+        )
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel (esc)", id="cancel")
+        yield Button("Stop all and quit (s)", id="stop", variant="error")
+        yield Button("Quit, keep running (k)", id="keep", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#keep", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in ("keep", "stop"):
+            self.dismiss(str(event.button.id))
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)

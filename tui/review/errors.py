@@ -1,0 +1,29 @@
+"""What can go wrong in a review, each with a message the user (or agent) can act on."""
+
+from __future__ import annotations
+
+from tui.errors import LoupeError
+
+
+class ReviewError(LoupeError):
+    """Base class: the review store or a review operation refused or failed."""
+
+
+class NoSuchRound(ReviewError):
+    pass
+
+
+class NoSuchComment(ReviewError):
+    pass
+
+
+class RoundNotDraft(ReviewError):
+    """The round was already submitted: its comments are what the agent received."""
+
+
+class NotCommentable(ReviewError):
+    """The place asked for cannot carry a comment (a binary file, a line past the end...)."""
+
+
+class StaleHunk(NotCommentable):
+    """The diff shown is older than the file: the code commented on is no longer there."""

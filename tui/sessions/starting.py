@@ -1,0 +1,142 @@
+"""Starting a session: a new worktree on its host, the agent's command line, its window.
+
+`SessionStarter` belongs to a `SessionManager`, which hands it what a start uses: the
+repository, the config and agent kinds, the store, a way to find a host by name, and what to
+call once the store changed. Nothing is left behind when a start fails half way.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.config import Config
+from tui.sessions import agents, hooks, worktrees
+from tui.sessions.host import Launch, SessionHost
+from tui.sessions.model import LOCAL_HOST, Session
+from tui.sessions.store import SessionStore
+
+DEFAULT_SIZE = (160, 48)
+
+
+@dataclass
+class StartResult:
+    session: Session
+    warnings: list[str] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)
+
+
+class SessionStarter:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        kinds: dict[str, agents.AgentKind],
+        store: SessionStore,
+        *,
+        host: Callable[[str], SessionHost],
+        changed: Callable[[], None],
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.kinds = kinds
+        self.store = store
+        # The host of a name (`UnknownHost` when none is configured), and what to call
+        # whenever a start changed the store.
+        self._host = host
+        self._changed = changed
+
+    def start(
+        self,
+        *,
+        task: str,
+        prompt: str = "",
+        agent: str | None = None,
+        base: str | None = None,
+        fetch: bool | None = None,
+        task_dir: Path | None = None,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        agent_args: Sequence[str] = (),
+        recorded_base: worktrees.Base | None = None,
+        host: str = LOCAL_HOST,
+    ) -> StartResult:
+        """Start an agent in a new worktree from `base`, on `host`.
+
+        `agent_args` are appended (shell-quoted) to the agent's command line, e.g.
+        `["--thread", id]` for a fork of the built-in agent. `recorded_base` is the base that
+        diff and land use when the worktree starts somewhere else (a fork starts from a
+        snapshot commit whose parent is its origin session's base).
+        """
+        settings = self.config.sessions
+        kind = agents.get_kind(self.kinds, agent or settings.default_agent)
+        place = self._host(host)
+        place.check_ready()
+        task = task.strip() or "session"
+        if task_dir is not None and prompt.strip():
+            prompt = f"{prompt.rstrip()}\n\nThe task's notes are in {task_dir}."
+        probe = Session(id=self._new_id(), repo=self.root, number=0, agent=kind.name,
+                        status_source=kind.status, task=task, branch="", worktree=self.root,
+                        worktree_name="", base_commit="", base_branch="",
+                        tmux_socket=place.tmux_socket, port_base=0, prompt=prompt,
+                        task_dir=task_dir, host=place.name)
+        env = place.agent_environment(probe).env
+        # Before anything exists: a missing agent must not leave a worktree behind.
+        place.check_agent(self._command(place, kind, probe, prompt, env, agent_args), env)
+        if fetch if fetch is not None else settings.fetch:
+            place.fetch()
+        resolved = place.resolve_base(base or settings.base)
+        created = place.create_worktree(task, resolved.commit)
+        session = probe
+        session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
+        session.base_commit, session.base_branch = resolved.commit, resolved.branch
+        if recorded_base is not None:
+            session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
+        session.base_ref = base or settings.base
+        try:
+            self.store.add(session, port_start=settings.port_range_start)
+            result = self._launch(place, session, kind, prompt, size, agent_args)
+        except BaseException:
+            self.store.delete(session.id)
+            place.discard(session)
+            raise
+        finally:
+            self._changed()
+        return result
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = secrets.token_hex(3)
+            # An all-digit id would read as a session number on the command line.
+            if candidate.isdigit():
+                continue
+            if self.store.get(candidate) is None:
+                return candidate
+
+    def _command(self, place: SessionHost, kind: agents.AgentKind, session: Session, prompt: str,
+                 env: Mapping[str, str], agent_args: Sequence[str] = ()) -> str:
+        loupe = place.loupe_command()
+        values = agents.placeholder_values(
+            prompt=prompt if kind.takes_prompt_argument else "", worktree=session.worktree,
+            task=session.task, task_dir=session.task_dir, session=session.id, loupe=loupe,
+            hook_command=hooks.hook_command(loupe, session.id), shell=env.get("SHELL"),
+        )
+        command = agents.render_command(kind.command, values)
+        return f"{command} {shlex.join(agent_args)}" if agent_args else command
+
+    def _launch(self, place: SessionHost, session: Session, kind: agents.AgentKind, prompt: str,
+                size: tuple[int, int], agent_args: Sequence[str] = ()) -> StartResult:
+        prep = place.agent_environment(session)
+        session.command = self._command(place, kind, session, prompt, prep.env, agent_args)
+        self.store.update(session.id, command=session.command, worktree=session.worktree)
+        claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
+        launched = place.launch(session, Launch(
+            command=session.command, env=prep.env, setup_script=self.config.sessions.setup_script,
+            claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
+            status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
+        if prompt.strip() and not kind.takes_prompt_argument:
+            self.store.enqueue(session.id, prompt)
+        return StartResult(session=session, warnings=[*prep.warnings, *launched.warnings],
+                           copied=launched.copied)
