@@ -347,3 +347,18 @@ async def test_palette_cherry_pick_land_and_stop_all(sessions: SessionsHarness) 
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the stop confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: view.tiles()[0].has_class("-exited"), "the tile to show exited")
+
+
+def test_a_tile_of_a_stopped_session_reads_stopped(tmp_path: Path) -> None:
+    from tui.events import SessionsUpdated
+    from tui.sessions.model import Session, Snapshot
+    from tui.views.sessions import tile_data
+
+    def ended(number: int, stopped_at: float | None) -> Snapshot:
+        session = Session(id=f"s{number}", repo=tmp_path, number=number, agent="shell", status_source="screen",
+                          task="t", branch="b", worktree=tmp_path / "w", worktree_name="w", base_commit="",
+                          base_branch="", tmux_socket="s", port_base=0, stopped_at=stopped_at)
+        return Snapshot(session=session, state=State.EXITED, exit_code=143)
+
+    tiles = tile_data(SessionsUpdated(snapshots=[ended(0, stopped_at=1.0), ended(1, stopped_at=None)]))
+    assert [tile.state_label for tile in tiles] == ["stopped", "exited 143"]

@@ -3,9 +3,9 @@
 Each tick (a few per second) `run` asks the manager for snapshots, capturing the screens of
 the sessions the UI shows and, less often, of the others (their state still matters for the
 "needs you" count). It delivers queued messages to idle sessions, refreshes diff sizes of
-visible sessions every few seconds, and emits one event per tick. `watch_status` follows
-the status files with watchfiles so a hook's report shows at once; the regular ticks are
-the fallback when a file event is dropped.
+visible sessions every few seconds, and emits one event per tick. `watch_status` has each
+session host watch its status reports (`SessionManager.watch_reports`) so a hook's report
+shows at once; the regular ticks are the fallback when a report's event is dropped.
 
 Both are loops that run until their `stop` event is set (the app runs them as thread
 workers). The rate is bounded whatever the agents print: one `list-panes` and one batched
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from tui.errors import LoupeError
 from tui.events import Emit, SessionsFailed, SessionsUpdated
-from tui.sessions.model import Snapshot, sessions_dir
+from tui.sessions.model import Snapshot
 
 if TYPE_CHECKING:
     from tui.sessions.diff import DiffStat
@@ -120,20 +120,9 @@ class SessionMonitor:
             emit(SessionsFailed(message))
 
     def watch_status(self, stop: threading.Event) -> None:
-        """Wake the poller when a status file changes (hooks report between ticks)."""
+        """Wake the poller when a status report changes (hooks report between ticks)."""
         # Polling covers the first moments; importing watchfiles right at startup would
         # slow the app's first frames for nothing.
         if stop.wait(WATCH_AFTER):
             return
-        try:
-            import watchfiles
-
-            folder = sessions_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            for changes in watchfiles.watch(folder, stop_event=stop, debounce=50,
-                                            rust_timeout=1000, yield_on_timeout=True):
-                if any(path.endswith("status.json") for _, path in changes):
-                    self._wake.set()
-        except (OSError, RuntimeError):
-            # Polling still works; watching is only there to be quicker.
-            return
+        self.manager.watch_reports(stop, self._wake.set)

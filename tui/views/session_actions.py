@@ -7,6 +7,7 @@ saying exactly what will happen.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from textual.dom import DOMNode
 from textual.widget import Widget
 
 from tui.dialogs.confirm import ConfirmScreen
+from tui.errors import LoupeError
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
@@ -179,17 +181,21 @@ class SessionActions(Widget):
             self.attach(snapshot.session)
 
     def attach(self, session: Session) -> None:
-        """Hand the terminal to `tmux attach`; detaching brings loupe back as it was."""
+        """Hand the terminal to the session's host (`tmux attach`); detaching brings loupe back
+        as it was."""
         assert self.manager is not None
-        argv = self.manager.attach_argv(session)
-        env = self.manager.tmux(session.tmux_socket).client_env()
+        try:
+            command = self.manager.attach_command(session)
+        except LoupeError as exc:
+            self.notify(str(exc), title=f"Cannot attach to session {session.number}", severity="error")
+            return
         try:
             with self.app.suspend():
-                code = self.attach_runner(argv, env)
+                code = self.attach_runner(command.argv, command.env)
         except SuspendNotSupported:
             self.notify(f"This terminal cannot be handed over; attach from another one with: "
-                        f"tmux -L {session.tmux_socket} attach -t {session.tmux_session}",
-                        severity="warning", timeout=10)
+                        f"{shlex.join(command.argv)}",
+                        severity="warning", timeout=10, markup=False)
             return
         if code != 0:
             self.notify(f"tmux attach ended with exit {code}; the session may have ended.",
@@ -222,7 +228,7 @@ class SessionActions(Widget):
         if not snapshot.live:
             self.notify(f"Session {session.number} has already exited.")
             return
-        body = (f"Ends {session.agent} and every process it started (SIGTERM, then SIGKILL after 5 s). "
+        body = (f"Ends {session.agent} and every process it started (SIGTERM and SIGHUP, SIGKILL after 5 s). "
                 "The worktree, branch and last screen stay; remove them separately.")
         self.app.push_screen(ConfirmScreen(f"Stop session {session.number}?", body, confirm="Stop"),
                              lambda yes: self._stop_sessions([session]) if yes else None)

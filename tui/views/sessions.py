@@ -273,7 +273,7 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
         stat = update.stats.get(session.id)
         tiles.append(TileData(
             id=session.id, number=session.number, agent=session.agent, task=session.task,
-            state=snapshot.state.value, exit_code=snapshot.exit_code,
+            state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
             elapsed=format_elapsed(snapshot.elapsed()),
             added=stat.added if stat else None, removed=stat.removed if stat else None,
             queued=snapshot.queued, screen=update.screens.get(session.id, ""),
