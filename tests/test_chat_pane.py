@@ -474,3 +474,24 @@ async def test_the_api_key_never_reaches_the_store_the_files_or_the_screen(
     ]
     assert leaks == []
     assert any(loupe_dirs["data"].rglob("threads.sqlite*"))  # the store was where we looked
+
+
+async def test_a_reply_another_process_streams_and_finishes_shows_in_the_open_tab(tmp_path: Path) -> None:
+    # `loupe thread send` from a shell while the thread is open: its head message grows and
+    # ends without the head, title or model changing.
+    from tui.threads.store import ThreadStore
+
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        with ThreadStore(app.services.threads.store.path) as other:
+            other.append(pane.thread_id, "user", "Go")
+            reply = other.append(pane.thread_id, "assistant", status="streaming")
+            other.append_partial(reply.id, "Streaming ")
+            await wait_until(pilot, lambda: statuses(pane) == [("user", "complete"), ("assistant", "streaming")],
+                             "the other process's reply streaming", timeout=15)
+            other.append_partial(reply.id, "words")
+            other.finish(reply.id)
+            await wait_until(pilot, lambda: statuses(pane)[-1:] == [("assistant", "complete")],
+                             "the reply finished", timeout=15)
+            assert pane.log.messages[-1].content == "Streaming words"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -39,6 +40,9 @@ from tui.views.chat_messages import message_infos
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
 from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
+
+if TYPE_CHECKING:
+    from tui.threads.changes import HeadState
 
 
 # Seconds between checks for messages other processes added to the open thread.
@@ -76,6 +80,8 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         self.thread_id = thread_id
         self._select = select
         self.snapshot: ThreadSnapshot | None = None
+        # The thread's head as read just before `snapshot`: the external check compares it.
+        self._seen: HeadState | None = None
         self._reload_lock = asyncio.Lock()
 
     @property
@@ -119,14 +125,12 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if store is None or snapshot is None or self.is_streaming:
             return
         try:
-            thread = await asyncio.to_thread(store.thread, self.thread_id)
+            state = await asyncio.to_thread(store.head_state, self.thread_id)
         except LoupeError:
             self._banner("This thread was deleted elsewhere; close the tab (ctrl+w).", problem=True)
             return
-        old = snapshot.thread
-        if (thread.head_id, thread.title, thread.endpoint, thread.model) != (
-            old.head_id, old.title, old.endpoint, old.model
-        ):
+        # Also a reply another process streams into the head, or finishes, and a new fork.
+        if state != self._seen:
             log = self.log
             await self.reload(follow=log.scroll_y >= log.max_scroll_y)
 
@@ -145,10 +149,13 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         log = self.log
         width, palette = log.body_width(), IncrementalMarkdown.palette_for(self.app)
         try:
+            # Read before the snapshot: a write in between shows as a change next check.
+            seen = await asyncio.to_thread(store.head_state, self.thread_id)
             snapshot = await asyncio.to_thread(chat_data.read_snapshot, store, self.thread_id)
         except LoupeError as exc:
             self._banner(str(exc), problem=True)
             return
+        self._seen = seen
         self.snapshot = snapshot
         replies = self.services.replies
         live = replies.live_text if replies is not None else (lambda _id: None)
