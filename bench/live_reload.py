@@ -62,10 +62,13 @@ def child(mode: str) -> dict:
         def unavailable(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise OSError("no file watching here")
 
-        watchfiles.awatch = unavailable  # type: ignore[assignment]
+        watchfiles.watch = unavailable  # type: ignore[assignment]
 
-    from textual.app import App, ComposeResult
+    from textual.app import ComposeResult
     from textual.containers import Vertical
+
+    from tui.app_base import AppBase
+    from tui.services import Services
 
     from tui.docs.warmup import warm_up
     from tui.views.artifact import ArtifactDocument
@@ -95,7 +98,7 @@ def child(mode: str) -> dict:
     warm_up()
     workspace = open_workspace(folder)
 
-    class Host(App[None]):
+    class Host(AppBase):
         def compose(self) -> ComposeResult:
             yield Vertical(id="host")
 
@@ -103,9 +106,9 @@ def child(mode: str) -> dict:
     tops: list[str] = []
 
     async def measure() -> dict:
-        app = Host()
+        app = Host(Services(workspace))
         async with app.run_test(size=SIZE) as pilot:
-            document = ArtifactDocument(path, workspace)
+            document = ArtifactDocument(path)
             await app.query_one("#host").mount(document)
             view = document.pane.view
             while not view.fully_laid_out:

@@ -57,19 +57,25 @@ def child_parse(lines: int, flavour: str) -> dict:
     return {"seconds": min(times)}
 
 
-def host_app() -> App[None]:
+def host_app(folder: Path) -> App[None]:
     """An empty app with a #host container; both children mount what they time into it.
 
+    It holds loupe's services for `folder` (the pane reads its settings and last-read copies
+    there), started as `loupe` does but without its sidebar, so no watcher runs meanwhile.
     Textual is imported here, not at the top: the parent process never loads it.
     """
-    from textual.app import App, ComposeResult
+    from textual.app import ComposeResult
     from textual.containers import Vertical
 
-    class Host(App[None]):
+    from tui.app_base import AppBase
+    from tui.services import Services
+    from tui.workspace import open_workspace
+
+    class Host(AppBase):
         def compose(self) -> ComposeResult:
             yield Vertical(id="host")
 
-    return Host()
+    return Host(Services(open_workspace(folder)))
 
 
 def child_pane(lines: int) -> dict:
@@ -83,7 +89,6 @@ def child_pane(lines: int) -> dict:
     path.write_text(text)
 
     from tui.views.artifact import ArtifactDocument
-    from tui.workspace import open_workspace
     from widgets.artifact_view import ArtifactView
 
     marks: dict[str, float] = {}
@@ -115,7 +120,6 @@ def child_pane(lines: int) -> dict:
     ArtifactView.render_line = render_line  # type: ignore[method-assign]
     ArtifactView._update_heights = laid_out(ArtifactView._update_heights)  # type: ignore[method-assign]
     ArtifactView._reset_heights = laid_out(ArtifactView._reset_heights)  # type: ignore[method-assign]
-    workspace = open_workspace(folder)
     # As loupe does in the background a second after it starts (the stock viewer's
     # libraries are likewise imported before its clock starts).
     from tui.docs.warmup import warm_up
@@ -123,11 +127,11 @@ def child_pane(lines: int) -> dict:
     warm_up()
 
     async def measure() -> dict:
-        app = host_app()
+        app = host_app(folder)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
             marks["start"] = time.perf_counter()
-            document = ArtifactDocument(path, workspace)
+            document = ArtifactDocument(path)
             await app.query_one("#host").mount(document)
             document.focus_document()
             # Keys go to the focused pane: press them from the moment it has focus (the
@@ -192,7 +196,7 @@ def child_stock(lines: int) -> dict:
     MarkdownBlock.render_lines = render_lines  # type: ignore[method-assign]
 
     async def measure() -> dict:
-        app = host_app()
+        app = host_app(folder)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
             # Like the pane, the clock includes mounting the viewer: opening a document is both.

@@ -2,8 +2,8 @@
 
 Each view streams a reply of `--tokens` tokens (4,000 by default) at `--rate` tokens a second
 (100) from the scripted OpenAI-compatible server (its own process), through the same pipeline as the chat pane:
-`ReplyManager` runs `tui.threads.reply` (openai SDK, store writes) on its background loop and
-hands text to the UI loop in batches. Meanwhile a thread presses a key every 50 ms, the way
+`ReplyManager` runs `tui.threads.reply` (openai SDK, store writes) in each reply's own thread
+and emits what it saved; the channel delivers it to a widget on the UI loop. Meanwhile a thread presses a key every 50 ms, the way
 a terminal's input thread does, and the time from each press to its handler is recorded.
 
 Two runs in the same process, same replies, same pacing:
@@ -34,15 +34,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from textual import events  # noqa: E402
+from textual import events, on  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.containers import Horizontal, VerticalScroll  # noqa: E402
+from textual.widget import Widget  # noqa: E402
 from textual.widgets import Markdown, TextArea  # noqa: E402
 
+from tui.channel import Channel, Received, received  # noqa: E402
 from tui.config import Config, EndpointConfig  # noqa: E402
-from tui.threads.model import Message  # noqa: E402
+from tui.events import ReplyFinished, ReplyProgress  # noqa: E402
+from tui.threads.replies import ReplyManager  # noqa: E402
 from tui.threads.store import ThreadStore  # noqa: E402
-from tui.views.replies import ReplyManager  # noqa: E402
 from widgets.chat.chat_log import ChatLog  # noqa: E402
 from widgets.chat.message import MessageInfo  # noqa: E402
 
@@ -120,6 +122,7 @@ class BenchApp(App[None]):
         self.mode = mode
         self.views = views
         self.probe = probe
+        self.channel = Channel(self)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -131,30 +134,36 @@ class BenchApp(App[None]):
         yield KeyProbe(self.probe)
 
 
-class Listener:
-    """Forwards a `ReplyManager`'s events for one thread to a view (as the chat pane does)."""
+class Listener(Widget):
+    """Receives a reply's events for one thread and hands the new text to a view (as the chat
+    pane does: events carry the saved content, the view takes what it lacks)."""
+
+    DEFAULT_CSS = "Listener { display: none; }"
 
     def __init__(self, thread_id: str, on_text: Callable[[str], None], on_end: Callable[[], None]) -> None:
+        super().__init__()
         self.thread_id = thread_id
         self.on_text = on_text
         self.on_end = on_end
+        self.shown = 0
         self.first_text: float | None = None
         self.last_text = 0.0
         self.ended = 0.0
 
-    def reply_started(self, thread_id: str, message: Message) -> None:
-        pass
-
-    def reply_text(self, thread_id: str, message_id: str, text: str) -> None:
-        if thread_id == self.thread_id:
+    @on(received(ReplyProgress))
+    def _progress(self, message: Received[ReplyProgress]) -> None:
+        event = message.event
+        if event.thread_id == self.thread_id and len(event.content) > self.shown:
             now = time.perf_counter()
             if self.first_text is None:
                 self.first_text = now
             self.last_text = now
-            self.on_text(text)
+            self.on_text(event.content[self.shown :])
+            self.shown = len(event.content)
 
-    def reply_ended(self, thread_id: str, message: Message | None) -> None:
-        if thread_id == self.thread_id:
+    @on(received(ReplyFinished))
+    def _finished(self, message: Received[ReplyFinished]) -> None:
+        if message.event.thread_id == self.thread_id:
             self.ended = time.perf_counter()
             self.on_end()
 
@@ -197,7 +206,7 @@ async def run(
         async with app.run_test(size=(180, 50)) as pilot:
             app.query_one(KeyProbe).focus()
             await pilot.pause()
-            manager = ReplyManager(store, config)
+            manager = ReplyManager(store, config, app.channel.emit)
             done_events: list[asyncio.Event] = []
             threads = []
             listeners: list[Listener] = []
@@ -249,7 +258,8 @@ async def run(
                     end = lambda queue=queue: queue.put_nowait(None)  # noqa: E731
                 listener = Listener(thread.id, text, end)
                 listeners.append(listener)
-                manager.listen(listener)
+                await app.mount(listener)
+                app.channel.subscribe(listener, ReplyProgress, ReplyFinished)
             stop = threading.Event()
 
             def press_keys() -> None:

@@ -13,7 +13,10 @@ async def test_theme_switch_is_remembered(tmp_path: Path) -> None:
         assert app.theme == "loupe-dark"
         app.theme = "loupe-light"
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        # The theme is written by a worker (the services' watchers run until the app exits, so
+        # waiting for every worker would never end; a finished worker has left the list).
+        for writer in [w for w in app.workers if w.group == "remember-theme"]:
+            await writer.wait()
     assert config.load(None).config.general.theme == "loupe-light"
     # And the next start uses it.
     app2 = LoupeApp(open_workspace(tmp_path))

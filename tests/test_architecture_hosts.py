@@ -43,12 +43,6 @@ PLAIN_NAMES = {
 
 # Known exceptions, each with the change that ends it.
 WAIVED = {
-    # Re-exports `sessions_dir` for monitor.py, which watches local status files itself;
-    # it should call `SessionManager.watch_reports` instead.
-    ("tui/sessions/model.py", "local_files.sessions_dir"),
-    ("tui/sessions/monitor.py", "model.sessions_dir"),
-    # Attaching should use `SessionManager.attach_command` (its environment included).
-    ("tui/views/session_actions.py", "manager.tmux()"),
     # The built-in agent ends its own commands' processes, on whichever machine it runs.
     ("tui/agent/reaper.py", "'/proc'"),
     # ... and reaches files through its own descriptors (/proc/self/fd), wherever it runs.

@@ -389,7 +389,7 @@ async def test_polling_notices_changes_when_file_events_are_missing(
     def no_events(*args: object, **kwargs: object) -> None:
         raise OSError("no inotify here")
 
-    monkeypatch.setattr(watchfiles, "awatch", no_events)
+    monkeypatch.setattr(watchfiles, "watch", no_events)
     configure(tmp_path)  # poll_seconds = 0.2
     path = tmp_path / "plan.md"
     path.write_text(sections(2))

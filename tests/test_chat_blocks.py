@@ -73,7 +73,7 @@ def test_open_fence_is_split_into_complete_lines_and_the_partial_one() -> None:
 
 
 def test_excerpts_drop_markdown_marks_but_keep_identifiers() -> None:
-    from tui.views.chat_data import excerpt
+    from tui.threads.chat_data import excerpt
 
     text = "## Plan\n\nThe **worker** calls `schedule_retry`;\n> see Q1"
     assert excerpt(text, 80) == "Plan The worker calls schedule_retry; see Q1"

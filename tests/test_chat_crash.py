@@ -27,7 +27,6 @@ from pathlib import Path
 from tests.helpers import wait_until
 from tests.test_chat_pane import new_thread, send
 from tui.app import LoupeApp
-from tui.views.thread_services import thread_services
 from tui.workspace import open_workspace
 
 async def main():
@@ -35,7 +34,7 @@ async def main():
     async with app.run_test(size=(110, 36)) as pilot:
         pane = await new_thread(pilot, "crash")
         await send(pilot, pane, "Tell me a long story")
-        store = thread_services(app).store
+        store = app.services.threads.store
         def saved():
             history = store.history(pane.thread_id)
             return len(history) == 2 and history[-1].content.startswith("Once upon")

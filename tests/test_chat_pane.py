@@ -19,7 +19,6 @@ from tui.app import LoupeApp
 from tui.model.scripted_server import ScriptedServer
 from tui.views.chat import ChatPane
 from tui.views.documents import DocumentsView
-from tui.views.thread_services import thread_services
 from tui.views.threads import ThreadsView
 from tui.workspace import open_workspace
 from widgets.chat.composer import Composer
@@ -38,7 +37,7 @@ def active_pane(app: LoupeApp) -> ChatPane | None:
 
 async def new_thread(pilot: Pilot[None], title: str = "design") -> ChatPane:
     app = pilot.app
-    await wait_until(pilot, lambda: thread_services(app).store is not None, "the store is open")
+    await wait_until(pilot, lambda: app.services.threads.store is not None, "the store is open")
     app.screen.query_one(ThreadTree).focus()
     await pilot.press("n")
     await wait_until(pilot, lambda: bool(app.screen.query(Input)), "the title prompt")
@@ -153,7 +152,7 @@ async def test_the_screen_shows_only_text_that_is_already_saved(
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
         pane = await new_thread(pilot)
-        store = thread_services(app).store
+        store = app.services.threads.store
         assert store is not None
         pane.send("Talk")  # not through pilot.press, which waits for a busy app to idle
         await wait_until(pilot, lambda: len(pane.log.messages) == 2, "the reply starts")
@@ -169,6 +168,26 @@ async def test_the_screen_shows_only_text_that_is_already_saved(
         assert len(seen - {0}) >= 3  # it was watched while it grew
         await settled(pilot, pane, 2)
         assert pane.log.messages[-1].content == "word " * 150
+
+
+async def test_a_reply_outlives_the_tab_that_started_it(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    model_server.script(Reply(text="word " * 200, tokens_per_second=100))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        thread_id = pane.thread_id
+        pane.send("Talk")
+        await wait_until(pilot, lambda: len(pane.log.messages) == 2, "the reply starts")
+        app.screen.query_one(DocumentsView).close_pane(f"thread:{thread_id}")
+        await wait_until(pilot, lambda: not app.screen.query(ChatPane), "its tab closed")
+        replies, store = app.services.threads.replies, app.services.threads.store
+        assert replies is not None and store is not None
+        assert thread_id in replies.running_threads(), "still streaming when the tab closed"
+        await wait_until(pilot, lambda: not replies.running_threads(), "the reply to end", timeout=30)
+        answer = store.history(thread_id)[-1]
+        assert (answer.status, answer.content) == ("complete", "word " * 200)
 
 
 async def test_error_mid_stream_is_shown_and_retried_as_a_sibling(
@@ -294,11 +313,11 @@ async def test_map_runs_branches_and_reduce_brings_them_back(
             and not any(r.finished for r in model_server.chat_requests[1:]),
             "both branch requests streaming at once",
         )
-        store = thread_services(app).store
+        store = app.services.threads.store
         assert store is not None
         await wait_until(
             pilot,
-            lambda: not thread_services(app).replies.running_threads(),  # type: ignore[union-attr]
+            lambda: not app.services.threads.replies.running_threads(),  # type: ignore[union-attr]
             "both branches answered",
         )
         # Renamed branches are still listed by their questions under a reduce.
@@ -387,7 +406,7 @@ async def test_demo_talks_to_the_offline_scripted_model(tmp_path: Path) -> None:
         reply = pane.log.messages[-1]
         assert reply.status == "complete" and reply.content
         # The demo keeps its threads apart from the user's store.
-        store = thread_services(app).store
+        store = app.services.threads.store
         assert store is not None and store.path == app.workspace.data_dir / "threads.sqlite"
 
 
@@ -455,3 +474,24 @@ async def test_the_api_key_never_reaches_the_store_the_files_or_the_screen(
     ]
     assert leaks == []
     assert any(loupe_dirs["data"].rglob("threads.sqlite*"))  # the store was where we looked
+
+
+async def test_a_reply_another_process_streams_and_finishes_shows_in_the_open_tab(tmp_path: Path) -> None:
+    # `loupe thread send` from a shell while the thread is open: its head message grows and
+    # ends without the head, title or model changing.
+    from tui.threads.store import ThreadStore
+
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        with ThreadStore(app.services.threads.store.path) as other:
+            other.append(pane.thread_id, "user", "Go")
+            reply = other.append(pane.thread_id, "assistant", status="streaming")
+            other.append_partial(reply.id, "Streaming ")
+            await wait_until(pilot, lambda: statuses(pane) == [("user", "complete"), ("assistant", "streaming")],
+                             "the other process's reply streaming", timeout=15)
+            other.append_partial(reply.id, "words")
+            other.finish(reply.id)
+            await wait_until(pilot, lambda: statuses(pane)[-1:] == [("assistant", "complete")],
+                             "the reply finished", timeout=15)
+            assert pane.log.messages[-1].content == "Streaming words"

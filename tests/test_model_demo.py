@@ -34,7 +34,7 @@ def test_the_demo_endpoint_answers_questions_about_the_demo_project() -> None:
         assert "worker" in asyncio.run(ask("How do retries work?"))
         # A reduce's synthesis request quotes the branches (dead jobs, retries...); the demo
         # answers it with its synthesis, not with whichever topic a branch mentioned first.
-        from tui.views.chat_data import SYNTHESIS_PROMPT
+        from tui.threads.chat_data import SYNTHESIS_PROMPT
 
         branches = "### Branch 1\nQuestion: dead jobs?\n\nAnswer:\nDead jobs stay; retry them."
         assert "Synthesis of the branches" in asyncio.run(

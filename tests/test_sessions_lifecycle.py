@@ -14,7 +14,8 @@ from tests.fixtures.git import git
 from tests.fixtures.sessions import SessionsHarness, make_manager
 from tests.helpers import wait_for
 from tui.sessions import monitor as monitor_module
-from tui.sessions.monitor import MonitorUpdate, SessionMonitor
+from tui.events import Event, SessionsFailed, SessionsUpdated
+from tui.sessions.monitor import SessionMonitor
 from tui.sessions.status_file import State, Status, read_status, write_status
 from tui.sessions.store import SessionStore
 
@@ -132,12 +133,23 @@ def test_a_status_file_change_wakes_the_monitor(sessions: SessionsHarness,
     monkeypatch.setattr(monitor_module, "WATCH_AFTER", 0.0)
     kind = sessions.script_kind("reporter", "echo up\nread x\n", status="loupe")
     session = sessions.start(kind)
-    updates: list[MonitorUpdate] = []
+    updates: list[SessionsUpdated] = []
     errors: list[str] = []
-    monitor = SessionMonitor(sessions.manager, updates.append, errors.append)
+
+    def emit(event: Event) -> None:
+        if isinstance(event, SessionsUpdated):
+            updates.append(event)
+        elif isinstance(event, SessionsFailed):
+            errors.append(event.error)
+
+    monitor = SessionMonitor(sessions.manager)
     # No polling tick for an hour: only the file watcher can bring the next update.
     monitor.interval = 3600.0
-    monitor.start()
+    stop = threading.Event()
+    loops = [threading.Thread(target=monitor.run, args=(stop, emit), name="loupe-sessions-monitor"),
+             threading.Thread(target=monitor.watch_status, args=(stop,), name="loupe-sessions-watch")]
+    for loop in loops:
+        loop.start()
     try:
         wait_for(lambda: updates, "the first tick")
         # Written again on every check: a write before the watcher is ready is not seen.
@@ -147,7 +159,10 @@ def test_a_status_file_change_wakes_the_monitor(sessions: SessionsHarness,
 
         wait_for(reported, "an update caused by the status file alone")
     finally:
-        monitor.stop()
+        stop.set()
+        monitor.wake()
+        for loop in loops:
+            loop.join(timeout=5)
     assert errors == []
     assert not any(t.name.startswith("loupe-sessions") and t.is_alive() for t in threading.enumerate())
 

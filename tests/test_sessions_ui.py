@@ -243,21 +243,21 @@ async def test_more_than_three_tiles_wrap_and_scroll_and_z_maximises(sessions: S
         # Out of view, its screen is still followed (for its state), but no preview is drawn.
         sessions.manager.send([started[6]], "hello")
         await wait_until(pilot, lambda: "got hello" in strip_ansi(seventh.data.screen), "the hidden screen")
-        assert seventh.data.strips == ()
+        assert seventh.preview == ()
         seventh.focus()
         await wait_until(pilot, lambda: seventh.region.overlaps(grid.region), "the grid to scroll to it")
         await wait_until(pilot, lambda: started[6].id in view.monitor._visible, "the seventh to be captured")
-        # In view, the monitor thread prepares its preview for the tile's size.
-        await wait_until(pilot, lambda: any("got hello" in strip.text for strip in seventh.data.strips),
+        # In view, the tile draws its preview for its size.
+        await wait_until(pilot, lambda: any("got hello" in strip.text for strip in seventh.preview),
                          "the seventh tile's preview")
-        await wait_until(pilot, lambda: seventh.data.strips_size == tuple(seventh.content_size),
+        await wait_until(pilot, lambda: seventh.preview_size == tuple(seventh.content_size),
                          "its preview prepared for its own size (columns can differ by a cell)")
 
         await pilot.press("z")
         await wait_until(pilot, lambda: app.screen.maximized is seventh, "the tile to be maximised")
         assert seventh.region.width > 140
         await wait_until(pilot, lambda: view.monitor._visible == {started[6].id}, "only it to be captured")
-        await wait_until(pilot, lambda: seventh.data.strips_size == tuple(seventh.content_size),
+        await wait_until(pilot, lambda: seventh.preview_size == tuple(seventh.content_size),
                          "its preview prepared at the maximised size")
         await pilot.press("z")
         await wait_until(pilot, lambda: app.screen.maximized is None, "the grid back")
@@ -347,3 +347,18 @@ async def test_palette_cherry_pick_land_and_stop_all(sessions: SessionsHarness) 
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the stop confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: view.tiles()[0].has_class("-exited"), "the tile to show exited")
+
+
+def test_a_tile_of_a_stopped_session_reads_stopped(tmp_path: Path) -> None:
+    from tui.events import SessionsUpdated
+    from tui.sessions.model import Session, Snapshot
+    from tui.views.sessions import tile_data
+
+    def ended(number: int, stopped_at: float | None) -> Snapshot:
+        session = Session(id=f"s{number}", repo=tmp_path, number=number, agent="shell", status_source="screen",
+                          task="t", branch="b", worktree=tmp_path / "w", worktree_name="w", base_commit="",
+                          base_branch="", tmux_socket="s", port_base=0, stopped_at=stopped_at)
+        return Snapshot(session=session, state=State.EXITED, exit_code=143)
+
+    tiles = tile_data(SessionsUpdated(snapshots=[ended(0, stopped_at=1.0), ended(1, stopped_at=None)]))
+    assert [tile.state_label for tile in tiles] == ["stopped", "exited 143"]

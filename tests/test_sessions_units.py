@@ -17,7 +17,8 @@ from tui.config import AgentKindConfig
 from tui.locations import loupe_command
 from tui.sessions import agents, hook_cli, hooks
 from tui.sessions.errors import AgentNotInstalled, SessionError, UnknownAgent
-from tui.sessions.model import Session, sessions_dir
+from tui.sessions.local_files import sessions_dir
+from tui.sessions.model import Session
 from tui.sessions.status import DEBOUNCE, PROMPT_QUIET, ScreenTracker, resolve
 from tui.sessions.status_file import State, Status, read_status, write_status
 from tui.sessions.store import SessionStore

@@ -14,7 +14,6 @@ from tui.app import LoupeApp
 from tui.dialogs.confirm import ConfirmScreen
 from tui.threads.errors import StoreError
 from tui.views.chat import ChatPane
-from tui.views.thread_services import thread_services
 from tui.workspace import open_workspace
 from widgets.thread_tree import ThreadTree
 
@@ -31,7 +30,7 @@ async def test_rename_archive_and_delete_with_confirmation(tmp_path: Path) -> No
         app.screen.query_one(Input).value = "renamed"
         await pilot.press("enter")
         await wait_until(pilot, lambda: tree.threads[pane.thread_id].title == "renamed", "renamed in the list")
-        store = thread_services(app).store
+        store = app.services.threads.store
         assert store is not None and store.thread(pane.thread_id).title == "renamed"
 
         await pilot.press("a")
@@ -130,7 +129,7 @@ async def test_an_open_thread_shows_what_another_process_writes(tmp_path: Path) 
 
 async def test_quitting_while_the_store_opens_closes_what_was_opened(tmp_path: Path) -> None:
     from tui.threads.store import ThreadStore
-    from tui.views.thread_services import ThreadServices
+    from tui.services.threads import ThreadServices
 
     class Recording(ThreadServices):
         opened: ThreadStore | None = None
@@ -139,7 +138,7 @@ async def test_quitting_while_the_store_opens_closes_what_was_opened(tmp_path: P
             self.opened = super()._open_store()
             return self.opened
 
-    services = Recording(LoupeApp(open_workspace(tmp_path)), open_workspace(tmp_path))
+    services = Recording(open_workspace(tmp_path))
     opening = asyncio.ensure_future(services.ready())
     await asyncio.sleep(0)
     # The app quits before the open finishes (close runs on the UI loop, the open in a thread).

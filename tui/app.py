@@ -1,10 +1,12 @@
-"""The loupe App: registers themes, holds the workspace, and shows the main screen."""
+"""The loupe App: registers themes, shows the main screen, and quits the way sessions need."""
 
 from __future__ import annotations
 
 import gc
 import time
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -12,11 +14,19 @@ from textual.theme import Theme
 
 import themes
 from tui import config as config_module
+from tui.app_base import AppBase
 from tui.commands import LoupeCommands
 from tui.screens.main import MainScreen
+from tui.services import Services
+from tui.views.session_actions import notify_stopped
 from tui.workspace import Workspace
 
+if TYPE_CHECKING:
+    from tui.sessions.model import Session
 
+
+# Work queued with `after_startup` starts after this long even if the task list never reports.
+STARTUP_FALLBACK_SECONDS = 2.0
 # Seconds after the first screen before what the views loaded by then is frozen as well.
 GC_SETTLED_AFTER = 5.0
 _settled_frozen = False
@@ -41,11 +51,7 @@ def freeze_settled_objects() -> bool:
     return True
 
 
-# Work queued with `after_startup` starts after this long even if the task list never reports.
-STARTUP_FALLBACK_SECONDS = 2.0
-
-
-class LoupeApp(App[None]):
+class LoupeApp(AppBase):
     TITLE = "loupe"
     CSS_PATH = themes.TCSS_PATHS
     COMMANDS = App.COMMANDS | {LoupeCommands}
@@ -59,15 +65,11 @@ class LoupeApp(App[None]):
         *,
         remember_theme: bool = True,
         clock: Callable[[], float] = time.time,
+        services: Services | None = None,
     ) -> None:
-        super().__init__()
-        self.workspace = workspace
-        # What "now" is for relative times ("5m ago"); snapshot tests freeze it.
-        self.clock = clock
+        super().__init__(services or Services(workspace), clock=clock)
         # Tests switch themes without writing to the user's config.
         self._remember_theme = remember_theme
-        self._started = False
-        self._after_startup: list[Callable[[], object]] = []
         self.sub_title = str(workspace.root)
         # Registered and chosen before the first stylesheet pass: switching themes later, in
         # on_mount, would compute every style twice before the first frame.
@@ -76,8 +78,12 @@ class LoupeApp(App[None]):
         if workspace.config.general.theme in self.available_themes:
             self.theme = workspace.config.general.theme
 
+    @property
+    def workspace(self) -> Workspace:
+        return self.services.workspace
+
     def get_default_screen(self) -> MainScreen:
-        return MainScreen(self.workspace)
+        return MainScreen()
 
     def on_mount(self) -> None:
         self.set_timer(STARTUP_FALLBACK_SECONDS, self.startup_shown)
@@ -97,18 +103,7 @@ class LoupeApp(App[None]):
             self.notify(str(problem), title="Config problem", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme_choice)
 
-    def after_startup(self, callback: Callable[[], object]) -> None:
-        """Run `callback` once the first screen is shown (see `tui.views.startup`)."""
-        if self._started:
-            self.call_later(callback)
-        else:
-            self._after_startup.append(callback)
-
-    def startup_shown(self) -> None:
-        """The first screen, task list included, is shown (or it took too long)."""
-        if self._started:
-            return
-        self._started = True
+    def started(self) -> None:
         # `loupe` pauses garbage collection while it starts (see `tui.cli._run_app`). What
         # startup allocated lives as long as the app: freeze it so no collection scans it.
         if not gc.isenabled():
@@ -117,19 +112,31 @@ class LoupeApp(App[None]):
         # Not in tests: they run many apps in one process, and would keep the first one's objects.
         if not self.is_headless:
             self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
-        waiting, self._after_startup = self._after_startup, []
-        for callback in waiting:
-            self.call_later(callback)
 
-    async def action_quit(self) -> None:
-        # Agents keep running after loupe quits; the sessions view says so before quitting.
-        from tui.views.sessions import SessionsView
-
-        found = self.screen_stack[0].query(SessionsView) if self.screen_stack else None
-        if found:
-            found.first().request_quit()
-        else:
+    def action_quit(self) -> None:
+        """Quit, first saying that running agents keep running (and offering to stop them)."""
+        sessions = self.services.sessions
+        live = sessions.live()
+        if not live or sessions.manager is None:
             self.exit()
+            return
+        lines = [f"{s.session.number} {s.session.agent} · {s.session.task} ({s.state.value})" for s in live]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "keep":
+                self.exit()
+            elif choice == "stop":
+                self.notify(f"Stopping {len(live)} session(s)...")
+                self.run_worker(partial(self._stop_and_exit, [s.session for s in live]), thread=True,
+                                group="quit", exit_on_error=False)
+
+        from tui.dialogs.sessions import QuitSessionsScreen
+
+        self.push_screen(QuitSessionsScreen(lines, sessions.manager.socket), chosen)
+
+    def _stop_and_exit(self, sessions: list[Session]) -> None:
+        notify_stopped(self, sessions, self.services.sessions.stop(sessions))
+        self.call_later(self.exit)
 
     def _remember_theme_choice(self, theme: Theme) -> None:
         if not self._remember_theme or theme.name == self.workspace.config.general.theme:

@@ -13,7 +13,7 @@ and again, and into rows the tile never shows. This module produces the same str
   above them are scanned only for the colour state they carry down: tmux's `capture-pane
   -e` sets a colour once and lets it run on over the following lines.
 
-Pure computation, safe in any thread: the sessions view runs it in its monitor thread.
+Pure computation, safe in any thread: a tile runs it when it is painted, for its own size.
 """
 
 from __future__ import annotations

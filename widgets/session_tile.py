@@ -38,11 +38,6 @@ class TileData:
     queued: int = 0
     # The screen as captured (text with SGR colour codes).
     screen: str = ""
-    # Its bottom rows, wrapped and turned into strips for a body of `strips_size` (width,
-    # height), prepared off the UI loop; the tile redoes it itself when its size differs.
-    strips: tuple[Strip, ...] = ()
-    strips_size: tuple[int, int] = (0, 0)
-    strips_style: Style | None = None
 
     @property
     def state_label(self) -> str:
@@ -111,7 +106,9 @@ class SessionTile(Widget, can_focus=True):
         super().__init__(id=f"tile-{data.id}")
         self.data = data
         self.marked = False
-        self._own_strips: tuple[object, tuple[Strip, ...]] = ((), ())
+        # The preview rows drawn last, and the (screen, width, height, style) they show.
+        self._drawn: tuple[Strip, ...] = ()
+        self._drawn_for: tuple[str, int, int, Style] | None = None
         self._frame: tuple[int, int, Style] = (0, 0, Style())
         self._apply_chrome()
 
@@ -119,10 +116,23 @@ class SessionTile(Widget, can_focus=True):
     def session_id(self) -> str:
         return self.data.id
 
+    @property
+    def preview(self) -> tuple[Strip, ...]:
+        """The preview rows drawn of the current screen: none until the tile is painted with
+        it, which happens only in view."""
+        drawn_for = self._drawn_for
+        return self._drawn if drawn_for is not None and drawn_for[0] == self.data.screen else ()
+
+    @property
+    def preview_size(self) -> tuple[int, int]:
+        """The body size (width, height) the preview rows were drawn for."""
+        drawn_for = self._drawn_for
+        return (drawn_for[1], drawn_for[2]) if drawn_for else (0, 0)
+
     def show(self, data: TileData) -> None:
         if data == self.data:
             return
-        screen_changed = data.screen != self.data.screen or data.strips is not self.data.strips
+        screen_changed = data.screen != self.data.screen
         self.data = data
         self._apply_chrome()
         if screen_changed:
@@ -159,15 +169,14 @@ class SessionTile(Widget, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
+        # Drawn here, on paint, so only tiles in view cost anything; and again only when the
+        # screen, the size or the style changed (under a flood of output, the screen does).
         width, height, style = self._frame
-        data = self.data
-        if data.strips_size == (width, height) and data.strips_style == style:
-            strips = data.strips
-        else:
-            key = (data.screen, width, height, style)
-            if self._own_strips[0] != key:
-                self._own_strips = (key, screen_strips(data.screen, width, height, self.app.console, style))
-            strips = self._own_strips[1]
+        key = (self.data.screen, width, height, style)
+        if self._drawn_for != key:
+            self._drawn = screen_strips(self.data.screen, width, height, self.app.console, style)
+            self._drawn_for = key
+        strips = self._drawn
         return strips[y] if y < len(strips) else Strip.blank(width, style)
 
     def _on_click(self, event) -> None:  # noqa: ANN001 - textual's Click

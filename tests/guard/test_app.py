@@ -14,6 +14,7 @@ from tests.helpers import wait_until
 from tui.app import LoupeApp
 from tui.dialogs.guard_log import EMPTY, AuditScreen
 from tui.guard.install import install
+from tui.services import Services
 from tui.sessions.model import Session
 from tui.sessions.store import SessionStore
 from tui.views.guard import GuardView
@@ -43,8 +44,7 @@ async def test_refusal_is_notified_naming_the_session_and_listed(tmp_path: Path,
     repo.git("commit", "-q", "--amend", "-m", "rewritten")
     app = LoupeApp(open_workspace(repo.path), remember_theme=False)
     async with app.run_test(size=(110, 32)) as pilot:
-        view = app.screen.query_one(GuardView)
-        await wait_until(pilot, view.following.is_set, "the guard view follows the audit log")
+        await wait_until(pilot, app.services.guard.following.is_set, "the guard view follows the audit log")
         result = await asyncio.to_thread(refused_push, guard_bin, repo, "agent-7")
         assert result.returncode == 1
         # Named as the session grid names it: number, agent kind and task.
@@ -97,12 +97,10 @@ async def test_empty_log_and_palette_command(tmp_path: Path) -> None:
 async def test_an_unusable_log_folder_is_reported_and_the_app_keeps_running(tmp_path: Path) -> None:
     # Running as root, permissions cannot make the folder unusable; a file in its place can.
     (tmp_path / "not-a-folder").write_text("")
-    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    workspace = open_workspace(tmp_path)
+    services = Services(workspace, audit_log=tmp_path / "not-a-folder" / "audit.jsonl")
+    app = LoupeApp(workspace, remember_theme=False, services=services)
     async with app.run_test(size=(100, 30)) as pilot:
-        view = app.screen.query_one(GuardView)
-        await view.remove()
-        broken = GuardView(tmp_path / "not-a-folder" / "audit.jsonl")
-        await app.screen.mount(broken)
         await wait_until(
             pilot,
             lambda: any("Cannot follow the git guard's log" in n.message for n in app._notifications),

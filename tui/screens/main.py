@@ -2,44 +2,35 @@
 
 from __future__ import annotations
 
-import time
-
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from tui.app_base import AppBase
 from tui.messages import OpenPath, OpenThread, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView
 from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
 from tui.views.tasks import TasksView
 from tui.views.threads import ThreadsView
-from tui.workspace import Workspace
 
 
 class MainScreen(Screen[None]):
+    app = getters.app(AppBase)
+
     BINDINGS = [
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="main.sidebar"),
         Binding("ctrl+g", "guard_log", "Guard log", id="main.guard_log"),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.workspace = workspace
-
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield TasksView(
-                    self.workspace,
-                    now=getattr(self.app, "clock", time.time),
-                    id="tasks-view",
-                    classes="sidebar-section",
-                )
+                yield TasksView(id="tasks-view", classes="sidebar-section")
                 yield ThreadsView(id="threads-view", classes="sidebar-section")
             with Vertical(id="workspace"):
                 yield DocumentsView(id="documents")
@@ -48,9 +39,10 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.workspace.open_file is not None:
+        open_file = self.app.services.workspace.open_file
+        if open_file is not None:
             # `loupe FILE.md`: show it at once; the task list also highlights it when it is an artifact.
-            self.post_message(OpenPath(self.workspace.open_file))
+            self.post_message(OpenPath(open_file))
 
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")

@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# monitor.py still imports it from here; the host's `watch_reports` replaces that use.
-from tui.sessions.local_files import sessions_dir  # noqa: F401
 from tui.sessions.status_file import State
 
 PORTS_PER_SESSION = 10

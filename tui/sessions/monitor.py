@@ -1,62 +1,54 @@
-"""A background thread that keeps watching every session and reports what it sees.
+"""Keeps watching every session and reports what it sees, as `SessionsUpdated` events.
 
-Each tick (a few per second) it asks the manager for snapshots, capturing the screens of the
-sessions the UI shows and, less often, of the others (their state still matters for the
+Each tick (a few per second) `run` asks the manager for snapshots, capturing the screens of
+the sessions the UI shows and, less often, of the others (their state still matters for the
 "needs you" count). It delivers queued messages to idle sessions, refreshes diff sizes of
-visible sessions every few seconds, and hands everything to a callback. Status files are
-also watched with watchfiles so a hook's report shows at once; the regular ticks are the
-fallback when a file event is dropped.
+visible sessions every few seconds, and emits one event per tick. `watch_status` has each
+session host watch its status reports (`SessionManager.watch_reports`) so a hook's report
+shows at once; the regular ticks are the fallback when a report's event is dropped.
 
-The rate is bounded whatever the agents print: one `list-panes` and one batched
-`capture-pane` per tick, however many sessions there are.
+Both are loops that run until their `stop` event is set (the app runs them as thread
+workers). The rate is bounded whatever the agents print: one `list-panes` and one batched
+`capture-pane` per tick, however many sessions there are. Nothing here draws: the grid turns
+screens into tiles on the UI loop, and only for the tiles in view.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui.errors import LoupeError
-from tui.sessions.diff import DiffStat
-from tui.sessions.manager import SessionManager
-from tui.sessions.model import Snapshot, sessions_dir
+from tui.events import Emit, SessionsFailed, SessionsUpdated
+from tui.sessions.model import Snapshot
+
+if TYPE_CHECKING:
+    from tui.sessions.diff import DiffStat
+    from tui.sessions.manager import SessionManager
 
 # Hidden sessions are captured this often (seconds): enough for the 1.5 s debounce.
 HIDDEN_CAPTURE_EVERY = 0.5
 DIFF_STAT_EVERY = 3.0
 # Seconds after start before status files are also watched (polling works from the start).
 WATCH_AFTER = 2.0
-
-
-@dataclass
-class MonitorUpdate:
-    snapshots: list[Snapshot]
-    stats: dict[str, DiffStat] = field(default_factory=dict)
-    delivered: list[str] = field(default_factory=list)
+# Seconds to wait after a tick failed before trying again.
+RETRY_AFTER = 2.0
 
 
 class SessionMonitor:
-    def __init__(
-        self,
-        manager: SessionManager,
-        on_update: Callable[[MonitorUpdate], None],
-        on_error: Callable[[str], None],
-        *,
-        fps: float = 4.0,
-    ) -> None:
+    def __init__(self, manager: SessionManager, *, fps: float = 4.0) -> None:
         self.manager = manager
-        self.on_update = on_update
-        self.on_error = on_error
         self.interval = 1.0 / max(0.5, min(fps, 30.0))
         self._visible: frozenset[str] = frozenset()
-        self._stop = threading.Event()
         self._wake = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._stats: dict[str, DiffStat] = {}
         self._stats_at: dict[str, float] = {}
+        # The last screen seen of each session: a tick that did not capture one reuses it.
+        self._screens: dict[str, str] = {}
         self._last_error = ""
+        # The snapshots of the last tick (replaced whole), for the quit dialog.
+        self.latest: list[Snapshot] = []
 
     @property
     def visible(self) -> frozenset[str]:
@@ -64,7 +56,7 @@ class SessionMonitor:
         return self._visible
 
     def set_visible(self, ids: set[str]) -> None:
-        # Replaced whole, never mutated: the thread reads it without a lock.
+        # Replaced whole, never mutated: the loop reads it without a lock.
         self._visible = frozenset(ids)
 
     def wake(self, *, refresh_stats: str | None = None) -> None:
@@ -73,78 +65,64 @@ class SessionMonitor:
             self._stats_at.pop(refresh_stats, None)
         self._wake.set()
 
-    def start(self) -> None:
-        for target, name in ((self._run, "loupe-sessions-monitor"), (self._watch, "loupe-sessions-watch")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout=timeout)
-
-    def _run(self) -> None:
+    def run(self, stop: threading.Event, emit: Emit) -> None:
+        """Tick until `stop` is set (set `stop`, then `wake()`, to end it at once)."""
         last_full = 0.0
-        while not self._stop.is_set():
+        while not stop.is_set():
             started = time.monotonic()
-            capture = set(self._visible)
+            capture: set[str] | None = set(self._visible)
             if started - last_full >= HIDDEN_CAPTURE_EVERY:
-                capture = None  # type: ignore[assignment]
+                capture = None
                 last_full = started
             try:
-                self.tick(capture)
+                emit(self.tick(capture))
+                self._last_error = ""
+                wait = self.interval - (time.monotonic() - started)
             except LoupeError as exc:
-                self._report(str(exc))
-                self._stop.wait(2.0)
+                self._report(str(exc), emit)
+                wait = RETRY_AFTER
             except Exception as exc:  # noqa: BLE001 - the watcher must outlive any one bad tick
-                self._report(f"session monitor error: {type(exc).__name__}: {exc}")
-                self._stop.wait(2.0)
-            self._wake.wait(max(0.0, self.interval - (time.monotonic() - started)))
+                self._report(f"session monitor error: {type(exc).__name__}: {exc}", emit)
+                wait = RETRY_AFTER
+            self._wake.wait(max(0.0, wait))
             self._wake.clear()
 
-    def tick(self, capture: set[str] | None) -> MonitorUpdate:
+    def tick(self, capture: set[str] | None) -> SessionsUpdated:
         snapshots = self.manager.poll(capture)
         delivered = [s.id for s in self.manager.deliver_queued(snapshots)]
         now = time.monotonic()
         live_ids = {s.session.id for s in snapshots}
+        screens: dict[str, str] = {}
         for snapshot in snapshots:
-            sid = snapshot.session.id
-            if sid not in self._visible or now - self._stats_at.get(sid, -1e9) < DIFF_STAT_EVERY:
+            session = snapshot.session
+            screen = snapshot.screen
+            if screen is None:
+                screen = self._screens.get(session.id)
+            if screen is None:
+                screen = self.manager.last_screen(session)
+            screens[session.id] = screen or ""
+            if session.id not in self._visible or now - self._stats_at.get(session.id, -1e9) < DIFF_STAT_EVERY:
                 continue
-            self._stats_at[sid] = now
+            self._stats_at[session.id] = now
             try:
-                self._stats[sid] = self.manager.diff_stat(snapshot.session)
+                self._stats[session.id] = self.manager.diff_stat(session)
             except LoupeError:
-                self._stats.pop(sid, None)
+                self._stats.pop(session.id, None)
         for gone in set(self._stats) - live_ids:
             self._stats.pop(gone, None)
-        update = MonitorUpdate(snapshots=snapshots, stats=dict(self._stats), delivered=delivered)
-        self._last_error = ""
-        self.on_update(update)
-        return update
+        self._screens = screens
+        self.latest = snapshots
+        return SessionsUpdated(snapshots=snapshots, screens=screens, stats=dict(self._stats), delivered=delivered)
 
-    def _report(self, message: str) -> None:
+    def _report(self, message: str, emit: Emit) -> None:
         if message != self._last_error:
             self._last_error = message
-            self.on_error(message)
+            emit(SessionsFailed(message))
 
-    def _watch(self) -> None:
-        """Wake the poller when a status file changes (hooks report between ticks)."""
+    def watch_status(self, stop: threading.Event) -> None:
+        """Wake the poller when a status report changes (hooks report between ticks)."""
         # Polling covers the first moments; importing watchfiles right at startup would
         # slow the app's first frames for nothing.
-        if self._stop.wait(WATCH_AFTER):
+        if stop.wait(WATCH_AFTER):
             return
-        try:
-            import watchfiles
-
-            folder = sessions_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            for changes in watchfiles.watch(folder, stop_event=self._stop, debounce=50,
-                                            rust_timeout=1000, yield_on_timeout=True):
-                if any(path.endswith("status.json") for _, path in changes):
-                    self._wake.set()
-        except (OSError, RuntimeError):
-            # Polling still works; watching is only there to be quicker.
-            return
+        self.manager.watch_reports(stop, self._wake.set)

@@ -13,21 +13,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.worker import get_current_worker
+
+from tui.app_base import AppBase
 
 from tui.diffs import diff_texts
 from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
-from tui.docs.snapshots import ReadSnapshots
 from tui.messages import OpenPath
 from tui.relative_time import relative_time
 from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
-from tui.workspace import Workspace
 from widgets.artifact_pane import ArtifactPane
 from widgets.artifact_view import ArtifactView
 
@@ -47,18 +48,17 @@ class _Failed:
 
 
 class ArtifactDocument(Vertical):
+    app = getters.app(AppBase)
+
     DEFAULT_CSS = """
     ArtifactDocument {
         height: 1fr;
     }
     """
 
-    def __init__(self, path: Path, workspace: Workspace, *, anchor: str = "", line: int | None = None) -> None:
+    def __init__(self, path: Path, *, anchor: str = "", line: int | None = None) -> None:
         super().__init__()
         self.path = path
-        self.workspace = workspace
-        self.settings = workspace.config.docs
-        self.snapshots = ReadSnapshots(workspace.data_dir, workspace.root)
         self.doc: MarkdownDoc | None = None
         self.text: str | None = None
         self.deleted = False
@@ -67,15 +67,18 @@ class ArtifactDocument(Vertical):
         # The last-read version, parsed once (marks are diffs against it).
         self._read_text: str | None = None
         self._read_doc: MarkdownDoc | None = None
-        self._pane = ArtifactPane(
-            path.name, max_width=self.settings.max_width, seen_seconds=self.settings.read_after_seconds
-        )
-        self.follower = FileFollower(
-            self, path, self._load, self._apply, poll_seconds=self.settings.poll_seconds
-        )
 
     def compose(self) -> ComposeResult:
+        services = self.app.services
+        self.workspace = services.workspace
+        self.settings = services.config.docs
+        self.snapshots = services.snapshots
+        self._pane = ArtifactPane(
+            self.path.name, max_width=self.settings.max_width, seen_seconds=self.settings.read_after_seconds
+        )
+        self.follower = FileFollower(self.path, self._load, self._apply, poll_seconds=self.settings.poll_seconds)
         yield self._pane
+        yield self.follower
 
     @property
     def pane(self) -> ArtifactPane:
@@ -128,6 +131,8 @@ class ArtifactDocument(Vertical):
             if head is not None:
                 head_doc = split_blocks(head)
                 self._pane.view.prepare(head_doc)
+                # Waits until the head is shown: the whole document is then diffed against it,
+                # so the reader keeps their place (a message could arrive after the result).
                 self.app.call_from_thread(self._apply_head, head_doc)
         doc = split_blocks(loaded.text)
         if get_current_worker().is_cancelled:
@@ -210,7 +215,7 @@ class ArtifactDocument(Vertical):
 
         def save() -> None:
             self.snapshots.mark_read(self.path, text)
-            self.app.call_from_thread(self._marked_read, text)
+            self.call_later(self._marked_read, text)
 
         self.run_worker(save, thread=True, group="artifact-read", exit_on_error=False)
 
@@ -240,7 +245,7 @@ class ArtifactDocument(Vertical):
             diff = diff_texts(read_text, current, shown)
             diffs = [] if diff.unchanged else [diff]
             empty = f"No changes since you last read it ({relative_time(record.time, time.time(), ago=True)})."
-        self.app.call_from_thread(self.pane.show_changes, diffs, empty)
+        self.call_later(self.pane.show_changes, diffs, empty)
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()

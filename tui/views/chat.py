@@ -1,8 +1,8 @@
 """A chat thread as a document tab: its messages, a composer, and the keys that branch it.
 
-The pane reads the store in worker threads, starts replies through the app's
-`ReplyManager` (they run off the UI loop and survive closing the tab), and listens to them:
-text arrives batched and goes straight to the streaming message's view.
+The pane reads the store in worker threads and starts replies through the app's
+`ReplyManager` (they run off the UI loop and survive closing the tab). What they save
+arrives as events on the channel and goes straight to the streaming message's view.
 
 Keys here (the message keys f/e/r/m/y/‹› live on the log, `ChatLog`):
 escape stops the reply; ctrl+o selects the message this fork was made at; ctrl+t opens the
@@ -14,27 +14,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
+from tui.app_base import AppBase
+from tui.channel import Received, received
 from tui.dialogs.chat import EditMessageScreen, EditResult
 from tui.errors import LoupeError
+from tui.events import ReplyFinished, ReplyProgress, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
 from tui.references import ReferenceError, find_references, resolve
+from tui.threads import chat_data
+from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role
-from tui.views import chat_data
+from tui.services.threads import ThreadServices
 from tui.views.chat_branches import MapReduceActions
-from tui.views.chat_data import ThreadSnapshot
 from tui.views.chat_endpoints import EndpointActions
 from tui.views.chat_export import ExportActions
-from tui.views.thread_services import ThreadServices, thread_services
+from tui.views.chat_messages import message_infos
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
 from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
+
+if TYPE_CHECKING:
+    from tui.threads.changes import HeadState
 
 
 # Seconds between checks for messages other processes added to the open thread.
@@ -42,6 +50,8 @@ EXTERNAL_POLL = 2.0
 
 
 class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
+    app = getters.app(AppBase)
+
     DEFAULT_CSS = """
     ChatPane {
         height: 1fr;
@@ -70,11 +80,13 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         self.thread_id = thread_id
         self._select = select
         self.snapshot: ThreadSnapshot | None = None
+        # The thread's head as read just before `snapshot`: the external check compares it.
+        self._seen: HeadState | None = None
         self._reload_lock = asyncio.Lock()
 
     @property
     def services(self) -> ThreadServices:
-        return thread_services(self.app)
+        return self.app.services.threads
 
     def compose(self) -> ComposeResult:
         # Not markup: the banner quotes config syntax such as [models] and [endpoints.<name>].
@@ -99,8 +111,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if not await self.services.ready():
             self._banner(f"Threads are unavailable: {self.services.problem}", problem=True)
             return
-        assert self.services.replies is not None
-        self.services.replies.listen(self)
+        self.app.channel.subscribe(self, ReplyStreaming, ReplyProgress, ReplyFinished)
         references = await asyncio.to_thread(self.services.reference_candidates)
         self.composer.set_references(references)
         await self.reload(select=self._select)
@@ -114,20 +125,14 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if store is None or snapshot is None or self.is_streaming:
             return
         try:
-            thread = await asyncio.to_thread(store.thread, self.thread_id)
+            state = await asyncio.to_thread(store.head_state, self.thread_id)
         except LoupeError:
             self._banner("This thread was deleted elsewhere; close the tab (ctrl+w).", problem=True)
             return
-        old = snapshot.thread
-        if (thread.head_id, thread.title, thread.endpoint, thread.model) != (
-            old.head_id, old.title, old.endpoint, old.model
-        ):
+        # Also a reply another process streams into the head, or finishes, and a new fork.
+        if state != self._seen:
             log = self.log
             await self.reload(follow=log.scroll_y >= log.max_scroll_y)
-
-    def on_unmount(self) -> None:
-        if self.services.replies is not None:
-            self.services.replies.unlisten(self)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -144,26 +149,28 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         log = self.log
         width, palette = log.body_width(), IncrementalMarkdown.palette_for(self.app)
         try:
+            # Read before the snapshot: a write in between shows as a change next check.
+            seen = await asyncio.to_thread(store.head_state, self.thread_id)
             snapshot = await asyncio.to_thread(chat_data.read_snapshot, store, self.thread_id)
         except LoupeError as exc:
             self._banner(str(exc), problem=True)
             return
+        self._seen = seen
         self.snapshot = snapshot
         replies = self.services.replies
         live = replies.live_text if replies is not None else (lambda _id: None)
-        infos = chat_data.message_infos(snapshot, live, replying=replying or self.is_streaming)
+        infos = message_infos(snapshot, live, replying=replying or self.is_streaming)
         # Render finished messages off the loop first; mounting then lays out from the cache.
         shown = {view.info.id for view in log.views()}
         fresh = [i.content for i in infos[-log.WINDOW :] if i.id not in shown and i.status != "streaming"]
         if fresh and width > 0:
             await asyncio.to_thread(warm_cache, fresh, width, palette)
         await log.set_messages(infos, select=select)
-        # Text that arrived while the views were being mounted.
+        # Text saved while the views were being mounted.
         for info in log.messages:
             text = live(info.id) if info.status == "streaming" else None
-            view = log.view_for(info.id)
-            if text and view is not None and text.startswith(view.text) and len(text) > len(view.text):
-                view.append(text[len(view.text) :])
+            if text:
+                self._show_saved(info.id, text)
         if follow:
             log.follow()
         self._update_banner()
@@ -236,19 +243,33 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if await self._store_call(store.switch_branch, self.thread_id, message_id) is not None:
             await self.reload(select=message_id)
 
-    # -- reply listener (called on the UI loop by the ReplyManager) ----------------------
+    # -- replies (events from the ReplyManager, on the UI loop) --------------------------
 
-    def reply_started(self, thread_id: str, message: Message) -> None:
-        if thread_id == self.thread_id:
+    @on(received(ReplyStreaming))
+    def _reply_streaming(self, message: Received[ReplyStreaming]) -> None:
+        if message.event.thread_id == self.thread_id:
             self.run_worker(partial(self.reload, follow=True), group="chat-reload")
 
-    def reply_text(self, thread_id: str, message_id: str, text: str) -> None:
-        if thread_id == self.thread_id:
-            self.log.append_text(message_id, text)
+    @on(received(ReplyProgress))
+    def _reply_progress(self, message: Received[ReplyProgress]) -> None:
+        event = message.event
+        if event.thread_id == self.thread_id:
+            self._show_saved(event.message_id, event.content)
 
-    def reply_ended(self, thread_id: str, message: Message | None) -> None:
-        if thread_id == self.thread_id:
+    @on(received(ReplyFinished))
+    def _reply_finished(self, message: Received[ReplyFinished]) -> None:
+        if message.event.thread_id == self.thread_id:
             self.run_worker(self.reload, group="chat-reload")
+
+    def _show_saved(self, message_id: str, content: str) -> None:
+        """Show a streaming message's saved content: whatever part of it is not shown yet (a
+        reload may have shown more, or less, than the events that arrived meanwhile)."""
+        view = self.log.view_for(message_id)
+        if view is None:
+            return
+        shown = view.text
+        if len(content) > len(shown) and content.startswith(shown):
+            view.append(content[len(shown) :])
 
     # -- sending -------------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from textual import work
 
 from tui.dialogs.chat import BranchChoice, MapScreen, ReduceResult, ReduceScreen
 from tui.messages import ThreadsChanged
+from tui.threads import chat_data
 from tui.threads.model import Message, Role, Status
 from tui.threads.titles import title_from
-from tui.views import chat_data
 
 if TYPE_CHECKING:
     from tui.views.chat import ChatPane

@@ -5,19 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.markup import escape
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
+from tui.app_base import AppBase
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
-from tui.workspace import Workspace
 from widgets.code_view import CodeView
 from widgets.doc_chrome import DocHeader, Notice
 
 
 class CodeDocument(Vertical):
+    app = getters.app(AppBase)
+
     DEFAULT_CSS = """
     CodeDocument {
         height: 1fr;
@@ -26,23 +29,24 @@ class CodeDocument(Vertical):
 
     BINDINGS = [Binding("e", "edit", "Edit", id="code.edit")]
 
-    def __init__(self, path: Path, workspace: Workspace, *, line: int | None = None) -> None:
+    def __init__(self, path: Path, *, line: int | None = None) -> None:
         super().__init__()
         self.path = path
-        self.workspace = workspace
         self.line = line
         self.text: str | None = None
         self.deleted = False
         self.status = "loading…"
         self._stamp: tuple[int, int, int] | None = None
-        self.follower = FileFollower(
-            self, path, self._load, self._apply, poll_seconds=workspace.config.docs.poll_seconds
-        )
 
     def compose(self) -> ComposeResult:
+        self.workspace = self.app.services.workspace
+        self.follower = FileFollower(
+            self.path, self._load, self._apply, poll_seconds=self.workspace.config.docs.poll_seconds
+        )
         yield DocHeader(id="code-header")
         yield Notice(id="code-notice")
         yield CodeView()
+        yield self.follower
 
     @property
     def code(self) -> CodeView:

@@ -6,13 +6,14 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
-from tui.workspace import Workspace
+from tui.app_base import AppBase
 
 
 def pane_id(key: str) -> str:
@@ -22,6 +23,8 @@ def pane_id(key: str) -> str:
 
 class DocumentsView(Vertical):
     """Holds one tab per open document. Callers say what to show; this decides where."""
+
+    app = getters.app(AppBase)
 
     BINDINGS = [
         Binding("ctrl+w", "close_tab", "Close tab", id="documents.close"),
@@ -37,7 +40,7 @@ class DocumentsView(Vertical):
 
     def on_mount(self) -> None:
         self._sync_empty()
-        if getattr(self.app, "workspace", None) is not None and self._workspace().open_file is None:
+        if self.app.services.workspace.open_file is None:
             # Load the document panes' libraries in the background while the user looks
             # around, so the first artifact opens at full speed (opening a file at start
             # loads them anyway).
@@ -77,7 +80,7 @@ class DocumentsView(Vertical):
 
         existing = self.find_pane(f"artifact:{path}")
         widget = self.open_pane(
-            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, self._workspace(), anchor=anchor, line=line)
+            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, anchor=anchor, line=line)
         )
         if existing is not None and isinstance(widget, ArtifactDocument) and (anchor or line):
             widget.go_to(anchor, line)
@@ -89,14 +92,11 @@ class DocumentsView(Vertical):
 
         existing = self.find_pane(f"code:{path}")
         title = f"{path.name}:{line}" if line else path.name
-        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, self._workspace(), line=line))
+        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, line=line))
         if existing is not None and isinstance(widget, CodeDocument):
             widget.go_to(line)
         self._focus(widget)
         return widget
-
-    def _workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def _focus(self, widget: Widget) -> None:
         focus = getattr(widget, "focus_document", None)

@@ -45,9 +45,9 @@ def run_editor(owner: Widget, argv: list[str], done: Callable[[], object]) -> No
             try:
                 completed = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
             except OSError as exc:
-                app.call_from_thread(owner.notify, f"Cannot run {argv[0]}: {exc.strerror or exc}.", severity="error")
+                owner.notify(f"Cannot run {argv[0]}: {exc.strerror or exc}.", severity="error")
                 return
-            app.call_from_thread(_editor_finished, owner, argv, completed.returncode, done)
+            owner.call_later(_editor_finished, owner, argv, completed.returncode, done)
 
         owner.run_worker(headless, thread=True, group="editor", exit_on_error=False)
         return

@@ -1,8 +1,10 @@
-"""Follow a file on disk: reload it off the UI loop when it changes.
+"""Follow a file for the document that shows it: reload it off the UI loop when it changes.
 
-Changes are noticed by watchfiles (fast) and by a slow poll of the file's stat (watch events
-can be dropped, and some file systems have none). Requests that arrive while a load runs are
-coalesced into one more load, so a burst of writes never queues a burst of reloads.
+An invisible child of the document. Its watch (`tui.docs.follow.FileWatch`) runs as a
+thread worker of this widget, so it ends when the document closes; what it notices
+arrives as `FileChanged` events on the channel. Loads run in thread workers, one at a time:
+requests that arrive while a load runs are coalesced into one more load, so a burst of
+writes never queues a burst of reloads.
 """
 
 from __future__ import annotations
@@ -11,34 +13,57 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from textual import getters, on
+from textual.message import Message
 from textual.widget import Widget
+
+from tui.app_base import AppBase
+from tui.channel import Received, received, run_loop
+from tui.docs.follow import FileWatch
+from tui.events import FileChanged
 
 Result = TypeVar("Result")
 
 
-class FileFollower(Generic[Result]):
+class FileFollower(Widget, Generic[Result]):
+    app = getters.app(AppBase)
+
+    DEFAULT_CSS = "FileFollower { display: none; }"
+
+    class Loaded(Message, bubble=False):
+        def __init__(self, result: Any, error: Exception | None) -> None:
+            super().__init__()
+            self.result = result
+            self.error = error
+
     def __init__(
         self,
-        owner: Widget,
         path: Path,
         load: Callable[[str], Result],
         apply: Callable[[Result], None],
         *,
         poll_seconds: float = 1.0,
     ) -> None:
-        self.owner = owner
+        super().__init__()
         self.path = path
         self._load = load
         self._apply = apply
         self._poll_seconds = poll_seconds
         self._busy = False
         self._again: str | None = None
-        self._stamp: tuple[int, int, int] | None = None
         self.loads = 0
 
     def start(self) -> None:
+        """Load the file, then follow it (the document calls this once it is mounted)."""
         self.request("open")
-        self.owner.run_worker(self._follow(), group="follow-watch", exclusive=True, exit_on_error=False)
+        self.app.channel.subscribe(self, FileChanged)
+        watch = FileWatch(self.path, self._poll_seconds)
+        run_loop(self, watch.run, self.app.channel.emit, name=f"follow {self.path.name}", group="follow-watch")
+
+    @on(received(FileChanged))
+    def _changed(self, message: Received[FileChanged]) -> None:
+        if message.event.path == self.path:
+            self.request(message.event.reason)
 
     def request(self, reason: str) -> None:
         """Load again (for `reason`: "open", "watch", "poll", "edited"...)."""
@@ -48,9 +73,7 @@ class FileFollower(Generic[Result]):
                 self._again = reason
             return
         self._busy = True
-        self.owner.run_worker(
-            lambda: self._run(reason), thread=True, group="follow-load", exit_on_error=False
-        )
+        self.run_worker(lambda: self._run(reason), thread=True, group="follow-load", exit_on_error=False)
 
     def _run(self, reason: str) -> None:
         error: Exception | None = None
@@ -59,71 +82,22 @@ class FileFollower(Generic[Result]):
             result = self._load(reason)
         except Exception as exc:  # a bug, not a bad file (those come back as results)
             error = exc
-        try:
-            self.owner.app.call_from_thread(self._done, result, error)
-        except RuntimeError:
-            pass  # the app is shutting down
+        self.post_message(self.Loaded(result, error))
 
-    def _done(self, result: Any, error: Exception | None = None) -> None:
+    @on(Loaded)
+    def _done(self, message: Loaded) -> None:
         self._busy = False
         self.loads += 1
         try:
-            if error is not None:
-                self.owner.log.error(f"loading {self.path} failed", error)
-                self.owner.notify(
-                    f"Could not load {self.path.name}: {type(error).__name__}: {error}", severity="error"
+            if message.error is not None:
+                self.log.error(f"loading {self.path} failed", message.error)
+                self.notify(
+                    f"Could not load {self.path.name}: {type(message.error).__name__}: {message.error}",
+                    severity="error",
                 )
             else:
-                self._apply(result)
+                self._apply(message.result)
         finally:
-            if self._again is not None and self.owner.is_mounted:
+            if self._again is not None and self.is_mounted:
                 reason, self._again = self._again, None
                 self.request(reason)
-
-    async def _follow(self) -> None:
-        """Watch the file's folder; on each quiet `poll_seconds`, also compare its stat."""
-        import asyncio
-
-        from tui.docs.loader import stamp_of
-
-        self._stamp = await asyncio.to_thread(stamp_of, self.path)
-        try:
-            # Importing watchfiles (and anyio's backend) takes a few hundred ms on a slow disk:
-            # in a thread, so the UI loop keeps painting meanwhile.
-            await asyncio.to_thread(_import_watcher)
-            from watchfiles import awatch
-
-            name = self.path.name
-            # The folder, not the file: editors and agents replace files by renaming over them.
-            async for changes in awatch(
-                self.path.parent,
-                recursive=False,
-                debounce=100,
-                step=40,
-                rust_timeout=int(self._poll_seconds * 1000) or 1000,
-                yield_on_timeout=True,
-            ):
-                if any(Path(changed).name == name for _, changed in changes):
-                    self.request("watch")
-                else:
-                    await self._poll()
-        except Exception as exc:  # no folder to watch (yet), no inotify...: polling still works
-            self.owner.log.warning(f"watching {self.path.parent} failed ({exc}); polling only")
-        while self._poll_seconds > 0:
-            await asyncio.sleep(self._poll_seconds)
-            await self._poll()
-
-    async def _poll(self) -> None:
-        import asyncio
-
-        from tui.docs.loader import stamp_of
-
-        stamp = await asyncio.to_thread(stamp_of, self.path)
-        if stamp != self._stamp:
-            self._stamp = stamp
-            self.request("poll")
-
-
-def _import_watcher() -> None:
-    import anyio._backends._asyncio  # noqa: F401  (awatch loads it on first use)
-    import watchfiles  # noqa: F401

@@ -1,4 +1,4 @@
-"""What the session grid does to sessions: start, send, attach, diff, stop, land, remove, quit.
+"""What the session grid does to sessions: start, send, attach, diff, stop, land, remove.
 
 A mixin of `SessionsView`, kept apart so the view itself is only about showing sessions.
 Every operation runs in a thread worker; the ones that can lose or change work ask first,
@@ -7,6 +7,7 @@ saying exactly what will happen.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import SuspendNotSupported
+from textual.dom import DOMNode
 from textual.widget import Widget
 
 from tui.dialogs.confirm import ConfirmScreen
+from tui.errors import LoupeError
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
+    from tui.services.sessions import SessionService
 
 
 def run_attached(argv: list[str], env: dict[str, str]) -> int:
@@ -31,9 +35,20 @@ def run_attached(argv: list[str], env: dict[str, str]) -> int:
     return subprocess.run(argv, env=env).returncode
 
 
+def notify_stopped(node: DOMNode, sessions: list[Session], outcomes: dict[str, int | None | Exception]) -> None:
+    """One notification per session stopped (any thread: `notify` is thread-safe)."""
+    for session in sessions:
+        outcome = outcomes.get(session.id)
+        if isinstance(outcome, Exception):
+            node.notify(str(outcome), title=f"Stopping {session.number}", severity="error")
+        else:
+            node.notify(f"Session {session.number} stopped" + (f" (exit {outcome})." if outcome is not None else "."))
+
+
 class SessionActions(Widget):
     """Actions of the session grid; `SessionsView` provides the state they use."""
 
+    sessions: SessionService
     manager: SessionManager | None
     monitor: SessionMonitor | None
     snapshots: dict[str, Snapshot]
@@ -51,7 +66,7 @@ class SessionActions(Widget):
 
     def _confirm_from_thread(self, dialog: ConfirmScreen, then: Callable[[], object]) -> None:
         """From a worker thread: ask, and run `then` (on the UI loop) if the answer is yes."""
-        self.app.call_from_thread(self.app.push_screen, dialog, lambda yes: then() if yes else None)
+        self.app.call_later(self.app.push_screen, dialog, lambda yes: then() if yes else None)
 
     def _chosen(self) -> tuple[Session, Snapshot] | None:
         tile = self.focused_tile()
@@ -91,8 +106,7 @@ class SessionActions(Widget):
                         title=f"Started session {session.number}")
             for warning in result.warnings:  # type: ignore[attr-defined]
                 self.notify(warning, title="Session started with a warning", severity="warning", timeout=8)
-            if self.monitor is not None:
-                self.monitor.wake()
+            self.sessions.wake()
 
         self.app.push_screen(
             NewSessionScreen(kinds, start=start, default_kind=manager.config.sessions.default_agent,
@@ -138,7 +152,7 @@ class SessionActions(Widget):
         try:
             outcomes = self.manager.send(targets, request.text, when_idle=request.when_idle)
         except Exception as exc:  # noqa: BLE001 - shown to the user, nothing else to undo
-            self.app.call_from_thread(self.notify, str(exc), title="Not sent", severity="error")
+            self.notify(str(exc), title="Not sent", severity="error")
             return
         sent = [str(o.session.number) for o in outcomes if o.delivered]
         queued = [str(o.session.number) for o in outcomes if o.queued]
@@ -147,9 +161,8 @@ class SessionActions(Widget):
             parts.append(f"sent to {', '.join(sent)}")
         if queued:
             parts.append(f"queued for {', '.join(queued)} until idle")
-        self.app.call_from_thread(self.notify, "; ".join(parts).capitalize() + ".")
-        if self.monitor is not None:
-            self.monitor.wake()
+        self.notify("; ".join(parts).capitalize() + ".")
+        self.sessions.wake()
 
     def action_maximise(self) -> None:
         if isinstance(self.screen.maximized, SessionTile):
@@ -168,23 +181,26 @@ class SessionActions(Widget):
             self.attach(snapshot.session)
 
     def attach(self, session: Session) -> None:
-        """Hand the terminal to `tmux attach`; detaching brings loupe back as it was."""
+        """Hand the terminal to the session's host (`tmux attach`); detaching brings loupe back
+        as it was."""
         assert self.manager is not None
-        argv = self.manager.attach_argv(session)
-        env = self.manager.tmux(session.tmux_socket).client_env()
+        try:
+            command = self.manager.attach_command(session)
+        except LoupeError as exc:
+            self.notify(str(exc), title=f"Cannot attach to session {session.number}", severity="error")
+            return
         try:
             with self.app.suspend():
-                code = self.attach_runner(argv, env)
+                code = self.attach_runner(command.argv, command.env)
         except SuspendNotSupported:
             self.notify(f"This terminal cannot be handed over; attach from another one with: "
-                        f"tmux -L {session.tmux_socket} attach -t {session.tmux_session}",
-                        severity="warning", timeout=10)
+                        f"{shlex.join(command.argv)}",
+                        severity="warning", timeout=10, markup=False)
             return
         if code != 0:
             self.notify(f"tmux attach ended with exit {code}; the session may have ended.",
                         severity="warning")
-        if self.monitor is not None:
-            self.monitor.wake()
+        self.sessions.wake()
 
     def action_diff(self) -> None:
         chosen = self._chosen()
@@ -200,7 +216,7 @@ class SessionActions(Widget):
             self.notify("There is no document area to show the diff in.", severity="warning")
             return
         pane = documents.first().open_pane(f"session-diff:{session.id}", f"Δ {session.number} {session.task}",
-                                           lambda: SessionDiffPane(manager, session))
+                                           lambda: SessionDiffPane(session))
         if isinstance(pane, SessionDiffPane):
             pane.action_reload()
 
@@ -212,30 +228,14 @@ class SessionActions(Widget):
         if not snapshot.live:
             self.notify(f"Session {session.number} has already exited.")
             return
-        body = (f"Ends {session.agent} and every process it started (SIGTERM, then SIGKILL after 5 s). "
+        body = (f"Ends {session.agent} and every process it started (SIGTERM and SIGHUP, SIGKILL after 5 s). "
                 "The worktree, branch and last screen stay; remove them separately.")
         self.app.push_screen(ConfirmScreen(f"Stop session {session.number}?", body, confirm="Stop"),
                              lambda yes: self._stop_sessions([session]) if yes else None)
 
     @work(thread=True, exit_on_error=False, group="sessions-stop")
-    def _stop_sessions(self, sessions: list[Session], then_exit: bool = False) -> None:
-        assert self.manager is not None
-        try:
-            outcomes = self.manager.stop_many(sessions)
-        except Exception as exc:  # noqa: BLE001
-            outcomes = {s.id: exc for s in sessions}
-        for session in sessions:
-            outcome = outcomes.get(session.id)
-            if isinstance(outcome, Exception):
-                self.app.call_from_thread(self.notify, str(outcome), title=f"Stopping {session.number}",
-                                          severity="error")
-            else:
-                self.app.call_from_thread(self.notify, f"Session {session.number} stopped"
-                                          + (f" (exit {outcome})." if outcome is not None else "."))
-        if then_exit:
-            self.app.call_from_thread(self.app.exit)
-        elif self.monitor is not None:
-            self.monitor.wake()
+    def _stop_sessions(self, sessions: list[Session]) -> None:
+        notify_stopped(self, sessions, self.sessions.stop(sessions))
 
     def action_land(self, mode: str = "merge") -> None:
         chosen = self._chosen()
@@ -249,12 +249,11 @@ class SessionActions(Widget):
         try:
             plan = self.manager.plan_land(session, mode)
         except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, str(exc), title="Cannot land", severity="error")
+            self.notify(str(exc), title="Cannot land", severity="error")
             return
         lines = plan.describe(session)
         if plan.conflicts or not plan.commits:
-            self.app.call_from_thread(self.notify, "\n".join(lines), title="Nothing landed",
-                                      severity="warning", timeout=10)
+            self.notify("\n".join(lines), title="Nothing landed", severity="warning", timeout=10)
             return
         self._confirm_from_thread(
             ConfirmScreen(f"Land session {session.number} onto {plan.onto}?", "\n".join(lines),
@@ -268,14 +267,11 @@ class SessionActions(Widget):
         try:
             result = self.manager.land(session, mode)
         except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, str(exc), title="Nothing landed", severity="error",
-                                      timeout=10)
+            self.notify(str(exc), title="Nothing landed", severity="error", timeout=10)
             return
-        self.app.call_from_thread(
-            self.notify, f"{result.recovered} {len(result.landed)} commit(s) from {session.branch} are on "
-            f"{result.plan.onto} (now {result.new_tip[:10]}).".strip(), title=f"Landed session {session.number}")
-        if self.monitor is not None:
-            self.monitor.wake(refresh_stats=session.id)
+        self.notify(f"{result.recovered} {len(result.landed)} commit(s) from {session.branch} are on "
+                    f"{result.plan.onto} (now {result.new_tip[:10]}).".strip(), title=f"Landed session {session.number}")
+        self.sessions.wake(refresh_stats=session.id)
 
     def action_remove(self) -> None:
         chosen = self._chosen()
@@ -289,7 +285,7 @@ class SessionActions(Widget):
         try:
             risks = self.manager.removal_risks(session)
         except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, str(exc), title="Cannot remove", severity="error")
+            self.notify(str(exc), title="Cannot remove", severity="error")
             return
         lines = [f"Deletes the worktree {session.worktree}. The branch {session.branch} is kept."]
         if risks:
@@ -309,15 +305,12 @@ class SessionActions(Widget):
         try:
             result = self.manager.remove(session, confirm=True)
         except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, str(exc), title="Not removed", severity="error")
+            self.notify(str(exc), title="Not removed", severity="error")
             return
         saved = f" Leftovers saved to {result.saved_ref}." if result.saved_ref else ""
-        self.app.call_from_thread(self.notify, f"Worktree removed; branch {session.branch} kept.{saved}",
-                                  title=f"Removed session {session.number}")
-        if self.monitor is not None:
-            self.monitor.wake()
-
-    # -- quitting --------------------------------------------------------------------------
+        self.notify(f"Worktree removed; branch {session.branch} kept.{saved}",
+                    title=f"Removed session {session.number}")
+        self.sessions.wake()
 
     def action_stop_all(self) -> None:
         if self._ready() is None:
@@ -334,22 +327,3 @@ class SessionActions(Widget):
 
     def live_sessions(self) -> list[Snapshot]:
         return [s for s in self.snapshots.values() if s.live]
-
-    def request_quit(self) -> None:
-        """Quit, first saying that running agents keep running (and offering to stop them)."""
-        live = self.live_sessions()
-        if not live or self.manager is None:
-            self.app.exit()
-            return
-        lines = [f"{s.session.number} {s.session.agent} · {s.session.task} ({s.state.value})" for s in live]
-
-        def chosen(choice: str | None) -> None:
-            if choice == "keep":
-                self.app.exit()
-            elif choice == "stop":
-                self.notify(f"Stopping {len(live)} session(s)...")
-                self._stop_sessions([s.session for s in live], then_exit=True)
-
-        from tui.dialogs.sessions import QuitSessionsScreen
-
-        self.app.push_screen(QuitSessionsScreen(lines, self.manager.socket), chosen)

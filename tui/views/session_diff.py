@@ -8,21 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui.app_base import AppBase
 from widgets.diff_view import DiffView
 
 if TYPE_CHECKING:
     from tui.sessions.diff import SessionDiff
-    from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session
 
 
 class SessionDiffPane(Vertical):
+    app = getters.app(AppBase)
+
     DEFAULT_CSS = """
     SessionDiffPane > .diff-summary {
         height: auto;
@@ -36,9 +38,8 @@ class SessionDiffPane(Vertical):
     """
     BINDINGS = [Binding("r", "reload", "Refresh diff", id="session_diff.reload")]
 
-    def __init__(self, manager: SessionManager, session: Session) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.manager = manager
         self.session = session
 
     def compose(self) -> ComposeResult:
@@ -53,12 +54,15 @@ class SessionDiffPane(Vertical):
 
     @work(thread=True, exclusive=True, group="session-diff", exit_on_error=False)
     def _compute(self) -> None:
+        manager = self.app.services.sessions.manager
         try:
-            result = self.manager.diff(self.session)
+            if manager is None:
+                raise RuntimeError("sessions are not available yet")
+            result = manager.diff(self.session)
         except Exception as exc:  # noqa: BLE001 - any failure is shown in the pane
-            self.app.call_from_thread(self._failed, str(exc))
+            self.call_later(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._show, result)
+        self.call_later(self._show, result)
 
     def _show(self, result: SessionDiff) -> None:
         stat = result.stat

@@ -3,32 +3,39 @@
 A mixin of `SessionsView`, apart from the grid's other actions because it joins two features:
 sessions and the agent's thread. `f` on a tile (or the palette) lists the agent's messages;
 the fork gets the conversation up to the one picked and a new worktree with the code as it
-was then (see `tui.agent.fork`). Reading the thread and starting the session run in thread
-workers.
+was then (see `tui.agent.fork`). Reading the thread and starting the session run off the UI
+loop, with the store the app's services keep open.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import getters, work
 from textual.widget import Widget
 
+from tui.app_base import AppBase
 from tui.errors import LoupeError
 
 if TYPE_CHECKING:
     from tui.dialogs.fork_session import ForkRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
+    from tui.agent.fork import ForkPoint
     from tui.sessions.monitor import SessionMonitor
+    from tui.services.sessions import SessionService
     from widgets.session_tile import SessionTile
 
-# The fork machinery (agent tools, thread store, the picker) is imported when first used, so
-# the session grid costs nothing more at startup.
+# The fork machinery (agent tools, the picker) is imported when first used, so the session
+# grid costs nothing more at startup.
 
 
 class SessionForkActions(Widget):
+    app = getters.app(AppBase)
+
+    sessions: SessionService
     manager: SessionManager | None
     monitor: SessionMonitor | None
     _focus_when_seen: str | None
@@ -66,23 +73,21 @@ class SessionForkActions(Widget):
             return
         self._load_fork_points(session)
 
-    @work(thread=True, exit_on_error=False, group="session-fork")
-    def _load_fork_points(self, session: Session) -> None:
-        from tui.agent.fork import agent_thread_of_session, fork_points
+    @work(exit_on_error=False, group="session-fork")
+    async def _load_fork_points(self, session: Session) -> None:
         from tui.dialogs.fork_session import ForkSessionScreen
-        from tui.threads.store import ThreadStore
 
+        threads = self.app.services.threads
+        if not await threads.ready():
+            self.notify(f"Threads are unavailable: {threads.problem}", title="Cannot fork", severity="error")
+            return
         try:
-            with ThreadStore() as store:
-                thread = agent_thread_of_session(store, session.id)
-                points = fork_points(store.history(thread.id))
+            points = await asyncio.to_thread(self._fork_points, session)
         except LoupeError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Cannot fork", severity="error")
+            self.notify(str(exc), title="Cannot fork", severity="error")
             return
         if not points:
-            self.app.call_from_thread(
-                self.notify, "The agent has no finished message to fork at yet.", severity="warning"
-            )
+            self.notify("The agent has no finished message to fork at yet.", severity="warning")
             return
         label = f"session {session.number} ({session.agent} · {session.task})"
 
@@ -90,31 +95,36 @@ class SessionForkActions(Widget):
             if request is not None:
                 self._fork(session, request)
 
-        self.app.call_from_thread(self.app.push_screen, ForkSessionScreen(label, points), picked)
+        self.app.push_screen(ForkSessionScreen(label, points), picked)
+
+    def _fork_points(self, session: Session) -> list[ForkPoint]:
+        """Off the UI loop: the agent's messages it can be forked at."""
+        from tui.agent.fork import agent_thread_of_session, fork_points
+
+        store = self.app.services.threads.agent_store()
+        thread = agent_thread_of_session(store, session.id)
+        return fork_points(store.history(thread.id))
 
     @work(thread=True, exit_on_error=False, group="session-fork")
     def _fork(self, session: Session, request: ForkRequest) -> None:
         from tui.agent.fork import fork_session
-        from tui.threads.store import ThreadStore
 
         manager = self.manager
         assert manager is not None
         try:
-            with ThreadStore() as store:
-                forked = fork_session(manager, store, session, request.point.message.id, prompt=request.prompt)
+            store = self.app.services.threads.agent_store()
+            forked = fork_session(manager, store, session, request.point.message.id, prompt=request.prompt)
         except LoupeError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Fork failed", severity="error", timeout=10)
+            self.notify(str(exc), title="Fork failed", severity="error", timeout=10)
             return
         new = forked.session
         code = "the code recorded there" if forked.point.snapshot else "its base (no code was recorded)"
-        self.app.call_from_thread(
-            self.notify,
+        self.notify(
             f"Session {new.number} continues from message {forked.point.number}, with {code}, on {new.branch}.",
             title=f"Forked session {session.number}",
         )
         self._focus_when_seen = new.id
-        if self.monitor is not None:
-            self.monitor.wake()
+        self.sessions.wake()
 
     def fork_palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [

@@ -1,42 +1,43 @@
 """The session grid: one live tile per agent session.
 
-The view owns a `SessionMonitor` (a background thread) whose updates it turns into tiles.
-Screens are parsed from ANSI in that thread, so the UI loop only lays tiles out. Only the
-tiles on screen get their screens captured several times a second. What the keys do to
-sessions lives in `session_actions`.
+The app's session monitor (`tui.sessions.monitor`) reports every tick on the channel; this
+view turns each report into tiles on the UI loop. A tile draws its own preview, and only when
+it is painted: tiles out of view cost nothing, and a tile whose screen, size and style did
+not change reuses its rows. The view tells the monitor which tiles are in view, so only
+their screens are captured several times a second. What the keys do to sessions lives in
+`session_actions`.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.style import Style
-from textual import on, work
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.strip import Strip
 from textual.widgets import Static
 
+from tui.app_base import AppBase
+from tui.channel import Received, received
+from tui.events import SessionsFailed, SessionsUpdated
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
-from tui.views.startup import after_startup
-from widgets.screen_preview import screen_strips
 from widgets.session_tile import SessionTile, TileData
 
 if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Snapshot
-    from tui.sessions.monitor import MonitorUpdate, SessionMonitor
+    from tui.sessions.monitor import SessionMonitor
+    from tui.services.sessions import SessionService
+
 
 class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True):
+    app = getters.app(AppBase)
+
     DEFAULT_CSS = """
     SessionsView > #session-grid {
         layout: grid;
@@ -61,17 +62,6 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         Binding("down,j", "move(3)", "Down", show=False, id="sessions.down"),
     ]
 
-    class Updated(Message):
-        def __init__(self, snapshots: list[Snapshot], tiles: list[TileData]) -> None:
-            super().__init__()
-            self.snapshots = snapshots
-            self.tiles = tiles
-
-    class Failed(Message):
-        def __init__(self, error: str) -> None:
-            super().__init__()
-            self.error = error
-
     class NeedsYouChanged(Message):
         """How many sessions wait for the user; bubbles so the screen can show it."""
 
@@ -81,28 +71,24 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.manager: SessionManager | None = None
-        self.monitor: SessionMonitor | None = None
         self.snapshots: dict[str, Snapshot] = {}
         self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
-        # Per session, monitor thread only: the last screen seen, and the strips prepared for
-        # it with the (screen, size, style) they were made for.
-        self._screens: dict[str, str] = {}
-        self._strips: dict[str, tuple[tuple[object, ...], tuple[Strip, ...]]] = {}
-        # Each state's tile style (colours under the screen's own), read on the UI loop and
-        # used by the monitor thread to finish preview strips.
-        self._tile_styles: dict[str, Style] = {}
-        # The body size of each tile, for preparing strips in the monitor thread (grid
-        # columns can differ by a cell, and a maximised tile is bigger). Replaced whole, so
-        # the thread never sees half an update.
-        self._preview_sizes: dict[str, tuple[int, int]] = {}
-        self._preview_console = Console(width=400, color_system="truecolor", force_terminal=True,
-                                legacy_windows=False, file=io.StringIO())
         self._notified: dict[str, int] = {}
         self._needs_you = 0
         self._title = "Sessions"
         self._focus_when_seen: str | None = None
-        self._stopping = threading.Event()
+
+    @property
+    def sessions(self) -> SessionService:
+        return self.app.services.sessions
+
+    @property
+    def manager(self) -> SessionManager | None:
+        return self.sessions.manager
+
+    @property
+    def monitor(self) -> SessionMonitor | None:
+        return self.sessions.monitor
 
     def compose(self) -> ComposeResult:
         self.add_class("-empty")
@@ -113,14 +99,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         yield VerticalScroll(id="session-grid")
 
     def on_mount(self) -> None:
-        # After the first frame: connecting (store, tmux, the watcher's imports) would
-        # otherwise compete with it for the interpreter.
-        after_startup(self, self._connect)
-
-    def on_unmount(self) -> None:
-        self._stopping.set()
-        if self.monitor is not None:
-            self.monitor.stop()
+        self.app.channel.subscribe(self, SessionsUpdated, SessionsFailed)
 
     def on_focus(self) -> None:
         # The view takes focus only to offer its keys when it has no tiles yet.
@@ -128,101 +107,33 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         if tiles:
             tiles[0].focus()
 
-    # -- monitor -------------------------------------------------------------------------
+    # -- monitor reports -----------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group="sessions-connect")
-    def _connect(self) -> None:
-        from tui.sessions.manager import SessionManager
-        from tui.sessions.monitor import SessionMonitor
-
-        workspace = getattr(self.app, "workspace", None)
-        root = workspace.root if workspace is not None else Path.cwd()
-        config = workspace.config if workspace is not None else None
-        try:
-            manager = SessionManager(root, config)
-        except Exception as exc:  # noqa: BLE001 - a broken store must not stop the app
-            self.post_message(self.Failed(f"sessions are unavailable: {exc}"))
-            return
-        self.manager = manager
-        for problem in manager.kind_problems:
-            self.app.call_from_thread(self.notify, problem, title="Agent config", severity="warning")
-        self.monitor = SessionMonitor(manager, self._from_monitor,
-                                      lambda error: self.post_message(self.Failed(error)),
-                                      fps=manager.config.sessions.preview_fps)
-        if not self._stopping.is_set():
-            self.monitor.start()
-
-    def _from_monitor(self, update: MonitorUpdate) -> None:
-        """Monitor thread: build tile data, preview strips included, off the UI loop.
-
-        Strips are made only for tiles in view, and only when the screen, the tile's size or
-        its style changed: under a flood every capture is new, so this is where the grid's
-        Python work is. A tile scrolled into view before the next update draws itself once.
-        """
-        from tui.sessions.model import format_elapsed
-
-        visible = self.monitor.visible if self.monitor is not None else frozenset()
-        tiles = []
-        for snapshot in update.snapshots:
-            session = snapshot.session
-            screen = snapshot.screen
-            if screen is None:
-                screen = self._screens.get(session.id)
-            if screen is None and self.manager is not None:
-                screen = self.manager.last_screen(session)
-            screen = screen or ""
-            self._screens[session.id] = screen
-            size = self._preview_sizes.get(session.id, (0, 0))
-            style = self._tile_styles.get(snapshot.state.value)
-            key = (screen, size, style)
-            strips = self._strips.get(session.id)
-            if (strips is None or strips[0] != key) and session.id in visible:
-                strips = (key, screen_strips(screen, *size, self._preview_console, style))
-                self._strips[session.id] = strips
-            ready = strips is not None and strips[0] == key
-            stat = update.stats.get(session.id)
-            tiles.append(TileData(
-                id=session.id, number=session.number, agent=session.agent, task=session.task,
-                state=snapshot.state.value, exit_code=snapshot.exit_code,
-                elapsed=format_elapsed(snapshot.elapsed()),
-                added=stat.added if stat else None, removed=stat.removed if stat else None,
-                queued=snapshot.queued, screen=screen,
-                strips=strips[1] if ready else (), strips_size=size if ready else (0, 0),
-                strips_style=style,
-            ))
-        current = {snapshot.session.id for snapshot in update.snapshots}
-        for cache in (self._screens, self._strips):
-            for gone in [sid for sid in cache if sid not in current]:
-                del cache[gone]
-        self.post_message(self.Updated(update.snapshots, tiles))
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        message.stop()
+    @on(received(SessionsFailed))
+    def _failed(self, message: Received[SessionsFailed]) -> None:
         hint = self.query_one("#sessions-empty", Static)
-        hint.update(message.error)
+        hint.update(message.event.error)
         hint.display = not self.snapshots
-        self.notify(message.error, title="Sessions", severity="warning", timeout=8)
+        self.notify(message.event.error, title="Sessions", severity="warning", timeout=8)
 
-    @on(Updated)
-    def _updated(self, message: Updated) -> None:
-        message.stop()
-        self.snapshots = {s.session.id: s for s in message.snapshots}
+    @on(received(SessionsUpdated))
+    def _updated(self, message: Received[SessionsUpdated]) -> None:
+        update = message.event
+        self.snapshots = {s.session.id: s for s in update.snapshots}
+        tiles = tile_data(update)
         grid = self.query_one("#session-grid", VerticalScroll)
         existing = {tile.session_id: tile for tile in grid.query(SessionTile)}
-        wanted = {data.id for data in message.tiles}
+        wanted = {data.id for data in tiles}
         for sid, tile in existing.items():
             if sid not in wanted:
                 tile.remove()
         new_tiles = []
-        for data in message.tiles:
+        for data in tiles:
             tile = existing.get(data.id)
             if tile is None:
                 new_tiles.append(SessionTile(data))
             else:
                 tile.show(data)
-                if data.state not in self._tile_styles:
-                    self._tile_styles[data.state] = tile.rich_style
         if new_tiles:
             grid.mount_all(new_tiles)
         if new_tiles or len(existing) != len(wanted):
@@ -238,9 +149,8 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             grid.display = bool(wanted)
         if self.has_class("-empty") != (not wanted):
             self.set_class(not wanted, "-empty")
-        self._announce(message.snapshots)
+        self._announce(update.snapshots)
         self._update_visible()
-        self._measure_tiles()
 
     def _announce(self, snapshots: Iterable[Snapshot]) -> None:
         """Header count, plus one notification and bell per new wait."""
@@ -282,14 +192,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         row_height = height if rows == 1 else max(8, height // 2)
         grid.styles.grid_size_columns = columns
         grid.styles.grid_rows = str(row_height)
-        self.call_after_refresh(self._measure_tiles)
         self._update_visible()
-
-    def _measure_tiles(self) -> None:
-        sizes = {tile.session_id: (tile.content_size.width, tile.content_size.height)
-                 for tile in self.tiles()}
-        if sizes != self._preview_sizes:
-            self._preview_sizes = sizes
 
     def _update_visible(self) -> None:
         if self.monitor is None:
@@ -358,3 +261,21 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             tiles[0].focus()
         else:
             self.notify("No sessions yet: use Sessions: new agent session.")
+
+
+def tile_data(update: SessionsUpdated) -> list[TileData]:
+    """What each tile shows (its preview rows are drawn by the tile itself)."""
+    from tui.sessions.model import format_elapsed
+
+    tiles = []
+    for snapshot in update.snapshots:
+        session = snapshot.session
+        stat = update.stats.get(session.id)
+        tiles.append(TileData(
+            id=session.id, number=session.number, agent=session.agent, task=session.task,
+            state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
+            elapsed=format_elapsed(snapshot.elapsed()),
+            added=stat.added if stat else None, removed=stat.removed if stat else None,
+            queued=snapshot.queued, screen=update.screens.get(session.id, ""),
+        ))
+    return tiles

@@ -1,79 +1,79 @@
 """Sidebar section listing tasks and their artifacts, live.
 
 Scans run in a thread, one at a time: a change that arrives during a scan queues exactly one
-more. The tasks folder and the last-read snapshots folder are watched with watchfiles (so new
-artifacts and "read" marks appear at once), and a slow poll catches what the watcher misses:
-dropped events, network filesystems, a tasks folder created after start.
+more. The app's task watcher (`tui.tasks.watch`) says when the tasks folder or the last-read
+snapshots changed, so new artifacts and "read" marks appear at once; a slow poll catches what
+watching misses: dropped events, network filesystems, a tasks folder created after start.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.app_base import AppBase
+from tui.channel import Received, received
 from tui.docs.snapshots import ReadSnapshots
+from tui.events import TasksChanged
 from tui.messages import OpenPath, StartSession
 from tui.tasks import ScanResult, TaskScanner, create_task
 from tui.workspace import Workspace
 from widgets.task_list import TaskList
 
 POLL_SECONDS = 10.0
-# Agents write files in bursts; one rescan per burst is enough.
-DEBOUNCE_MS = 150
 
 
 class TasksView(Vertical):
+    app = getters.app(AppBase)
+
     class Scanned(Message):
         def __init__(self, result: ScanResult | None, error: str | None = None) -> None:
             super().__init__()
             self.result = result
             self.error = error
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        *,
-        now: Callable[[], float] = time.time,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.workspace = workspace
-        self.now = now
-        self.snapshots = ReadSnapshots(workspace.data_dir, workspace.root)
-        self.scanner = TaskScanner(workspace.tasks_dir, self.snapshots)
+        self.scanner: TaskScanner | None = None
         self.result: ScanResult | None = None
         self._scanning = False
         self._scan_again = False
-        self._watching_tasks_dir = False
-        self._stop_watch = threading.Event()
         self._reported: set[str] = set()
         self._shown_once = False
         # Selected once it shows up in a scan: the file given on the command line, a new task.
-        self._select_when_found: Path | None = workspace.open_file
+        self._select_when_found: Path | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.services.workspace
+
+    @property
+    def snapshots(self) -> ReadSnapshots:
+        return self.app.services.snapshots
 
     def compose(self) -> ComposeResult:
         yield Static("Tasks", classes="section-title", id="tasks-title")
-        yield TaskList(now=self.now, id="task-list")
+        # The app's clock: snapshot tests freeze it.
+        yield TaskList(now=self.app.clock, id="task-list")
 
     def on_mount(self) -> None:
+        self.scanner = TaskScanner(self.workspace.tasks_dir, self.snapshots)
+        self._select_when_found = self.workspace.open_file
+        self.app.channel.subscribe(self, TasksChanged)
         # After the first frame, which it would otherwise slow down by holding the interpreter.
         self.call_after_refresh(self.request_scan)
         self.set_interval(POLL_SECONDS, self.request_scan)
 
-    def on_unmount(self) -> None:
-        self._stop_watch.set()
+    @on(received(TasksChanged))
+    def _tasks_changed(self, message: Received[TasksChanged]) -> None:
+        self.request_scan()
 
     @property
     def task_list(self) -> TaskList:
@@ -95,13 +95,15 @@ class TasksView(Vertical):
         if self._scanning:
             self._scan_again = True
             return
+        if self.scanner is None:
+            return
         self._scanning = True
-        self._scan()
+        self._scan(self.scanner)
 
     @work(thread=True, group="tasks-scan")
-    def _scan(self) -> None:
+    def _scan(self, scanner: TaskScanner) -> None:
         try:
-            result = self.scanner.scan()
+            result = scanner.scan()
         except Exception as exc:  # a bug in discovery must not take the app down
             self.post_message(self.Scanned(None, f"{type(exc).__name__}: {exc}"))
         else:
@@ -125,8 +127,6 @@ class TasksView(Vertical):
         hint = "  type to filter" if count else ""
         self.query_one("#tasks-title", Static).update(Content.assemble(title, (hint, "dim not bold")))
         self._report(result)
-        if not self._watching_tasks_dir and not result.missing:
-            self._start_watching()
         if self._select_when_found is not None and self.task_list.select_path(self._select_when_found):
             self._select_when_found = None
         if not self._shown_once:
@@ -135,9 +135,7 @@ class TasksView(Vertical):
 
     def _first_result_shown(self) -> None:
         # The first screen is complete: what waited for it (`tui.views.startup`) may start.
-        shown = getattr(self.app, "startup_shown", None)
-        if callable(shown):
-            shown()
+        self.app.startup_shown()
 
     def _empty_message(self, result: ScanResult) -> str:
         where = self._tasks_dir_label()
@@ -163,35 +161,6 @@ class TasksView(Vertical):
         if len(fresh) > 4:
             shown.append(f"... and {len(fresh) - 4} more")
         self.notify("\n".join(shown), title="Some task files cannot be shown normally", severity="warning", timeout=8)
-
-    # --- watching ------------------------------------------------------------------------------
-
-    def _start_watching(self) -> None:
-        self._stop_watch.set()
-        self._stop_watch = threading.Event()
-        self._watching_tasks_dir = True
-        self._watch(self._stop_watch)
-
-    @work(exclusive=True, group="tasks-watch")
-    async def _watch(self, stop: threading.Event) -> None:
-        # watchfiles costs ~60 ms to import: do it (and the disk work) in a thread, not on the loop.
-        watchfiles = await asyncio.to_thread(importlib.import_module, "watchfiles")
-        paths = await asyncio.to_thread(self._watch_paths)
-        try:
-            async for _changes in watchfiles.awatch(*paths, debounce=DEBOUNCE_MS, stop_event=stop, rust_timeout=1000):
-                self.request_scan()
-                if not self.workspace.tasks_dir.is_dir():
-                    # The folder itself went away: fall back to polling until it is back.
-                    self._watching_tasks_dir = False
-                    return
-        except OSError as exc:
-            # Too many watches, or the folder vanished between the check and the watch.
-            self._watching_tasks_dir = False
-            self.log.warning(f"task watcher stopped: {exc}; polling every {POLL_SECONDS:.0f}s")
-
-    def _watch_paths(self) -> list[Path]:
-        self.snapshots.folder.mkdir(parents=True, exist_ok=True)
-        return [p for p in (self.workspace.tasks_dir, self.snapshots.folder) if p.is_dir()]
 
     # --- creating and opening ------------------------------------------------------------------
 

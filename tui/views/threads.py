@@ -14,24 +14,27 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from tui.app_base import AppBase
+from tui.channel import Received, received
 from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.errors import LoupeError
+from tui.events import ReplyFinished, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
 from tui.relative_time import relative_time
+from tui.services.threads import ThreadServices
 from tui.views.startup import after_startup
-from tui.views.thread_services import ThreadServices, thread_services
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
 if TYPE_CHECKING:
     # The store's package is imported when threads are first opened, not at startup.
     from tui.dialogs.thread_search import SearchResult
-    from tui.threads.model import Message, Thread
+    from tui.threads.model import Thread
 
 # Seconds between checks for changes made by other processes.
 POLL_INTERVAL = 2.0
@@ -55,6 +58,8 @@ def thread_infos(threads: list[Thread], streaming: set[str]) -> list[ThreadInfo]
 
 
 class ThreadsView(Vertical):
+    app = getters.app(AppBase)
+
     DEFAULT_CSS = """
     ThreadsView > .threads-hint {
         color: $text-muted;
@@ -81,7 +86,7 @@ class ThreadsView(Vertical):
 
     @property
     def services(self) -> ThreadServices:
-        return thread_services(self.app)
+        return self.app.services.threads
 
     def compose(self) -> ComposeResult:
         yield Static("Threads", classes="section-title")
@@ -97,9 +102,6 @@ class ThreadsView(Vertical):
         # lot: it waits until the first screen is shown.
         after_startup(self, self._open)
 
-    def on_unmount(self) -> None:
-        self.services.close()
-
     @work(group="threads-open")
     async def _open(self) -> None:
         ready = await self.services.ready()
@@ -109,8 +111,7 @@ class ThreadsView(Vertical):
             self.query_one(".threads-hint", Static).update(f"Threads unavailable: {self.services.problem}")
             self.loaded = True
             return
-        assert self.services.replies is not None
-        self.services.replies.listen(self)
+        self.app.channel.subscribe(self, ReplyStreaming, ReplyFinished)
         await self._load()
         self.set_interval(POLL_INTERVAL, self._poll, name="threads-poll")
 
@@ -158,15 +159,11 @@ class ThreadsView(Vertical):
         if stamp != self._store_stamp:
             self.reload()
 
-    # -- reply listener ------------------------------------------------------------------
+    # -- replies (a dot marks threads being written) -------------------------------------
 
-    def reply_started(self, thread_id: str, message: Message) -> None:
-        self.reload()
-
-    def reply_text(self, thread_id: str, message_id: str, text: str) -> None:
-        pass
-
-    def reply_ended(self, thread_id: str, message: Message | None) -> None:
+    @on(received(ReplyStreaming))
+    @on(received(ReplyFinished))
+    def _reply_began_or_ended(self, message: Received[ReplyStreaming] | Received[ReplyFinished]) -> None:
         self.reload()
 
     # -- actions -------------------------------------------------------------------------

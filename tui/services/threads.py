@@ -1,8 +1,8 @@
-"""What the thread views share, one per app: the store, the running replies, endpoints.
+"""The chat threads' part of the app's services: the store, the running replies, endpoints.
 
-`thread_services(app)` returns it; `await services.ready()` opens the store off the UI loop
-(and, in the demo, starts the scripted model server first). Nothing here imports textual
-widgets; it is the glue the threads list and the chat panes both use.
+`await threads.ready()` opens the store off the UI loop (and, in the demo, starts the
+scripted model server first); `close()` stops the replies and closes what was opened. The
+threads list and the chat panes share this one object (`app.services.threads`).
 
 Store location: the user's threads live in one store in the data folder
 (`tui.threads.store.default_path`), shared by every repository and by `loupe thread`. The
@@ -17,23 +17,22 @@ import copy
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.config import Config
 from tui.errors import LoupeError
+from tui.events import Emit, nowhere
 from tui.references import candidates, expand_for_model
 from tui.workspace import Workspace
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from tui.threads.model import Message
-
     from tui.model.endpoints import Endpoint
     from tui.model.scripted_server import ScriptedServer
     from tui.tasks import TaskScanner
+    from tui.threads.model import Message
+    from tui.threads.replies import ReplyManager
     from tui.threads.store import ThreadStore
-    from tui.views.replies import ReplyManager
+
 
 @dataclass(frozen=True)
 class EndpointStatus:
@@ -50,19 +49,21 @@ class EndpointStatus:
 
 
 class ThreadServices:
-    def __init__(self, app: App[Any], workspace: Workspace) -> None:
-        self.app = app
+    def __init__(self, workspace: Workspace, emit: Emit = nowhere) -> None:
         self.workspace = workspace
+        self._emit = emit
         # A copy: the demo adds its endpoint without touching the workspace's config.
         self.config: Config = copy.deepcopy(workspace.config)
         self.store: ThreadStore | None = None
         self.replies: ReplyManager | None = None
         self.problem: str = ""
         self._demo_server: ScriptedServer | None = None
-        self._opening: asyncio.Task[None] | None = None
+        self._opening: asyncio.Future[None] | None = None
         self._closed = False
         self._scanner: TaskScanner | None = None
         self._scan_lock = threading.Lock()
+        self._agent_store: ThreadStore | None = None
+        self._agent_lock = threading.Lock()
 
     @property
     def is_demo(self) -> bool:
@@ -76,7 +77,7 @@ class ThreadServices:
         return self.store is not None
 
     async def _open(self) -> None:
-        from tui.views.replies import ReplyManager
+        from tui.threads.replies import ReplyManager
 
         try:
             if self.is_demo:
@@ -96,12 +97,7 @@ class ThreadServices:
             self.problem = "the app is closing"
             return
         self.store = store
-        self.replies = ReplyManager(
-            self.store,
-            self.config,
-            expand=self.expand,
-            on_error=lambda text: self.app.notify(text, severity="error", timeout=10, markup=False),
-        )
+        self.replies = ReplyManager(self.store, self.config, self._emit, expand=self.expand)
 
     def _open_store(self) -> ThreadStore:
         from tui.threads.store import ThreadStore
@@ -115,14 +111,32 @@ class ThreadServices:
 
         self._demo_server = start_demo_endpoint(self.config)
 
+    def agent_store(self) -> ThreadStore:
+        """Where `loupe agent` records its conversations: the user's store, which is the
+        open one except in the demo. Call after `ready()`, off the UI loop."""
+        from tui.threads.store import ThreadStore, default_path
+
+        if self.store is not None and self.store.path == default_path():
+            return self.store
+        with self._agent_lock:
+            if self._closed:
+                raise LoupeError("the app is closing")
+            if self._agent_store is None:
+                self._agent_store = ThreadStore()
+            return self._agent_store
+
     def close(self) -> None:
-        """Stop replies (saved as cancelled), close the store, stop the demo server."""
+        """Stop replies (saved as cancelled), close the stores, stop the demo server."""
         if self.replies is not None:
             self.replies.shutdown()
         self._closed = True
         if self.store is not None:
             self.store.close()
             self.store = None
+        with self._agent_lock:
+            if self._agent_store is not None:
+                self._agent_store.close()
+                self._agent_store = None
         self._stop_demo_server()
 
     def _stop_demo_server(self) -> None:
@@ -158,7 +172,7 @@ class ThreadServices:
     def expand(self, message: Message) -> str:
         """A message as the model gets it: user messages with their @artifacts attached.
 
-        Runs on the replies' thread, so reading artifacts never blocks the UI."""
+        Runs on the reply's thread, so reading artifacts never blocks the UI."""
         if message.role != "user":
             return message.content
         return expand_for_model(message.content, self.tasks_dir).text
@@ -172,15 +186,3 @@ class ThreadServices:
             if self._scanner is None or self._scanner.tasks_dir != self.tasks_dir:
                 self._scanner = TaskScanner(self.tasks_dir)
             return candidates(self._scanner.scan().tasks)
-
-
-def thread_services(app: App[Any]) -> ThreadServices:
-    """The app's one `ThreadServices` (made on first use)."""
-    services = getattr(app, "_loupe_thread_services", None)
-    if services is None:
-        workspace = getattr(app, "workspace", None)
-        if not isinstance(workspace, Workspace):
-            raise RuntimeError("thread views need a LoupeApp (an app with a workspace)")
-        services = ThreadServices(app, workspace)
-        app._loupe_thread_services = services  # type: ignore[attr-defined]
-    return services

@@ -2,7 +2,7 @@
 
 `read_snapshot` gathers, in a few queries, everything the chat shows about a thread: its
 history, each message's `‹ n/m ›` position, unsafe fork points, forks made at each message,
-and merge provenance. `message_infos` turns that into the widgets' `MessageInfo` (pure).
+and merge provenance (`tui.views.chat_messages` turns that into the widgets' data).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from tui.threads.model import Message, Role, SiblingPosition, Status, Thread
 from tui.threads.provenance import source_questions
 from tui.threads.reply import to_chat_messages
 from tui.threads.store import ThreadStore
-from widgets.chat.message import MessageInfo
 
 # The prompt a reduce synthesis sends after the thread's history (it is not stored).
 SYNTHESIS_PROMPT = """\
@@ -66,54 +65,6 @@ def read_snapshot(store: ThreadStore, thread_id: str) -> ThreadSnapshot:
     if thread.forked_from:
         snapshot.parent_title = titles.get(thread.forked_from, "")
     return snapshot
-
-
-def message_infos(
-    snapshot: ThreadSnapshot,
-    live_text: Callable[[str], str | None] = lambda _id: None,
-    *,
-    replying: bool = False,
-) -> list[MessageInfo]:
-    """Widget data for each message; `live_text` supplies text a streaming reply has shown.
-
-    `replying`: a reply is being started, so a question at the end is not left unanswered."""
-    infos: list[MessageInfo] = []
-    last = snapshot.history[-1].id if snapshot.history else None
-    for message in snapshot.history:
-        position = snapshot.positions.get(message.id)
-        content = message.content
-        if message.status is Status.STREAMING:
-            content = live_text(message.id) or content
-        usage = message.usage
-        sources = snapshot.sources.get(message.id, [])
-        infos.append(
-            MessageInfo(
-                id=message.id,
-                role=str(message.role),
-                content=content or _tool_summary(message),
-                status=str(message.status),
-                model=message.model or "",
-                error=message.error or "",
-                prompt_tokens=usage.prompt_tokens if usage and usage.prompt_tokens else None,
-                completion_tokens=usage.completion_tokens if usage and usage.completion_tokens else None,
-                sibling_index=(position.index - 1) if position else 0,
-                sibling_count=position.count if position else 1,
-                fork_blocked=snapshot.problems.get(message.id, ""),
-                shared_by=snapshot.shared.get(message.id, 1),
-                forks=tuple(snapshot.forks.get(message.id, ())),
-                sources=tuple(sources),
-                merge_mode=("synthesis" if message.model else "concatenation") if sources else "",
-                unanswered=message.id == last and message.role is Role.USER and not replying,
-            )
-        )
-    return infos
-
-
-def _tool_summary(message: Message) -> str:
-    if message.tool_calls:
-        names = ", ".join(call.get("function", {}).get("name", "?") for call in message.tool_calls)
-        return f"*(calls {names})*"
-    return ""
 
 
 # -- map and reduce ------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""The App that owns the services and the channel: what every view may rely on.
+
+Views type their app as this class (`app = getters.app(AppBase)`), so `self.app.services`
+and `self.app.channel` are checked names, not `getattr` guesses. It lives below the views
+(`tui.app`, which composes them, imports them; this module imports none of them).
+
+Lifecycle: the services are connected to the channel at construction; their watchers start
+as thread workers once the first screen is shown (`startup_shown`: the task list reports it,
+and `LoupeApp` has a fallback timer); the app cancels every worker when it exits, which ends
+the watchers, and the services are closed when the app unmounts.
+
+Textual calls `on_mount` (and other handlers) of every class in the MRO: subclasses define
+their own and never call these through `super()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from textual import on
+from textual.app import App
+
+from tui.channel import Channel, Received, received, run_loop
+from tui.events import Notice
+from tui.services import Services
+
+# Thread workers run in the loop's default executor, where the watchers (a few for the
+# app, one per open document) hold their threads for good: asyncio's default of
+# cpu count + 4 would leave `asyncio.to_thread` none on a small machine. Threads are
+# made only when needed, so the ceiling costs nothing.
+EXECUTOR_THREADS = 64
+
+
+class AppBase(App[None]):
+    def __init__(self, services: Services, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.services = services
+        self.channel = Channel(self)
+        services.connect(self.channel.emit)
+        # What "now" is for relative times ("5m ago"); snapshot tests freeze it.
+        self.clock = clock
+        self._started = False
+        self._after_startup: list[Callable[[], object]] = []
+
+    def on_mount(self) -> None:
+        self.channel.subscribe(self, Notice)
+
+    def on_unmount(self) -> None:
+        self.services.close()
+
+    @on(received(Notice))
+    def _notice(self, message: Received[Notice]) -> None:
+        notice = message.event
+        self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=False)
+
+    def after_startup(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the first screen is shown (see `tui.views.startup`)."""
+        if self._started:
+            self.call_later(callback)
+        else:
+            self._after_startup.append(callback)
+
+    def startup_shown(self) -> None:
+        """The first screen, task list included, is shown (or it took too long)."""
+        if self._started:
+            return
+        self._started = True
+        self.started()
+        self._make_room_for_watchers()
+        for watcher in self.services.watchers():
+            run_loop(self, watcher.loop, self.channel.emit, name=watcher.name, group="services")
+        waiting, self._after_startup = self._after_startup, []
+        for callback in waiting:
+            self.call_later(callback)
+
+    def started(self) -> None:
+        """Hook: the first screen is shown, before the services' watchers start."""
+
+    def _make_room_for_watchers(self) -> None:
+        # Here rather than at load: nothing before the first frame needs it (the executor of
+        # the first scan, if any, lets its idle thread go once it is dropped).
+        from concurrent.futures import ThreadPoolExecutor
+
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=EXECUTOR_THREADS, thread_name_prefix="loupe-worker")
+        )
