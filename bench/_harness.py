@@ -18,6 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,6 +35,22 @@ def scratch_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+def host_app() -> App[None]:
+    """An empty app with a #host container, into which a benchmark mounts what it times.
+
+    Textual is imported here, not at the top: a parent process that only runs children never
+    loads it.
+    """
+    from textual.app import App, ComposeResult
+    from textual.containers import Vertical
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Vertical(id="host")
+
+    return Host()
 
 
 def run_child(script: Path, args: list[str], timeout: float | None) -> dict | None:

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from _harness import SIZE, median, percentile, run_child, scratch_folder
+from _harness import SIZE, host_app, median, percentile, run_child, scratch_folder
 
 from docgen import design_doc
 
@@ -64,9 +64,6 @@ def child(mode: str) -> dict:
 
         watchfiles.awatch = unavailable  # type: ignore[assignment]
 
-    from textual.app import App, ComposeResult
-    from textual.containers import Vertical
-
     from tui.docs.warmup import warm_up
     from tui.views.artifact import ArtifactDocument
     from tui.workspace import open_workspace
@@ -95,15 +92,11 @@ def child(mode: str) -> dict:
     warm_up()
     workspace = open_workspace(folder)
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Vertical(id="host")
-
     written: dict[int, float] = {}
     tops: list[str] = []
 
     async def measure() -> dict:
-        app = Host()
+        app = host_app()
         async with app.run_test(size=SIZE) as pilot:
             document = ArtifactDocument(path, workspace)
             await app.query_one("#host").mount(document)
