@@ -1,0 +1,81 @@
+"""Following a file an agent keeps appending to: what the pane holds stays bounded.
+
+The real app on a real file; a writer thread appends and waits for each version to be shown,
+as an agent writing a progress log would. Assertions are on what is held (painted lines,
+layouts, live Strip objects), never on time.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from pathlib import Path
+
+from textual.strip import Strip
+
+from tests.helpers import wait_for, wait_until
+from tui.app import LoupeApp
+from tui.views.artifact import ArtifactDocument
+from tui.workspace import open_workspace
+
+SIZE = (110, 34)
+
+
+def configure(root: Path) -> None:
+    (root / ".loupe").mkdir(exist_ok=True)
+    # Never read: the document stays "changed", as it is while an agent is still writing.
+    (root / ".loupe" / "config.toml").write_text("[docs]\npoll_seconds = 0.2\nread_after_seconds = inf\n")
+
+
+def progress(first: int, count: int) -> str:
+    return "".join(f"- step {number}: ran the tests again, all green\n" for number in range(first, first + count))
+
+
+def live_strips() -> int:
+    gc.collect()
+    return sum(1 for item in gc.get_objects() if isinstance(item, Strip))
+
+
+async def test_a_growing_block_keeps_only_what_is_on_screen_painted(tmp_path: Path) -> None:
+    configure(tmp_path)
+    path = tmp_path / "progress.md"
+    path.write_text("# Progress\n\n" + progress(0, 10))
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane")
+        document = app.screen.query_one(ArtifactDocument)
+        view = document.pane.view
+        await wait_until(pilot, lambda: document.text is not None and view.fully_laid_out, "document shown")
+
+        async def append(batches: range) -> None:
+            done = threading.Event()
+
+            def writer() -> None:
+                # Every append makes the list (one block) longer: each version is a new block.
+                for batch in batches:
+                    with path.open("a") as handle:
+                        handle.write(progress(batch * 10, 10))
+                    last = f"step {batch * 10 + 9}:"
+                    wait_for(lambda: document.text is not None and last in document.text, f"batch {batch} shown", 30)
+                done.set()
+
+            thread = threading.Thread(target=writer, daemon=True)
+            thread.start()
+            await wait_until(pilot, done.is_set, "every append shown", timeout=120)
+            thread.join()
+            await pilot.pause()
+
+        await append(range(1, 11))
+        held = live_strips()
+        await append(range(11, 31))
+        assert view.doc is not None and len(view.doc.blocks) == 2  # the heading, the list
+        keys = {block.key for block in view.doc.blocks}
+        painter = view._painter
+        # Older versions of the list are forgotten, and only lines shown were painted.
+        assert painter.blocks_held <= keys
+        assert 0 < painter.cells_held <= SIZE[1] * view.layout_width
+        assert {key for key, _ in view.layouts} <= keys
+        # 20 more versions of the list, up to 310 lines long: painting each whole, and keeping
+        # the 400 last blocks painted, held ~4,000 more Strips.
+        assert live_strips() - held < 200
+
