@@ -12,7 +12,8 @@ from textual.widgets import Button
 import themes
 import widgets.artifact_view as artifact_view
 from tests.helpers import wait_until
-from tui.docs.blocks import diff_blocks, split_blocks
+from tui.docs.block_diff import diff_blocks
+from tui.docs.blocks import split_blocks
 from widgets.artifact_view import ArtifactView
 from widgets.theme_styles import SPECS, _quick_parse
 

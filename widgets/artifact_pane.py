@@ -23,7 +23,8 @@ from textual.visual import Padding
 from textual.widgets.option_list import Option
 
 from tui.diffs import FileDiff
-from tui.docs.blocks import BlockDiff, MarkdownDoc
+from tui.docs.block_diff import BlockDiff
+from tui.docs.blocks import MarkdownDoc
 from widgets.artifact_view import ArtifactView
 from widgets.diff_view import DiffView, diff_summary
 from widgets.doc_chrome import DocHeader, Notice

@@ -29,7 +29,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from tui.docs.blocks import BlockDiff, MarkdownDoc
+from tui.docs.block_diff import BlockDiff
+from tui.docs.blocks import MarkdownDoc
 from tui.docs.heights import HeightMap
 from tui.docs.lines import BlockLayout
 from widgets.artifact_gutter import Gutter

@@ -1,4 +1,4 @@
-"""Split a markdown document into blocks, and compare two versions block by block.
+"""Split a markdown document into blocks (compared block by block in `tui.docs.block_diff`).
 
 The artifact pane renders, caches and diffs per block (a heading, a paragraph, a list, a
 fence, a table...). Splitting is a fast line scan (`split_blocks`); markdown-it parses each
@@ -9,7 +9,6 @@ reloads and edits elsewhere in the file.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -313,49 +312,3 @@ def slugify(title: str) -> str:
         elif char == "_" or category[0] in "LN" or category == "Mn":
             kept.append(char)
     return "".join(kept)
-
-
-@dataclass(frozen=True, slots=True)
-class BlockDiff:
-    """How the blocks of a new version relate to an old one."""
-
-    # Indices of new blocks that are new or changed.
-    changed: frozenset[int]
-    # For each old block index: the new index of the same block, or of the block that
-    # replaced it (so a reader anchored there stays near the same place).
-    old_to_new: tuple[int, ...]
-    # New indices just after a run of deleted blocks (the deletion is shown there).
-    removed_before: frozenset[int] = frozenset()
-
-    @property
-    def unchanged(self) -> bool:
-        return not self.changed and not self.removed_before
-
-
-def diff_blocks(old: list[Block], new: list[Block]) -> BlockDiff:
-    old_keys = [block.key for block in old]
-    new_keys = [block.key for block in new]
-    if old_keys == new_keys:
-        return BlockDiff(frozenset(), tuple(range(len(old))))
-    changed: set[int] = set()
-    removed: set[int] = set()
-    mapping = [0] * len(old)
-    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
-    last_new = max(0, len(new) - 1)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for step in range(i2 - i1):
-                mapping[i1 + step] = j1 + step
-            continue
-        changed.update(range(j1, j2))
-        if tag == "delete" or (tag == "replace" and i2 - i1 > j2 - j1):
-            # More blocks went than came: show that something was removed after them.
-            removed.add(min(j2, last_new))
-        for step in range(i2 - i1):
-            # Replaced blocks map onto their replacements in order; deleted ones onto the
-            # block that now follows the gap.
-            target = j1 + min(step, j2 - j1 - 1) if j2 > j1 else j1
-            mapping[i1 + step] = min(target, last_new)
-    if not new:
-        removed = set()
-    return BlockDiff(frozenset(changed), tuple(mapping), frozenset(removed))

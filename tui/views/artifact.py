@@ -18,7 +18,8 @@ from textual.containers import Vertical
 from textual.worker import get_current_worker
 
 from tui.diffs import diff_texts
-from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, head_of, split_blocks
+from tui.docs.block_diff import BlockDiff, diff_blocks
+from tui.docs.blocks import MarkdownDoc, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.docs.snapshots import ReadSnapshots
