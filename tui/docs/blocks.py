@@ -4,7 +4,8 @@ The artifact pane renders, caches and diffs per block (a heading, a paragraph, a
 fence, a table...). Splitting is a fast line scan (`split_blocks`); markdown-it parses each
 block later, when it is laid out, and most blocks of a long document never are. Blocks are
 keyed by a hash of their source, so an unchanged block keeps its cached layout across
-reloads and edits elsewhere in the file.
+reloads and edits elsewhere in the file. When text was only appended, splitting resumes
+near the end (`Resume`): a file an agent keeps appending to costs its tail, not its length.
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ class Block:
     slug: str = ""  # GitHub-style anchor of a heading
 
 
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where splitting picks up again when text is appended: the blocks before `kept` are
+    final (no append can change them); the others are split again from their first line,
+    `line`, at character `offset` of the text."""
+
+    kept: int
+    line: int
+    offset: int
+    # Anchors and link reference definitions of the kept blocks.
+    slugs: dict[str, int]
+    references: dict[str, Any]
+
+
 @dataclass(slots=True)
 class MarkdownDoc:
     # Documents are big: keep them out of reprs (logs, worker descriptions).
@@ -61,9 +76,18 @@ class MarkdownDoc:
     blocks: list[Block] = field(repr=False)
     # Link reference definitions of the whole document, needed to lay out any block.
     references: dict[str, Any] = field(default_factory=dict, repr=False)
+    resume: Resume | None = field(default=None, repr=False, compare=False)
+    _keys: frozenset[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"MarkdownDoc({len(self.text)} chars, {len(self.blocks)} blocks)"
+
+    @property
+    def keys(self) -> frozenset[int]:
+        """Keys of all blocks (computed once: ask first from a worker thread)."""
+        if self._keys is None:
+            self._keys = frozenset(block.key for block in self.blocks)
+        return self._keys
 
     @property
     def headings(self) -> list[tuple[int, Block]]:
@@ -94,7 +118,7 @@ _HTML_OPEN = (
 )
 
 
-def split_blocks(text: str) -> MarkdownDoc:
+def split_blocks(text: str, previous: MarkdownDoc | None = None) -> MarkdownDoc:
     """Cut `text` into blocks at the places where CommonMark ends every construct.
 
     A block starts after a blank line (outside fences and multi-line HTML) when the next
@@ -103,14 +127,26 @@ def split_blocks(text: str) -> MarkdownDoc:
     markdown-it as a whole when laid out, so the cut points only need to be places where
     nothing spans across. This scan is a few times faster than markdown-it's own block
     parser, which is what lets a long document be scrollable almost at once.
+
+    With `previous`, the last version split, and `text` that version with more appended,
+    only the blocks from `previous.resume` on are split again (the result is the same).
     """
-    lines = text.split("\n")
+    resume = previous.resume if previous is not None else None
+    if resume is not None and previous is not None and text.startswith(previous.text):
+        return _split(text, previous.blocks[: resume.kept], resume)
+    return _split(text, [], None)
+
+
+def _split(text: str, kept: list[Block], resume: Resume | None) -> MarkdownDoc:
+    base, offset = (resume.line, resume.offset) if resume is not None else (0, 0)
+    # Line numbers in `lines` count from `base`.
+    lines = text[offset:].split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    blocks: list[Block] = []
-    slugs = _Slugger()
+    blocks = list(kept)
+    slugs = _Slugger(dict(resume.slugs) if resume is not None else {})
     start = 0
-    match = FRONT_MATTER_RE.match(text)
+    match = FRONT_MATTER_RE.match(text) if resume is None else None
     if match:
         source = match.group(0).rstrip("\n")
         start = source.count("\n") + 1
@@ -129,7 +165,7 @@ def split_blocks(text: str) -> MarkdownDoc:
             return
         while end > chunk and not lines[end - 1].strip():
             end -= 1
-        blocks.append(_make_block(lines, chunk, end, slugs))
+        blocks.append(_make_block(lines, chunk, end, slugs, base))
         chunk = -1
 
     for number in range(start, len(lines)):
@@ -184,10 +220,52 @@ def split_blocks(text: str) -> MarkdownDoc:
                         html_end = closer
                     break
     close(len(lines))
-    return MarkdownDoc(text, blocks, _references(blocks, references))
+    doc = MarkdownDoc(text, blocks)
+    _finish(doc, lines, base, offset, len(kept), slugs, references, resume)
+    return doc
 
 
-def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger) -> Block:
+def _finish(
+    doc: MarkdownDoc,
+    lines: list[str],
+    base: int,
+    offset: int,
+    kept: int,
+    slugs: _Slugger,
+    candidates: list[int],
+    resume: Resume | None,
+) -> None:
+    """Collect the link references of `doc`, and where its splitting can resume."""
+    blocks, text = doc.blocks, doc.text
+    # The last block may go on; so may the one before when the last starts on an unfinished
+    # last line (its first line decides where the one before ends).
+    keep = len(blocks) - 1
+    if keep > 0 and not text.endswith("\n") and blocks[-1].start == base + len(lines) - 1:
+        keep -= 1
+    env: dict[str, Any] = {"references": dict(resume.references)} if resume is not None else {}
+    parser = block_parser()
+    kept_references: dict[str, Any] | None = None
+    for index in candidates:
+        if index >= keep and kept_references is None:
+            kept_references = dict(env.get("references", {}))
+        parser.parse(blocks[index].source, env)
+    doc.references = env.get("references", {})
+    if kept_references is None:
+        kept_references = dict(doc.references)
+    # An unclosed front matter becomes one when its closing line is appended.
+    unclosed = text.startswith("---") and not (blocks and blocks[0].kind == "front_matter")
+    if keep < max(kept, 1) or unclosed:
+        return
+    counts = dict(slugs.seen)
+    for block in blocks[keep:]:
+        if block.kind == "heading":
+            counts[slugify(block.title)] -= 1
+    line = blocks[keep].start
+    position = offset + sum(map(len, lines[: line - base])) + (line - base)
+    doc.resume = Resume(keep, line, position, counts, kept_references)
+
+
+def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger, base: int) -> Block:
     source = "\n".join(lines[start:end])
     first = lines[start]
     kind = "paragraph"
@@ -216,18 +294,8 @@ def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger) -> Bloc
         kind = "html"
     key = hash((kind, source))
     if kind == "heading":
-        return Block(kind, start, end, source, key, level, title, slugs.slug(title))
-    return Block(kind, start, end, source, key)
-
-
-def _references(blocks: list[Block], candidates: list[int]) -> dict[str, Any]:
-    """Link reference definitions (`[label]: url`), which links anywhere may use."""
-    env: dict[str, Any] = {}
-    parser = block_parser()
-    for index in candidates:
-        if index < len(blocks):
-            parser.parse(blocks[index].source, env)
-    return env.get("references", {})
+        return Block(kind, base + start, base + end, source, key, level, title, slugs.slug(title))
+    return Block(kind, base + start, base + end, source, key)
 
 
 def head_of(text: str, *, lines: int = 200, min_chars: int = 256_000) -> str | None:
@@ -293,8 +361,8 @@ def _shown(token: Any) -> str:
 class _Slugger:
     """GitHub's heading anchors: lowercase, punctuation dropped, spaces to dashes, deduplicated."""
 
-    def __init__(self) -> None:
-        self.seen: dict[str, int] = {}
+    def __init__(self, seen: dict[str, int]) -> None:
+        self.seen = seen
 
     def slug(self, title: str) -> str:
         base = slugify(title)
