@@ -190,7 +190,7 @@ class ArtifactPane(Vertical):
         if changes is not None:
             parts.append(f"changes since last read: {escape(changes)} [dim](d: back)[/dim]")
         else:
-            marked = len(self.view.marked_blocks)
+            marked = self.view.marked_count
             if marked:
                 parts.append(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]")
             current, total = self.view.match_status

@@ -78,6 +78,7 @@ class MarkdownDoc:
     references: dict[str, Any] = field(default_factory=dict, repr=False)
     resume: Resume | None = field(default=None, repr=False, compare=False)
     _keys: frozenset[int] | None = field(default=None, init=False, repr=False, compare=False)
+    _heading_indices: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"MarkdownDoc({len(self.text)} chars, {len(self.blocks)} blocks)"
@@ -90,8 +91,15 @@ class MarkdownDoc:
         return self._keys
 
     @property
+    def heading_indices(self) -> list[int]:
+        """Indices of the heading blocks, in order (computed once, as `keys`)."""
+        if self._heading_indices is None:
+            self._heading_indices = [index for index, block in enumerate(self.blocks) if block.kind == "heading"]
+        return self._heading_indices
+
+    @property
     def headings(self) -> list[tuple[int, Block]]:
-        return [(index, block) for index, block in enumerate(self.blocks) if block.kind == "heading"]
+        return [(index, self.blocks[index]) for index in self.heading_indices]
 
     def block_at_line(self, line: int) -> int:
         """Index of the block containing source line `line` (or the next one after it)."""
