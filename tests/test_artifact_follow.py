@@ -36,6 +36,35 @@ def live_strips() -> int:
     return sum(1 for item in gc.get_objects() if isinstance(item, Strip))
 
 
+async def test_appends_split_only_the_tail_and_show_it(tmp_path: Path) -> None:
+    configure(tmp_path)
+    path = tmp_path / "plan.md"
+    path.write_text("".join(f"## Part {number}\n\nWhat part {number} does.\n\n" for number in range(300)))
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane")
+        document = app.screen.query_one(ArtifactDocument)
+        await wait_until(pilot, lambda: document.text is not None and document.pane.view.fully_laid_out, "shown")
+        first = document.doc
+        assert first is not None
+        await pilot.press("G")
+        for number in range(5):
+            with path.open("a") as handle:
+                handle.write(f"Appended paragraph {number}.\n\n")
+            await wait_until(pilot, lambda: f"paragraph {number}." in (document.text or ""), f"append {number} shown")
+        doc = document.doc
+        assert doc is not None and len(doc.blocks) == len(first.blocks) + 5
+        # The blocks that were there are the very objects split the first time (but the last,
+        # which an append may have continued).
+        assert doc.blocks[: len(first.blocks)] == first.blocks
+        assert all(doc.blocks[index] is block for index, block in enumerate(first.blocks[:-1]))
+        await wait_until(
+            pilot,
+            lambda: "Appended paragraph 4." in "\n".join(document.pane.view.render_line(y).text for y in range(SIZE[1] - 2)),
+            "the last append on screen",
+        )
+
+
 async def test_a_growing_block_keeps_only_what_is_on_screen_painted(tmp_path: Path) -> None:
     configure(tmp_path)
     path = tmp_path / "progress.md"

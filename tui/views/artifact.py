@@ -130,10 +130,11 @@ class ArtifactDocument(Vertical):
                 head_doc = split_blocks(head)
                 self._pane.view.prepare(head_doc)
                 self.app.call_from_thread(self._apply_head, head_doc)
-        doc = split_blocks(loaded.text)
+        previous = self.doc
+        # An agent appending to the file: only the last blocks are split again.
+        doc = split_blocks(loaded.text, previous)
         if get_current_worker().is_cancelled:
             return None
-        previous = self.doc
         diff = diff_blocks(previous.blocks, doc.blocks) if previous is not None else None
         # Lay out what the reader will see here, so the UI loop only has to paint it.
         self._pane.view.prepare(doc, diff)
