@@ -10,7 +10,8 @@ import random
 import pytest
 
 from tests.markdown_gen import MarkdownGen
-from tui.docs.blocks import MarkdownDoc, split_blocks
+from tui.docs.blocks import MAX_LIST_LINES, Block, MarkdownDoc, split_blocks
+from tui.docs.layout import layout_block
 
 TRICKY = (
     "Title line\n===",
@@ -35,12 +36,30 @@ TRICKY = (
 )
 
 
+def long_list(rng: random.Random, gen: MarkdownGen) -> str:
+    """A progress log: a list longer than a block may be, with now and then a nested item,
+    an indented or lazy line, another bullet, a blank line, an ordered item."""
+    bullet = rng.choice("-*+")
+    lines = []
+    for number in range(rng.randint(MAX_LIST_LINES // 2, 3 * MAX_LIST_LINES)):
+        lines.append(f"{bullet} step {number}: {gen.inline(1, 2)}")
+        roll = rng.random()
+        extra = (
+            "  - nested detail", "  indented continuation", "lazy continuation", "", "1. ordered",
+            "* other bullet", "+ other bullet", "  ```\n  code in the item\n  ```", "---",
+        )
+        if roll < 0.1:
+            lines.append(rng.choice(extra))
+    return "\n".join(lines)
+
+
 def pieces(seed: int, count: int) -> str:
     rng = random.Random(seed)
     gen = MarkdownGen(seed)
     parts = ["---\ntitle: x\n" + ("---\n" if rng.random() < 0.5 else "")] if rng.random() < 0.3 else []
     for _ in range(count):
-        parts.append(rng.choice(TRICKY) if rng.random() < 0.4 else gen.block())
+        roll = rng.random()
+        parts.append(long_list(rng, gen) if roll < 0.05 else rng.choice(TRICKY) if roll < 0.4 else gen.block())
         # Mostly a blank line between pieces; sometimes none, so a piece continues the last.
         parts.append(rng.choice(("\n\n", "\n\n", "\n\n", "\n", "\n\n\n")))
     return "".join(parts)
@@ -111,3 +130,25 @@ def test_an_append_splits_the_tail_only() -> None:
     rewritten = split_blocks("Changed.\n" + text, previous)
     assert rewritten.blocks[-1] is not previous.blocks[-1]
     same(rewritten, split_blocks("Changed.\n" + text))
+
+
+def test_a_long_tight_list_is_cut_between_items_and_looks_the_same() -> None:
+    gen = MarkdownGen(5)
+    items = [f"- [x] step {number}: {gen.inline(1, 3)}" for number in range(3 * MAX_LIST_LINES + 7)]
+    items[10] += "\n  - a nested detail\n  continued"
+    source = "\n".join(items)
+    doc = split_blocks(f"# Log\n\n{source}\n\nAfter.\n")
+    pieces = [block for block in doc.blocks if block.kind == "list"]
+    assert len(pieces) == 4 and all(block.end - block.start <= MAX_LIST_LINES + 2 for block in pieces)
+    assert [block.continued for block in pieces] == [True, True, True, False]
+    assert "\n".join(block.source for block in pieces) == source
+    # Laid out one after the other, the pieces are the list laid out whole.
+    whole = Block("list", 0, 0, source, hash(source))
+    for width in (30, 80):
+        cut = [(line.runs, line.fill) for block in pieces for line in layout_block(block, width, doc.references).lines]
+        assert cut == [(line.runs, line.fill) for line in layout_block(whole, width).lines]
+
+
+def test_a_loose_list_is_not_cut() -> None:
+    source = "\n\n".join(f"- step {number}" for number in range(3 * MAX_LIST_LINES))
+    assert len(split_blocks(source + "\n").blocks) == 1

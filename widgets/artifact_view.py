@@ -365,10 +365,9 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="artifact-layout", description="lay out blocks")
     def _layout_worker(self, generation: int, doc: MarkdownDoc, width: int, layouts: LayoutCache, exact: bytes) -> None:
-        worker = get_current_worker()
         layouts.lay_out_estimated(
             doc, width, exact,
-            stale=lambda: worker.is_cancelled or generation != self.generation,
+            stale=lambda: get_current_worker().is_cancelled or generation != self.generation,
             report=lambda indices: self.app.call_from_thread(self._apply_layouts, generation, indices),
         )
 
@@ -430,14 +429,15 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
                 return painter.notice(self.placeholder, width)
             return painter.blank(width)
         block, line = self._map.locate(doc_y)
-        key = self.doc.blocks[block].key
+        shown = self.doc.blocks[block]
         return painter.row(
-            key,
+            shown.key,
             self.layout(block),
             line,
             text_width=self._width,
             width=width,
-            mark=self._marks.kind(key, line, self._map.heights[block]),
+            # A block continued by the next has no blank line after it, to leave unmarked.
+            mark=self._marks.kind(shown.key, line, self._map.heights[block] + shown.continued),
             overlays=(*self._search.overlays(block, line), *self._links.overlays(block, line)),
         )
 

@@ -53,6 +53,7 @@ class Block:
     level: int = 0  # heading level, 0 for other blocks
     title: str = ""  # heading text without markup
     slug: str = ""  # GitHub-style anchor of a heading
+    continued: bool = False  # the next block goes on with the same list: no spacing after this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,9 @@ _LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _HR = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})$")
 _TABLE_DELIMITER = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:")
+# A tight bullet list longer than this is cut into blocks of about this many lines, between
+# two of its items: a progress log an agent keeps appending to is laid out a piece at a time.
+MAX_LIST_LINES = 100
 # HTML blocks that may contain blank lines (CommonMark types 1-5), and how each ends.
 _HTML_OPEN = (
     (re.compile(r" {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.IGNORECASE), re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)),
@@ -166,14 +170,18 @@ def _split(text: str, kept: list[Block], resume: Resume | None) -> MarkdownDoc:
     after_blank = True
     raw_html = False
     references: list[int] = []
+    # The bullet of the list item the block is in (while it only has items and their indented
+    # lines since), and whether the block has had a blank line: where a list may be cut.
+    bullet = ""
+    loose = False
 
-    def close(end: int) -> None:
+    def close(end: int, continued: bool = False) -> None:
         nonlocal chunk
         if chunk < 0:
             return
         while end > chunk and not lines[end - 1].strip():
             end -= 1
-        blocks.append(_make_block(lines, chunk, end, slugs, base))
+        blocks.append(_make_block(lines, chunk, end, slugs, base, continued))
         chunk = -1
 
     for number in range(start, len(lines)):
@@ -190,6 +198,7 @@ def _split(text: str, kept: list[Block], resume: Resume | None) -> MarkdownDoc:
         if not line.strip():
             after_blank = True
             raw_html = False
+            loose = chunk >= 0
             continue
         indented = line.startswith(("    ", "\t"))
         if after_blank and not indented and line.lstrip(" ").startswith("<"):
@@ -198,15 +207,19 @@ def _split(text: str, kept: list[Block], resume: Resume | None) -> MarkdownDoc:
             not indented and not raw_html and line.lstrip(" ").startswith("#") and _ATX.match(line) is not None
         )
         is_item = not indented and _LIST_ITEM.match(line) is not None
+        item_bullet = line[0] if is_item and line[0] in "-+*" else ""
         if chunk >= 0 and (
             is_heading or (after_blank and not indented and line[0] != " " and not (chunk_is_list and is_item))
         ):
             close(number)
+        elif chunk >= 0 and item_bullet and item_bullet == bullet and not loose and number - chunk >= MAX_LIST_LINES:
+            close(number, continued=True)  # the next item of a long tight list
         if chunk < 0:
             chunk = number
-            chunk_is_list = False
+            chunk_is_list = loose = False
             if not indented and _REFERENCE.match(line):
                 references.append(len(blocks))
+        bullet = item_bullet or (bullet if line[0] in " \t" else "")
         # Once a block holds a list, an item after a blank line continues it (a loose list).
         chunk_is_list = chunk_is_list or is_item
         after_blank = False
@@ -273,7 +286,7 @@ def _finish(
     doc.resume = Resume(keep, line, position, counts, kept_references)
 
 
-def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger, base: int) -> Block:
+def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger, base: int, continued: bool) -> Block:
     source = "\n".join(lines[start:end])
     first = lines[start]
     kind = "paragraph"
@@ -300,10 +313,10 @@ def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger, base: i
         kind = "table"
     elif first.lstrip(" ").startswith("<"):
         kind = "html"
-    key = hash((kind, source))
+    key = hash((kind, source, continued))
     if kind == "heading":
         return Block(kind, base + start, base + end, source, key, level, title, slugs.slug(title))
-    return Block(kind, base + start, base + end, source, key)
+    return Block(kind, base + start, base + end, source, key, continued=continued)
 
 
 def head_of(text: str, *, lines: int = 200, min_chars: int = 256_000) -> str | None:
