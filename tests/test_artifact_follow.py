@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from pathlib import Path
 
 from textual.strip import Strip
@@ -16,6 +17,7 @@ from textual.strip import Strip
 from tests.helpers import wait_for, wait_until
 from tui.app import LoupeApp
 from tui.views.artifact import ArtifactDocument
+from tui.views.follow import MIN_RELOAD_SECONDS
 from tui.workspace import open_workspace
 
 SIZE = (110, 34)
@@ -108,3 +110,35 @@ async def test_a_growing_block_keeps_only_what_is_on_screen_painted(tmp_path: Pa
         # the 400 last blocks painted, held ~4,000 more Strips.
         assert live_strips() - held < 200
 
+
+
+async def test_a_file_written_without_a_pause_is_reloaded_a_few_times_a_second(tmp_path: Path) -> None:
+    configure(tmp_path)
+    path = tmp_path / "log.md"
+    path.write_text("# Log\n\n")
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(ArtifactDocument), "artifact pane")
+        document = app.screen.query_one(ArtifactDocument)
+        await wait_until(pilot, lambda: document.text is not None, "document shown")
+        done = threading.Event()
+        window: list[float] = []
+
+        def writer() -> None:
+            started = time.monotonic()
+            for number in range(200):  # a line every 10 ms, as a test run's output
+                with path.open("a") as handle:
+                    handle.write(f"- line {number}\n")
+                time.sleep(0.01)
+            window.append(time.monotonic() - started)
+            done.set()
+
+        before = document.follower.loads
+        threading.Thread(target=writer, daemon=True).start()
+        await wait_until(pilot, done.is_set, "writer done", timeout=60)
+        # The last state wins: everything written is shown, however the reloads were merged.
+        await wait_until(pilot, lambda: document.text == path.read_text(), "last write shown")
+        loads = document.follower.loads - before
+        # At most one reload per interval while it wrote, and one after (a busy machine only
+        # makes fewer); watchfiles alone reported the file about 12 times a second.
+        assert 1 <= loads <= window[0] / MIN_RELOAD_SECONDS + 2

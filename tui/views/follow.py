@@ -2,11 +2,14 @@
 
 Changes are noticed by watchfiles (fast) and by a slow poll of the file's stat (watch events
 can be dropped, and some file systems have none). Requests that arrive while a load runs are
-coalesced into one more load, so a burst of writes never queues a burst of reloads.
+coalesced into one more load, so a burst of writes never queues a burst of reloads; and loads
+start at most every `MIN_RELOAD_SECONDS`, so a file written without a pause (an agent
+streaming a log into it) costs a bounded share of a core.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -14,6 +17,9 @@ from typing import Any, Generic, TypeVar
 from textual.widget import Widget
 
 Result = TypeVar("Result")
+# Each reload repaints the pane and lays out the screen again; watchfiles reports a file that
+# is appended to without a pause about 12 times a second, more than a reader can follow.
+MIN_RELOAD_SECONDS = 0.15
 
 
 class FileFollower(Generic[Result]):
@@ -34,6 +40,7 @@ class FileFollower(Generic[Result]):
         self._busy = False
         self._again: str | None = None
         self._stamp: tuple[int, int, int] | None = None
+        self._started = float("-inf")
         self.loads = 0
 
     def start(self) -> None:
@@ -48,9 +55,23 @@ class FileFollower(Generic[Result]):
                 self._again = reason
             return
         self._busy = True
+        wait = self._started + MIN_RELOAD_SECONDS - time.monotonic()
+        if wait > 0:
+            # Too soon after the last: load once the interval is over (requests until then are
+            # coalesced into it, as during a load).
+            self._again = reason
+            self.owner.set_timer(wait, self._load_again)
+            return
+        self._started = time.monotonic()
         self.owner.run_worker(
             lambda: self._run(reason), thread=True, group="follow-load", exit_on_error=False
         )
+
+    def _load_again(self) -> None:
+        reason, self._again = self._again, None
+        self._busy = False
+        if reason is not None and self.owner.is_mounted:
+            self.request(reason)
 
     def _run(self, reason: str) -> None:
         error: Exception | None = None
