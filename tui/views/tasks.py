@@ -56,6 +56,8 @@ class TasksView(Vertical):
         self.result: ScanResult | None = None
         self._scanning = False
         self._scan_again = False
+        # What the watcher reported since the last scan started; None: look at everything.
+        self._changed: set[Path] | None = None
         self._watching_tasks_dir = False
         self._stop_watch = threading.Event()
         self._reported: set[str] = set()
@@ -91,17 +93,23 @@ class TasksView(Vertical):
 
     # --- scanning ------------------------------------------------------------------------------
 
-    def request_scan(self) -> None:
+    def request_scan(self, changed: Iterable[Path] | None = None) -> None:
+        """Scan again: the tasks `changed` paths are in, or (None) every task."""
+        if changed is None:
+            self._changed = None
+        elif self._changed is not None:
+            self._changed.update(changed)
         if self._scanning:
             self._scan_again = True
             return
         self._scanning = True
-        self._scan()
+        changed_now, self._changed = self._changed, set()
+        self._scan(changed_now)
 
     @work(thread=True, group="tasks-scan")
-    def _scan(self) -> None:
+    def _scan(self, changed: set[Path] | None) -> None:
         try:
-            result = self.scanner.scan()
+            result = self.scanner.scan(changed)
         except Exception as exc:  # a bug in discovery must not take the app down
             self.post_message(self.Scanned(None, f"{type(exc).__name__}: {exc}"))
         else:
@@ -113,7 +121,7 @@ class TasksView(Vertical):
         self._scanning = False
         if self._scan_again:
             self._scan_again = False
-            self.request_scan()
+            self.request_scan(())  # what was reported meanwhile
         if message.result is None:
             self.notify(f"Could not read the tasks: {message.error}", title="Tasks", severity="error")
             return
@@ -178,8 +186,9 @@ class TasksView(Vertical):
         watchfiles = await asyncio.to_thread(importlib.import_module, "watchfiles")
         paths = await asyncio.to_thread(self._watch_paths)
         try:
-            async for _changes in watchfiles.awatch(*paths, debounce=DEBOUNCE_MS, stop_event=stop, rust_timeout=1000):
-                self.request_scan()
+            async for changes in watchfiles.awatch(*paths, debounce=DEBOUNCE_MS, stop_event=stop, rust_timeout=1000):
+                # Only the tasks a change is in are walked again (the poll looks at them all).
+                self.request_scan(Path(changed) for _, changed in changes)
                 if not self.workspace.tasks_dir.is_dir():
                     # The folder itself went away: fall back to polling until it is back.
                     self._watching_tasks_dir = False
