@@ -199,6 +199,30 @@ async def test_a_write_rescans_only_its_task(tasks_workspace: Path, monkeypatch:
         assert set(walked) == {"postgres-backend"}
 
 
+async def test_a_write_replaces_only_the_rows_that_changed(tasks_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        rows = app.query_one(TaskList).rows
+        rebuilt: list[int] = []
+        original_set = type(rows).set_options
+
+        def set_options(self: object, options: object) -> object:
+            rebuilt.append(1)
+            return original_set(self, options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(type(rows), "set_options", set_options)
+        kept = [option.prompt for option in rows.options]
+        design = tasks_workspace / ".loupe/tasks/retry-backoff/03-design-discussion.md"
+        write_file(design, design.read_text() + "\nAn agent added a line.\n", age=0)
+        await wait_until(pilot, lambda: "  + 03 design discussion · now" in row_texts(app), "the write is listed")
+        # The same rows: none built again but the task's and the file's.
+        assert rebuilt == []
+        assert [option.prompt is before for option, before in zip(rows.options, kept)] == [
+            False, True, True, True, False, True, True,
+        ]
+
+
 async def test_tasks_folder_created_after_start_is_picked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tasks_view, "POLL_SECONDS", 0.2)
     root = tmp_path / "empty-repo"
