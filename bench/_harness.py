@@ -71,6 +71,14 @@ def run_child(script: Path, args: list[str], timeout: float | None) -> dict | No
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def report_goals(failures: list[str], results: dict, as_json: bool) -> int:
+    """Print whether the goals were met (and the figures as JSON when asked); the exit code."""
+    print("goals:", "all met" if not failures else "NOT MET: " + "; ".join(failures))
+    if as_json:
+        print(json.dumps(results))
+    return 0
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")

@@ -35,7 +35,7 @@ import threading
 import time
 from pathlib import Path
 
-from _harness import SIZE, host_app, median, percentile, run_child, scratch_folder
+from _harness import SIZE, host_app, median, percentile, report_goals, run_child, scratch_folder
 
 from docgen import WORDS, design_doc
 
@@ -257,10 +257,7 @@ def main() -> int:
             failures.append(f"30/s: CPU {result['cpu'] * 100:.0f}% (goal <= 25%)")
         if p95 > 0.250 or result["never_shown"]:
             failures.append(f"{rate:g}/s: latency p95 {p95 * 1000:.0f} ms, {result['never_shown']} never shown (goal <= 250 ms)")
-    print("goals:", "all met" if not failures else "NOT MET: " + "; ".join(failures))
-    if args.json:
-        print(json.dumps(results))
-    return 0
+    return report_goals(failures, results, args.json)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from _harness import SIZE, host_app, median, percentile, run_child, scratch_folder
+from _harness import SIZE, host_app, median, percentile, report_goals, run_child, scratch_folder
 
 from docgen import design_doc
 
@@ -170,10 +170,7 @@ def main() -> int:
             failures.append(f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms (goal <= 250 ms)")
         if result["missed"]:
             failures.append(f"{mode}: {len(result['missed'])} rewrites never shown")
-    print("goals:", "all met" if not failures else "NOT MET: " + "; ".join(failures))
-    if args.json:
-        print(json.dumps(results))
-    return 0
+    return report_goals(failures, results, args.json)
 
 
 if __name__ == "__main__":
