@@ -32,7 +32,9 @@ MAX_READ_BYTES = 64 * 1024 * 1024
 # Front matter and the first heading are looked for in this many lines.
 HEAD_LINES = 400
 # A task is a folder of documents: a tree of code or packages in it is not searched.
-SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "vendor", "target", "build", "dist"})
+SKIPPED_FOLDERS = frozenset(
+    {"node_modules", "__pycache__", "site-packages", "venv", "vendor", "target", "build", "dist"}
+)
 MAX_FOLDERS = 200
 MAX_ARTIFACTS = 500
 
@@ -83,11 +85,11 @@ class TaskScanner:
             problem = ScanProblem(self.tasks_dir, "the tasks folder is a file; set general.tasks_dir to a folder")
             return ScanResult(self.tasks_dir, (), (problem,))
         visited = {(top.st_dev, top.st_ino)}
-        touched = self._touched(changed) if changed is not None else None
+        names, keys = self._touched(changed) if changed is not None else (None, set())
         scanned: dict[Path, _Scanned] = {}
         for entry_path, entry_stat in self._subfolders(self.tasks_dir, visited, problems):
             task = self._tasks.get(entry_path)
-            if task is None or touched is None or entry_path.name in touched or task.read_keys & touched:
+            if task is None or names is None or entry_path.name in names or task.read_keys & keys:
                 folders: set[tuple[int, int]] = set()
                 task = self._task(entry_path, entry_stat, visited | folders, folders)
             visited |= task.folders
@@ -98,20 +100,21 @@ class TaskScanner:
         seen_files = set().union(*(task.files for task in scanned.values()))
         for path in set(self._cache) - seen_files:
             del self._cache[path]
-        tasks = sorted((scanned_task.task for scanned_task in scanned.values()), key=lambda task: (-task.updated, task.title.lower()))
+        tasks = sorted((each.task for each in scanned.values()), key=lambda task: (-task.updated, task.title.lower()))
         return ScanResult(self.tasks_dir, tuple(tasks), tuple(problems))
 
-    def _touched(self, changed: Collection[Path]) -> set[str]:
+    def _touched(self, changed: Collection[Path]) -> tuple[set[str], set[str]]:
         """Names of the task folders `changed` paths are in, and the snapshot keys among them."""
         names: set[str] = set()
+        keys: set[str] = set()
         snapshots = str(self.snapshots.folder) if self.snapshots is not None else None
         top = str(self.tasks_dir)
         for path in map(str, changed):
             if path.startswith(top + os.sep):
                 names.add(path[len(top) + 1 :].split(os.sep, 1)[0])
             elif snapshots is not None and path.startswith(snapshots + os.sep):
-                names.add(os.path.basename(path).split(".", 1)[0])
-        return names
+                keys.add(os.path.basename(path).split(".", 1)[0])
+        return names, keys
 
     def _subfolders(
         self, folder: Path, visited: set[tuple[int, int]], problems: list[ScanProblem]
