@@ -171,8 +171,9 @@ def child(rate: float, seconds: float, shape: str, trace: bool) -> dict:
             if trace:
                 after = __import__("tracemalloc").take_snapshot()
                 for stat in after.compare_to(before, "traceback")[:12]:
-                    frames = [f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}" for frame in stat.traceback[-4:]]
-                    top.append(f"{stat.size_diff / 1e6:+8.1f} MB {stat.count_diff:+7d}  " + " <- ".join(reversed(frames)))
+                    frames = [f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in stat.traceback[-4:]]
+                    where = " <- ".join(reversed(frames))
+                    top.append(f"{stat.size_diff / 1e6:+8.1f} MB {stat.count_diff:+7d}  {where}")
         writes = json.loads(writes_file.read_text()) if rate > 0 else []
         latencies = []
         for written, size in writes:

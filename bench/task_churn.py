@@ -2,11 +2,11 @@
 node_modules tree of 2,000 packages, each with a README.md), and another task whose progress
 file is appended to 10 times a second for `--seconds` (20 by default).
 
-Measured in loupe's process (the whole app, headless): CPU of the whole process while the writer runs, in % of one core; how many scans
-ran and how many artifacts the big task lists; from an append to the task list showing the
-file's new time ("how long ago"), p95. Twice, in fresh interpreters: with the big task folded
-(as it starts) and unfolded (its artifacts are rows). Baseline in the same run: the same
-repo without the big task and node_modules.
+Measured in loupe's process (the whole app, headless): CPU of the whole process while the
+writer runs, in % of one core; how many scans ran and how many artifacts the big task lists;
+from an append to the task list showing the file's new time ("how long ago"), p95. Twice, in
+fresh interpreters: with the big task folded (as it starts) and unfolded (its artifacts are
+rows). Baseline in the same run: the same repo without the big task and node_modules.
 
 Goal (issue 12 #14): CPU <= 25% of a core with the big task; scans read only what changed.
 """
@@ -160,7 +160,8 @@ def main() -> int:
         return 0
     results = {}
     failures = []
-    for name, big, unfold in (("baseline (no big task)", "0", "0"), ("big task folded", "1", "0"), ("big task unfolded", "1", "1")):
+    runs = (("baseline (no big task)", "0", "0"), ("big task folded", "1", "0"), ("big task unfolded", "1", "1"))
+    for name, big, unfold in runs:
         result = run_child(HERE, [big, unfold, str(args.seconds)], args.seconds * 4 + 300)
         assert result is not None
         results[name] = result

@@ -60,11 +60,12 @@ async def test_appends_split_only_the_tail_and_show_it(tmp_path: Path) -> None:
         # which an append may have continued).
         assert doc.blocks[: len(first.blocks)] == first.blocks
         assert all(doc.blocks[index] is block for index, block in enumerate(first.blocks[:-1]))
-        await wait_until(
-            pilot,
-            lambda: "Appended paragraph 4." in "\n".join(document.pane.view.render_line(y).text for y in range(SIZE[1] - 2)),
-            "the last append on screen",
-        )
+        view = document.pane.view
+
+        def screen() -> str:
+            return "\n".join(view.render_line(y).text for y in range(view.scrollable_content_region.height))
+
+        await wait_until(pilot, lambda: "Appended paragraph 4." in screen(), "the last append on screen")
 
 
 async def test_a_growing_block_keeps_only_what_is_on_screen_painted(tmp_path: Path) -> None:

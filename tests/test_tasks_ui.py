@@ -199,7 +199,9 @@ async def test_a_write_rescans_only_its_task(tasks_workspace: Path, monkeypatch:
         assert set(walked) == {"postgres-backend"}
 
 
-async def test_a_write_replaces_only_the_rows_that_changed(tasks_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_write_replaces_only_the_rows_that_changed(
+    tasks_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(tasks_workspace)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app)
