@@ -14,6 +14,7 @@ from widgets.theme_styles import ThemeStyles
 MARKS: dict[str, tuple[str, str]] = {
     "changed": ("▌ ", "mark-changed"),
     "removed": ("▔ ", "mark-removed"),
+    "moved": ("↕ ", "mark-moved"),
 }
 
 

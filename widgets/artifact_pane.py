@@ -7,7 +7,8 @@ owner (`tui.views.artifact`) loads files, watches them and answers the requests 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.markup import escape
 from textual import on
@@ -97,6 +98,7 @@ class ArtifactPane(Vertical):
         *,
         max_width: int = 100,
         seen_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -107,6 +109,7 @@ class ArtifactPane(Vertical):
             id="artifact-view",
             max_width=max_width,
             seen_seconds=seen_seconds,
+            clock=clock,
             placeholder="This document is empty.",
         )
         self._toc_for: MarkdownDoc | None = None
@@ -157,8 +160,14 @@ class ArtifactPane(Vertical):
             self._build_toc()
         self._refresh_header()
 
-    def set_marks(self, changed: Sequence[int], removed_before: Sequence[int] = ()) -> None:
-        self.view.set_marks(changed, removed_before)
+    def set_marks(
+        self,
+        changed: Sequence[int],
+        removed_before: Sequence[int] = (),
+        moved: Sequence[int] = (),
+        changed_lines: Mapping[int, frozenset[int]] | None = None,
+    ) -> None:
+        self.view.set_marks(changed, removed_before, moved, changed_lines)
         self._refresh_header()
 
     def set_status(self, status: str) -> None:
@@ -172,14 +181,16 @@ class ArtifactPane(Vertical):
     def notice(self) -> str:
         return self.query_one(Notice).message
 
-    async def show_changes(self, diffs: Sequence[FileDiff], empty_message: str) -> None:
+    async def show_changes(self, diffs: Sequence[FileDiff], empty_message: str, summary: str = "") -> None:
+        """Show `diffs` (or `empty_message`); `summary` for the header, where "no changes"
+        would be wrong (a document never read has nothing to compare with)."""
         if not self.query(DiffView):
             await self.query_one(ContentSwitcher).mount(DiffView(id="artifact-changes"))
         changes = self.query_one(DiffView)
         changes.show(diffs, empty_message=empty_message)
         self.query_one(ContentSwitcher).current = "artifact-changes"
         changes.focus_lines()
-        self._refresh_header(changes=diff_summary(diffs) if diffs else "no changes")
+        self._refresh_header(changes=summary or (diff_summary(diffs) if diffs else "no changes"))
 
     def _refresh_header(self, changes: str | None = None) -> None:
         if not self.is_mounted:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from textual import work
@@ -430,14 +430,15 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             return painter.blank(width)
         block, line = self._map.locate(doc_y)
         shown = self.doc.blocks[block]
+        layout = self.layout(block)
         return painter.row(
             shown.key,
-            self.layout(block),
+            layout,
             line,
             text_width=self._width,
             width=width,
             # A block continued by the next has no blank line after it, to leave unmarked.
-            mark=self._marks.kind(shown.key, line, self._map.heights[block] + shown.continued),
+            mark=self._marks.kind(shown.key, line, self._map.heights[block] + shown.continued, _source_line(layout, line)),
             overlays=(*self._search.overlays(block, line), *self._links.overlays(block, line)),
         )
 
@@ -513,14 +514,24 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ change marks
 
-    def set_marks(self, changed: Iterable[int], removed_before: Iterable[int] = ()) -> None:
-        """Mark blocks (by index) as changed, and blocks that follow a deletion."""
+    def set_marks(
+        self,
+        changed: Iterable[int],
+        removed_before: Iterable[int] = (),
+        moved: Iterable[int] = (),
+        changed_lines: Mapping[int, frozenset[int]] | None = None,
+    ) -> None:
+        """Mark blocks (by index) as changed (`changed_lines`: only those source lines of
+        some code blocks), moved, and blocks that follow a deletion."""
         if self.doc is None:
             return
         blocks = self.doc.blocks
+        count = len(blocks)
         self._marks.mark(
-            (blocks[index].key for index in changed if index < len(blocks)),
-            (blocks[index].key for index in removed_before if index < len(blocks)),
+            (blocks[index].key for index in changed if index < count),
+            (blocks[index].key for index in removed_before if index < count),
+            (blocks[index].key for index in moved if index < count),
+            {blocks[index].key: lines for index, lines in (changed_lines or {}).items() if index < count},
         )
         self.refresh()
 
@@ -571,3 +582,11 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         if action == "open_link":
             return self._links.selected is not None
         return True
+
+
+def _source_line(layout: BlockLayout, line: int) -> int | None:
+    """The block's source line shown on `line` of its layout, where that is a line of code."""
+    code = layout.lines[line].code if line < len(layout.lines) else None
+    if code is None:
+        return None
+    return layout.fences[code[0]].first_line + code[1]

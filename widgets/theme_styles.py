@@ -60,6 +60,7 @@ SPECS: dict[str, str] = {
     "gutter": "$foreground 35%",
     "mark-changed": "$loupe-changed",
     "mark-removed": "$loupe-removed",
+    "mark-moved": "$loupe-changed",
     "line-number": "$foreground 35%",
     "line-number-current": "bold $text-accent",
     # Diffs.

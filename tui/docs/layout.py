@@ -190,7 +190,8 @@ class _Renderer:
         code = token.content[:-1] if token.content.endswith("\n") else token.content
         source_lines = code.expandtabs(4).split("\n")
         fence_index = len(self.fences)
-        self.fences.append(Fence(language, "\n".join(source_lines), source_lines))
+        first_line = token.map[0] + (1 if token.type == "fence" else 0) if token.map else 0
+        self.fences.append(Fence(language, "\n".join(source_lines), source_lines, first_line))
         inner = width - 2
         top_runs: list[Run] = [(" ", "code-pad", None)]
         if language:

@@ -40,6 +40,9 @@ class Fence:
     language: str
     code: str
     lines: list[str] = field(default_factory=list)
+    # The block's source line (from 0) of the code's first line: change marks of single
+    # code lines are kept by source line.
+    first_line: int = 0
 
 
 @dataclass(slots=True)

@@ -39,8 +39,8 @@ class _Loaded:
     loaded: LoadedText
     doc: MarkdownDoc
     diff: BlockDiff | None
-    changed: list[int]
-    removed: list[int]
+    # Against the last-read version (None: nothing to mark).
+    since_read: BlockDiff | None
 
 
 @dataclass
@@ -68,6 +68,8 @@ class ArtifactDocument(Vertical):
         # The last-read version, parsed once (marks are diffs against it).
         self._read_text: str | None = None
         self._read_doc: MarkdownDoc | None = None
+        # The text shown when the reader opened their editor, until it is reloaded.
+        self._editing: str | None = None
 
     def compose(self) -> ComposeResult:
         services = self.app.services
@@ -75,7 +77,11 @@ class ArtifactDocument(Vertical):
         self.settings = services.config.docs
         self.snapshots = services.snapshots
         self._pane = ArtifactPane(
-            self.path.name, max_width=self.settings.max_width, seen_seconds=self.settings.read_after_seconds
+            self.path.name,
+            max_width=self.settings.max_width,
+            seen_seconds=self.settings.read_after_seconds,
+            # The app's clock, so a test (or a snapshot) decides when time on screen passes.
+            clock=self.app.clock,
         )
         self.follower = FileFollower(self.path, self._load, self._apply, poll_seconds=self.settings.poll_seconds)
         yield self._pane
@@ -143,21 +149,28 @@ class ArtifactDocument(Vertical):
         diff = diff_blocks(previous.blocks, doc.blocks) if previous is not None else None
         # Lay out what the reader will see here, so the UI loop only has to paint it.
         self._pane.view.prepare(doc, diff)
-        changed, removed = self._changes_since_read(doc)
-        return _Loaded(loaded, doc, diff, changed, removed)
+        if reason == "edited":
+            self._own_edit(loaded.text)
+        return _Loaded(loaded, doc, diff, self._changes_since_read(doc))
 
-    def _changes_since_read(self, doc: MarkdownDoc) -> tuple[list[int], list[int]]:
+    def _changes_since_read(self, doc: MarkdownDoc) -> BlockDiff | None:
         read_text = self.snapshots.last_read_text(self.path)
         if read_text is None:
-            return [], []
+            return None
         if read_text == doc.text:
             self._read_text = read_text
-            return [], []
+            return None
         if read_text != self._read_text or self._read_doc is None:
             self._read_doc = split_blocks(read_text)
             self._read_text = read_text
-        against = diff_blocks(self._read_doc.blocks, doc.blocks)
-        return sorted(against.changed), sorted(against.removed_before)
+        return diff_blocks(self._read_doc.blocks, doc.blocks)
+
+    def _own_edit(self, text: str) -> None:
+        """The reader's own edit (`e`) is read: where they had read all before editing, the
+        edited text becomes the read version (the task list's mark does not light up)."""
+        before, self._editing = self._editing, None
+        if before is not None and before != text and self.snapshots.last_read_text(self.path) == before:
+            self.snapshots.mark_read(self.path, text)
 
     # ------------------------------------------------------------------ applying (UI loop)
 
@@ -192,7 +205,11 @@ class ArtifactDocument(Vertical):
         self._stamp = result.loaded.stamp
         pane.set_notice(result.loaded.notice, "warning")
         pane.show_document(result.doc, result.diff)
-        pane.set_marks(result.changed, result.removed)
+        marks = result.since_read
+        if marks is None:
+            pane.set_marks(())
+        else:
+            pane.set_marks(sorted(marks.changed), sorted(marks.removed_before), sorted(marks.moved), marks.changed_lines)
         pane.set_status("live")
         if first and self._goto is not None:
             anchor, line = self._goto
@@ -225,7 +242,8 @@ class ArtifactDocument(Vertical):
         self._read_text = text
         self._read_doc = None
         self.pane.view.reset_read()
-        self.pane.set_status("live")
+        if not self.deleted:
+            self.pane.set_status("live")
 
     # ------------------------------------------------------------------ requests from the pane
 
@@ -241,19 +259,22 @@ class ArtifactDocument(Vertical):
             shown = str(self.path.relative_to(self.workspace.root))
         except ValueError:
             shown = str(self.path)
+        summary = ""
         if record is None or read_text is None:
             diffs, empty = [], "You have not read this document before, so there is nothing to compare with."
+            summary = "not read before"
         else:
             diff = diff_texts(read_text, current, shown)
             diffs = [] if diff.unchanged else [diff]
             empty = f"No changes since you last read it ({relative_time(record.time, time.time(), ago=True)})."
-        self.call_later(self.pane.show_changes, diffs, empty)
+        self.call_later(self.pane.show_changes, diffs, empty, summary)
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()
         # The editor opens where the reader is: at the first line of the block on top.
         view = self.pane.view
         line = view.doc.blocks[view.anchor[0]].start + 1 if view.doc is not None and view.doc.blocks else None
+        self._editing = self.text
         edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"), line)
 
     def on_artifact_view_link_activated(self, message: ArtifactView.LinkActivated) -> None:
