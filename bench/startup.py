@@ -1,4 +1,5 @@
-"""Startup: `loupe --demo` to its first frame, against a minimal Textual app, in the same run.
+"""Startup: `loupe --demo` and `loupe DOC.md` to their first screens, against a minimal
+Textual app (and `rich DOC --pager` where rich-cli is installed), in the same run.
 
 Both run exactly as a user runs them: a new Python process in a pseudo-terminal (120x40),
 timed from spawn until a marker appears in what the process writes to the terminal. Nothing
@@ -6,11 +7,14 @@ in loupe is changed for the measurement. Three figures per app:
 
 - first frame: loupe's sidebar title, the minimal app's label;
 - tasks shown (loupe only): the demo's first task title, after the off-loop scan;
-- the minimal app's frame is the baseline; goal: loupe's first frame <= 1.5x of it.
+- the minimal app's frame is the baseline; goal: loupe's first frame <= 1.5x of it;
+- `loupe DOC.md` (a 20-line and a 3,000-line document): until the document's first line is
+  on screen; goal <= 2x the minimal app. `rich DOC.md --pager` (rich-cli; found on PATH or
+  given with --rich) shows the 3,000-line document as a yardstick.
 
 The demo workspace is created before timing (in a temporary data folder), as on a second run.
 
-    python bench/startup.py [--runs 7]
+    python bench/startup.py [--runs 7] [--rich PATH]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import fcntl
 import os
 import pty
 import select
+import shutil
 import signal
 import statistics
 import struct
@@ -34,6 +39,8 @@ from pathlib import Path
 COLUMNS, LINES = 120, 40
 TIMEOUT = 60.0
 GOAL = 1.5
+DOC_GOAL = 2.0
+DOC_MARKER = b"FIRSTSCREEN"
 
 MINIMAL_APP = textwrap.dedent(
     """
@@ -110,9 +117,21 @@ def time_to_markers(argv: list[str], markers: list[bytes], env: dict[str, str]) 
     return [found[m] for m in markers]
 
 
+def write_doc(path: Path, lines: int) -> Path:
+    """A plan-like document of `lines` lines whose first line carries the marker."""
+    body = []
+    for number in range(lines - 2):
+        if number % 40 == 0:
+            body.append(f"## Section {number // 40}")
+        body.append(f"Line {number} of the plan, with `code`, **bold** and a [link](#section-1).")
+    path.write_text(f"# Plan {DOC_MARKER.decode()}\n\n" + "\n".join(body) + "\n")
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rich", default=shutil.which("rich"), help="rich-cli's rich command (yardstick)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="loupe-bench-startup-") as scratch:
@@ -138,19 +157,32 @@ def main() -> int:
         )
         loupe_argv = [sys.executable, "-m", "tui", "--demo"]
         minimal_argv = [sys.executable, str(minimal)]
+        short_doc = write_doc(Path(scratch) / "short.md", 20)
+        long_doc = write_doc(Path(scratch) / "long.md", 3000)
+        doc_cases = {
+            "loupe DOC.md, 20 lines": [sys.executable, "-m", "tui", str(short_doc)],
+            "loupe DOC.md, 3000 lines": [sys.executable, "-m", "tui", str(long_doc)],
+        }
+        if args.rich:
+            doc_cases["rich DOC.md --pager, 3000"] = [args.rich, str(long_doc), "--pager"]
         # One untimed run of each fills the OS page cache and Python's bytecode caches.
         time_to_markers(minimal_argv, [b"minimal-ready"], env)
         time_to_markers(loupe_argv, [b"Tasks", b"Retries with"], env)
+        for argv in doc_cases.values():
+            time_to_markers(argv, [DOC_MARKER], env)
 
         baseline: list[tuple[float, float]] = []
         first_frame: list[tuple[float, float]] = []
         tasks_shown: list[tuple[float, float]] = []
+        docs: dict[str, list[tuple[float, float]]] = {name: [] for name in doc_cases}
         for _ in range(args.runs):
-            # Interleaved, so load from the other engineers on the machine hits both alike.
+            # Interleaved, so load from the other engineers on the machine hits all alike.
             baseline.extend(time_to_markers(minimal_argv, [b"minimal-ready"], env))
             frame, shown = time_to_markers(loupe_argv, [b"Tasks", b"Retries with"], env)
             first_frame.append(frame)
             tasks_shown.append(shown)
+            for name, argv in doc_cases.items():
+                docs[name].extend(time_to_markers(argv, [DOC_MARKER], env))
 
     def median(values: list[tuple[float, float]], which: int) -> float:
         return statistics.median(value[which] for value in values)
@@ -174,6 +206,14 @@ def main() -> int:
         f"tasks shown / minimal: {median(tasks_shown, 0) / median(baseline, 0):.2f}x wall,"
         f" {median(tasks_shown, 1) / median(baseline, 1):.2f}x cpu"
     )
+    for name, values in docs.items():
+        print(show(name, values))
+    for name, values in docs.items():
+        ratio = median(values, 0) / median(baseline, 0)
+        goal = f" ({'meets' if ratio <= DOC_GOAL else 'MISSES'} the {DOC_GOAL}x goal)" if name.startswith("loupe") else ""
+        print(f"{name} / minimal: {ratio:.2f}x wall{goal}, {median(values, 1) / median(baseline, 1):.2f}x cpu")
+    if not args.rich:
+        print("rich-cli not found: `pip install rich-cli` (or --rich PATH) adds `rich DOC --pager` as a yardstick")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from pathlib import Path
 
 import pytest
@@ -326,7 +328,9 @@ async def test_palette_offers_task_commands(tasks_workspace: Path) -> None:
 
 
 async def test_reading_an_artifact_in_the_pane_clears_its_mark(tasks_workspace: Path) -> None:
-    app = make_app(tasks_workspace)
+    # The app's clock moves a little each time it is read: time on screen passes.
+    ticks = itertools.count(NOW, 0.05)
+    app = LoupeApp(open_workspace(tasks_workspace), remember_theme=False, clock=lambda: next(ticks))
     # The docs pane counts a document as read after it has been on screen this long.
     app.workspace.config.docs.read_after_seconds = 0.1
     async with app.run_test(size=SIZE) as pilot:

@@ -10,8 +10,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from widgets.footer import KeyFooter
 from tui.dialogs.base import Dialog
 from tui.guard.audit import AuditEntry, read_entries
 from tui.guard.refusal import CHANGE_TEXT, shell_words
@@ -62,7 +63,7 @@ class AuditScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield Static("Loading…", id="audit-empty", classes="dialog-body")

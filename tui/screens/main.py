@@ -7,8 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widget import Widget
+from textual.widgets import Header
 
+from widgets.footer import KeyFooter
 from tui.app_base import AppBase
 from tui.messages import OpenPath, OpenThread, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView
@@ -27,28 +29,50 @@ class MainScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
+        # `loupe FILE.md` shows the file first: the other views (a third of the CPU time
+        # before the document is on screen) are mounted once it is, in the places kept
+        # for them, so nothing moves.
+        deferred = self.app.services.workspace.open_file is not None
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield TasksView(id="tasks-view", classes="sidebar-section")
-                yield ThreadsView(id="threads-view", classes="sidebar-section")
+                if not deferred:
+                    yield from self._sidebar_views()
             with Vertical(id="workspace"):
                 yield DocumentsView(id="documents")
-                yield SessionsView(id="sessions")
-        yield GuardView(id="guard-view")
-        yield Footer()
+                if not deferred:
+                    yield SessionsView(id="sessions")
+        if not deferred:
+            yield GuardView(id="guard-view")
+        # Its keys change with each focus move while the first screen is made.
+        yield KeyFooter(held=True)
+
+    @staticmethod
+    def _sidebar_views() -> list[Widget]:
+        return [
+            TasksView(id="tasks-view", classes="sidebar-section"),
+            ThreadsView(id="threads-view", classes="sidebar-section"),
+        ]
 
     def on_mount(self) -> None:
+        self.app.after_startup(self.query_one(KeyFooter).release)
         open_file = self.app.services.workspace.open_file
         if open_file is not None:
-            # `loupe FILE.md`: show it at once; the task list also highlights it when it is an artifact.
+            # The task list also highlights the file when it is an artifact.
             self.post_message(OpenPath(open_file))
+            self.app.after_startup(self._mount_deferred_views)
+
+    async def _mount_deferred_views(self) -> None:
+        await self.query_one("#sidebar").mount_all(self._sidebar_views())
+        await self.query_one("#workspace").mount(SessionsView(id="sessions"))
+        await self.mount(GuardView(id="guard-view"), before=self.query_one(KeyFooter))
 
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")
 
     def action_guard_log(self) -> None:
-        self.query_one(GuardView).open_log()
+        for view in self.query(GuardView):
+            view.open_log()
 
     @on(OpenPath)
     def _open_path(self, message: OpenPath) -> None:
@@ -58,7 +82,8 @@ class MainScreen(Screen[None]):
     @on(StartSession)
     def _start_session(self, message: StartSession) -> None:
         message.stop()
-        self.query_one(SessionsView).new_session_for_task(message.task, message.folder)
+        for view in self.query(SessionsView):
+            view.new_session_for_task(message.task, message.folder)
 
     @on(SessionsView.NeedsYouChanged)
     def _needs_you(self, message: SessionsView.NeedsYouChanged) -> None:
@@ -90,4 +115,5 @@ class MainScreen(Screen[None]):
         message.stop()
         if message.deleted:
             self.query_one(DocumentsView).close_pane(f"thread:{message.deleted}")
-        self.query_one(ThreadsView).reload(select=message.select)
+        for view in self.query(ThreadsView):
+            view.reload(select=message.select)

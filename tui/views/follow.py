@@ -63,9 +63,15 @@ class FileFollower(Widget, Generic[Result]):
     def start(self) -> None:
         """Load the file, then follow it (the document calls this once it is mounted)."""
         self.request("open")
+
+    def _watch(self) -> None:
+        # Started once the first version is shown: the watch (and the import of watchfiles)
+        # would otherwise compete with that first load for the interpreter. A change made
+        # in between is caught by the poll that follows.
         self.app.channel.subscribe(self, FileChanged)
         watch = FileWatch(self.path, self._poll_seconds)
         run_loop(self, watch.run, self.app.channel.emit, name=f"follow {self.path.name}", group="follow-watch")
+        self.request("poll")
 
     @on(received(FileChanged))
     def _changed(self, message: Received[FileChanged]) -> None:
@@ -119,6 +125,10 @@ class FileFollower(Widget, Generic[Result]):
             else:
                 self._apply(message.result)
         finally:
+            if self.loads == 1 and self.is_mounted:
+                # The file is on screen: the app's first screen, when it was opened at start.
+                self.call_after_refresh(self.app.startup_shown)
+                self._watch()
             if self._again is not None and self.is_mounted:
                 reason, self._again = self._again, None
                 self.request(reason)

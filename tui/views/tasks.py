@@ -140,7 +140,9 @@ class TasksView(Vertical):
             self._select_when_found = None
         if not self._shown_once:
             self._shown_once = True
-            self.call_after_refresh(self._first_result_shown)
+            # With a file opened at start, the first screen is complete once it is shown.
+            if self.app.services.workspace.open_file is None:
+                self.call_after_refresh(self._first_result_shown)
 
     def _first_result_shown(self) -> None:
         # The first screen is complete: what waited for it (`tui.views.startup`) may start.
