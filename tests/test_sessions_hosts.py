@@ -43,3 +43,9 @@ def test_no_agent_can_report_its_host_unreachable(tmp_path: Path) -> None:
     write_status(path, Status(State.IDLE, source="agent"))
     assert read_status(path).state is State.IDLE
 
+
+
+def test_one_host_unreachable_class_for_the_remote_layer_and_sessions() -> None:
+    from tui.remote.errors import HostUnreachable as RemoteUnreachable
+
+    assert HostUnreachable is RemoteUnreachable
