@@ -127,6 +127,9 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2
+    finally:
+        # Ends the shared ssh connection of every host this command used.
+        manager.close()
 
 
 def _print_json(value: Any) -> None:
@@ -362,6 +365,9 @@ def _cmd_screen(manager, args) -> int:
 def _cmd_attach(manager, args) -> int:
     (session,) = _one(manager, args.target)
     attach = manager.attach_command(session)
+    # What it ran over a host's shared connection ends now; attach makes its own (execve
+    # skips the `finally` that would).
+    manager.close()
     out.finish()
     os.execve(attach.argv[0], attach.argv, attach.env)
     return 0  # pragma: no cover - execve does not return

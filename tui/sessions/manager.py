@@ -80,6 +80,17 @@ class SessionManager:
         (from a `[hosts.NAME]` table) is one more entry here."""
         return {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
 
+    def close(self) -> None:
+        """Close every host's connection (the app at exit, each CLI command when done)."""
+        for host in self.hosts.values():
+            host.close()
+
+    def retry_hosts(self) -> None:
+        """Hosts that could not be reached are tried again at the next poll, not after their
+        backoff."""
+        for host in self.hosts.values():
+            host.retry_now()
+
     def host(self, name: str) -> SessionHost:
         found = self.hosts.get(name)
         if found is None:
