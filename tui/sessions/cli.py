@@ -11,6 +11,7 @@ from typing import Any
 
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
+from tui.sessions import exec_cli
 from tui.sessions.model import Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
@@ -38,6 +39,10 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
   refused (exit 1) while the session runs or has uncommitted, untracked, ignored (not
   disposable) or unmerged work, a nested repository or detached commits, unless `--force`,
   which first saves all of it to `refs/loupe/removed/<id>`.
+- `loupe session exec 0,2|all [--host NAME] [--json] -- CMD...`: run CMD in each session's
+  worktree (not typed into the agent), `{n}` in CMD replaced by the session's number; the
+  outputs are printed labelled per session; the exit status is the worst of them (255 where
+  it could not run).
 - `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
 
 Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
@@ -105,14 +110,31 @@ def build_parser() -> argparse.ArgumentParser:
     attach = commands.add_parser("attach", help="attach this terminal to a session (tmux)")
     attach.add_argument("target")
 
+    exec_cli.add_parser(commands)
+
     kinds = commands.add_parser("kinds", help="list agent kinds")
     kinds.add_argument("--json", action="store_true")
     return parser
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The arguments; for `exec`, the command after `--` is `args.argv`, taken as it is."""
+    parser = build_parser()
+    head, command = exec_cli.split(argv)
+    if command is not None:
+        try:
+            args = parser.parse_args(head)
+        except UsageError:
+            args = None  # a `--` of another subcommand (send 0 -- -text)
+        if args is not None and args.command == "exec":
+            args.argv = command
+            return args
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2
@@ -371,6 +393,10 @@ def _cmd_attach(manager, args) -> int:
     out.finish()
     os.execve(attach.argv[0], attach.argv, attach.env)
     return 0  # pragma: no cover - execve does not return
+
+
+def _cmd_exec(manager, args) -> int:
+    return exec_cli.main(manager, args)
 
 
 def _cmd_kinds(manager, args) -> int:
