@@ -12,7 +12,7 @@ from typing import Any
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
 from tui.sessions import exec_cli
-from tui.sessions.model import Snapshot, format_elapsed
+from tui.sessions.model import LOCAL_HOST, Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
 SUMMARY = "start, list, message, stop, review, land and remove agent sessions"
@@ -23,8 +23,9 @@ AGENT_DOC = """\
 Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a branch
 `loupe/<task>/<n>`. Address sessions by number (`0`), several (`0,2`), `all`, or id.
 
-- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
-  KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
+- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] [--host NAME] PROMPT`:
+  start one; KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]`
+  config; `--host` runs it on a `[hosts.NAME]` machine over SSH (see `loupe host list`).
 - `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
   exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
   elapsed time, diff size, task.
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--task-dir", type=Path, help="the task's folder, passed to the agent")
     start.add_argument("--base", help="branch or commit to start from (default: HEAD)")
     start.add_argument("--fetch", action="store_true", default=None, help="git fetch first")
+    start.add_argument("--host", default=LOCAL_HOST, help="run it on this [hosts.NAME] over SSH (default: here)")
     start.add_argument("--json", action="store_true")
 
     listing = commands.add_parser("list", help="list sessions with their state")
@@ -202,17 +204,18 @@ def _state_label(snapshot: Snapshot) -> str:
 def _cmd_start(manager, args) -> int:
     result = manager.start(
         task=args.task, prompt=" ".join(args.prompt), agent=args.agent, base=args.base,
-        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None,
+        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None, host=args.host,
     )
     session = result.session
     for warning in result.warnings:
         out.error(f"loupe: warning: {warning}")
     if args.json:
-        _print_json({"number": session.number, "id": session.id, "branch": session.branch,
+        _print_json({"number": session.number, "id": session.id, "host": session.host, "branch": session.branch,
                      "worktree": str(session.worktree), "port_base": session.port_base,
                      "copied": result.copied, "warnings": result.warnings})
     else:
-        out.line(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
+        where = "" if session.host == LOCAL_HOST else f" on host {session.host}"
+        out.line(f"started session {session.number} ({session.id}){where}: {session.agent} on {session.branch}")
         out.line(f"  worktree {session.worktree}")
         out.line(f"  ports {session.port_base}-{session.port_base + 9}; "
                  f"attach: loupe session attach {session.number}")
@@ -234,14 +237,15 @@ def _cmd_list(manager, args) -> int:
     if not snapshots:
         out.line("no sessions; start one with: loupe session start --agent shell --task NAME")
         return 0
-    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<10}  {'elapsed':>8}  {'diff':<12}  task")
+    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<11}  {'elapsed':>8}  {'diff':<12}  task")
     for snapshot in snapshots:
         stat = stats.get(snapshot.session.id)
         size = f"+{stat.added} -{stat.removed}" if stat else ""
         session = snapshot.session
         queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
-        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
-                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
+        where = "" if session.host == LOCAL_HOST else f"  @{session.host}"
+        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<11}  "
+                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{where}{queued}")
     return 0
 
 

@@ -29,6 +29,7 @@ from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
 from tui.sessions.model import LOCAL_HOST, Session, Snapshot
 from tui.sessions.observer import Observer
+from tui.sessions.ssh_host import SshHost
 from tui.sessions.starting import DEFAULT_SIZE, SessionStarter, StartResult
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
@@ -76,9 +77,13 @@ class SessionManager:
     # -- plumbing --------------------------------------------------------------------------
 
     def _build_hosts(self) -> dict[str, SessionHost]:
-        """Every host sessions of this repository may run on, by name; another kind of host
-        (from a `[hosts.NAME]` table) is one more entry here."""
-        return {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
+        """Every host sessions of this repository may run on, by name: this machine, and each
+        `[hosts.NAME]` table (reached over SSH when first used)."""
+        hosts: dict[str, SessionHost] = {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
+        for name, config in self.config.hosts.items():
+            if name != LOCAL_HOST:
+                hosts[name] = SshHost(name, config, self.config.sessions)
+        return hosts
 
     def close(self) -> None:
         """Close every host's connection (the app at exit, each CLI command when done)."""

@@ -121,6 +121,8 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._stopping.set()
         if self.monitor is not None:
             self.monitor.stop()
+        if self.manager is not None:
+            self.manager.close()  # each host's shared ssh connection
 
     def on_focus(self) -> None:
         # The view takes focus only to offer its keys when it has no tiles yet.
@@ -159,7 +161,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         its style changed: under a flood every capture is new, so this is where the grid's
         Python work is. A tile scrolled into view before the next update draws itself once.
         """
-        from tui.sessions.model import format_elapsed
+        from tui.sessions.model import LOCAL_HOST, format_elapsed
 
         visible = self.monitor.visible if self.monitor is not None else frozenset()
         tiles = []
@@ -186,7 +188,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
                 state=snapshot.state.value, exit_code=snapshot.exit_code,
                 elapsed=format_elapsed(snapshot.elapsed()),
                 added=stat.added if stat else None, removed=stat.removed if stat else None,
-                queued=snapshot.queued, screen=screen,
+                queued=snapshot.queued, host="" if session.host == LOCAL_HOST else session.host, screen=screen,
                 strips=strips[1] if ready else (), strips_size=size if ready else (0, 0),
                 strips_style=style,
             ))
