@@ -25,6 +25,7 @@ from tui.sessions.delivery import Delivery, SendOutcome
 from tui.sessions.diff import DiffStat, SessionDiff
 from tui.sessions.errors import HostUnreachable, NoSuchSession, RemovalRefused, UnknownHost
 from tui.sessions.host import GONE, AttachCommand, Observed, Ran, SessionHost
+from tui.sessions.idle_stop import IdleStop
 from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
 from tui.sessions.model import LOCAL_HOST, Session, Snapshot
@@ -67,6 +68,7 @@ class SessionManager:
         self.kinds = agents.agent_kinds(self.config.agents, self.kind_problems)
         self.observer = Observer(self.kinds)
         self.hosts: dict[str, SessionHost] = self._build_hosts()
+        self.idle_stop = IdleStop(self.config)
         self._starter = SessionStarter(self.root, self.config, self.kinds, self.store,
                                        host=self.host, changed=self.invalidate)
         self._delivery = Delivery(self.store, self.observer, poll=self.poll, host_of=self.host_of,
@@ -323,6 +325,13 @@ class SessionManager:
             error = future.exception()
             results[sid] = error if isinstance(error, Exception) else future.result()
         return results
+
+    def stop_idle(self, snapshots: list[Snapshot]) -> list[Session]:
+        """Stop the sessions of `snapshots` idle past their `idle_stop_minutes` (never one that
+        needs you, never removing anything); the ones it stopped."""
+        due = self.idle_stop.due(snapshots)
+        outcomes = self.stop_many(due)
+        return [s for s in due if not isinstance(outcomes.get(s.id), Exception)]
 
     def live_sessions(self) -> list[Session]:
         return [s.session for s in self.poll(set()) if s.live]
