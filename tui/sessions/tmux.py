@@ -112,7 +112,10 @@ class Tmux:
         return self._binary
 
     def argv(self, *args: str) -> list[str]:
-        return [self.binary, "-L", self.socket, *args]
+        # -u: what loupe reads back (tab-separated formats, screens) comes as it is; a client
+        # without a UTF-8 locale (LANG unset, as under ssh or cron) gets tabs and every
+        # non-ASCII character replaced by '_'.
+        return [self.binary, "-u", "-L", self.socket, *args]
 
     def client_env(self) -> dict[str, str]:
         # Inside another tmux, $TMUX would make `attach` refuse to nest; -L already says
@@ -284,7 +287,8 @@ class Tmux:
             self.run("send-keys", "-t", target, "Enter")
 
     def attach_argv(self, name: str) -> list[str]:
-        return self.argv("attach-session", "-t", f"={name}")
+        # Without -u: the user's terminal, as its locale says, decides what it can show.
+        return [self.binary, "-L", self.socket, "attach-session", "-t", f"={name}"]
 
     def global_option(self, option: str) -> str:
         result = self.run("show-options", "-gv", option, check=False)
