@@ -66,7 +66,9 @@ def test_a_shell_session_on_the_host_from_start_to_removal(remote_sessions: Remo
     assert [r.stdout for r in results] == ["0 in remote-work-1\n", "1 in more-work-1\n"]
     assert [r.exit_code for r in results] == [0, 1] and worst(results) == 1
     assert [f.path for f in manager.diff(first).files] == ["out-0.txt"]
-    assert manager.diff_stat(second).added == 1
+    trips = harness.host.connection.round_trips
+    assert (manager.diff_stat(second).added, manager.diff_stat(first).added) == (1, 1)
+    assert harness.host.connection.round_trips - trips == 1  # the sizes of every tile in one
 
     # The same from the command line, as JSON.
     write_user_config(harness)

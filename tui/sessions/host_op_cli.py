@@ -87,6 +87,18 @@ def _run(request: _Request) -> Any:
                             timeout=float(request.data.get("command_timeout", 600.0)))
 
 
+def _diff_stats(request: _Request) -> dict[str, Any]:
+    """The diff sizes of several sessions at once (the app asks for all it shows)."""
+    found: dict[str, Any] = {}
+    for record in request.data["sessions"]:
+        session = wire.session_from_wire(record, request.root)
+        try:
+            found[session.id] = request.host.diff_stat(session)
+        except LoupeError as exc:
+            found[session.id] = wire.error_to_wire(exc)
+    return found
+
+
 OPERATIONS: dict[str, Callable[[_Request], Any]] = {
     "info": _info,
     "check-agent": _check_agent,
@@ -103,7 +115,7 @@ OPERATIONS: dict[str, Callable[[_Request], Any]] = {
     "removal-risks": lambda r: r.host.removal_risks(r.session(), live=bool(r.data.get("live"))),
     "remove-worktree": lambda r: r.host.remove_worktree(r.session()),
     "diff": lambda r: r.host.diff(r.session()),
-    "diff-stat": lambda r: r.host.diff_stat(r.session()),
+    "diff-stats": _diff_stats,
     "plan-land": lambda r: r.host.plan_land(r.session(), str(r.data["mode"]), r.data.get("onto")),
     "land": lambda r: r.host.land(r.session(), str(r.data["mode"]), r.data.get("onto")),
 }

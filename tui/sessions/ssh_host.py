@@ -5,8 +5,8 @@ in tmux there (`tmux -L <tmux_socket>`), the guard first on its PATH, its files 
 data folder there. This side keeps the records (the local store names the host) and reaches
 the far side over one shared connection (`tui.remote.ssh.SshConnection`):
 
-- the poll is one round trip of plain tmux and cat for all of the host's sessions
-  (`tui.sessions.ssh_poll`); typing in, and a screen now, are one tmux command each;
+- the poll is one round trip of plain tmux and shell builtins for all of the host's
+  sessions (`tui.sessions.ssh_poll`); typing in, and a screen now, are one tmux command each;
 - everything else (creating the worktree, launching the window, stopping, diff, land,
   removal, running a command in the worktree) is one `loupe host-op OP` there, which runs
   the local host's own code on that machine (`tui.sessions.host_op_cli`).
@@ -48,6 +48,8 @@ T = TypeVar("T")
 # Most operations answer in a second; these bound a host that hangs.
 _OP_TIMEOUT = 120.0
 _POLL_TIMEOUT = 20.0
+# A diff size this fresh is reused (the app refreshes each every 3 s).
+_STATS_FRESH = 1.5
 # Before Enter, as the local host waits (agents that detect pastes by timing).
 _SETTLE = "0.05"
 
@@ -64,6 +66,9 @@ class SshHost:
         self._lock = threading.Lock()
         self._memory = ssh_poll.PollMemory()
         self._info: dict[str, Any] | None = None
+        # The sessions of the last poll, and diff sizes by session id with when they came.
+        self._polled: list[Session] = []
+        self._stats: dict[str, tuple[float, Any]] = {}
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -173,13 +178,17 @@ class SshHost:
         if not sessions:
             return {}
         plan = ssh_poll.plan(sessions, capture, self._memory)
+        with self._lock:
+            self._polled = list(sessions)
+        done = self.connection.run(plan.script, timeout=_POLL_TIMEOUT)
         try:
-            results = self.connection.batch(plan.commands, timeout=_POLL_TIMEOUT)
-        except HostUnreachable:
-            raise
-        except RemoteError as exc:
-            raise HostUnreachable(f"{self.name} answered a poll with something loupe cannot read: {exc}") from exc
-        return ssh_poll.read(plan, results, self._memory)
+            if not done.ok:
+                raise TmuxError(f"the poll failed there: {last_line(done.stderr) or done.returncode}")
+            return ssh_poll.read(plan, done.stdout, self._memory)
+        except SessionError as exc:
+            # Its sessions' state is not known (never that they ended); the other hosts'
+            # sessions are still shown.
+            raise HostUnreachable(f"{self.name}: {exc}") from exc
 
     def capture(self, session: Session, *, ansi: bool = True) -> str | None:
         socket, name = session.tmux_socket, session.tmux_session
@@ -227,8 +236,8 @@ class SshHost:
         return self._op("processes", list[int], session=session)
 
     def attach(self, session: Session) -> AttachCommand:
-        argv = self.connection.attach_argv(ssh_poll.tmux_argv(session.tmux_socket, "attach-session", "-t",
-                                                              f"={session.tmux_session}"))
+        argv = self.connection.attach_argv(["tmux", "-L", session.tmux_socket, "attach-session", "-t",
+                                            f"={session.tmux_session}"])
         env = {key: value for key, value in os.environ.items() if key not in ("TMUX", "TMUX_PANE")}
         return AttachCommand(argv=argv, env=env)
 
@@ -254,7 +263,22 @@ class SshHost:
         return self._op("diff", SessionDiff, session=session)
 
     def diff_stat(self, session: Session) -> DiffStat:
-        return self._op("diff-stat", DiffStat, session=session)
+        """From one `host-op diff-stats` for every session of the last poll: the app asks
+        for each tile it shows every few seconds, which would be a round trip each."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._stats.get(session.id)
+            others = list(self._polled)
+        if cached is None or now - cached[0] > _STATS_FRESH:
+            asked = [session, *(s for s in others if s.id != session.id)]
+            answer = self._op("diff-stats", sessions=[wire.session_to_wire(s, self.config.repo) for s in asked])
+            with self._lock:
+                self._stats = {sid: (now, value) for sid, value in (answer or {}).items()}
+                cached = self._stats.get(session.id)
+        if cached is None:
+            raise SessionError(f"{self.name} gave no diff size for session {session.number}")
+        wire.raise_error(cached[1], f"on {self.name}")
+        return wire.from_wire(DiffStat, cached[1])
 
     def plan_land(self, session: Session, mode: str, onto: str | None) -> LandPlan:
         return self._op("plan-land", LandPlan, session=session, mode=mode, onto=onto)
