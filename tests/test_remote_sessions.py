@@ -15,6 +15,7 @@ from tests.fixtures.remote_sessions import HOST, RemoteHarness
 from tests.helpers import wait_for
 from tui import locations
 from tui.locations import loupe_command
+from tui.sessions.errors import SessionError
 from tui.sessions.run_everywhere import run_everywhere, worst
 from tui.sessions.status_file import State
 
@@ -111,6 +112,14 @@ def test_a_shell_session_on_the_host_from_start_to_removal(remote_sessions: Remo
     assert git(harness.clone, "show", f"{removed.saved_ref}:out-1.txt").stdout == "made by 1\n"
     assert manager.sessions() == []
 
+    # Started from the command line too.
+    done = loupe(harness.repo.path, "start", "--host", HOST, "--agent", "shell", "--task", "from cli", "--json")
+    assert done.returncode == 0, done.stderr
+    started = json.loads(done.stdout)
+    assert started["host"] == HOST and started["worktree"].startswith(str(harness.remote_data))
+    done = loupe(harness.repo.path, "start", "--host", "nowhere", "--agent", "shell")
+    assert done.returncode == 1 and "host 'nowhere' is not configured" in done.stderr
+
 
 def test_the_agent_there_gets_your_keys_through_stdin_only(remote_sessions: RemoteHarness,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,3 +142,14 @@ def test_the_agent_there_gets_your_keys_through_stdin_only(remote_sessions: Remo
     assert not (files / "env.sh").exists()
     server = subprocess.run(["tmux", "-L", harness.socket, "show-environment", "-g"], capture_output=True, text=True)
     assert server.returncode == 0 and secret not in server.stdout
+
+
+def test_a_host_that_cannot_run_sessions_says_what_to_fix(remote_sessions: RemoteHarness) -> None:
+    harness = remote_sessions
+    harness.host.config.loupe = "/nowhere/loupe"
+    with pytest.raises(SessionError, match=r"loupe does not run on box .* set \[hosts.box\] loupe to its full path"):
+        harness.manager.start(task="t", agent="shell", host=HOST)
+    harness.host.config.loupe, harness.host.config.repo = "loupe", ""
+    with pytest.raises(SessionError, match=r"add repo = \"~/src/app\" \(its clone there\) to \[hosts.box\]"):
+        harness.manager.start(task="t", agent="shell", host=HOST)
+    assert harness.manager.sessions() == []
