@@ -119,24 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse(argv: list[str]) -> argparse.Namespace:
-    """The arguments; for `exec`, the command after `--` is `args.argv`, taken as it is."""
-    parser = build_parser()
-    head, command = exec_cli.split(argv)
-    if command is not None:
-        try:
-            args = parser.parse_args(head)
-        except UsageError:
-            args = None  # a `--` of another subcommand (send 0 -- -text)
-        if args is not None and args.command == "exec":
-            args.argv = command
-            return args
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str]) -> int:
     try:
-        args = _parse(argv)
+        args = exec_cli.parse(build_parser(), argv)
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2

@@ -35,6 +35,20 @@ def split(argv: list[str]) -> tuple[list[str], list[str] | None]:
     return argv[:cut], argv[cut + 1:]
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """`loupe session`'s arguments; for `exec`, the command after `--` is `args.argv`, as it is."""
+    head, command = split(argv)
+    if command is not None:
+        try:
+            args = parser.parse_args(head)
+        except UsageError:
+            args = None  # a `--` of another subcommand (send 0 -- -text)
+        if args is not None and args.command == "exec":
+            args.argv = command
+            return args
+    return parser.parse_args(argv)
+
+
 def chosen(manager: SessionManager, targets: str, host: str | None) -> list[Session]:
     sessions = manager.select(targets)
     if host is None:
