@@ -3,6 +3,8 @@ with a message, queued text waits, and everything comes back when the host does.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 
 import pytest
@@ -30,12 +32,12 @@ class Clock:
         return self.now
 
 
-def with_clock(harness: RemoteHarness, clock: Clock) -> Reachability:
+def with_clock(harness: RemoteHarness, clock: Clock, **options: float) -> Reachability:
     """The host again, its backoff on `clock` (so waiting is moving the clock)."""
     reachability = Reachability(clock)
     config = harness.host.config
     harness.manager.hosts[HOST] = SshHost(HOST, config, connect=lambda: SshConnection.for_host(
-        HOST, config, reachability=reachability))
+        HOST, config, reachability=reachability), **options)
     return reachability
 
 
@@ -62,7 +64,7 @@ def test_sessions_of_a_host_that_drops_are_unreachable_then_come_back(remote_ses
         wait_for(lambda: len(seen) >= 3, "a few polls while the host is up")
         harness.sshd.server.stop()
         wait_for(lambda: seen[-1:] == [State.UNREACHABLE], "the session to read unreachable")
-        wait_for(lambda: seen.count(State.UNREACHABLE) >= 5, "polls while the host is down")
+        wait_for(lambda: link.link().failures >= 2, "tries again, in the background, while the host is down")
     finally:
         done.set()
         poller.join()
@@ -70,7 +72,8 @@ def test_sessions_of_a_host_that_drops_are_unreachable_then_come_back(remote_ses
     down = harness.snapshot(session)
     assert down.state is State.UNREACHABLE and "box" in down.detail and down.live
     assert manager.store.get(session.id).ended_at is None
-    assert link.link().state is LinkState.UNREACHABLE and link.link().failures >= 2
+    assert link.link().state is LinkState.UNREACHABLE
+    assert "the poll of 1 session" in link.link().reason or "Connection refused" in link.link().reason
 
     # While it waits out its backoff, a poll does not even try.
     trips = harness.host.connection.round_trips
@@ -106,3 +109,28 @@ def test_sessions_of_a_host_that_drops_are_unreachable_then_come_back(remote_ses
 
     wait_for(delivered, "the queued text to be typed in once the session is idle", timeout=20)
     assert manager.store.pending(session.id) == []
+
+
+def test_a_host_that_stops_answering_holds_up_no_poll(remote_sessions: RemoteHarness) -> None:
+    harness, clock = remote_sessions, Clock()
+    link = with_clock(harness, clock, poll_timeout=2.0)
+    session = harness.start(harness.script_kind("echoer", AGENT), "frozen")
+    harness.wait_screen(session, "ready")
+    # Up, but answering nothing: every sshd process stopped, its connections open.
+    frozen = harness.sshd.server.processes()
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: harness.snapshot(session).state is State.UNREACHABLE, "the poll to give up on it")
+        failures, trips = link.link().failures, harness.host.connection.round_trips
+        clock.now += 120  # a try is due: it goes on in the background, the poll answers now
+        for _ in range(3):
+            assert harness.snapshot(session).state is State.UNREACHABLE
+        # The try still waits for the frozen host (ssh gives up on it after ~15 s), so the
+        # polls did not wait for it; and no poll of their own went out (at most that try).
+        assert link.link().failures == failures
+        assert harness.host.connection.round_trips - trips <= 1
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    wait_for(lambda: harness.snapshot(session).state is not State.UNREACHABLE, "the session to be back", timeout=40)

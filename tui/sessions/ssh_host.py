@@ -32,6 +32,7 @@ from tui.config import SessionsConfig
 from tui.errors import LoupeError
 from tui.remote.errors import HostUnreachable, RemoteError
 from tui.remote.hosts import HostConfig
+from tui.remote.reachability import LinkState
 from tui.remote.shell import last_line
 from tui.remote.ssh import SshConnection
 from tui.sessions import ssh_poll, wire
@@ -47,7 +48,8 @@ T = TypeVar("T")
 
 # Most operations answer in a second; these bound a host that hangs.
 _OP_TIMEOUT = 120.0
-_POLL_TIMEOUT = 20.0
+# A poll (or a screen, or typing in) that takes longer counts the host as unreachable.
+_POLL_TIMEOUT = 8.0
 # A diff size this fresh is reused (the app refreshes each every 3 s).
 _STATS_FRESH = 1.5
 # Before Enter, as the local host waits (agents that detect pastes by timing).
@@ -56,7 +58,7 @@ _SETTLE = "0.05"
 
 class SshHost:
     def __init__(self, name: str, config: HostConfig, settings: SessionsConfig | None = None, *,
-                 connect: Callable[[], SshConnection] | None = None) -> None:
+                 connect: Callable[[], SshConnection] | None = None, poll_timeout: float = _POLL_TIMEOUT) -> None:
         self.name = name
         self.config = config
         self.tmux_socket = config.tmux_socket
@@ -65,6 +67,10 @@ class SshHost:
         self._connection: SshConnection | None = None
         self._lock = threading.Lock()
         self._memory = ssh_poll.PollMemory()
+        self.poll_timeout = poll_timeout
+        self._reconnecting: threading.Thread | None = None
+        # The user asked to retry: the next operation tries for real, not in the background.
+        self._try_next = False
         self._info: dict[str, Any] | None = None
         # The sessions of the last poll, and diff sizes by session id with when they came.
         self._polled: list[Session] = []
@@ -90,8 +96,33 @@ class SshHost:
         if connection is not None:
             connection.close()
 
+    def _reachable(self) -> SshConnection:
+        """The connection, unless the host was unreachable at the last try: then it is tried
+        again in the background (after its backoff) and this raises at once, so a host that
+        stopped answering never holds up the polls of the others for ssh's timeouts."""
+        connection = self.connection
+        link = connection.reachability.link()
+        with self._lock:
+            asked, self._try_next = self._try_next, False
+        if link.state is LinkState.UNREACHABLE and not asked:
+            self._reconnect(connection)
+            wait = connection.reachability.wait_left()
+            when = f"next try in {wait:.0f} s" if wait else "trying again now"
+            raise HostUnreachable(f"{self.name} is unreachable ({link.reason}); {when}")
+        return connection
+
+    def _reconnect(self, connection: SshConnection) -> None:
+        with self._lock:
+            if (self._reconnecting is not None and self._reconnecting.is_alive()) \
+                    or not connection.reachability.may_try():
+                return
+            self._reconnecting = threading.Thread(target=_try, args=(connection,), daemon=True,
+                                                  name=f"loupe-reconnect-{self.name}")
+            self._reconnecting.start()
+
     def retry_now(self) -> None:
         with self._lock:
+            self._try_next = True
             if self._connection is not None:
                 self._connection.reachability.retry_now()
 
@@ -108,7 +139,7 @@ class SshHost:
         }
         if session is not None:
             request["session"] = wire.session_to_wire(session, self.config.repo)
-        done = self.connection.run([*self.config.loupe_argv(), "host-op", op], input=json.dumps(request),
+        done = self._reachable().run([*self.config.loupe_argv(), "host-op", op], input=json.dumps(request),
                                    timeout=timeout)
         answer = _last_json(done.stdout)
         if answer is None:
@@ -180,7 +211,7 @@ class SshHost:
         plan = ssh_poll.plan(sessions, capture, self._memory)
         with self._lock:
             self._polled = list(sessions)
-        done = self.connection.run(plan.script, timeout=_POLL_TIMEOUT)
+        done = self._reachable().run(plan.script, timeout=self.poll_timeout)
         try:
             if not done.ok:
                 raise TmuxError(f"the poll failed there: {last_line(done.stderr) or done.returncode}")
@@ -194,7 +225,7 @@ class SshHost:
         socket, name = session.tmux_socket, session.tmux_session
         script = (f"{ssh_poll.tmux_line(socket, 'has-session', '-t', f'={name}')} 2>/dev/null || exit 3; "
                   f"exec {ssh_poll.tmux_line(socket, 'capture-pane', '-pJe' if ansi else '-pJ', '-t', f'={name}:')}")
-        done = self.connection.run(script, timeout=_POLL_TIMEOUT)
+        done = self._reachable().run(script, timeout=self.poll_timeout)
         if done.returncode == 3:
             return None
         if not done.ok:
@@ -224,7 +255,7 @@ class SshHost:
         else:
             script = (f'{ssh_poll.tmux_line(socket, "send-keys", "-t", target, "-l", "--")} "$(cat)" && '
                       f"sleep {_SETTLE} && {enter}")
-        done = self.connection.run(script, input=text, timeout=_POLL_TIMEOUT)
+        done = self._reachable().run(script, input=text, timeout=self.poll_timeout)
         if not done.ok:
             raise TmuxError(f"typing into session {session.number} on {self.name} failed: "
                             f"{last_line(done.stderr) or f'exit status {done.returncode}'}")
@@ -285,6 +316,15 @@ class SshHost:
 
     def land(self, session: Session, mode: str, onto: str | None) -> LandResult:
         return self._op("land", LandResult, session=session, mode=mode, onto=onto)
+
+
+def _try(connection: SshConnection) -> None:
+    """One round trip (a master that still answers here proves nothing of the host); its
+    outcome is what the connection's reachability records."""
+    try:
+        connection.run(["true"], timeout=connection.connect_timeout + 10)
+    except LoupeError:
+        pass
 
 
 def _last_json(stdout: str) -> Any:

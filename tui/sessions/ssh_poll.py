@@ -66,7 +66,8 @@ class PollPlan:
 def plan(sessions: Sequence[Session], capture: Collection[str] | None, memory: PollMemory) -> PollPlan:
     sockets = sorted({s.tmux_socket for s in sessions})
     captured: dict[str, list[str]] = {}
-    lines = [DATA_DIR]
+    # The first line names the script in messages (a connection lost while it ran).
+    lines = [f"# loupe: the poll of {len(sessions)} session{'' if len(sessions) == 1 else 's'}", DATA_DIR]
     for socket in sockets:
         seen = memory.alive.get(socket, set())
         names = [s.tmux_session for s in sessions if s.tmux_socket == socket
