@@ -13,8 +13,11 @@ the far side over one shared connection (`tui.remote.ssh.SshConnection`):
 
 The agent gets the host's login environment plus the user's keys and tokens from here
 (variables whose names mark them as secrets, and each endpoint's `api_key_env`); they
-travel on ssh's stdin, never on a command line. A host that cannot be reached raises
-`HostUnreachable`; its connection then waits (with backoff) before trying again.
+travel on ssh's stdin, never on a command line.
+
+A host that cannot be reached raises `HostUnreachable`. From then on its operations raise
+at once, while a round trip in the background (after the connection's backoff) finds out
+when it is back; `retry_now` makes the next operation try for real instead.
 """
 
 from __future__ import annotations
