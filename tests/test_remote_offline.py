@@ -134,3 +134,20 @@ def test_a_host_that_stops_answering_holds_up_no_poll(remote_sessions: RemoteHar
         for pid in frozen:
             os.kill(pid, signal.SIGCONT)
     wait_for(lambda: harness.snapshot(session).state is not State.UNREACHABLE, "the session to be back", timeout=40)
+
+
+def test_sessions_here_and_there_are_polled_together_and_apart(remote_sessions: RemoteHarness) -> None:
+    harness, manager = remote_sessions, remote_sessions.manager
+    kind = harness.script_kind("echoer", AGENT)
+    here = manager.start(task="here", agent=kind).session
+    there = harness.start(kind, "there")
+    for session in (here, there):
+        harness.wait_screen(session, "ready")
+    states = {s.session.id: (s.session.host, s.state) for s in manager.poll()}
+    assert states[here.id][0] == "local" and states[there.id][0] == HOST
+    harness.sshd.server.stop()
+    states = {s.session.id: (s.session.host, s.state) for s in manager.poll()}
+    assert states[there.id] == (HOST, State.UNREACHABLE)
+    assert states[here.id][1] in (State.IDLE, State.WORKING)  # this machine's are shown as ever
+    manager.send([here], "still here")
+    harness.wait_screen(here, "got: still here")

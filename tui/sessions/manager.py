@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,17 +199,29 @@ class SessionManager:
 
     def _observe(self, sessions: list[Session],
                  capture: set[str] | None) -> tuple[dict[str, Observed], dict[str, str]]:
-        """What each session's host sees (one poll per host), and why a host could not say."""
-        seen: dict[str, Observed] = {}
-        unreachable: dict[str, str] = {}
+        """What each session's host sees (one poll per host, the hosts all at once, so a far
+        one adds its own latency only), and why a host could not say."""
         by_host: dict[str, list[Session]] = {}
         for session in sessions:
             by_host.setdefault(session.host, []).append(session)
-        for name, group in by_host.items():
+
+        def poll(name: str) -> tuple[dict[str, Observed], str]:
             try:
-                seen.update(self.host(name).poll(group, capture))
+                return self.host(name).poll(by_host[name], capture), ""
             except (HostUnreachable, UnknownHost) as exc:
-                unreachable.update((s.id, str(exc)) for s in group)
+                return {}, str(exc)
+
+        if len(by_host) > 1:
+            with ThreadPoolExecutor(max_workers=len(by_host), thread_name_prefix="loupe-poll") as pool:
+                answers = dict(zip(by_host, pool.map(poll, by_host), strict=True))
+        else:
+            answers = {name: poll(name) for name in by_host}
+        seen: dict[str, Observed] = {}
+        unreachable: dict[str, str] = {}
+        for name, (observed, why) in answers.items():
+            seen.update(observed)
+            if why:
+                unreachable.update((s.id, why) for s in by_host[name])
         return seen, unreachable
 
     def poll(self, capture: set[str] | None = None) -> list[Snapshot]:
@@ -314,8 +327,6 @@ class SessionManager:
 
         Returns each session's exit code by id, or the exception that stopping it raised.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         if not sessions:
             return {}
         results: dict[str, int | None | Exception] = {}
