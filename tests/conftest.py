@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.fixtures.sessions",
     "tests.fixtures.tasks",
     "tests.fixtures.sshd",
+    "tests.fixtures.remote_sessions",
     "tests.fixtures.review",
 ]

@@ -96,6 +96,8 @@ class AgentKindConfig:
     status: str = "screen"
     # Regular expressions that, seen on the last lines of the screen, mean "needs input".
     prompt_patterns: list[str] = field(default_factory=list)
+    # Stop its sessions after this many minutes idle (0: never); see tui/sessions/idle_stop.py.
+    idle_stop_minutes: int = 0
 
 
 DISPOSABLE = ("node_modules/", ".venv/", "__pycache__/")

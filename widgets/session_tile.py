@@ -36,6 +36,8 @@ class TileData:
     added: int | None = None
     removed: int | None = None
     queued: int = 0
+    # The `[hosts.NAME]` it runs on; "" on this machine.
+    host: str = ""
     # The screen as captured (text with SGR colour codes).
     screen: str = ""
 
@@ -142,7 +144,8 @@ class SessionTile(Widget, can_focus=True):
         data = self.data
         mark = "● " if self.marked else ""
         queued = f" · {data.queued} queued" if data.queued else ""
-        self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{queued}"
+        host = f" @{data.host}" if data.host else ""
+        self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{host}{queued}"
         parts = [data.state_label, data.elapsed]
         if data.added is not None:
             parts.append(f"+{data.added} -{data.removed}")

@@ -50,7 +50,12 @@ class SessionService:
         """Open the manager, then report on every session until `stop` is set."""
         monitor = self._open(emit)
         if monitor is not None:
-            monitor.run(stop, emit)
+            try:
+                monitor.run(stop, emit)
+            finally:
+                # A poll that was under way when the app closed may have opened a host's
+                # connection again: the loop's end closes them for good.
+                self._close_hosts()
 
     def watch_status(self, stop: threading.Event, emit: Emit) -> None:
         """Wake the monitor when a hook writes a status file (once the manager is open)."""
@@ -80,5 +85,11 @@ class SessionService:
         return outcomes
 
     def close(self) -> None:
-        """End the monitor's wait at once (its loop ends on its stop event)."""
+        """End the monitor's wait at once (its loop ends on its stop event) and close each
+        host's shared ssh connection, so no ssh master outlives the app."""
         self.wake()
+        self._close_hosts()
+
+    def _close_hosts(self) -> None:
+        if self.manager is not None:
+            self.manager.close()

@@ -11,7 +11,8 @@ from typing import Any
 
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
-from tui.sessions.model import Snapshot, format_elapsed
+from tui.sessions import exec_cli
+from tui.sessions.model import LOCAL_HOST, Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
 SUMMARY = "start, list, message, stop, review, land and remove agent sessions"
@@ -22,8 +23,9 @@ AGENT_DOC = """\
 Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a branch
 `loupe/<task>/<n>`. Address sessions by number (`0`), several (`0,2`), `all`, or id.
 
-- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
-  KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
+- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] [--host NAME] PROMPT`:
+  start one; KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]`
+  config; `--host` runs it on a `[hosts.NAME]` machine over SSH (see `loupe host list`).
 - `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
   exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
   elapsed time, diff size, task.
@@ -38,6 +40,10 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
   refused (exit 1) while the session runs or has uncommitted, untracked, ignored (not
   disposable) or unmerged work, a nested repository or detached commits, unless `--force`,
   which first saves all of it to `refs/loupe/removed/<id>`.
+- `loupe session exec 0,2|all [--host NAME] [--json] -- CMD...`: run CMD in each session's
+  worktree (not typed into the agent), `{n}` in CMD replaced by the session's number; the
+  outputs are printed labelled per session; the exit status is the worst of them (255 where
+  it could not run).
 - `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
 
 Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
@@ -62,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--task-dir", type=Path, help="the task's folder, passed to the agent")
     start.add_argument("--base", help="branch or commit to start from (default: HEAD)")
     start.add_argument("--fetch", action="store_true", default=None, help="git fetch first")
+    start.add_argument("--host", default=LOCAL_HOST, help="run it on this [hosts.NAME] over SSH (default: here)")
     start.add_argument("--json", action="store_true")
 
     listing = commands.add_parser("list", help="list sessions with their state")
@@ -105,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     attach = commands.add_parser("attach", help="attach this terminal to a session (tmux)")
     attach.add_argument("target")
 
+    exec_cli.add_parser(commands)
+
     kinds = commands.add_parser("kinds", help="list agent kinds")
     kinds.add_argument("--json", action="store_true")
     return parser
@@ -112,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = exec_cli.parse(build_parser(), argv)
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2
@@ -127,6 +136,9 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2
+    finally:
+        # Ends the shared ssh connection of every host this command used.
+        manager.close()
 
 
 def _print_json(value: Any) -> None:
@@ -177,17 +189,18 @@ def _state_label(snapshot: Snapshot) -> str:
 def _cmd_start(manager, args) -> int:
     result = manager.start(
         task=args.task, prompt=" ".join(args.prompt), agent=args.agent, base=args.base,
-        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None,
+        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None, host=args.host,
     )
     session = result.session
     for warning in result.warnings:
         out.error(f"loupe: warning: {warning}")
     if args.json:
-        _print_json({"number": session.number, "id": session.id, "branch": session.branch,
+        _print_json({"number": session.number, "id": session.id, "host": session.host, "branch": session.branch,
                      "worktree": str(session.worktree), "port_base": session.port_base,
                      "copied": result.copied, "warnings": result.warnings})
     else:
-        out.line(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
+        where = "" if session.host == LOCAL_HOST else f" on host {session.host}"
+        out.line(f"started session {session.number} ({session.id}){where}: {session.agent} on {session.branch}")
         out.line(f"  worktree {session.worktree}")
         out.line(f"  ports {session.port_base}-{session.port_base + 9}; "
                  f"attach: loupe session attach {session.number}")
@@ -209,14 +222,15 @@ def _cmd_list(manager, args) -> int:
     if not snapshots:
         out.line("no sessions; start one with: loupe session start --agent shell --task NAME")
         return 0
-    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<10}  {'elapsed':>8}  {'diff':<12}  task")
+    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<11}  {'elapsed':>8}  {'diff':<12}  task")
     for snapshot in snapshots:
         stat = stats.get(snapshot.session.id)
         size = f"+{stat.added} -{stat.removed}" if stat else ""
         session = snapshot.session
         queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
-        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
-                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
+        where = "" if session.host == LOCAL_HOST else f"  @{session.host}"
+        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<11}  "
+                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{where}{queued}")
     return 0
 
 
@@ -362,9 +376,16 @@ def _cmd_screen(manager, args) -> int:
 def _cmd_attach(manager, args) -> int:
     (session,) = _one(manager, args.target)
     attach = manager.attach_command(session)
+    # What it ran over a host's shared connection ends now; attach makes its own (execve
+    # skips the `finally` that would).
+    manager.close()
     out.finish()
     os.execve(attach.argv[0], attach.argv, attach.env)
     return 0  # pragma: no cover - execve does not return
+
+
+def _cmd_exec(manager, args) -> int:
+    return exec_cli.main(manager, args)
 
 
 def _cmd_kinds(manager, args) -> int:

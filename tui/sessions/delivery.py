@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.errors import LoupeError
 from tui.sessions.errors import HostUnreachable, SessionError
 from tui.sessions.host import SessionHost
 from tui.sessions.model import Session, Snapshot
@@ -98,7 +99,8 @@ class Delivery:
                 continue
             try:
                 self._type(snapshot.session, item.text)
-            except SessionError:
+            except LoupeError:
+                # Not typed (a host that dropped is no SessionError): it stays queued.
                 self.store.unclaim(item.id)
                 raise
             self._deliveries[sid] = (now, False)

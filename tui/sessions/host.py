@@ -19,11 +19,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tui.sessions.diff import DiffStat, SessionDiff
     from tui.sessions.environment import Preparation
     from tui.sessions.land import LandPlan, LandResult
@@ -177,6 +176,13 @@ class SessionHost(Protocol):
     def watch_reports(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Call `changed` whenever a status report changes, until `stop` is set. A host may
         return at once: polls pick reports up anyway, watching only makes it quicker."""
+
+    def retry_now(self) -> None:
+        """A host that could not be reached tries again on the next operation, not after
+        its backoff (the user asked)."""
+
+    def close(self) -> None:
+        """Let go of what the host holds open (a connection); a later operation reopens it."""
 
     # -- the work ------------------------------------------------------------------------------
 

@@ -202,6 +202,12 @@ class LocalHost:
             # Polling still works; watching is only there to be quicker.
             return
 
+    def retry_now(self) -> None:
+        return  # this machine is always reachable
+
+    def close(self) -> None:
+        return  # tmux and files need nothing closed
+
     # -- the work ------------------------------------------------------------------------------
 
     def removal_risks(self, session: Session, *, live: bool) -> list[worktrees.Risk]:

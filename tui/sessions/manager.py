@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,12 @@ from tui.sessions.delivery import Delivery, SendOutcome
 from tui.sessions.diff import DiffStat, SessionDiff
 from tui.sessions.errors import HostUnreachable, NoSuchSession, RemovalRefused, UnknownHost
 from tui.sessions.host import GONE, AttachCommand, Observed, Ran, SessionHost
+from tui.sessions.idle_stop import IdleStop
 from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
 from tui.sessions.model import LOCAL_HOST, Session, Snapshot
 from tui.sessions.observer import Observer
+from tui.sessions.ssh_host import SshHost
 from tui.sessions.starting import DEFAULT_SIZE, SessionStarter, StartResult
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
@@ -66,6 +69,7 @@ class SessionManager:
         self.kinds = agents.agent_kinds(self.config.agents, self.kind_problems)
         self.observer = Observer(self.kinds)
         self.hosts: dict[str, SessionHost] = self._build_hosts()
+        self.idle_stop = IdleStop(self.config)
         self._starter = SessionStarter(self.root, self.config, self.kinds, self.store,
                                        host=self.host, changed=self.invalidate)
         self._delivery = Delivery(self.store, self.observer, poll=self.poll, host_of=self.host_of,
@@ -76,9 +80,24 @@ class SessionManager:
     # -- plumbing --------------------------------------------------------------------------
 
     def _build_hosts(self) -> dict[str, SessionHost]:
-        """Every host sessions of this repository may run on, by name; another kind of host
-        (from a `[hosts.NAME]` table) is one more entry here."""
-        return {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
+        """Every host sessions of this repository may run on, by name: this machine, and each
+        `[hosts.NAME]` table (reached over SSH when first used)."""
+        hosts: dict[str, SessionHost] = {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
+        for name, config in self.config.hosts.items():
+            if name != LOCAL_HOST:
+                hosts[name] = SshHost(name, config, self.config.sessions)
+        return hosts
+
+    def close(self) -> None:
+        """Close every host's connection (the app at exit, each CLI command when done)."""
+        for host in self.hosts.values():
+            host.close()
+
+    def retry_hosts(self) -> None:
+        """Hosts that could not be reached are tried again at the next poll, not after their
+        backoff."""
+        for host in self.hosts.values():
+            host.retry_now()
 
     def host(self, name: str) -> SessionHost:
         found = self.hosts.get(name)
@@ -186,17 +205,29 @@ class SessionManager:
 
     def _observe(self, sessions: list[Session],
                  capture: set[str] | None) -> tuple[dict[str, Observed], dict[str, str]]:
-        """What each session's host sees (one poll per host), and why a host could not say."""
-        seen: dict[str, Observed] = {}
-        unreachable: dict[str, str] = {}
+        """What each session's host sees (one poll per host, the hosts all at once, so a far
+        one adds its own latency only), and why a host could not say."""
         by_host: dict[str, list[Session]] = {}
         for session in sessions:
             by_host.setdefault(session.host, []).append(session)
-        for name, group in by_host.items():
+
+        def poll(name: str) -> tuple[dict[str, Observed], str]:
             try:
-                seen.update(self.host(name).poll(group, capture))
+                return self.host(name).poll(by_host[name], capture), ""
             except (HostUnreachable, UnknownHost) as exc:
-                unreachable.update((s.id, str(exc)) for s in group)
+                return {}, str(exc)
+
+        if len(by_host) > 1:
+            with ThreadPoolExecutor(max_workers=len(by_host), thread_name_prefix="loupe-poll") as pool:
+                answers = dict(zip(by_host, pool.map(poll, by_host), strict=True))
+        else:
+            answers = {name: poll(name) for name in by_host}
+        seen: dict[str, Observed] = {}
+        unreachable: dict[str, str] = {}
+        for name, (observed, why) in answers.items():
+            seen.update(observed)
+            if why:
+                unreachable.update((s.id, why) for s in by_host[name])
         return seen, unreachable
 
     def poll(self, capture: set[str] | None = None) -> list[Snapshot]:
@@ -302,8 +333,6 @@ class SessionManager:
 
         Returns each session's exit code by id, or the exception that stopping it raised.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         if not sessions:
             return {}
         results: dict[str, int | None | Exception] = {}
@@ -313,6 +342,13 @@ class SessionManager:
             error = future.exception()
             results[sid] = error if isinstance(error, Exception) else future.result()
         return results
+
+    def stop_idle(self, snapshots: list[Snapshot]) -> list[Session]:
+        """Stop the sessions of `snapshots` idle past their `idle_stop_minutes` (never one that
+        needs you, never removing anything); the ones it stopped."""
+        due = self.idle_stop.due(snapshots)
+        outcomes = self.stop_many(due)
+        return [s for s in due if not isinstance(outcomes.get(s.id), Exception)]
 
     def live_sessions(self) -> list[Session]:
         return [s.session for s in self.poll(set()) if s.live]

@@ -90,6 +90,7 @@ class SessionMonitor:
     def tick(self, capture: set[str] | None) -> SessionsUpdated:
         snapshots = self.manager.poll(capture)
         delivered = [s.id for s in self.manager.deliver_queued(snapshots)]
+        self.manager.stop_idle(snapshots)
         now = time.monotonic()
         live_ids = {s.session.id for s in snapshots}
         screens: dict[str, str] = {}

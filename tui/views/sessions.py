@@ -265,7 +265,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
 
 def tile_data(update: SessionsUpdated) -> list[TileData]:
     """What each tile shows (its preview rows are drawn by the tile itself)."""
-    from tui.sessions.model import format_elapsed
+    from tui.sessions.model import LOCAL_HOST, format_elapsed
 
     tiles = []
     for snapshot in update.snapshots:
@@ -276,6 +276,7 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
             state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
             elapsed=format_elapsed(snapshot.elapsed()),
             added=stat.added if stat else None, removed=stat.removed if stat else None,
-            queued=snapshot.queued, screen=update.screens.get(session.id, ""),
+            queued=snapshot.queued, host="" if session.host == LOCAL_HOST else session.host,
+            screen=update.screens.get(session.id, ""),
         ))
     return tiles
