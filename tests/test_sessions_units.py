@@ -48,7 +48,7 @@ def test_render_codex_notify_is_toml_array() -> None:
     words = shlex.split(command)
     assert words[:2] == ["codex", "-c"]
     assert words[2] == 'notify=["/py", "-m", "tui", "hook", "abc123", "codex"]'
-    assert words[3] == "go"
+    assert words[3:] == ["--", "go"]  # a prompt starting with "-" stays the prompt
 
 
 def test_render_unknown_placeholder_is_a_clear_error() -> None:
@@ -88,7 +88,7 @@ def test_check_installed(tmp_path: Path) -> None:
 
 
 def test_screen_tracker_debounce_and_prompts() -> None:
-    patterns = agents.AgentKind("x", "x").compiled_patterns()
+    patterns = agents.AgentKind("x", "x").screen_rules
     tracker = ScreenTracker()
     tracker.observe("building...\n", now=100.0)
     assert tracker.state("building...\n", patterns, now=100.2) is State.WORKING

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,17 +85,27 @@ class ModelsConfig:
 
 @dataclass
 class AgentKindConfig:
-    """How to start one kind of coding agent in a session.
+    """How to start one kind of coding agent in a session, and how to read its screen.
 
     `command` is a template: {prompt}, {worktree} and {task} are replaced, shell-quoted.
+    The presets' values are in `tui/sessions/presets.toml`.
     """
 
     command: str = ""
-    # Where status comes from first: "claude" (hooks), "codex" (notify), "loupe" (the built-in
-    # agent writes it), or "screen" (screen activity and prompt patterns only).
+    # Where status comes from first: "claude" (hooks), "codex" (notify), "opencode" (its
+    # plugin), "loupe" (the built-in agent writes it), or "screen" (screen patterns only).
     status: str = "screen"
-    # Regular expressions that, seen on the last lines of the screen, mean "needs input".
-    prompt_patterns: list[str] = field(default_factory=list)
+    # Regular expressions that, seen on the last `prompt_lines` lines of the screen, mean
+    # "needs input". Setting this replaces the preset's patterns (the generic ones too).
+    prompt_patterns: list[str] | None = None
+    # Patterns added to the preset's (or to `prompt_patterns`).
+    extra_prompt_patterns: list[str] = field(default_factory=list)
+    # How many of the screen's last non-empty lines the patterns are tried on (0: the
+    # preset's, else 1: the last line only).
+    prompt_lines: int = 0
+    # The agent's input prompt on the last line: queued text is typed only once it shows.
+    # "" for none (typed once the screen is idle).
+    ready_pattern: str | None = None
 
 
 DISPOSABLE = ("node_modules/", ".venv/", "__pycache__/")
@@ -329,6 +340,10 @@ def _check_value(
 ) -> Any:
     origin = typing.get_origin(expected)
     args = typing.get_args(expected)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        # TOML has no null: a value given is always of the other type.
+        inner = next(arg for arg in args if arg is not type(None))
+        return _check_value(inner, value, path, file, lines, problems)
 
     def bad(what: str) -> object:
         problems.append(

@@ -370,7 +370,10 @@ def _cmd_attach(manager, args) -> int:
 def _cmd_kinds(manager, args) -> int:
     kinds = manager.kinds
     if args.json:
-        _print_json({name: {"command": k.command, "status": k.status, "description": k.description}
+        _print_json({name: {"command": k.command, "status": k.status, "description": k.description,
+                            "prompt": "argument" if k.takes_prompt_argument else "typed",
+                            "ready_pattern": k.ready_pattern, "prompt_patterns": list(k.prompt_patterns),
+                            "prompt_lines": k.prompt_lines, "busy_pattern": k.busy_pattern}
                      for name, k in kinds.items()})
     else:
         for name, kind in kinds.items():

@@ -12,7 +12,6 @@ whichever host the session runs on.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pathlib import Path
 from tui import locations, private_files
 from tui.sessions.agents import AgentKind
 from tui.sessions.model import Session, Snapshot
-from tui.sessions.status import DEBOUNCE, ScreenTracker, resolve, strip_ansi
+from tui.sessions.status import DEBOUNCE, ScreenRules, ScreenTracker, resolve, screen_lines, strip_ansi
 from tui.sessions.status_file import State, Status
 from tui.sessions.tmux import PaneInfo
 
@@ -40,7 +39,7 @@ class _Memory:
     question: str = ""
     left_wait_at: float = 0.0
     saved_at: float = 0.0
-    patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
+    rules: ScreenRules = field(default_factory=ScreenRules)
 
 
 def default_memory_dir() -> Path:
@@ -60,9 +59,8 @@ class Observer:
         memory = self._memory.get(session.id)
         if memory is None:
             tracker = self._load_tracker(session.id) or ScreenTracker(changed_at=now)
-            kind = self.kinds.get(session.agent)
-            patterns = kind.compiled_patterns() if kind else AgentKind("", "").compiled_patterns()
-            memory = _Memory(tracker=tracker, patterns=patterns, saved_at=now)
+            kind = self.kinds.get(session.agent) or AgentKind(session.agent, "")
+            memory = _Memory(tracker=tracker, rules=kind.screen_rules, saved_at=now)
             self._memory[session.id] = memory
         return memory
 
@@ -98,7 +96,7 @@ class Observer:
             if session.ended_at is not None and pane is None:
                 observation_state, code, source, detail = State.EXITED, session.exit_code, "store", ""
             else:
-                plain_state = memory.tracker.state(memory.screen, memory.patterns, now, self.debounce)
+                plain_state = memory.tracker.state(memory.screen, memory.rules, now, self.debounce)
                 observation = resolve(
                     status_source=session.status_source,
                     reported=reported,
@@ -106,6 +104,7 @@ class Observer:
                     screen_state=plain_state,
                     screen_changed_at=memory.tracker.changed_at,
                     debounce=self.debounce,
+                    screen_busy=memory.rules.is_busy(screen_lines(memory.screen)),
                 )
                 observation_state = observation.state
                 code, source, detail = observation.exit_code, observation.source, observation.detail
@@ -138,7 +137,8 @@ class Observer:
         notify the user twice for one question. Hooks say exactly when a wait begins, so
         theirs always count.
         """
-        question = detail if source == "hook" else plain_tail(memory.screen, 1)
+        question = detail if source == "hook" else (memory.rules.asks(screen_lines(memory.screen))
+                                                     or plain_tail(memory.screen, 1))
         flicker = (source != "hook" and question == memory.question
                    and now - memory.left_wait_at < self.debounce)
         if memory.state is not None and not flicker:
