@@ -131,6 +131,9 @@ def test_resolve_priorities() -> None:
         ("Notification", {"notification_type": "permission_prompt"}, State.NEEDS_INPUT),
         ("Notification", {"message": "Claude needs your permission to use Bash"}, State.NEEDS_INPUT),
         ("Notification", {"notification_type": "idle_prompt"}, State.IDLE),
+        ("Notification", {"notification_type": "elicitation_dialog"}, State.NEEDS_INPUT),
+        # A login that worked is news, not a question.
+        ("Notification", {"notification_type": "auth_success", "message": "Logged in"}, None),
         ("Stop", {}, State.IDLE),
         ("SessionEnd", {"reason": "clear"}, None),
         ("SubagentStop", {}, None),
@@ -176,6 +179,27 @@ def test_hook_cli_writes_status(monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_status(folder / "status.json").state is State.WORKING
     assert hook_cli.main(["abc123", "needs-input", "which", "one?"]) == 0
     assert read_status(folder / "status.json").detail == "which one?"
+
+
+def test_codex_notify_skips_side_turns_and_other_threads() -> None:
+    folder = sessions_dir() / "c0dex1"
+    folder.mkdir(parents=True)
+
+    def notify(thread: str, first_input: str) -> State | None:
+        (folder / "status.json").unlink(missing_ok=True)
+        payload = {"type": "agent-turn-complete", "thread-id": thread, "turn-id": "1", "cwd": "/w",
+                   "input-messages": [first_input], "last-assistant-message": "ok"}
+        assert hook_cli.main(["c0dex1", "codex", json.dumps(payload)]) == 0
+        status = read_status(folder / "status.json")
+        return status.state if status else None
+
+    title = "Generate a concise, single-line task title for this request: fix the parser"
+    assert notify("thread-title", title) is None
+    assert notify("thread-main", "fix the parser") is State.IDLE
+    # Once the session's own thread is known, another thread's turn is not its turn.
+    assert notify("thread-review", "review the diff") is None
+    assert notify("thread-main", "and the tests") is State.IDLE
+    assert notify("thread-main", title) is None
 
 
 def test_hook_cli_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

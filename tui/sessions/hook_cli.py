@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import select
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ a question. It prints nothing and exits 0.
 """
 
 USAGE = "usage: loupe hook SESSION EVENT [PAYLOAD]"
+# Beside the status file: the Codex thread the session's own turns run in.
+THREAD_FILE = "codex-thread"
 
 
 def _stdin_payload() -> dict[str, Any]:
@@ -57,6 +60,24 @@ def _parse(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _codex(status_file: Path, payload: dict[str, Any]) -> State | None:
+    """The state a Codex notify means, remembering the session's own thread next to its
+    status file (each notify is a new process)."""
+    from tui.sessions.presets import PRESETS
+
+    codex = PRESETS.get("codex")
+    side_turns = [re.compile(p) for p in (codex.side_turns if codex else ())]
+    memory = status_file.with_name(THREAD_FILE)
+    try:
+        own = memory.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        own = None
+    state, thread = hooks.codex_state(payload, side_turns=side_turns, own_thread=own)
+    if thread is not None and thread != own:
+        memory.write_text(thread, encoding="utf-8")
+    return state
 
 
 def status_path(session_id: str) -> Path:
@@ -91,7 +112,7 @@ def main(argv: list[str]) -> int:
         source = "hook"
         detail = " ".join(rest)
     elif event == "codex":
-        state = hooks.codex_state(_parse(rest[-1]) if rest else {})
+        state = _codex(path, _parse(rest[-1]) if rest else {})
         source = "codex-notify"
     else:
         payload = _stdin_payload()

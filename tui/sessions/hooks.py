@@ -10,7 +10,9 @@ The mapping from events to states lives here too, so `hook_cli` stays a thin ent
 from __future__ import annotations
 
 import json
+import re
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,9 @@ CLAUDE_EVENTS: dict[str, str | None] = {
 
 # Tools that ask the user a question rather than doing work.
 _QUESTION_TOOLS = {"AskUserQuestion"}
+# Notification types that wait for the user's answer (older versions send no type, only a
+# message naming the permission).
+_QUESTION_NOTIFICATIONS = {"permission_prompt", "elicitation_dialog"}
 
 
 def hook_command(loupe: list[str], session_id: str) -> list[str]:
@@ -88,8 +93,10 @@ def claude_state(event: str, payload: dict[str, Any]) -> State | None:
         message = str(payload.get("message", "")).lower()
         if kind == "idle_prompt" or "waiting for your input" in message:
             return State.IDLE
-        # permission_prompt, elicitation_dialog, and older versions' permission messages.
-        return State.NEEDS_INPUT
+        if kind in _QUESTION_NOTIFICATIONS or (not kind and "permission" in message):
+            return State.NEEDS_INPUT
+        # auth_success and whatever comes next: news, not a question.
+        return None
     if event in ("Stop", "StopFailure", "SessionStart"):
         return State.IDLE
     # SessionEnd also fires on /clear, after which Claude carries on, so the real end comes
@@ -97,10 +104,27 @@ def claude_state(event: str, payload: dict[str, Any]) -> State | None:
     return None
 
 
-def codex_state(payload: dict[str, Any]) -> State | None:
-    if payload.get("type") == "agent-turn-complete":
-        return State.IDLE
-    return None
+def codex_state(payload: dict[str, Any], *, side_turns: Sequence[re.Pattern[str]],
+                own_thread: str | None) -> tuple[State | None, str | None]:
+    """What a Codex `notify` payload means, and the session's own thread afterwards.
+
+    Codex runs turns for itself too, such as the one that names the conversation, in a
+    thread of their own, and notifies their end like any other. Such a turn (its first
+    input matches one of `side_turns`) is skipped. The session's own thread is the first
+    one that completes another turn; later turns of other threads are skipped as well, and
+    the screen tells their story (after `/new`, too).
+    """
+    if payload.get("type") != "agent-turn-complete":
+        return None, own_thread
+    inputs = payload.get("input-messages")
+    first = str(inputs[0]) if isinstance(inputs, list) and inputs else ""
+    if any(pattern.search(first) for pattern in side_turns):
+        return None, own_thread
+    thread = payload.get("thread-id")
+    thread = str(thread) if isinstance(thread, str) and thread else None
+    if own_thread is not None and thread is not None and thread != own_thread:
+        return None, own_thread
+    return State.IDLE, own_thread or thread
 
 
 GENERIC_STATES = {state.value: state for state in REPORTED_STATES}
