@@ -61,6 +61,9 @@ class Delivery:
             if snapshot.state is State.UNREACHABLE and not when_idle:
                 raise HostUnreachable(f"session {session.number} ({session.id}): {snapshot.detail}; "
                                       "use --when-idle to queue the text until it is back")
+            if snapshot.state is State.STARTING and not when_idle:
+                raise SessionError(f"session {session.number} ({session.id}) is still starting; "
+                                   "use --when-idle to queue the text until it is ready")
         for session in targets:
             if when_idle:
                 self.store.enqueue(session.id, text)

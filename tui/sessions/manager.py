@@ -218,6 +218,8 @@ class SessionManager:
                                              queued=queued, reported=observed.reported)
             if snapshot.state is State.EXITED and session.ended_at is None:
                 self._record_end(session, snapshot, observed)
+            elif session.ended_at is not None and observed.pane is not None and not observed.pane.dead:
+                self._take_back_end(session)
             snapshots.append(snapshot)
         return snapshots
 
@@ -229,6 +231,14 @@ class SessionManager:
         self.invalidate()
         session.ended_at = time.time()
         session.exit_code = snapshot.exit_code
+
+    def _take_back_end(self, session: Session) -> None:
+        """Its window is alive: whoever recorded its end (a listing that raced its start,
+        before sessions were "starting") was wrong."""
+        self.store.reopen(session.id)
+        self.invalidate()
+        session.ended_at = None
+        session.exit_code = None
 
     def watch_reports(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Call `changed` when any host's status reports change, until `stop` is set."""

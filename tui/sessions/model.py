@@ -46,6 +46,9 @@ class Session:
     host: str = LOCAL_HOST
     # When loupe was asked to stop it (so its end reads "stopped", not a crash's code).
     stopped_at: float | None = None
+    # When its host said its window exists; until then a session without a window is
+    # starting, not exited.
+    launched_at: float | None = None
 
     @property
     def tmux_session(self) -> str:

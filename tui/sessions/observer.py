@@ -26,6 +26,9 @@ from tui.sessions.tmux import PaneInfo
 
 # Screen-change times are saved at most this often per session (the file is tiny).
 _SAVE_EVERY = 2.0
+# A session its host has not launched yet reads "starting" this long after it was created;
+# after that, a window that never came means the start died half way.
+START_GRACE = 120.0
 
 
 @dataclass
@@ -95,6 +98,8 @@ class Observer:
                 memory.screen = screen
             if session.ended_at is not None and pane is None:
                 observation_state, code, source, detail = State.EXITED, session.exit_code, "store", ""
+            elif pane is None and session.launched_at is None and now - session.created_at < START_GRACE:
+                observation_state, code, source, detail = State.STARTING, None, "store", ""
             else:
                 plain_state = memory.tracker.state(memory.screen, memory.rules, now, self.debounce)
                 observation = resolve(

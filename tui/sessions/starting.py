@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import shlex
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,8 @@ class SessionStarter:
             command=session.command, env=prep.env, setup_script=self.config.sessions.setup_script,
             claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
+        session.launched_at = time.time()
+        self.store.update(session.id, launched_at=session.launched_at)
         if prompt.strip() and not kind.takes_prompt_argument:
             self.store.enqueue(session.id, prompt)
         return StartResult(session=session, warnings=[*prep.warnings, *launched.warnings],

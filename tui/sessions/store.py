@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     exit_code INTEGER,
     removed_at REAL,
     host TEXT NOT NULL DEFAULT 'local',
-    stopped_at REAL
+    stopped_at REAL,
+    launched_at REAL
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
 CREATE TABLE IF NOT EXISTS queue (
@@ -67,6 +68,7 @@ _PATH_FIELDS = {"repo", "worktree", "task_dir"}
 _ADDED_COLUMNS = {
     "host": "TEXT NOT NULL DEFAULT 'local'",
     "stopped_at": "REAL",
+    "launched_at": "REAL",
 }
 
 
@@ -201,6 +203,16 @@ class SessionStore:
             cursor = db.execute(
                 "UPDATE sessions SET ended_at = ?, exit_code = ? WHERE id = ? AND ended_at IS NULL",
                 (time.time(), exit_code, session_id),
+            )
+            return cursor.rowcount == 1
+
+    def reopen(self, session_id: str) -> bool:
+        """Take back an end recorded for a session that turns out to be running; say whether
+        there was one."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET ended_at = NULL, exit_code = NULL WHERE id = ? AND ended_at IS NOT NULL",
+                (session_id,),
             )
             return cursor.rowcount == 1
 
