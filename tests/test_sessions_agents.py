@@ -10,6 +10,7 @@ import pytest
 
 from tests.fixtures.fake_agents import FakeAgents
 from tests.fixtures.sessions import SessionsHarness
+from tests.test_sessions_killed import cli_config, loupe  # noqa: F401 - a fixture
 from tests.helpers import wait_for
 from tui.sessions.model import Snapshot
 from tui.sessions.status import DEBOUNCE
@@ -46,3 +47,57 @@ def test_codex_gets_its_prompt_after_dashes_and_ignores_its_title_side_turn(
     fake_agents.wait("turn-reported", "Codex to notify the end of the turn")
     idle = sessions.wait_state(session, State.IDLE)
     assert idle.source == "hook"
+
+
+def _tick(sessions: SessionsHarness) -> list[Snapshot]:
+    """What the app's monitor does each tick: poll, then type queued text where it can."""
+    snapshots = sessions.manager.poll()
+    sessions.manager.deliver_queued(snapshots)
+    return snapshots
+
+
+def _state_after_tick(sessions: SessionsHarness, session) -> State:  # noqa: ANN001
+    return next(s.state for s in _tick(sessions) if s.session.id == session.id)
+
+
+def test_aider_gets_its_first_prompt_only_once_its_input_prompt_shows(
+        sessions: SessionsHarness, fake_agents: FakeAgents) -> None:
+    session = sessions.start("aider", task="aidered", prompt="build the parser")
+    # Booting, it reads nothing (and then drops what was typed ahead) while its screen is
+    # quiet long enough to read idle: the prompt must wait.
+    wait_for(lambda: _state_after_tick(sessions, session) is State.IDLE, "the booting aider to read idle")
+    _tick(sessions)
+    assert [q.text for q in sessions.manager.store.pending(session.id)] == ["build the parser"]
+    fake_agents.go("booted")
+    wait_for(lambda: _tick(sessions) and "build the parser" in fake_agents.read("received"),
+             "the first prompt to reach aider")
+    wait_for(lambda: _tick(sessions) and not sessions.manager.store.unconfirmed(session.id),
+             "loupe to see the prompt arrived")
+    assert sessions.manager.store.undelivered(session.id) == []
+
+
+def test_aider_asks_is_answered_and_goes_idle_with_one_wait(
+        sessions: SessionsHarness, fake_agents: FakeAgents) -> None:
+    fake_agents.go("booted")
+    session = sessions.start("aider", task="asking", prompt="ask")
+    wait_for(lambda: _state_after_tick(sessions, session) is State.NEEDS_INPUT, "aider's question")
+    question = sessions.snapshot(session).question
+    assert question.startswith("Add file to the chat? (Y)es/(N)o")
+    sessions.manager.send([session], "y")
+    fake_agents.wait("answers", "the answer to reach aider")
+    # Answered, it works (the reply waits for the test), then goes back to its prompt.
+    seen: list[Snapshot] = []
+    _quiet_for(sessions, session, DEBOUNCE + 0.5, seen)
+    assert State.NEEDS_INPUT not in {s.state for s in seen[1:]}
+    fake_agents.go("reply-1")
+    idle = sessions.wait_state(session, State.IDLE)
+    assert idle.wait_id == sessions.snapshot(session).wait_id == 1
+
+
+def test_loupe_session_start_returns_once_aider_took_its_prompt(
+        sessions: SessionsHarness, fake_agents: FakeAgents, cli_config: None) -> None:  # noqa: F811
+    fake_agents.go("booted")
+    done = loupe(sessions.repo.path, "start", "--agent", "aider", "--task", "cli", "--json", "build", "it")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["prompt"] == "delivered"
+    assert fake_agents.read("received") == "build it\n"

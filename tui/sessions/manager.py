@@ -11,6 +11,7 @@ that happens in a place: worktrees, windows, screens, processes, diffs.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -69,7 +70,7 @@ class SessionManager:
         self._starter = SessionStarter(self.root, self.config, self.kinds, self.store,
                                        host=self.host, changed=self.invalidate)
         self._delivery = Delivery(self.store, self.observer, poll=self.poll, host_of=self.host_of,
-                                  changed=self.invalidate)
+                                  changed=self.invalidate, kinds=self.kinds)
         # The store read at most once a second by polls (other loupes and the CLI write it).
         self._cache: dict[str, tuple[float, object]] = {}
 
@@ -112,6 +113,9 @@ class SessionManager:
 
     def _recent_pending(self) -> list:
         return self._cached("pending", self.store.pending)
+
+    def _recent_undelivered(self) -> list:
+        return self._cached("undelivered", self.store.undelivered)
 
     def invalidate(self) -> None:
         """Forget cached store reads (after this manager changed something)."""
@@ -205,6 +209,9 @@ class SessionManager:
         pending: dict[str, int] = {}
         for item in self._recent_pending():
             pending[item.session_id] = pending.get(item.session_id, 0) + 1
+        undelivered: dict[str, int] = {}
+        for item in self._recent_undelivered():
+            undelivered[item.session_id] = undelivered.get(item.session_id, 0) + 1
         now = time.time()
         snapshots = []
         for session in sessions:
@@ -216,6 +223,8 @@ class SessionManager:
             observed = seen.get(session.id, GONE)
             snapshot = self.observer.observe(session, observed.pane, observed.screen, now,
                                              queued=queued, reported=observed.reported)
+            if session.id in undelivered:
+                snapshot = dataclasses.replace(snapshot, undelivered=undelivered[session.id])
             if snapshot.state is State.EXITED and session.ended_at is None:
                 self._record_end(session, snapshot, observed)
             elif session.ended_at is not None and observed.pane is not None and not observed.pane.dead:

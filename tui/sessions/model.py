@@ -81,6 +81,8 @@ class Snapshot:
     queued: int = 0
     # While it needs input: what it asks (its prompt line, or what a hook said).
     question: str = ""
+    # Queued texts given up on ("not delivered"); `SessionStore.undelivered` says why.
+    undelivered: int = 0
 
     @property
     def needs_you(self) -> bool:

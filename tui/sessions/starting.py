@@ -28,6 +28,9 @@ class StartResult:
     session: Session
     warnings: list[str] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
+    # The first prompt, queued to be typed in once the agent shows its input prompt (kinds
+    # that cannot take it on their command line); None when it went on the command line.
+    queue_id: int | None = None
 
 
 class SessionStarter:
@@ -139,7 +142,8 @@ class SessionStarter:
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
         session.launched_at = time.time()
         self.store.update(session.id, launched_at=session.launched_at)
+        queue_id = None
         if prompt.strip() and not kind.takes_prompt_argument:
-            self.store.enqueue(session.id, prompt)
+            queue_id = self.store.enqueue(session.id, prompt)
         return StartResult(session=session, warnings=[*prep.warnings, *launched.warnings],
-                           copied=launched.copied)
+                           copied=launched.copied, queue_id=queue_id)
