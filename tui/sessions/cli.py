@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--task-dir", type=Path, help="the task's folder, passed to the agent")
     start.add_argument("--base", help="branch or commit to start from (default: HEAD)")
     start.add_argument("--fetch", action="store_true", default=None, help="git fetch first")
+    start.add_argument("--no-wait", action="store_true",
+                       help="return at once, even when the prompt is still to be typed in")
+    start.add_argument("--timeout", type=float, default=120.0,
+                       help="seconds to wait for an agent that is typed its prompt to take it")
     start.add_argument("--json", action="store_true")
 
     listing = commands.add_parser("list", help="list sessions with their state")
@@ -150,6 +154,8 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "worktree": str(session.worktree),
         "port_base": session.port_base,
         "queued": snapshot.queued,
+        "undelivered": [{"text": q.text, "reason": q.failure}
+                        for q in manager.store.undelivered(session.id)] if snapshot.undelivered else [],
         "tmux": _attach_line(manager, session),
     }
     if stat is not None:
@@ -182,15 +188,28 @@ def _cmd_start(manager, args) -> int:
     session = result.session
     for warning in result.warnings:
         out.error(f"loupe: warning: {warning}")
+    # The agent is typed its prompt once it shows its input prompt: wait for that here, so
+    # the prompt arrives even when no loupe app runs.
+    if result.queue_id is None:
+        prompt = "argument" if args.prompt else "none"
+    elif args.no_wait:
+        prompt = "pending"
+    else:
+        prompt = _await_delivery(manager, {result.queue_id: session}, args.timeout)[result.queue_id]
     if args.json:
         _print_json({"number": session.number, "id": session.id, "branch": session.branch,
                      "worktree": str(session.worktree), "port_base": session.port_base,
-                     "copied": result.copied, "warnings": result.warnings})
+                     "copied": result.copied, "warnings": result.warnings, "prompt": prompt})
     else:
         out.line(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
         out.line(f"  worktree {session.worktree}")
         out.line(f"  ports {session.port_base}-{session.port_base + 9}; "
                  f"attach: loupe session attach {session.number}")
+        if prompt == "pending":
+            out.line("  prompt queued: it is typed in once the agent shows its input prompt (while loupe runs)")
+    if prompt in ("undelivered", "dropped"):
+        out.error(f"loupe: the prompt was not delivered: {_undelivered_reason(manager, session, result.queue_id)}")
+        return 1
     return 0
 
 
@@ -215,40 +234,62 @@ def _cmd_list(manager, args) -> int:
         size = f"+{stat.added} -{stat.removed}" if stat else ""
         session = snapshot.session
         queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
+        if snapshot.undelivered:
+            queued += f"  ({snapshot.undelivered} not delivered)"
         out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
                  f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
     return 0
+
+
+def _await_delivery(manager, queued: dict[int, Any], timeout: float) -> dict[int, str]:
+    """Do what the app's monitor does (poll, type queued text in, check it arrived) until
+    each queued text is delivered, given up or dropped, or `timeout` seconds pass. Returns
+    each one's `SessionStore.queued_state`."""
+    states = {qid: manager.store.queued_state(qid) for qid in queued}
+    deadline = time.monotonic() + timeout
+    while any(state == "pending" for state in states.values()) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        ids = {queued[qid].id for qid, state in states.items() if state == "pending"}
+        manager.deliver_queued([s for s in manager.poll(ids) if s.session.id in ids])
+        states = {qid: manager.store.queued_state(qid) for qid in queued}
+    return states
+
+
+def _undelivered_reason(manager, session, queue_id: int) -> str:
+    found = next((q for q in manager.store.undelivered(session.id) if q.id == queue_id), None)
+    return found.failure if found else "the session ended first"
 
 
 def _cmd_send(manager, args) -> int:
     targets = manager.select(args.targets)
     text = " ".join(args.text)
     outcomes = manager.send(targets, text, when_idle=args.when_idle)
-    waiting = {o.session.id for o in outcomes if o.queued}
-    if waiting and not args.no_wait:
-        deadline = time.monotonic() + args.timeout
-        while waiting and time.monotonic() < deadline:
-            time.sleep(0.25)
-            snapshots = [s for s in manager.poll({*waiting}) if s.session.id in waiting]
-            for session in manager.deliver_queued(snapshots):
-                waiting.discard(session.id)
-            for snapshot in snapshots:
-                if snapshot.state is State.EXITED:
-                    waiting.discard(snapshot.session.id)
-    delivered = [o.session for o in outcomes if o.session.id not in waiting]
+    queued = {o.queue_id: o.session for o in outcomes if o.queue_id is not None}
+    states = (_await_delivery(manager, queued, args.timeout) if queued and not args.no_wait
+              else {qid: manager.store.queued_state(qid) for qid in queued})
+    by_session = {session.id: states[qid] for qid, session in queued.items()}
     if args.json:
-        _print_json({"delivered": [s.number for s in delivered],
-                     "queued": [o.session.number for o in outcomes if o.session.id in waiting]})
+        def numbers(*wanted: str) -> list[int]:
+            return [o.session.number for o in outcomes if by_session.get(o.session.id, "delivered") in wanted]
+
+        _print_json({"delivered": numbers("delivered"), "queued": numbers("pending"),
+                     "undelivered": numbers("undelivered", "dropped")})
     else:
         for outcome in outcomes:
             number = outcome.session.number
-            if outcome.session.id in waiting:
-                out.line(f"session {number}: queued; it is typed in when the session is idle "
+            state = by_session.get(outcome.session.id, "delivered")
+            if state == "pending":
+                out.line(f"session {number}: queued; it is typed in when the session is ready for it "
                          "(while loupe runs)")
+            elif state in ("undelivered", "dropped"):
+                reason = _undelivered_reason(manager, outcome.session, outcome.queue_id)
+                out.line(f"session {number}: not delivered: {reason}")
             else:
                 out.line(f"session {number}: sent")
-    if waiting and not args.no_wait:
-        out.error("loupe: timed out waiting for idle; the text stays queued")
+    if any(state in ("undelivered", "dropped") for state in states.values()):
+        return 1
+    if any(state == "pending" for state in states.values()) and not args.no_wait:
+        out.error("loupe: timed out waiting for the sessions to be ready; the text stays queued")
         return 1
     return 0
 
