@@ -101,3 +101,25 @@ def test_loupe_session_start_returns_once_aider_took_its_prompt(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["prompt"] == "delivered"
     assert fake_agents.read("received") == "build it\n"
+
+
+def test_opencode_states_come_from_loupes_plugin_not_its_screen(
+        sessions: SessionsHarness, fake_agents: FakeAgents) -> None:
+    session = sessions.start("opencode", task="opencoded", prompt="fix the parser")
+    fake_agents.wait("argv", "opencode to start")
+    assert json.loads(fake_agents.read("argv")) == ["--prompt=fix the parser"]
+    fake_agents.wait("subagent-done", "its subagent to finish")
+    # The screen stands still, a subagent went idle: the session's own turn still runs.
+    seen: list[Snapshot] = []
+    _quiet_for(sessions, session, DEBOUNCE + 0.5, seen)
+    assert {s.state for s in seen[1:]} == {State.WORKING} and seen[-1].source == "hook"
+    fake_agents.go("ask")
+    asked = sessions.wait_state(session, State.NEEDS_INPUT)
+    assert asked.question == "git push origin main"
+    sessions.manager.send([session], "y")
+    fake_agents.wait("answer", "the answer to reach opencode")
+    assert sessions.wait_state(session, State.WORKING).source == "hook"
+    fake_agents.go("finish")
+    assert sessions.wait_state(session, State.IDLE).source == "hook"
+    # loupe's plugin is not the agent's work.
+    assert sessions.manager.diff(session).files == ()

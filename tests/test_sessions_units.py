@@ -143,6 +143,25 @@ def test_claude_events(event: str, payload: dict, state: State | None) -> None:
     assert hooks.claude_state(event, payload) is state
 
 
+@pytest.mark.parametrize(
+    ("payload", "state"),
+    [
+        ({"type": "session.status", "status": "busy"}, State.WORKING),
+        ({"type": "session.status", "status": "retry"}, State.WORKING),
+        ({"type": "session.status", "status": "idle"}, State.IDLE),
+        ({"type": "session.idle"}, State.IDLE),
+        ({"type": "permission.asked", "title": "git push"}, State.NEEDS_INPUT),
+        ({"type": "permission.updated", "title": "git push"}, State.NEEDS_INPUT),  # before 1.x
+        ({"type": "permission.replied"}, State.WORKING),
+        ({"type": "question.asked", "title": "Which file?"}, State.NEEDS_INPUT),
+        ({"type": "question.rejected"}, State.WORKING),
+        ({"type": "message.part.updated"}, None),
+    ],
+)
+def test_opencode_events(payload: dict, state: State | None) -> None:
+    assert hooks.opencode_state(payload) is state
+
+
 def test_install_claude_hooks_keeps_user_settings(tmp_path: Path) -> None:
     settings = tmp_path / ".claude" / "settings.local.json"
     settings.parent.mkdir()

@@ -1,7 +1,7 @@
 """`loupe hook <session> <event> [payload]`: agents' hooks report their state here.
 
-Called by Claude Code hooks (JSON on stdin), by Codex's `notify` (JSON as the last
-argument), and by any script that wants to say what its session is doing
+Called by Claude Code hooks (JSON on stdin), by Codex's `notify` and loupe's opencode plugin
+(JSON as the last argument), and by any script that wants to say what its session is doing
 (`loupe hook "$LOUPE_SESSION" needs-input`). It writes the session's status file and nothing
 else, prints nothing (Claude adds a hook's output to its context), and always exits 0 on a
 known session so a hook can never break the agent.
@@ -28,8 +28,8 @@ AGENT_DOC = """\
 
 `loupe hook SESSION EVENT [PAYLOAD]` records what an agent session is doing, so loupe shows
 it. Inside a session, SESSION is `$LOUPE_SESSION`. EVENT is one of `working`, `needs-input`,
-`idle`, a Claude Code hook event name (JSON payload on stdin), or `codex` (Codex `notify`
-JSON as PAYLOAD). Example: `loupe hook "$LOUPE_SESSION" needs-input` before asking the user
+`idle`, a Claude Code hook event name (JSON payload on stdin), `codex` (Codex `notify`
+JSON as PAYLOAD), or `opencode` (an event from loupe's opencode plugin as PAYLOAD). Example: `loupe hook "$LOUPE_SESSION" needs-input` before asking the user
 a question. It prints nothing and exits 0.
 """
 
@@ -114,6 +114,11 @@ def main(argv: list[str]) -> int:
     elif event == "codex":
         state = _codex(path, _parse(rest[-1]) if rest else {})
         source = "codex-notify"
+    elif event == "opencode":
+        payload = _parse(rest[-1]) if rest else {}
+        state = hooks.opencode_state(payload)
+        source = "opencode-plugin"
+        detail = str(payload.get("title", ""))[:200] if state is State.NEEDS_INPUT else ""
     else:
         payload = _stdin_payload()
         state = hooks.claude_state(event, payload)

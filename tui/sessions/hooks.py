@@ -4,6 +4,9 @@ Claude Code reads hooks from the worktree's `.claude/settings.local.json`; each 
 `loupe hook <session> <event>`, which writes the session's status file. Existing settings in
 that file are kept: loupe only adds its own entries (and replaces its own on a rerun).
 
+opencode loads plugins from the worktree's `.opencode/plugin/`; loupe's (`opencode_plugin.js`)
+hands the events that change the session's state to `loupe hook <session> opencode <json>`.
+
 The mapping from events to states lives here too, so `hook_cli` stays a thin entry point.
 """
 
@@ -20,6 +23,8 @@ from tui.sessions.status_file import REPORTED_STATES, State
 
 SETTINGS_FILE = Path(".claude") / "settings.local.json"
 MARKER = "loupe-hook"
+OPENCODE_PLUGIN = Path(".opencode") / "plugin" / "loupe.js"
+_PLUGIN_SOURCE = Path(__file__).with_name("opencode_plugin.js")
 
 # Claude Code hook events loupe listens to, with the matcher each needs.
 CLAUDE_EVENTS: dict[str, str | None] = {
@@ -69,6 +74,16 @@ def install_claude_hooks(worktree: Path, command: list[str]) -> Path:
         hooks[event] = entries
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def install_opencode_plugin(worktree: Path, command: list[str]) -> Path:
+    """Write loupe's status plugin into the worktree, where opencode loads project plugins."""
+    path = worktree / OPENCODE_PLUGIN
+    source = _PLUGIN_SOURCE.read_text(encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # JSON is a JavaScript array literal: the argv goes in as data, never as code.
+    path.write_text(source.replace("__LOUPE_HOOK__", json.dumps(command)), encoding="utf-8")
     return path
 
 
@@ -125,6 +140,23 @@ def codex_state(payload: dict[str, Any], *, side_turns: Sequence[re.Pattern[str]
     if own_thread is not None and thread is not None and thread != own_thread:
         return None, own_thread
     return State.IDLE, own_thread or thread
+
+
+def opencode_state(payload: dict[str, Any]) -> State | None:
+    """The state an opencode event (as loupe's plugin hands it on) means."""
+    kind = str(payload.get("type", ""))
+    if kind == "session.status":
+        status = str(payload.get("status", ""))
+        if status in ("busy", "retry"):
+            return State.WORKING
+        return State.IDLE if status == "idle" else None
+    if kind == "session.idle":
+        return State.IDLE
+    if kind in ("permission.asked", "permission.updated", "question.asked"):
+        return State.NEEDS_INPUT
+    if kind in ("permission.replied", "question.replied", "question.rejected"):
+        return State.WORKING
+    return None
 
 
 GENERIC_STATES = {state.value: state for state in REPORTED_STATES}

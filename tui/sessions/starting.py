@@ -135,10 +135,11 @@ class SessionStarter:
         prep = place.agent_environment(session)
         session.command = self._command(place, kind, session, prompt, prep.env, agent_args)
         self.store.update(session.id, command=session.command, worktree=session.worktree)
-        claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
+        hook = hooks.hook_command(place.loupe_command(), session.id)
         launched = place.launch(session, Launch(
             command=session.command, env=prep.env, setup_script=self.config.sessions.setup_script,
-            claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
+            claude_hook=hook if kind.status == "claude" else [],
+            opencode_hook=hook if kind.status == "opencode" else [], size=size, guard_dir=prep.guard_dir,
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
         session.launched_at = time.time()
         self.store.update(session.id, launched_at=session.launched_at)
