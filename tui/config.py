@@ -152,6 +152,27 @@ class AgentConfig:
 
 
 @dataclass
+class NotificationsConfig:
+    """How loupe tells you that a session waits for you: once per wait, never for a redraw."""
+
+    # Ring the terminal bell in the app.
+    bell: bool = True
+    # A desktop notification (notify-send on Linux, osascript on macOS), when available.
+    desktop: bool = True
+    # A notification through the terminal loupe runs in: "auto" (by $TERM_PROGRAM and $TERM),
+    # "osc9" (iTerm2, WezTerm, Ghostty), "osc777" (foot, urxvt) or "off".
+    terminal: str = "auto"
+    # A command run for each wait, as an argv (never through a shell), e.g.
+    # ["ntfy", "publish", "--title", "{title}", "mytopic", "{message}"]: the message is on its
+    # stdin and in LOUPE_NOTIFY_* variables too. In a repository's config it needs trust.
+    command: list[str] = field(default_factory=list)
+    # The desktop and the command hear about one session at most this often (seconds)...
+    min_interval: float = 30.0
+    # ...and about all sessions together at most this many times a minute.
+    per_minute: int = 6
+
+
+@dataclass
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     docs: DocsConfig = field(default_factory=DocsConfig)
@@ -162,6 +183,7 @@ class Config:
     agent: AgentConfig = field(default_factory=AgentConfig)
     # Machines that run sessions over SSH (tui/remote/hosts.py).
     hosts: dict[str, HostConfig] = field(default_factory=dict)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
 
 
 @dataclass(frozen=True)

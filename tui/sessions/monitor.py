@@ -3,7 +3,8 @@
 Each tick (a few per second) it asks the manager for snapshots, capturing the screens of the
 sessions the UI shows and, less often, of the others (their state still matters for the
 "needs you" count). It delivers queued messages to idle sessions, refreshes diff sizes of
-visible sessions every few seconds, and hands everything to a callback. Status files are
+visible sessions every few seconds, asks its `Notifier` which waits are new (telling the
+desktop and the notify command), and hands everything to a callback. Status files are
 also watched with watchfiles so a hook's report shows at once; the regular ticks are the
 fallback when a file event is dropped.
 
@@ -22,6 +23,7 @@ from tui.errors import LoupeError
 from tui.sessions.diff import DiffStat
 from tui.sessions.manager import SessionManager
 from tui.sessions.model import Snapshot, sessions_dir
+from tui.sessions.notify import Notifier, Wait
 
 # Hidden sessions are captured this often (seconds): enough for the 1.5 s debounce.
 HIDDEN_CAPTURE_EVERY = 0.5
@@ -35,6 +37,8 @@ class MonitorUpdate:
     snapshots: list[Snapshot]
     stats: dict[str, DiffStat] = field(default_factory=dict)
     delivered: list[str] = field(default_factory=list)
+    # Waits that began with this update: one bell and one notification each.
+    waits: list[Wait] = field(default_factory=list)
 
 
 class SessionMonitor:
@@ -45,8 +49,11 @@ class SessionMonitor:
         on_error: Callable[[str], None],
         *,
         fps: float = 4.0,
+        notifier: Notifier | None = None,
     ) -> None:
         self.manager = manager
+        # Decides which waits are new and tells the desktop and the notify command.
+        self.notifier = notifier
         self.on_update = on_update
         self.on_error = on_error
         self.interval = 1.0 / max(0.5, min(fps, 30.0))
@@ -84,6 +91,8 @@ class SessionMonitor:
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout=timeout)
+        if self.notifier is not None:
+            self.notifier.close()
 
     def _run(self) -> None:
         last_full = 0.0
@@ -120,7 +129,12 @@ class SessionMonitor:
                 self._stats.pop(sid, None)
         for gone in set(self._stats) - live_ids:
             self._stats.pop(gone, None)
-        update = MonitorUpdate(snapshots=snapshots, stats=dict(self._stats), delivered=delivered)
+        waits = []
+        if self.notifier is not None:
+            waits = self.notifier.observe(snapshots)
+            for problem in self.notifier.problems():
+                self.on_error(problem)
+        update = MonitorUpdate(snapshots=snapshots, stats=dict(self._stats), delivered=delivered, waits=waits)
         self._last_error = ""
         self.on_update(update)
         return update

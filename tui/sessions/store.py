@@ -13,7 +13,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,10 @@ class SessionStore:
             raise SessionError(f"session store {self.path}: {exc}") from exc
         finally:
             db.close()
+
+    def connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection to the store's file, for tables other modules keep in it."""
+        return self._connect()
 
     # -- sessions --------------------------------------------------------------------------
 
