@@ -47,6 +47,8 @@ def _notifier(tmp_path: Path, clock: Clock, ledger: WaitLedger | None = None, **
 def test_a_wait_is_announced_once_and_a_redraw_is_no_new_wait(tmp_path: Path) -> None:
     clock = Clock()
     notifier = _notifier(tmp_path, clock)
+    # Waiting before this loupe first looked: counted by the grid, not announced.
+    assert notifier.observe([_snapshot(tmp_path, "a0", State.NEEDS_INPUT, "Overwrite? [y/n]")]) == []
 
     def look(state: State, question: str = "") -> list[str]:
         clock.now += 0.25
@@ -73,12 +75,15 @@ def test_a_wait_is_announced_once_and_a_redraw_is_no_new_wait(tmp_path: Path) ->
 def test_a_restarted_or_second_loupe_does_not_announce_a_wait_again(tmp_path: Path) -> None:
     clock = Clock()
     ledger = _ledger(tmp_path)
+    working = [_snapshot(tmp_path, "b1", State.WORKING)]
     asking = [_snapshot(tmp_path, "b1", State.NEEDS_INPUT, "Allow command?")]
     first, second = _notifier(tmp_path, clock, ledger), _notifier(tmp_path, clock, ledger)
-    assert len(first.observe(asking)) == 1
-    assert second.observe(asking) == []
+    assert first.observe(working) == second.observe(working) == []
+    # Both loupes see the session start waiting: one of them announces it.
+    assert len(first.observe(asking)) + len(second.observe(asking)) == 1
     restarted = _notifier(tmp_path, clock, _ledger(tmp_path))
-    assert restarted.observe(asking) == []
+    assert restarted.observe(working) == []
+    assert restarted.observe(asking) == []  # the same wait, already announced
 
 
 def _recorder(tmp_path: Path, name: str) -> Path:
@@ -101,6 +106,11 @@ def _calls(tmp_path: Path, name: str) -> list[dict]:
 HOSTILE = "Run `rm -rf /`?\x1b]52;c;cHduZWQ=\x07 <b>now</b>; [y/n]"
 
 
+def _first_look(notifier: Notifier, tmp_path: Path, *sids: str) -> None:
+    """The notifier's first look at the sessions: working."""
+    notifier.observe([_snapshot(tmp_path, sid, State.WORKING) for sid in sids])
+
+
 def test_the_desktop_and_a_command_are_told_with_the_question_as_plain_data(tmp_path: Path) -> None:
     _recorder(tmp_path, "notify-send")
     command = _recorder(tmp_path, "ntfy")
@@ -110,19 +120,20 @@ def test_the_desktop_and_a_command_are_told_with_the_question_as_plain_data(tmp_
                                         environ={"PATH": os.environ["PATH"]})]
     clock = Clock()
     notifier = Notifier(NotificationsConfig(), _ledger(tmp_path), channels=channels, environ={}, clock=clock)
+    _first_look(notifier, tmp_path, "c1")
     (wait,) = notifier.observe([_snapshot(tmp_path, "c1", State.NEEDS_INPUT, "-" + HOSTILE)])
     notifier.close()
     assert notifier.problems() == []
     (shown,) = _calls(tmp_path, "notify-send")
     title, body = shown["argv"][-2:]
     assert shown["argv"][:2] == ["--app-name=loupe", "--"]
-    assert title == "loupe: session 3 (codex) needs you"
+    assert title == "Session 3 (codex) needs you"
     assert "\x1b" not in body and "\x07" not in body and "␛]52" in body
     assert "&lt;b&gt;now&lt;/b&gt;" in body and "<b>" not in body
     (ran,) = _calls(tmp_path, "ntfy")
-    assert ran["argv"][:4] == ["publish", "--title", title, "topic"]
+    assert ran["argv"][:4] == ["publish", "--title", "loupe: " + title, "topic"]
     assert ran["argv"][4].startswith(" -Run")  # never an option
-    assert ran["stdin"] == f"{title}\n{wait.message.body}\n"
+    assert ran["stdin"] == f"loupe: {title}\n{wait.message.body}\n"
     assert ran["env"]["LOUPE_NOTIFY_SESSION"] == "c1" and ran["env"]["LOUPE_NOTIFY_NUMBER"] == "3"
 
 
@@ -131,6 +142,7 @@ def test_the_desktop_and_the_command_are_rate_limited(tmp_path: Path) -> None:
     clock = Clock()
     notifier = Notifier(NotificationsConfig(min_interval=30.0, per_minute=2), _ledger(tmp_path),
                         channels=[CommandChannel([str(command)])], environ={}, clock=clock)
+    _first_look(notifier, tmp_path, "d1", "d2", "d3")
 
     def wait_in(sid: str, question: str) -> int:
         clock.now += FLICKER + 1
@@ -151,15 +163,16 @@ def test_a_failing_command_is_reported_not_raised(tmp_path: Path) -> None:
     notifier = Notifier(NotificationsConfig(), _ledger(tmp_path),
                         channels=[CommandChannel([sys.executable, "-c", "import sys; sys.exit('no network')"])],
                         environ={}, clock=Clock())
+    _first_look(notifier, tmp_path, "e1")
     assert len(notifier.observe([_snapshot(tmp_path, "e1", State.NEEDS_INPUT, "ok?")])) == 1
     notifier.close()
     (problem,) = notifier.problems()
     assert "no network" in problem
 
 
-@pytest.mark.parametrize(("kind", "start"), [("osc9", "\x1b]9;loupe: session 3"), ("osc777", "\x1b]777;notify;loupe")])
+@pytest.mark.parametrize(("kind", "start"), [("osc9", "\x1b]9;loupe: Session 3"), ("osc777", "\x1b]777;notify;loupe")])
 def test_terminal_notifications_carry_no_control_of_their_own(kind: str, start: str) -> None:
-    message = Message(title="loupe: session 3 (codex) needs you", body=HOSTILE, session_id="f1", number=3)
+    message = Message(title="Session 3 (codex) needs you", body=HOSTILE, session_id="f1", number=3)
     sequence = terminal_sequence(kind, message, in_tmux=False)
     assert sequence.startswith(start) and sequence.endswith("\x07")
     inner = sequence[len(start):-1]

@@ -8,6 +8,9 @@ screen reads busy for a moment). A session that goes working, idle or exited end
 one whose host cannot be reached has not. What is waiting is kept in the session store
 (`WaitLedger`), so neither a restarted loupe nor a second one announces a wait again.
 
+A wait that already stands when a notifier first sees its session (loupe just started) is
+recorded but not announced: the grid counts it.
+
 `Notifier.observe` takes each poll's snapshots and returns the new waits. The caller (the
 app) rings the bell and shows them, and writes `terminal_sequence(wait)` to its terminal.
 The desktop and `[notifications] command` are told here, off the caller's thread, each at
@@ -48,7 +51,7 @@ class Wait:
 
     @property
     def message(self) -> Message:
-        title = f"loupe: session {self.number} ({clean(self.agent, 30)}) needs you"
+        title = f"Session {self.number} ({clean(self.agent, 30)}) needs you"
         body = clean(self.question) or "waiting for your answer"
         return Message(title=title, body=f"{body} · {clean(self.task, 60)}", session_id=self.session_id,
                        number=self.number)
@@ -107,7 +110,9 @@ class Notifier:
             was = self._waiting.get(sid)
             if snapshot.state is State.NEEDS_INPUT:
                 self._waiting[sid] = True
-                if was is not True and self.ledger.begin(sid, snapshot.question, now, flicker=FLICKER):
+                # A wait that stood before this loupe first looked is counted, not announced.
+                if was is not True and self.ledger.begin(sid, snapshot.question, now, flicker=FLICKER) \
+                        and was is not None:
                     new.append(_wait(snapshot, now))
             elif snapshot.state in _NOT_WAITING:
                 self._waiting[sid] = False

@@ -32,6 +32,11 @@ class Message:
     session_id: str
     number: int
 
+    @property
+    def headline(self) -> str:
+        """The title where nothing else says it comes from loupe (a phone, a terminal)."""
+        return f"loupe: {self.title}"
+
 
 def clean(text: str, limit: int = MAX_CHARS) -> str:
     """One line of plain text: control characters shown, not acted on, and cut short."""
@@ -83,7 +88,7 @@ class CommandChannel:
         self._environ = dict(os.environ if environ is None else environ)
 
     def argv(self, message: Message) -> list[str]:
-        values = {"{title}": _argument(message.title), "{message}": _argument(message.body)}
+        values = {"{title}": _argument(message.headline), "{message}": _argument(message.body)}
         words = []
         for word in self._argv:
             for placeholder, value in values.items():
@@ -92,9 +97,9 @@ class CommandChannel:
         return words
 
     def send(self, message: Message) -> None:
-        env = {**self._environ, "LOUPE_NOTIFY_TITLE": message.title, "LOUPE_NOTIFY_MESSAGE": message.body,
+        env = {**self._environ, "LOUPE_NOTIFY_TITLE": message.headline, "LOUPE_NOTIFY_MESSAGE": message.body,
                "LOUPE_NOTIFY_SESSION": message.session_id, "LOUPE_NOTIFY_NUMBER": str(message.number)}
-        _run(self.argv(message), stdin=f"{message.title}\n{message.body}\n", env=env)
+        _run(self.argv(message), stdin=f"{message.headline}\n{message.body}\n", env=env)
 
 
 class ChannelFailed(Exception):
@@ -144,7 +149,7 @@ def terminal_sequence(kind: str, message: Message, *, in_tmux: bool) -> str:
     Inside tmux it is wrapped for passthrough, which tmux forwards with
     `set -g allow-passthrough on` (tmux 3.3 and later).
     """
-    title = clean(message.title, 80).replace(";", ",")
+    title = clean(message.headline, 80).replace(";", ",")
     body = clean(message.body).replace(";", ",")
     if kind == "osc9":
         # The text starts with a word: "9;4;..." would be a progress report to some terminals.
