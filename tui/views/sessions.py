@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Snapshot
     from tui.sessions.monitor import MonitorUpdate, SessionMonitor
+    from tui.sessions.notify import Wait
 
 class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True):
     DEFAULT_CSS = """
@@ -62,10 +63,11 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     ]
 
     class Updated(Message):
-        def __init__(self, snapshots: list[Snapshot], tiles: list[TileData]) -> None:
+        def __init__(self, snapshots: list[Snapshot], tiles: list[TileData], waits: list[Wait]) -> None:
             super().__init__()
             self.snapshots = snapshots
             self.tiles = tiles
+            self.waits = waits
 
     class Failed(Message):
         def __init__(self, error: str) -> None:
@@ -98,7 +100,6 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._preview_sizes: dict[str, tuple[int, int]] = {}
         self._preview_console = Console(width=400, color_system="truecolor", force_terminal=True,
                                 legacy_windows=False, file=io.StringIO())
-        self._notified: dict[str, int] = {}
         self._needs_you = 0
         self._title = "Sessions"
         self._focus_when_seen: str | None = None
@@ -134,6 +135,8 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     def _connect(self) -> None:
         from tui.sessions.manager import SessionManager
         from tui.sessions.monitor import SessionMonitor
+        from tui.sessions.notify import Notifier
+        from tui.sessions.wait_ledger import WaitLedger
 
         workspace = getattr(self.app, "workspace", None)
         root = workspace.root if workspace is not None else Path.cwd()
@@ -148,7 +151,8 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             self.app.call_from_thread(self.notify, problem, title="Agent config", severity="warning")
         self.monitor = SessionMonitor(manager, self._from_monitor,
                                       lambda error: self.post_message(self.Failed(error)),
-                                      fps=manager.config.sessions.preview_fps)
+                                      fps=manager.config.sessions.preview_fps,
+                                      notifier=Notifier(manager.config.notifications, WaitLedger(manager.store)))
         if not self._stopping.is_set():
             self.monitor.start()
 
@@ -194,7 +198,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         for cache in (self._screens, self._strips):
             for gone in [sid for sid in cache if sid not in current]:
                 del cache[gone]
-        self.post_message(self.Updated(update.snapshots, tiles))
+        self.post_message(self.Updated(update.snapshots, tiles, update.waits))
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -238,25 +242,24 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             grid.display = bool(wanted)
         if self.has_class("-empty") != (not wanted):
             self.set_class(not wanted, "-empty")
-        self._announce(message.snapshots)
+        self._announce(message.snapshots, message.waits)
         self._update_visible()
         self._measure_tiles()
 
-    def _announce(self, snapshots: Iterable[Snapshot]) -> None:
-        """Header count, plus one notification and bell per new wait."""
-        count = 0
-        for snapshot in snapshots:
-            if not snapshot.needs_you:
-                continue
-            count += 1
-            sid = snapshot.session.id
-            if snapshot.wait_id > self._notified.get(sid, 0):
-                self._notified[sid] = snapshot.wait_id
-                session = snapshot.session
-                self.notify(snapshot.question or "waiting for your answer",
-                            title=f"Session {session.number} ({session.agent}) needs you",
-                            severity="warning", timeout=8)
+    def _announce(self, snapshots: Iterable[Snapshot], waits: list[Wait]) -> None:
+        """Header count, plus one notification and bell per new wait (the monitor's
+        `Notifier` decides which waits are new)."""
+        count = sum(1 for snapshot in snapshots if snapshot.needs_you)
+        notifier = self.monitor.notifier if self.monitor is not None else None
+        for wait in waits:
+            message = wait.message
+            self.notify(message.body, title=message.title, severity="warning", timeout=8, markup=False)
+            if notifier is not None and notifier.settings.bell:
                 self.app.bell()
+            sequence = notifier.terminal_sequence(wait) if notifier is not None else ""
+            driver = self.app._driver  # noqa: SLF001 - as App.bell writes to the terminal
+            if sequence and driver is not None and not self.app.is_headless:
+                driver.write(sequence)
         if count != self._needs_you:
             self._needs_you = count
             self.post_message(self.NeedsYouChanged(count))
