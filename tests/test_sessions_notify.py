@@ -3,6 +3,7 @@ desktop, a command and the terminal are given, and how often."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -50,9 +51,10 @@ def test_a_wait_is_announced_once_and_a_redraw_is_no_new_wait(tmp_path: Path) ->
     # Waiting before this loupe first looked: counted by the grid, not announced.
     assert notifier.observe([_snapshot(tmp_path, "a0", State.NEEDS_INPUT, "Overwrite? [y/n]")]) == []
 
-    def look(state: State, question: str = "") -> list[str]:
+    def look(state: State, question: str = "", source: str = "screen") -> list[str]:
         clock.now += 0.25
-        return [w.question for w in notifier.observe([_snapshot(tmp_path, "a1", state, question)])]
+        snapshot = dataclasses.replace(_snapshot(tmp_path, "a1", state, question), source=source)
+        return [w.question for w in notifier.observe([snapshot])]
 
     assert look(State.WORKING) == []
     assert look(State.NEEDS_INPUT, "Apply patch? [y/n]") == ["Apply patch? [y/n]"]
@@ -60,9 +62,15 @@ def test_a_wait_is_announced_once_and_a_redraw_is_no_new_wait(tmp_path: Path) ->
     # Redrawn: busy for a moment, then the same question.
     assert look(State.WORKING) == []
     assert look(State.NEEDS_INPUT, "Apply patch? [y/n]") == []
-    # Answered, real work, then the same question again: a new wait.
-    assert look(State.IDLE) == []
+    # Busy for longer than a redraw: the same question again is a new wait.
+    assert look(State.WORKING) == []
     clock.now += FLICKER
+    assert look(State.NEEDS_INPUT, "Apply patch? [y/n]") == ["Apply patch? [y/n]"]
+    # Idle in between, or the agent's own word that it works: a new wait at once.
+    assert look(State.IDLE) == []
+    assert look(State.NEEDS_INPUT, "Apply patch? [y/n]") == ["Apply patch? [y/n]"]
+    assert look(State.WORKING, source="hook") == []
+    assert look(State.WORKING) == []
     assert look(State.NEEDS_INPUT, "Apply patch? [y/n]") == ["Apply patch? [y/n]"]
     # Another question straight after an answer is a new wait too.
     assert look(State.WORKING) == []

@@ -138,6 +138,8 @@ def test_a_busy_codex_screen_is_working_whatever_notify_said_last(tmp_path: Path
     idle = Status(State.IDLE, event="codex", source="codex-notify", time=0.5)
     assert watch.show(CODEX_WORKING, 0.6, reported=idle) is State.WORKING
     assert watch.show(CODEX_WORKING, 0.6 + DEBOUNCE, reported=idle) is State.WORKING
+    # Its approval question stands under the busy line: the question wins.
+    assert watch.quiet(CODEX_APPROVAL, 5.0, reported=idle) is State.NEEDS_INPUT
     done = CODEX_WORKING.replace("• Working (3s • esc to interrupt)", "• Refactored the parser.")
     assert watch.show(done, 10.0, reported=Status(State.IDLE, source="codex-notify", time=10.1)) is State.IDLE
 

@@ -2,10 +2,11 @@
 once on every channel.
 
 A wait begins when a session enters needs-input. It is the same wait, not a new one, while
-the session keeps asking the same question, and when it stops asking only to ask the same
-question again within `FLICKER` seconds (a redraw, a resize by an attaching client: the
-screen reads busy for a moment). A session that goes working, idle or exited ends its wait;
-one whose host cannot be reached has not. What is waiting is kept in the session store
+the session keeps asking the same question, and when its screen only looked busy for a
+moment before asking the same question again within `FLICKER` seconds (a redraw, a resize
+by an attaching client). A wait settles when the session goes idle or exits, or its agent
+itself says it works (a hook): the next question is a new wait, even the same one. A
+session whose host cannot be reached, or that is starting, has not stopped waiting. What is waiting is kept in the session store
 (`WaitLedger`), so neither a restarted loupe nor a second one announces a wait again.
 
 A wait that already stands when a notifier first sees its session (loupe just started) is
@@ -38,6 +39,9 @@ from tui.sessions.wait_ledger import WaitLedger
 FLICKER = 3.0
 # States that end a wait. UNREACHABLE and STARTING say nothing about it.
 _NOT_WAITING = (State.WORKING, State.IDLE, State.EXITED)
+# What a notifier last saw of a session's wait: waiting; away, but only the screen looked
+# busy; settled.
+_WAITING, _AWAY, _SETTLED = "waiting", "away", "settled"
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,8 @@ class Notifier:
                         for channel in self._channels}
         self._terminal = terminal_kind(settings.terminal, environ)
         self._in_tmux = bool(environ.get("TMUX"))
-        # By session id: whether this loupe last saw it waiting (None: not seen yet).
-        self._waiting: dict[str, bool] = {}
+        # By session id: what this loupe last saw of its wait (absent: not seen yet).
+        self._waiting: dict[str, str] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="loupe-notify")
         self._lock = threading.Lock()
         self._problems: list[str] = []
@@ -109,15 +113,17 @@ class Notifier:
             sid = snapshot.session.id
             was = self._waiting.get(sid)
             if snapshot.state is State.NEEDS_INPUT:
-                self._waiting[sid] = True
+                self._waiting[sid] = _WAITING
                 # A wait that stood before this loupe first looked is counted, not announced.
-                if was is not True and self.ledger.begin(sid, snapshot.question, now, flicker=FLICKER) \
+                if was != _WAITING and self.ledger.begin(sid, snapshot.question, now, flicker=FLICKER) \
                         and was is not None:
                     new.append(_wait(snapshot, now))
             elif snapshot.state in _NOT_WAITING:
-                self._waiting[sid] = False
-                if was is not False:
-                    self.ledger.end(sid, now)
+                settled = snapshot.state is not State.WORKING or snapshot.source != "screen"
+                now_is = _SETTLED if settled or was == _SETTLED else _AWAY
+                if now_is != was:
+                    self.ledger.end(sid, now, settled=now_is == _SETTLED)
+                self._waiting[sid] = now_is
         for wait in new:
             self._tell(wait, now)
         return new

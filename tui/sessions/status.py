@@ -143,6 +143,9 @@ def resolve(
         # Codex (and scripts calling `loupe hook`) report when a turn ends, never when one
         # starts: activity after the last report means a new turn (or an approval prompt),
         # which the screen describes; so does a busy line, however recent the report.
+        if screen_state is State.NEEDS_INPUT and reported.state is not State.NEEDS_INPUT:
+            # An approval question comes inside a turn: a turn-end report cannot answer it.
+            return Observation(State.NEEDS_INPUT, None, "screen")
         if screen_busy and reported.state is not State.NEEDS_INPUT:
             return Observation(State.WORKING, None, "screen")
         if screen_changed_at > reported.time + debounce:
