@@ -190,7 +190,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
                 state=snapshot.state.value, exit_code=snapshot.exit_code,
                 elapsed=format_elapsed(snapshot.elapsed()),
                 added=stat.added if stat else None, removed=stat.removed if stat else None,
-                queued=snapshot.queued, screen=screen,
+                queued=snapshot.queued, undelivered=snapshot.undelivered, screen=screen,
                 strips=strips[1] if ready else (), strips_size=size if ready else (0, 0),
                 strips_style=style,
             ))
