@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import time
 from pathlib import Path
 from typing import Any
 
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
+from tui.sessions.cli_send import await_delivery, undelivered_reason
+from tui.sessions.cli_send import cmd_send as _cmd_send  # noqa: F401 - found by name in main
 from tui.sessions.model import Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
@@ -22,13 +23,16 @@ AGENT_DOC = """\
 Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a branch
 `loupe/<task>/<n>`. Address sessions by number (`0`), several (`0,2`), `all`, or id.
 
-- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
-  KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
-- `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
-  exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
-  elapsed time, diff size, task.
+- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] [--no-wait] PROMPT`:
+  start one; KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]`
+  config. An agent that is typed its prompt (aider, shell) gets it once its input prompt
+  shows; start waits for that unless `--no-wait`.
+- `loupe session list [--json]`: number, id, agent, state (starting, working, needs-input,
+  idle, exited, or stopped when loupe ended it; unreachable when its host cannot be
+  reached), elapsed time, diff size, task, and queued or not-delivered texts.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
-  `--when-idle` holds it until the session is idle instead of interrupting it.
+  `--when-idle` holds it until the session is idle and ready for it instead of
+  interrupting it, then waits until it arrived (exit 1 if it was not delivered).
 - `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
   SIGKILL after 5 s); it then reads "stopped".
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
@@ -195,7 +199,7 @@ def _cmd_start(manager, args) -> int:
     elif args.no_wait:
         prompt = "pending"
     else:
-        prompt = _await_delivery(manager, {result.queue_id: session}, args.timeout)[result.queue_id]
+        prompt = await_delivery(manager, {result.queue_id: session}, args.timeout)[result.queue_id]
     if args.json:
         _print_json({"number": session.number, "id": session.id, "branch": session.branch,
                      "worktree": str(session.worktree), "port_base": session.port_base,
@@ -208,7 +212,7 @@ def _cmd_start(manager, args) -> int:
         if prompt == "pending":
             out.line("  prompt queued: it is typed in once the agent shows its input prompt (while loupe runs)")
     if prompt in ("undelivered", "dropped"):
-        out.error(f"loupe: the prompt was not delivered: {_undelivered_reason(manager, session, result.queue_id)}")
+        out.error(f"loupe: the prompt was not delivered: {undelivered_reason(manager, session, result.queue_id)}")
         return 1
     return 0
 
@@ -238,59 +242,6 @@ def _cmd_list(manager, args) -> int:
             queued += f"  ({snapshot.undelivered} not delivered)"
         out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
                  f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
-    return 0
-
-
-def _await_delivery(manager, queued: dict[int, Any], timeout: float) -> dict[int, str]:
-    """Do what the app's monitor does (poll, type queued text in, check it arrived) until
-    each queued text is delivered, given up or dropped, or `timeout` seconds pass. Returns
-    each one's `SessionStore.queued_state`."""
-    states = {qid: manager.store.queued_state(qid) for qid in queued}
-    deadline = time.monotonic() + timeout
-    while any(state == "pending" for state in states.values()) and time.monotonic() < deadline:
-        time.sleep(0.25)
-        ids = {queued[qid].id for qid, state in states.items() if state == "pending"}
-        manager.deliver_queued([s for s in manager.poll(ids) if s.session.id in ids])
-        states = {qid: manager.store.queued_state(qid) for qid in queued}
-    return states
-
-
-def _undelivered_reason(manager, session, queue_id: int) -> str:
-    found = next((q for q in manager.store.undelivered(session.id) if q.id == queue_id), None)
-    return found.failure if found else "the session ended first"
-
-
-def _cmd_send(manager, args) -> int:
-    targets = manager.select(args.targets)
-    text = " ".join(args.text)
-    outcomes = manager.send(targets, text, when_idle=args.when_idle)
-    queued = {o.queue_id: o.session for o in outcomes if o.queue_id is not None}
-    states = (_await_delivery(manager, queued, args.timeout) if queued and not args.no_wait
-              else {qid: manager.store.queued_state(qid) for qid in queued})
-    by_session = {session.id: states[qid] for qid, session in queued.items()}
-    if args.json:
-        def numbers(*wanted: str) -> list[int]:
-            return [o.session.number for o in outcomes if by_session.get(o.session.id, "delivered") in wanted]
-
-        _print_json({"delivered": numbers("delivered"), "queued": numbers("pending"),
-                     "undelivered": numbers("undelivered", "dropped")})
-    else:
-        for outcome in outcomes:
-            number = outcome.session.number
-            state = by_session.get(outcome.session.id, "delivered")
-            if state == "pending":
-                out.line(f"session {number}: queued; it is typed in when the session is ready for it "
-                         "(while loupe runs)")
-            elif state in ("undelivered", "dropped"):
-                reason = _undelivered_reason(manager, outcome.session, outcome.queue_id)
-                out.line(f"session {number}: not delivered: {reason}")
-            else:
-                out.line(f"session {number}: sent")
-    if any(state in ("undelivered", "dropped") for state in states.values()):
-        return 1
-    if any(state == "pending" for state in states.values()) and not args.no_wait:
-        out.error("loupe: timed out waiting for the sessions to be ready; the text stays queued")
-        return 1
     return 0
 
 
