@@ -18,7 +18,7 @@ from tui.locations import loupe_command
 from tui.sessions import agents, hook_cli, hooks
 from tui.sessions.errors import AgentNotInstalled, SessionError, UnknownAgent
 from tui.sessions.model import Session, sessions_dir
-from tui.sessions.status import DEBOUNCE, PROMPT_QUIET, ScreenTracker, resolve
+from tui.sessions.status import DEBOUNCE, PROMPT_QUIET, ScreenTracker, resolve, screen_lines
 from tui.sessions.status_file import State, Status, read_status, write_status
 from tui.sessions.store import SessionStore
 from tui.sessions.tmux import PaneInfo
@@ -91,12 +91,12 @@ def test_screen_tracker_debounce_and_prompts() -> None:
     patterns = agents.AgentKind("x", "x").screen_rules
     tracker = ScreenTracker()
     tracker.observe("building...\n", now=100.0)
-    assert tracker.state("building...\n", patterns, now=100.2) is State.WORKING
-    assert tracker.state("building...\n", patterns, now=100.0 + DEBOUNCE + 0.1) is State.IDLE
+    assert tracker.state(screen_lines("building...\n"), patterns, now=100.2) is State.WORKING
+    assert tracker.state(screen_lines("building...\n"), patterns, now=100.0 + DEBOUNCE + 0.1) is State.IDLE
     asking = "did things\nOverwrite file? [y/N] \n\n\n"
     tracker.observe(asking, now=200.0)
-    assert tracker.state(asking, patterns, now=200.0 + PROMPT_QUIET / 2) is State.WORKING
-    assert tracker.state(asking, patterns, now=200.0 + PROMPT_QUIET + 0.05) is State.NEEDS_INPUT
+    assert tracker.state(screen_lines(asking), patterns, now=200.0 + PROMPT_QUIET / 2) is State.WORKING
+    assert tracker.state(screen_lines(asking), patterns, now=200.0 + PROMPT_QUIET + 0.05) is State.NEEDS_INPUT
     # The same screen again is not a change.
     assert not tracker.observe(asking, now=300.0)
 

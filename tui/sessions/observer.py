@@ -35,6 +35,8 @@ START_GRACE = 120.0
 class _Memory:
     tracker: ScreenTracker
     screen: str = ""
+    # The screen's non-empty lines, without colours (worked out once per new screen).
+    lines: list[str] = field(default_factory=list)
     state: State | None = None
     since: float = 0.0
     wait_id: int = 0
@@ -95,13 +97,15 @@ class Observer:
                 if memory.tracker.observe(screen, now) and now - memory.saved_at >= _SAVE_EVERY:
                     self._save_tracker(session.id, memory.tracker)
                     memory.saved_at = now
+                if screen != memory.screen:
+                    memory.lines = screen_lines(screen)
                 memory.screen = screen
             if session.ended_at is not None and pane is None:
                 observation_state, code, source, detail = State.EXITED, session.exit_code, "store", ""
             elif pane is None and session.launched_at is None and now - session.created_at < START_GRACE:
                 observation_state, code, source, detail = State.STARTING, None, "store", ""
             else:
-                plain_state = memory.tracker.state(memory.screen, memory.rules, now, self.debounce)
+                plain_state = memory.tracker.state(memory.lines, memory.rules, now, self.debounce)
                 observation = resolve(
                     status_source=session.status_source,
                     reported=reported,
@@ -109,7 +113,7 @@ class Observer:
                     screen_state=plain_state,
                     screen_changed_at=memory.tracker.changed_at,
                     debounce=self.debounce,
-                    screen_busy=memory.rules.is_busy(screen_lines(memory.screen)),
+                    screen_busy=memory.rules.is_busy(memory.lines),
                 )
                 observation_state = observation.state
                 code, source, detail = observation.exit_code, observation.source, observation.detail
@@ -142,8 +146,7 @@ class Observer:
         notify the user twice for one question. Hooks say exactly when a wait begins, so
         theirs always count.
         """
-        question = detail if source == "hook" else (memory.rules.asks(screen_lines(memory.screen))
-                                                     or plain_tail(memory.screen, 1))
+        question = detail if source == "hook" else (memory.rules.asks(memory.lines) or plain_tail(memory.screen, 1))
         flicker = (source != "hook" and question == memory.question
                    and now - memory.left_wait_at < self.debounce)
         if memory.state is not None and not flicker:

@@ -94,8 +94,8 @@ class ScreenTracker:
         self.changed_at = now
         return True
 
-    def state(self, screen: str, rules: ScreenRules, now: float, debounce: float = DEBOUNCE) -> State:
-        lines = screen_lines(screen)
+    def state(self, lines: list[str], rules: ScreenRules, now: float, debounce: float = DEBOUNCE) -> State:
+        """The state the screen's non-empty `lines` (`screen_lines`) show now."""
         quiet = now - self.changed_at
         if quiet < min(PROMPT_QUIET, debounce):
             return State.WORKING
