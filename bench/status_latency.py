@@ -418,6 +418,8 @@ def main() -> int:
             except Exception as exc:  # noqa: BLE001 - clean up what can be
                 print(f"cleanup: {exc}", file=sys.stderr)
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+        # A killed server leaves its socket file behind.
+        (Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / socket).unlink(missing_ok=True)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
