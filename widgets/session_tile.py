@@ -27,7 +27,8 @@ class TileData:
     number: int
     agent: str
     task: str
-    # "working", "needs-input", "idle", "exited" or "unreachable" (its host is).
+    # "working", "needs-input", "idle", "exited", "starting" (no window yet) or "unreachable"
+    # (its host is).
     state: str
     exit_code: int | None = None
     # Exited because loupe stopped it: its code is only the signal that did.
@@ -38,6 +39,8 @@ class TileData:
     queued: int = 0
     # The `[hosts.NAME]` it runs on; "" on this machine.
     host: str = ""
+    # Queued texts loupe gave up typing in (the agent never took them).
+    undelivered: int = 0
     # The screen as captured (text with SGR colour codes).
     screen: str = ""
 
@@ -144,6 +147,8 @@ class SessionTile(Widget, can_focus=True):
         data = self.data
         mark = "● " if self.marked else ""
         queued = f" · {data.queued} queued" if data.queued else ""
+        if data.undelivered:
+            queued += f" · {data.undelivered} NOT DELIVERED"
         host = f" @{data.host}" if data.host else ""
         self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{host}{queued}"
         parts = [data.state_label, data.elapsed]

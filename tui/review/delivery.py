@@ -253,4 +253,8 @@ def refresh(store: ReviewStore, manager: SessionManager, *, poll: bool = True) -
         elif state == "dropped":
             changed.append(store.mark_undelivered(
                 round_.id, f"session {round_.to_session} ended before it was idle; retry to send it again"))
+        elif state == "undelivered":
+            failed = [q.failure for q in manager.store.undelivered(round_.to_session) if q.id == round_.queue_id]
+            changed.append(store.mark_undelivered(
+                round_.id, f"session {round_.to_session} did not take it ({''.join(failed[:1])}); retry to send it again"))
     return changed

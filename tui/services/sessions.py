@@ -31,6 +31,8 @@ class SessionService:
     def _open(self, emit: Emit) -> SessionMonitor | None:
         from tui.sessions.manager import SessionManager
         from tui.sessions.monitor import SessionMonitor
+        from tui.sessions.notify import Notifier
+        from tui.sessions.wait_ledger import WaitLedger
 
         try:
             manager = SessionManager(self.workspace.root, self.workspace.config)
@@ -42,7 +44,10 @@ class SessionService:
             self.opened.set()
         for problem in manager.kind_problems:
             emit(Notice(problem, title="Agent config", severity="warning"))
-        self.monitor = SessionMonitor(manager, fps=manager.config.sessions.preview_fps)
+        # Which waits are new, kept in the session store so a second loupe never announces
+        # one again; it tells the desktop and the notify command itself.
+        notifier = Notifier(manager.config.notifications, WaitLedger(manager.store))
+        self.monitor = SessionMonitor(manager, fps=manager.config.sessions.preview_fps, notifier=notifier)
         self.manager = manager
         return self.monitor
 
@@ -54,8 +59,11 @@ class SessionService:
                 monitor.run(stop, emit)
             finally:
                 # A poll that was under way when the app closed may have opened a host's
-                # connection again: the loop's end closes them for good.
+                # connection again: the loop's end closes them for good. Notifications under
+                # way are waited for here, off the UI loop.
                 self._close_hosts()
+                if monitor.notifier is not None:
+                    monitor.notifier.close()
 
     def watch_status(self, stop: threading.Event, emit: Emit) -> None:
         """Wake the monitor when a hook writes a status file (once the manager is open)."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import time
 from pathlib import Path
 from typing import Any
 
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
 from tui.sessions import exec_cli
+from tui.sessions.cli_send import await_delivery, undelivered_reason
+from tui.sessions.cli_send import cmd_send as _cmd_send  # noqa: F401 - found by name in main
 from tui.sessions.model import LOCAL_HOST, Snapshot, format_elapsed
 from tui.sessions.status_file import State
 
@@ -23,14 +24,17 @@ AGENT_DOC = """\
 Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a branch
 `loupe/<task>/<n>`. Address sessions by number (`0`), several (`0,2`), `all`, or id.
 
-- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] [--host NAME] PROMPT`:
+- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] [--host NAME] [--no-wait] PROMPT`:
   start one; KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]`
-  config; `--host` runs it on a `[hosts.NAME]` machine over SSH (see `loupe host list`).
-- `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
-  exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
-  elapsed time, diff size, task.
+  config; `--host` runs it on a `[hosts.NAME]` machine over SSH (see `loupe host list`). An
+  agent that is typed its prompt (aider, shell) gets it once its input prompt shows; start
+  waits for that unless `--no-wait`.
+- `loupe session list [--json]`: number, id, agent, state (starting, working, needs-input,
+  idle, exited, or stopped when loupe ended it; unreachable when its host cannot be
+  reached), elapsed time, diff size, task, host, and queued or not-delivered texts.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
-  `--when-idle` holds it until the session is idle instead of interrupting it.
+  `--when-idle` holds it until the session is idle and ready for it instead of
+  interrupting it, then waits until it arrived (exit 1 if it was not delivered).
 - `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
   SIGKILL after 5 s); it then reads "stopped".
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
@@ -69,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--base", help="branch or commit to start from (default: HEAD)")
     start.add_argument("--fetch", action="store_true", default=None, help="git fetch first")
     start.add_argument("--host", default=LOCAL_HOST, help="run it on this [hosts.NAME] over SSH (default: here)")
+    start.add_argument("--no-wait", action="store_true",
+                       help="return at once, even when the prompt is still to be typed in")
+    start.add_argument("--timeout", type=float, default=120.0,
+                       help="seconds to wait for an agent that is typed its prompt to take it")
     start.add_argument("--json", action="store_true")
 
     listing = commands.add_parser("list", help="list sessions with their state")
@@ -162,6 +170,8 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "worktree": str(session.worktree),
         "port_base": session.port_base,
         "queued": snapshot.queued,
+        "undelivered": [{"text": q.text, "reason": q.failure}
+                        for q in manager.store.undelivered(session.id)] if snapshot.undelivered else [],
         "tmux": _attach_line(manager, session),
     }
     if stat is not None:
@@ -194,16 +204,29 @@ def _cmd_start(manager, args) -> int:
     session = result.session
     for warning in result.warnings:
         out.error(f"loupe: warning: {warning}")
+    # The agent is typed its prompt once it shows its input prompt: wait for that here, so
+    # the prompt arrives even when no loupe app runs.
+    if result.queue_id is None:
+        prompt = "argument" if args.prompt else "none"
+    elif args.no_wait:
+        prompt = "pending"
+    else:
+        prompt = await_delivery(manager, {result.queue_id: session}, args.timeout)[result.queue_id]
     if args.json:
         _print_json({"number": session.number, "id": session.id, "host": session.host, "branch": session.branch,
                      "worktree": str(session.worktree), "port_base": session.port_base,
-                     "copied": result.copied, "warnings": result.warnings})
+                     "copied": result.copied, "warnings": result.warnings, "prompt": prompt})
     else:
         where = "" if session.host == LOCAL_HOST else f" on host {session.host}"
         out.line(f"started session {session.number} ({session.id}){where}: {session.agent} on {session.branch}")
         out.line(f"  worktree {session.worktree}")
         out.line(f"  ports {session.port_base}-{session.port_base + 9}; "
                  f"attach: loupe session attach {session.number}")
+        if prompt == "pending":
+            out.line("  prompt queued: it is typed in once the agent shows its input prompt (while loupe runs)")
+    if prompt in ("undelivered", "dropped"):
+        out.error(f"loupe: the prompt was not delivered: {undelivered_reason(manager, session, result.queue_id)}")
+        return 1
     return 0
 
 
@@ -228,42 +251,11 @@ def _cmd_list(manager, args) -> int:
         size = f"+{stat.added} -{stat.removed}" if stat else ""
         session = snapshot.session
         queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
+        if snapshot.undelivered:
+            queued += f"  ({snapshot.undelivered} not delivered)"
         where = "" if session.host == LOCAL_HOST else f"  @{session.host}"
         out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<11}  "
                  f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{where}{queued}")
-    return 0
-
-
-def _cmd_send(manager, args) -> int:
-    targets = manager.select(args.targets)
-    text = " ".join(args.text)
-    outcomes = manager.send(targets, text, when_idle=args.when_idle)
-    waiting = {o.session.id for o in outcomes if o.queued}
-    if waiting and not args.no_wait:
-        deadline = time.monotonic() + args.timeout
-        while waiting and time.monotonic() < deadline:
-            time.sleep(0.25)
-            snapshots = [s for s in manager.poll({*waiting}) if s.session.id in waiting]
-            for session in manager.deliver_queued(snapshots):
-                waiting.discard(session.id)
-            for snapshot in snapshots:
-                if snapshot.state is State.EXITED:
-                    waiting.discard(snapshot.session.id)
-    delivered = [o.session for o in outcomes if o.session.id not in waiting]
-    if args.json:
-        _print_json({"delivered": [s.number for s in delivered],
-                     "queued": [o.session.number for o in outcomes if o.session.id in waiting]})
-    else:
-        for outcome in outcomes:
-            number = outcome.session.number
-            if outcome.session.id in waiting:
-                out.line(f"session {number}: queued; it is typed in when the session is idle "
-                         "(while loupe runs)")
-            else:
-                out.line(f"session {number}: sent")
-    if waiting and not args.no_wait:
-        out.error("loupe: timed out waiting for idle; the text stays queued")
-        return 1
     return 0
 
 
@@ -391,7 +383,10 @@ def _cmd_exec(manager, args) -> int:
 def _cmd_kinds(manager, args) -> int:
     kinds = manager.kinds
     if args.json:
-        _print_json({name: {"command": k.command, "status": k.status, "description": k.description}
+        _print_json({name: {"command": k.command, "status": k.status, "description": k.description,
+                            "prompt": "argument" if k.takes_prompt_argument else "typed",
+                            "ready_pattern": k.ready_pattern, "prompt_patterns": list(k.prompt_patterns),
+                            "prompt_lines": k.prompt_lines, "busy_pattern": k.busy_pattern}
                      for name, k in kinds.items()})
     else:
         for name, kind in kinds.items():

@@ -45,6 +45,9 @@ class Launch:
     setup_script: str = ""
     # The `loupe hook <id>` argv to install as Claude Code hooks; empty for other agents.
     claude_hook: Sequence[str] = ()
+    # The same argv for loupe's opencode plugin (`hooks.install_opencode_plugin`), which a
+    # host writes into the worktree; empty for other agents.
+    opencode_hook: Sequence[str] = ()
     size: tuple[int, int] = (160, 48)
     # Shown in tmux's status bar while a user is attached.
     status_line: str = ""

@@ -11,6 +11,7 @@ that happens in a place: worktrees, windows, screens, processes, diffs.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -73,7 +74,7 @@ class SessionManager:
         self._starter = SessionStarter(self.root, self.config, self.kinds, self.store,
                                        host=self.host, changed=self.invalidate)
         self._delivery = Delivery(self.store, self.observer, poll=self.poll, host_of=self.host_of,
-                                  changed=self.invalidate)
+                                  changed=self.invalidate, kinds=self.kinds)
         # The store read at most once a second by polls (other loupes and the CLI write it).
         self._cache: dict[str, tuple[float, object]] = {}
 
@@ -131,6 +132,9 @@ class SessionManager:
 
     def _recent_pending(self) -> list:
         return self._cached("pending", self.store.pending)
+
+    def _recent_undelivered(self) -> list:
+        return self._cached("undelivered", self.store.undelivered)
 
     def invalidate(self) -> None:
         """Forget cached store reads (after this manager changed something)."""
@@ -242,6 +246,9 @@ class SessionManager:
         pending: dict[str, int] = {}
         for item in self._recent_pending():
             pending[item.session_id] = pending.get(item.session_id, 0) + 1
+        undelivered: dict[str, int] = {}
+        for item in self._recent_undelivered():
+            undelivered[item.session_id] = undelivered.get(item.session_id, 0) + 1
         now = time.time()
         snapshots = []
         for session in sessions:
@@ -253,8 +260,12 @@ class SessionManager:
             observed = seen.get(session.id, GONE)
             snapshot = self.observer.observe(session, observed.pane, observed.screen, now,
                                              queued=queued, reported=observed.reported)
+            if session.id in undelivered:
+                snapshot = dataclasses.replace(snapshot, undelivered=undelivered[session.id])
             if snapshot.state is State.EXITED and session.ended_at is None:
                 self._record_end(session, snapshot, observed)
+            elif session.ended_at is not None and observed.pane is not None and not observed.pane.dead:
+                self._take_back_end(session)
             snapshots.append(snapshot)
         return snapshots
 
@@ -266,6 +277,14 @@ class SessionManager:
         self.invalidate()
         session.ended_at = time.time()
         session.exit_code = snapshot.exit_code
+
+    def _take_back_end(self, session: Session) -> None:
+        """Its window is alive: whoever recorded its end (a listing that raced its start,
+        before sessions were "starting") was wrong."""
+        self.store.reopen(session.id)
+        self.invalidate()
+        session.ended_at = None
+        session.exit_code = None
 
     def watch_reports(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Call `changed` when any host's status reports change, until `stop` is set."""

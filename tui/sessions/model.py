@@ -48,6 +48,9 @@ class Session:
     phase: str = ""
     # The artifact it was started to write, relative to `task_dir` ("" for none).
     output: str = ""
+    # When its host said its window exists; until then a session without a window is
+    # starting, not exited.
+    launched_at: float | None = None
 
     @property
     def in_place(self) -> bool:
@@ -86,6 +89,8 @@ class Snapshot:
     queued: int = 0
     # While it needs input: what it asks (its prompt line, or what a hook said).
     question: str = ""
+    # Queued texts given up on ("not delivered"); `SessionStore.undelivered` says why.
+    undelivered: int = 0
 
     @property
     def needs_you(self) -> bool:

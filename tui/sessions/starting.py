@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import shlex
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ class StartResult:
     session: Session
     warnings: list[str] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
+    # The first prompt, queued to be typed in once the agent shows its input prompt (kinds
+    # that cannot take it on their command line); None when it went on the command line.
+    queue_id: int | None = None
 
 
 class SessionStarter:
@@ -150,14 +154,18 @@ class SessionStarter:
         prep = place.agent_environment(session)
         session.command = self._command(place, kind, session, prompt, prep.env, agent_args)
         self.store.update(session.id, command=session.command, worktree=session.worktree)
-        claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
+        hook = hooks.hook_command(place.loupe_command(), session.id)
         # A setup script prepares a checkout of the code; a task folder is not one.
         setup_script = "" if session.in_place else self.config.sessions.setup_script
         launched = place.launch(session, Launch(
             command=session.command, env=prep.env, setup_script=setup_script,
-            claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
+            claude_hook=hook if kind.status == "claude" else [],
+            opencode_hook=hook if kind.status == "opencode" else [], size=size, guard_dir=prep.guard_dir,
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
+        session.launched_at = time.time()
+        self.store.update(session.id, launched_at=session.launched_at)
+        queue_id = None
         if prompt.strip() and not kind.takes_prompt_argument:
-            self.store.enqueue(session.id, prompt)
+            queue_id = self.store.enqueue(session.id, prompt)
         return StartResult(session=session, warnings=[*prep.warnings, *launched.warnings],
-                           copied=launched.copied)
+                           copied=launched.copied, queue_id=queue_id)

@@ -26,6 +26,8 @@ class State(str, Enum):
     EXITED = "exited"
     # loupe cannot reach the session's host, so it does not know; never written by agents.
     UNREACHABLE = "unreachable"
+    # In the store, its window not made yet; never written by agents.
+    STARTING = "starting"
 
 
 # What an agent (or its hooks) may report.

@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
-from tui.events import SessionsFailed, SessionsUpdated
+from tui.events import SessionsFailed, SessionsUpdated, SessionWait
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
 from widgets.session_tile import SessionTile, TileData
@@ -73,7 +73,6 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         super().__init__(id=id)
         self.snapshots: dict[str, Snapshot] = {}
         self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
-        self._notified: dict[str, int] = {}
         self._needs_you = 0
         self._title = "Sessions"
         self._focus_when_seen: str | None = None
@@ -99,7 +98,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         yield VerticalScroll(id="session-grid")
 
     def on_mount(self) -> None:
-        self.app.channel.subscribe(self, SessionsUpdated, SessionsFailed)
+        self.app.channel.subscribe(self, SessionsUpdated, SessionsFailed, SessionWait)
 
     def on_focus(self) -> None:
         # The view takes focus only to offer its keys when it has no tiles yet.
@@ -152,21 +151,20 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._announce(update.snapshots)
         self._update_visible()
 
+    @on(received(SessionWait))
+    def _wait_began(self, message: Received[SessionWait]) -> None:
+        """One notification, one bell and one terminal notification per new wait (the
+        monitor's `Notifier` decides which waits are new); the question is text, never markup."""
+        event = message.event
+        text = event.wait.message
+        self.notify(text.body, title=text.title, severity="warning", timeout=8, markup=False)
+        if event.bell:
+            self.app.bell()
+        self.app.write_to_terminal(event.terminal)
+
     def _announce(self, snapshots: Iterable[Snapshot]) -> None:
-        """Header count, plus one notification and bell per new wait."""
-        count = 0
-        for snapshot in snapshots:
-            if not snapshot.needs_you:
-                continue
-            count += 1
-            sid = snapshot.session.id
-            if snapshot.wait_id > self._notified.get(sid, 0):
-                self._notified[sid] = snapshot.wait_id
-                session = snapshot.session
-                self.notify(snapshot.question or "waiting for your answer",
-                            title=f"Session {session.number} ({session.agent}) needs you",
-                            severity="warning", timeout=8)
-                self.app.bell()
+        """The header's count of sessions that need you."""
+        count = sum(1 for snapshot in snapshots if snapshot.needs_you)
         if count != self._needs_you:
             self._needs_you = count
             self.post_message(self.NeedsYouChanged(count))
@@ -276,7 +274,7 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
             state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
             elapsed=format_elapsed(snapshot.elapsed()),
             added=stat.added if stat else None, removed=stat.removed if stat else None,
-            queued=snapshot.queued, host="" if session.host == LOCAL_HOST else session.host,
+            queued=snapshot.queued, undelivered=snapshot.undelivered, host="" if session.host == LOCAL_HOST else session.host,
             screen=update.screens.get(session.id, ""),
         ))
     return tiles
