@@ -33,7 +33,9 @@ def test_results_come_back_as_the_same_values(tmp_path: Path) -> None:
                  added=1, old_path="old.txt", notes=("mode 100644 → 100755",)),))
     plan = LandPlan(mode="merge", onto="main", onto_tip="1" * 40, tip="2" * 40, commits=(("3" * 40, "fix"),),
                     uncommitted=("x",), conflicts=(), checked_out_in=tmp_path / "checkout", fast_forward=False)
-    launch = Launch(command="sh run.sh", env={"K": "v"}, claude_hook=["loupe", "hook", "ab12"], size=(80, 24))
+    # Hooks as the starter gives them (lists): an opencode session's plugin hook crosses too.
+    launch = Launch(command="sh run.sh", env={"K": "v"}, claude_hook=[], opencode_hook=["loupe", "hook", "ab12"],
+                    size=(80, 24))
     for value in (diff, plan, launch, Risk("live", "running"), _session(tmp_path, "ab12cd")):
         assert round_trip(value) == value
     assert round_trip(LandPlan(**{**plan.__dict__, "checked_out_in": None})).checked_out_in is None
