@@ -205,6 +205,14 @@ class SessionManager:
         """Send the oldest queued text of each idle session; one per idle spell."""
         return self._delivery.deliver_queued(snapshots)
 
+    def retry_delivery(self, sessions: list[Session]) -> int:
+        """Type again the texts loupe gave up on ("not delivered") for these sessions, once
+        each is ready for them, as if they were just queued; how many there were."""
+        count = sum(self.store.retry(session.id) for session in sessions)
+        if count:
+            self.invalidate()
+        return count
+
     # -- observing -------------------------------------------------------------------------
 
     def _observe(self, sessions: list[Session],

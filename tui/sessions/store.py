@@ -311,6 +311,17 @@ class SessionStore:
             db.execute("UPDATE queue SET failed_at = ?, failure = ? WHERE id = ? AND confirmed_at IS NULL",
                        (time.time(), reason, queue_id))
 
+    def retry(self, session_id: str) -> int:
+        """Queue again, as new, the texts given up on for this session (the user asked to try
+        once more); how many."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE queue SET failed_at = NULL, failure = '', delivered_at = NULL, attempts = 0 "
+                "WHERE session_id = ? AND failed_at IS NOT NULL AND confirmed_at IS NULL",
+                (session_id,),
+            )
+            return cursor.rowcount
+
     def unclaim(self, queue_id: int) -> None:
         """Put back a text whose delivery failed, so it is tried again."""
         with self._connect() as db:
