@@ -95,22 +95,25 @@ class SessionActions(Widget):
 
         def start(request: StartRequest) -> object:
             return manager.start(task=request.task, prompt=request.prompt, agent=request.agent,
-                                 base=request.base, fetch=request.fetch, task_dir=request.task_dir)
+                                 base=request.base, fetch=request.fetch, task_dir=request.task_dir,
+                                 host=request.host)
 
         def started(result: object) -> None:
             if result is None:
                 return
             session = result.session  # type: ignore[attr-defined]
             self._focus_when_seen = session.id
-            self.notify(f"{session.agent} on {session.branch}, ports {session.port_base}+",
-                        title=f"Started session {session.number}")
+            where = "" if session.host == "local" else f" on host {session.host}"
+            self.notify(f"{session.agent} on {session.branch}{where}, ports {session.port_base}+",
+                        title=f"Started session {session.number}", markup=False)
             for warning in result.warnings:  # type: ignore[attr-defined]
                 self.notify(warning, title="Session started with a warning", severity="warning", timeout=8)
             self.sessions.wake()
 
         self.app.push_screen(
             NewSessionScreen(kinds, start=start, default_kind=manager.config.sessions.default_agent,
-                             base=manager.config.sessions.base, task=task, task_dir=task_dir),
+                             base=manager.config.sessions.base, task=task, task_dir=task_dir,
+                             hosts=list(manager.hosts)),
             started,
         )
 

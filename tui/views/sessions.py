@@ -26,6 +26,7 @@ from tui.channel import Received, received
 from tui.events import SessionsFailed, SessionsUpdated, SessionWait
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
+from tui.views.session_supervise import Supervision
 from widgets.session_tile import SessionTile, TileData
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         Binding("L", "land", "Land", id="sessions.land"),
         Binding("f", "fork_agent", "Fork at…", id="sessions.fork_agent"),
         Binding("x", "stop", "Stop", show=False, id="sessions.stop"),
+        Binding("R", "retry", "Retry", show=False, id="sessions.retry",
+                tooltip="type again texts not delivered; try unreachable hosts now"),
+        Binding("exclamation_mark", "exec", "Run command", show=False, id="sessions.exec",
+                tooltip="run a command in the marked (or focused) sessions' worktrees"),
         Binding("delete", "remove", "Remove", show=False, id="sessions.remove"),
         Binding("left,h", "move(-1)", "Left", show=False, id="sessions.left"),
         Binding("right,l", "move(1)", "Right", show=False, id="sessions.right"),
@@ -76,6 +81,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._needs_you = 0
         self._title = "Sessions"
         self._focus_when_seen: str | None = None
+        self.supervision = Supervision(self, self)
 
     @property
     def sessions(self) -> SessionService:
@@ -235,6 +241,12 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             step = columns if step > 0 else -columns
         tiles[max(0, min(len(tiles) - 1, index + step))].focus()
 
+    def action_retry(self) -> None:
+        self.supervision.retry()
+
+    def action_exec(self) -> None:
+        self.supervision.ask_exec()
+
     @on(SessionTile.MarkChanged)
     def _mark_changed(self, message: SessionTile.MarkChanged) -> None:
         message.stop()
@@ -251,6 +263,12 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
              "branch instead of merging", lambda: self.action_land("cherry-pick")),
             ("Sessions: stop all running sessions", "end every running agent (asks first)",
              self.action_stop_all),
+            ("Sessions: run a command in the sessions' worktrees", "in the marked (or focused) sessions, "
+             "outputs in a tab (!)", self.action_exec),
+            ("Sessions: retry texts not delivered", "queue again every text loupe gave up typing in (R)",
+             self.supervision.retry_undelivered_everywhere),
+            ("Sessions: retry unreachable hosts", "try their SSH connections now, not after the backoff (R)",
+             self.supervision.retry_hosts),
         ]
 
     def _focus_first(self) -> None:
@@ -264,6 +282,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
 def tile_data(update: SessionsUpdated) -> list[TileData]:
     """What each tile shows (its preview rows are drawn by the tile itself)."""
     from tui.sessions.model import LOCAL_HOST, format_elapsed
+    from tui.sessions.status_file import State
 
     tiles = []
     for snapshot in update.snapshots:
@@ -274,7 +293,8 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
             state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
             elapsed=format_elapsed(snapshot.elapsed()),
             added=stat.added if stat else None, removed=stat.removed if stat else None,
-            queued=snapshot.queued, undelivered=snapshot.undelivered, host="" if session.host == LOCAL_HOST else session.host,
+            queued=snapshot.queued, undelivered=snapshot.undelivered,
+            detail=snapshot.detail if snapshot.state is State.UNREACHABLE else "", host="" if session.host == LOCAL_HOST else session.host,
             screen=update.screens.get(session.id, ""),
         ))
     return tiles
