@@ -1,16 +1,24 @@
 """Supervision in the app (Pilot, real tmux): a new wait is one plain-text toast, one bell and
 one terminal notification; texts not delivered are typed again with R; a command runs in
-the marked sessions' worktrees with its outputs in a tab; tiles say starting."""
+the marked sessions' worktrees with its outputs in a tab; tiles say starting; a session
+started on an SSH host (the real sshd) names it, reads unreachable with why, and R brings it
+back."""
 
 from __future__ import annotations
 
 import pytest
 
+from textual.widgets import Input, Select
+
+from tests.fixtures.remote_sessions import HOST, RemoteHarness
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_until
+from tests.helpers import wait_for, wait_until
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
-from tui.dialogs.sessions import ExecCommandScreen
+from tui.dialogs.sessions import ExecCommandScreen, NewSessionScreen
+from tui.remote.reachability import Reachability
+from tui.remote.ssh import SshConnection
+from tui.sessions.ssh_host import SshHost
 from tui.sessions.status_file import State
 from tui.views.documents import DocumentsView
 from tui.views.session_exec import ExecResultsPane
@@ -177,3 +185,65 @@ def test_a_starting_tile_looks_apart_and_says_so() -> None:
     idle = SessionTile(TileData("a1", 0, "aider", "fix", "idle"))
     assert starting.has_class("-starting") and not idle.has_class("-starting")
     assert str(starting.border_subtitle).startswith("starting")
+
+
+class FrozenClock:
+    """A host's backoff clock that never moves: only the retry key brings the host back."""
+
+    def __call__(self) -> float:
+        return 1000.0
+
+
+async def test_a_session_started_on_a_host_names_it_reads_unreachable_with_why_and_r_reconnects(
+        remote_sessions: RemoteHarness) -> None:
+    harness = remote_sessions
+    harness.script_kind("echoer", ECHOER)
+    workspace = open_workspace(harness.repo.path)
+    workspace.config.sessions.tmux_socket = harness.manager.config.sessions.tmux_socket
+    workspace.config.hosts[HOST] = harness.host.config
+    workspace.config.notifications.desktop = False
+    workspace.config.agents["echoer"] = AgentKindConfig(command=f"sh {harness.scripts / 'echoer.sh'}")
+    app = RecordingApp(workspace)
+    async with app.run_test(size=(150, 44)) as pilot:
+        view = view_of(app)
+        await wait_until(pilot, lambda: view.manager is not None, "the sessions to open")
+        manager = view.manager
+        assert manager is not None
+        config = harness.host.config
+        manager.hosts[HOST] = SshHost(HOST, config, manager.config.sessions, connect=lambda: SshConnection.for_host(
+            HOST, config, reachability=Reachability(FrozenClock())))
+
+        view.focus()
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new-session dialog")
+        dialog = app.screen
+        hosts = dialog.query_one("#host", Select)
+        assert hosts.value == "local"
+        hosts.value = HOST
+        dialog.query_one("#agent", Select).value = "echoer"
+        dialog.query_one("#task", Input).value = "far"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NewSessionScreen), "the session to start",
+                         timeout=30)
+        (session,) = manager.sessions()
+        assert session.host == HOST
+        harness.pane_pids.update(harness.remote_pane_pids())
+        await wait_until(pilot, lambda: tile_of(app, session.id) is not None, "its tile")
+        tile = tile_of(app, session.id)
+        assert tile is not None
+        await wait_until(pilot, lambda: "ready" in tile.data.screen, "the agent's screen from the host", timeout=20)
+        assert f"@{HOST}" in str(tile.border_title)
+
+        harness.sshd.server.stop()
+        await wait_until(pilot, lambda: tile.has_class("-unreachable"), "the tile to read unreachable", timeout=30)
+        subtitle = str(tile.border_subtitle)
+        assert subtitle.startswith("unreachable: ") and HOST in subtitle and "R retry" in subtitle
+        assert tile.data.detail and HOST in tile.data.detail
+
+        harness.sshd.server.start()
+        tile.focus()
+        await pilot.press("R")
+        await wait_until(pilot, lambda: not tile.has_class("-unreachable"), "the host back after R", timeout=30)
+        assert tile.data.state in ("idle", "working")
+    # The app closed its shared connection to the host when it ended.
+    wait_for(lambda: not harness.sshd.ssh_processes(), "the app's ssh master to end")
