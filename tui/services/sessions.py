@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
+    from tui.sessions.stop_report import Stopped
 
 
 class SessionService:
@@ -81,12 +82,12 @@ class SessionService:
         """Sessions whose agent still runs, as of the monitor's last tick."""
         return [s for s in self.monitor.latest if s.live] if self.monitor is not None else []
 
-    def stop(self, sessions: list[Session]) -> dict[str, int | None | Exception]:
+    def stop(self, sessions: list[Session]) -> dict[str, Stopped | Exception]:
         """End these sessions' agents (blocking: call off the UI loop). Per session: its exit
-        code, or the error that kept it from stopping."""
+        code and the processes it left running, or the error that kept it from stopping."""
         assert self.manager is not None
         try:
-            outcomes: dict[str, int | None | Exception] = dict(self.manager.stop_many(sessions))
+            outcomes: dict[str, Stopped | Exception] = dict(self.manager.stop_reporting(sessions))
         except Exception as exc:  # noqa: BLE001 - reported per session
             outcomes = {s.id: exc for s in sessions}
         self.wake()

@@ -15,6 +15,7 @@ from tui.sessions.cli_send import await_delivery, undelivered_reason
 from tui.sessions.cli_send import cmd_send as _cmd_send  # noqa: F401 - found by name in main
 from tui.sessions.model import LOCAL_HOST, Snapshot, format_elapsed
 from tui.sessions.status_file import State
+from tui.sessions.stop_report import stop_lines
 
 SUMMARY = "start, list, message, stop, review, land and remove agent sessions"
 
@@ -36,7 +37,8 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
   `--when-idle` holds it until the session is idle and ready for it instead of
   interrupting it, then waits until it arrived (exit 1 if it was not delivered).
 - `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
-  SIGKILL after 5 s); it then reads "stopped".
+  SIGKILL after 5 s); it then reads "stopped". Processes that left its terminal (setsid,
+  daemons) are not ended: stop lists them (pid and command) for you to end.
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
@@ -261,16 +263,20 @@ def _cmd_list(manager, args) -> int:
 
 def _cmd_stop(manager, args) -> int:
     chosen = manager.select(args.targets)
-    outcomes = manager.stop_many(chosen)
+    outcomes = manager.stop_reporting(chosen)
     for outcome in outcomes.values():
         if isinstance(outcome, Exception):
             raise outcome
-    results = {s.number: outcomes[s.id] for s in chosen}
     if args.json:
-        _print_json({str(k): {"exit_code": v} for k, v in results.items()})
+        _print_json({str(s.number): {"exit_code": outcomes[s.id].exit_code,
+                                     "left_running": [{"pid": p.pid, "command": p.command}
+                                                      for p in outcomes[s.id].left_running]}
+                     for s in chosen})
     else:
-        for number, code in results.items():
-            out.line(f"session {number}: stopped" + (f" (exit {code})" if code is not None else ""))
+        for session in chosen:
+            stopped = outcomes[session.id]
+            for line in stop_lines(session.number, stopped.exit_code, stopped.left_running):
+                out.line(line)
     return 0
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tui.sessions.land import LandPlan, LandResult
     from tui.sessions.model import Session
     from tui.sessions.status_file import Status
+    from tui.sessions.stop_report import Process
     from tui.sessions.tmux import PaneInfo
     from tui.sessions.worktrees import Base, NewWorktree, Risk
 
@@ -169,6 +170,10 @@ class SessionHost(Protocol):
 
     def processes(self, session: Session) -> list[int]:
         """The ids of the session's live processes there (the wrapper, the agent, its children)."""
+
+    def left_running(self, session: Session) -> list[Process]:
+        """Processes there that carry the session's id (`LOUPE_SESSION`) and still run:
+        after a stop, the ones that left its terminal session and so escaped it."""
 
     def attach(self, session: Session) -> AttachCommand:
         """The command that attaches this terminal to the session's window."""

@@ -109,6 +109,7 @@ OPERATIONS: dict[str, Callable[[_Request], Any]] = {
     "discard": lambda r: r.host.discard(r.session()),
     "stop": lambda r: r.host.stop(r.session(), grace=float(r.data.get("grace", 5.0))),
     "processes": lambda r: r.host.processes(r.session()),
+    "left-running": lambda r: r.host.left_running(r.session()),
     "run": _run,
     "last-screen": lambda r: r.host.last_screen(r.session()),
     "save-last-screen": lambda r: r.host.save_last_screen(r.session()),

@@ -23,7 +23,7 @@ from tui.sessions.errors import LandRefused, SessionError, WorktreeError
 from tui.sessions.host import AttachCommand, Launch, Launched, Observed, Ran
 from tui.sessions.local_files import session_files, sessions_dir
 from tui.sessions.model import LOCAL_HOST, Session
-from tui.sessions.procs import alive, end_session_processes, reaped, remind_parent, session_members
+from tui.sessions.procs import Process, alive, carrying, end_session_processes, reaped, remind_parent, session_members
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import read_status
 from tui.sessions.tmux import PaneInfo, Tmux
@@ -167,6 +167,9 @@ class LocalHost:
     def processes(self, session: Session) -> list[int]:
         pane = self._pane(session)
         return session_members(pane.pid) if pane is not None else []
+
+    def left_running(self, session: Session) -> list[Process]:
+        return carrying("LOUPE_SESSION", session.id)
 
     def attach(self, session: Session) -> AttachCommand:
         tmux = self._window(session)

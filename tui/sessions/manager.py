@@ -36,6 +36,7 @@ from tui.sessions.ssh_host import SshHost
 from tui.sessions.starting import DEFAULT_SIZE, SessionStarter, StartResult
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
+from tui.sessions.stop_report import Process, Stopped
 from tui.sessions.store import SessionStore
 
 if TYPE_CHECKING:
@@ -369,6 +370,26 @@ class SessionManager:
             error = future.exception()
             results[sid] = error if isinstance(error, Exception) else future.result()
         return results
+
+    def stop_reporting(self, sessions: list[Session], *, grace: float = 5.0) -> dict[str, Stopped | Exception]:
+        """`stop_many`, with each session's processes that still run after it (escaped
+        daemons), for the message that says what was left running."""
+        outcomes = self.stop_many(sessions, grace=grace)
+        reports: dict[str, Stopped | Exception] = {}
+        for session in sessions:
+            outcome = outcomes.get(session.id)
+            if isinstance(outcome, Exception):
+                reports[session.id] = outcome
+                continue
+            try:
+                reports[session.id] = Stopped(outcome, self.left_running(session))
+            except (HostUnreachable, UnknownHost):
+                reports[session.id] = Stopped(outcome)
+        return reports
+
+    def left_running(self, session: Session) -> list[Process]:
+        """The session's processes that still run on its host though it was stopped."""
+        return self.host_of(session).left_running(session)
 
     def stop_idle(self, snapshots: list[Snapshot]) -> list[Session]:
         """Stop the sessions of `snapshots` idle past their `idle_stop_minutes` (never one that

@@ -45,6 +45,7 @@ from tui.sessions.errors import SessionError, TmuxError
 from tui.sessions.host import AttachCommand, Launch, Launched, Observed, Ran
 from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.model import Session
+from tui.sessions.stop_report import Process
 from tui.sessions.worktrees import Base, NewWorktree, Risk
 
 T = TypeVar("T")
@@ -268,6 +269,9 @@ class SshHost:
 
     def processes(self, session: Session) -> list[int]:
         return self._op("processes", list[int], session=session)
+
+    def left_running(self, session: Session) -> list[Process]:
+        return self._op("left-running", list[Process], session=session)
 
     def attach(self, session: Session) -> AttachCommand:
         argv = self.connection.attach_argv(["tmux", "-L", session.tmux_socket, "attach-session", "-t",

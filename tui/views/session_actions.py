@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from textual.widget import Widget
 
 from tui.dialogs.confirm import ConfirmScreen
 from tui.errors import LoupeError
+from tui.sessions.stop_report import Stopped, stop_lines
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
@@ -35,14 +36,17 @@ def run_attached(argv: list[str], env: dict[str, str]) -> int:
     return subprocess.run(argv, env=env).returncode
 
 
-def notify_stopped(node: DOMNode, sessions: list[Session], outcomes: dict[str, int | None | Exception]) -> None:
-    """One notification per session stopped (any thread: `notify` is thread-safe)."""
+def notify_stopped(node: DOMNode, sessions: list[Session], outcomes: Mapping[str, Stopped | Exception]) -> None:
+    """One notification per session stopped (any thread: `notify` is thread-safe); a warning
+    naming the processes it left running. Plain text: command lines are the agent's."""
     for session in sessions:
         outcome = outcomes.get(session.id)
         if isinstance(outcome, Exception):
-            node.notify(str(outcome), title=f"Stopping {session.number}", severity="error")
-        else:
-            node.notify(f"Session {session.number} stopped" + (f" (exit {outcome})." if outcome is not None else "."))
+            node.notify(str(outcome), title=f"Stopping {session.number}", severity="error", markup=False)
+        elif outcome is not None:
+            lines = stop_lines(session.number, outcome.exit_code, outcome.left_running)
+            node.notify("\n".join(lines), severity="warning" if outcome.left_running else "information",
+                        markup=False)
 
 
 class SessionActions(Widget):
