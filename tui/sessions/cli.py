@@ -31,8 +31,8 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
   agent that is typed its prompt (aider, shell) gets it once its input prompt shows; start
   waits for that unless `--no-wait`.
 - `loupe session list [--json]`: number, id, agent, state (starting, working, needs-input,
-  idle, exited, or stopped when loupe ended it; unreachable when its host cannot be
-  reached), elapsed time, diff size, task, host, and queued or not-delivered texts.
+  idle, exited, stopped when loupe ended it, killed when its tmux window vanished;
+  unreachable when its host cannot be reached), elapsed time, diff size, task, host, and queued or not-delivered texts.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
   `--when-idle` holds it until the session is idle and ready for it instead of
   interrupting it, then waits until it arrived (exit 1 if it was not delivered).
@@ -165,6 +165,8 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "state": snapshot.state.value,
         "exit_code": snapshot.exit_code,
         "stopped": snapshot.stopped,
+        "killed": snapshot.killed,
+        "detail": snapshot.detail,
         "host": session.host,
         "elapsed": round(snapshot.elapsed(), 1),
         "branch": session.branch,
@@ -193,6 +195,8 @@ def _state_label(snapshot: Snapshot) -> str:
         return "NEEDS YOU"
     if snapshot.stopped:
         return "stopped"
+    if snapshot.killed:
+        return "killed"
     if snapshot.state is State.EXITED:
         return "exited" if snapshot.exit_code is None else f"exited {snapshot.exit_code}"
     return snapshot.state.value

@@ -30,7 +30,7 @@ from tui.sessions.host import GONE, AttachCommand, Observed, Ran, SessionHost
 from tui.sessions.idle_stop import IdleStop
 from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
-from tui.sessions.model import LOCAL_HOST, Session, Snapshot
+from tui.sessions.model import INTERRUPTED, KILLED, LOCAL_HOST, Session, Snapshot
 from tui.sessions.observer import Observer
 from tui.sessions.ssh_host import SshHost
 from tui.sessions.starting import DEFAULT_SIZE, SessionStarter, StartResult
@@ -281,11 +281,13 @@ class SessionManager:
     def _record_end(self, session: Session, snapshot: Snapshot, observed: Observed) -> None:
         if observed.pane is not None:
             self.host_of(session).save_last_screen(session)
-        if self.store.mark_ended(session.id, snapshot.exit_code):
+        reason = KILLED if snapshot.killed else INTERRUPTED if snapshot.interrupted else ""
+        if self.store.mark_ended(session.id, snapshot.exit_code, reason):
             self.store.drop_queue(session.id)
         self.invalidate()
         session.ended_at = time.time()
         session.exit_code = snapshot.exit_code
+        session.end_reason = reason
 
     def _take_back_end(self, session: Session) -> None:
         """Its window is alive: whoever recorded its end (a listing that raced its start,
@@ -294,6 +296,7 @@ class SessionManager:
         self.invalidate()
         session.ended_at = None
         session.exit_code = None
+        session.end_reason = ""
 
     def watch_reports(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Call `changed` when any host's status reports change, until `stop` is set."""
@@ -343,7 +346,10 @@ class SessionManager:
         reads "stopped" from then on.
         """
         before = self._snapshot(session)
-        if before is not None and before.live:
+        if before is not None and before.killed:
+            # Its window is gone, not its processes, maybe; it still reads "killed".
+            self.host_of(session).stop(session, grace=grace)
+        elif before is not None and before.live:
             # Recorded first: whoever sees the end next (another thread's poll) says "stopped".
             self.store.update(session.id, stopped_at=time.time())
             self.invalidate()
@@ -415,9 +421,12 @@ class SessionManager:
                                  "Confirm to remove anyway (the work is saved to "
                                  f"refs/loupe/removed/{session.id} first)")
         result = RemoveResult(session=session, risks=risks)
-        if any(r.kind == "live" for r in risks):
-            self.stop(session)
+        # Also a killed session, whose processes may have outlived its window.
+        self.stop(session)
         result.saved_ref = self.host_of(session).remove_worktree(session)
+        if session.launched_at is None:
+            # A start that never ran its agent: its branch, still at its base, goes too.
+            self.host_of(session).discard(session)
         self.store.drop_queue(session.id)
         self.store.update(session.id, removed_at=time.time())
         self.invalidate()

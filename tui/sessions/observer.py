@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tui import locations, private_files
 from tui.sessions.agents import AgentKind
-from tui.sessions.model import Session, Snapshot
+from tui.sessions.model import END_DETAILS, INTERRUPTED, KILLED, Session, Snapshot
 from tui.sessions.status import DEBOUNCE, ScreenRules, ScreenTracker, resolve, screen_lines, strip_ansi
 from tui.sessions.status_file import State, Status
 from tui.sessions.tmux import PaneInfo
@@ -101,9 +101,19 @@ class Observer:
                     memory.lines = screen_lines(screen)
                 memory.screen = screen
             if session.ended_at is not None and pane is None:
-                observation_state, code, source, detail = State.EXITED, session.exit_code, "store", ""
-            elif pane is None and session.launched_at is None and now - session.created_at < START_GRACE:
-                observation_state, code, source, detail = State.STARTING, None, "store", ""
+                observation_state, code, source = State.EXITED, session.exit_code, "store"
+                detail = END_DETAILS.get(session.end_reason, "")
+            elif pane is None and session.launched_at is None:
+                if now - session.created_at < START_GRACE and not start_died(session):
+                    observation_state, code, source, detail = State.STARTING, None, "store", ""
+                else:
+                    observation_state, code, source = State.EXITED, None, "interrupted"
+                    detail = END_DETAILS[INTERRUPTED]
+            elif pane is None and session.stopped_at is None:
+                # With remain-on-exit a window outlives its agent: one that is gone was killed.
+                # What the wrapper recorded, if anything, is the code of that dying agent.
+                code = reported.exit_code if reported is not None and reported.state is State.EXITED else None
+                observation_state, source, detail = State.EXITED, "gone", END_DETAILS[KILLED]
             else:
                 plain_state = memory.tracker.state(memory.lines, memory.rules, now, self.debounce)
                 observation = resolve(
@@ -179,6 +189,14 @@ class Observer:
                 path, json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
         except OSError:
             pass
+
+
+def start_died(session: Session) -> bool:
+    """Whether the `loupe session start` that is starting `session` has ended without
+    launching it (killed). Only its own machine can tell; elsewhere, after START_GRACE."""
+    from tui.sessions.starting import starter_alive
+
+    return not starter_alive(session)
 
 
 def plain_tail(screen: str, lines: int = 3) -> str:

@@ -44,6 +44,21 @@ def _stat_fields(entry: Path) -> list[str]:
     return stat[stat.rfind(")") + 2:].split()
 
 
+def session_of(pid: int) -> int | None:
+    """The terminal session id of `pid`; None when it is gone."""
+    fields = _stat_fields(_PROC / str(pid))
+    return int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else None
+
+
+def command_of(pid: int) -> list[str]:
+    """The argv of `pid`; [] when it is gone or unreadable."""
+    try:
+        argv = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode("utf-8", "replace") for a in argv.split(b"\0") if a]
+
+
 def alive(pid: int) -> bool:
     """Whether `pid` is running. A zombie is not: it has ended, and waits only to be reaped
     (in a container without an init that reaps, it may wait for ever)."""

@@ -193,8 +193,15 @@ class SshHost:
     def resolve_base(self, base: str) -> Base:
         return self._op("resolve-base", Base, base=base)
 
-    def create_worktree(self, task: str, base_commit: str) -> NewWorktree:
-        return self._op("create-worktree", NewWorktree, task=task, base_commit=base_commit)
+    def create_worktree(self, task: str, base_commit: str,
+                        reserve: Callable[[NewWorktree], None] | None = None) -> NewWorktree:
+        # The far side takes its own worktree lock; `reserve` cannot cross the connection, so
+        # it hears the names once they exist there (a kill in that moment leaves a worktree
+        # there that no record names).
+        created = self._op("create-worktree", NewWorktree, task=task, base_commit=base_commit)
+        if reserve is not None:
+            reserve(created)
+        return created
 
     # -- running -------------------------------------------------------------------------------
 

@@ -50,7 +50,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     stopped_at REAL,
     phase TEXT NOT NULL DEFAULT '',
     output TEXT NOT NULL DEFAULT '',
-    launched_at REAL
+    launched_at REAL,
+    end_reason TEXT NOT NULL DEFAULT '',
+    start_pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
 CREATE TABLE IF NOT EXISTS queue (
@@ -82,6 +84,9 @@ _ADDED_COLUMNS = {
     "phase": "TEXT NOT NULL DEFAULT ''",
     "output": "TEXT NOT NULL DEFAULT ''",
     "launched_at": "REAL",
+    # Issue 12: "killed" and "interrupted" ends.
+    "end_reason": "TEXT NOT NULL DEFAULT ''",
+    "start_pid": "INTEGER",
 }
 _ADDED_QUEUE_COLUMNS = {
     "attempts": "INTEGER NOT NULL DEFAULT 0",
@@ -231,12 +236,13 @@ class SessionStore:
         with self._connect() as db:
             db.execute(f"UPDATE sessions SET {assignments} WHERE id = ?", (*row.values(), session_id))
 
-    def mark_ended(self, session_id: str, exit_code: int | None) -> bool:
-        """Record the end once; say whether this call was the one that recorded it."""
+    def mark_ended(self, session_id: str, exit_code: int | None, reason: str = "") -> bool:
+        """Record the end once (`reason`: `Session.end_reason`); say whether this call was the
+        one that recorded it."""
         with self._connect() as db:
             cursor = db.execute(
-                "UPDATE sessions SET ended_at = ?, exit_code = ? WHERE id = ? AND ended_at IS NULL",
-                (time.time(), exit_code, session_id),
+                "UPDATE sessions SET ended_at = ?, exit_code = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+                (time.time(), exit_code, reason, session_id),
             )
             return cursor.rowcount == 1
 
@@ -245,7 +251,8 @@ class SessionStore:
         there was one."""
         with self._connect() as db:
             cursor = db.execute(
-                "UPDATE sessions SET ended_at = NULL, exit_code = NULL WHERE id = ? AND ended_at IS NOT NULL",
+                "UPDATE sessions SET ended_at = NULL, exit_code = NULL, end_reason = '' "
+                "WHERE id = ? AND ended_at IS NOT NULL",
                 (session_id,),
             )
             return cursor.rowcount == 1
