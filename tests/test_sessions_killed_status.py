@@ -36,3 +36,10 @@ def test_a_clean_exit_is_not_called_killed(sessions: SessionsHarness) -> None:
     snapshot = sessions.wait_state(session, State.EXITED)
     assert (snapshot.exit_code, snapshot.killed) == (0, False)
     assert _state_label(snapshot) == "exited 0"
+
+
+def test_a_killed_tile_says_killed() -> None:
+    from widgets.session_tile import TileData
+
+    tile = TileData(id="a1b2c3", number=0, agent="shell", task="t", state="exited", exit_code=0, killed=True)
+    assert tile.state_label == "killed"

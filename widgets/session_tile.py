@@ -35,6 +35,8 @@ class TileData:
     exit_code: int | None = None
     # Exited because loupe stopped it: its code is only the signal that did.
     stopped: bool = False
+    # Exited because its window vanished (tmux server ended, window killed), not on its own.
+    killed: bool = False
     elapsed: str = ""
     added: int | None = None
     removed: int | None = None
@@ -55,6 +57,8 @@ class TileData:
         if self.state == "exited":
             if self.stopped:
                 return "stopped"
+            if self.killed:
+                return "killed"
             return "exited" if self.exit_code is None else f"exited {self.exit_code}"
         if self.state == "starting":
             return "starting…"

@@ -291,6 +291,7 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
         tiles.append(TileData(
             id=session.id, number=session.number, agent=session.agent, task=session.task,
             state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
+            killed=snapshot.killed,
             elapsed=format_elapsed(snapshot.elapsed()),
             added=stat.added if stat else None, removed=stat.removed if stat else None,
             queued=snapshot.queued, undelivered=snapshot.undelivered,
