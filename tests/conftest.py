@@ -7,7 +7,9 @@ pytest_plugins = [
     "tests.fixtures.guard",
     "tests.fixtures.tmux",
     "tests.fixtures.sessions",
+    "tests.fixtures.fake_agents",
     "tests.fixtures.tasks",
     "tests.fixtures.sshd",
+    "tests.fixtures.remote_sessions",
     "tests.fixtures.review",
 ]

@@ -23,22 +23,25 @@ LOCAL_HOST = {
     "tui/sessions/output_log.py",
     # `loupe hook` runs beside its agent, wherever that is, and writes that machine's status file.
     "tui/sessions/hook_cli.py",
+    # `loupe host-op` is the local host of the machine a session runs on, for loupe elsewhere.
+    "tui/sessions/host_op_cli.py",
     # `loupe redact` runs beside its pane (tmux starts it), and writes that machine's output log.
     "tui/redact_cli.py",
 }
 
 # Modules whose every name assumes this machine.
-PLACE_BOUND_MODULES = {"procs", "local_files", "local_launch", "environment", "land_journal", "gitrun",
-                       "output_log"}
+PLACE_BOUND_MODULES = {"procs", "local_files", "local_launch", "land_journal", "gitrun", "output_log"}
 # Modules with some names that assume this machine; the others are plain data anyone may use.
 PLAIN_NAMES = {
-    "tmux": {"PaneInfo"},
+    "tmux": {"PaneInfo", "PANE_FORMAT", "parse_panes"},
+    # What a host's `agent_environment` returns, wherever it builds it.
+    "environment": {"Preparation"},
     "worktrees": {"Base", "NewWorktree", "Risk", "main_repo_root", "GENERATED_FILES"},
     "leftovers": {"GENERATED_FILES"},
     "diff": {"DiffStat", "SessionDiff", "MAX_LINES"},
     "land": {"LandPlan", "LandResult", "MODES"},
     # An agent reports through the file its environment names, wherever it runs.
-    "status_file": {"State", "Status", "REPORTED_STATES", "ENV_VAR", "write_from_env"},
+    "status_file": {"State", "Status", "REPORTED_STATES", "ENV_VAR", "write_from_env", "parse_status"},
 }
 
 # Known exceptions, each with the change that ends it.

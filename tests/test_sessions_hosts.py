@@ -43,3 +43,17 @@ def test_no_agent_can_report_its_host_unreachable(tmp_path: Path) -> None:
     write_status(path, Status(State.IDLE, source="agent"))
     assert read_status(path).state is State.IDLE
 
+
+
+def test_one_host_unreachable_class_for_the_remote_layer_and_sessions() -> None:
+    from tui.remote.errors import HostUnreachable as RemoteUnreachable
+
+    assert HostUnreachable is RemoteUnreachable
+
+
+def test_a_tile_names_the_host_a_session_runs_on() -> None:
+    from widgets.session_tile import SessionTile, TileData
+
+    remote = SessionTile(TileData("a1", 0, "claude", "fix", "unreachable", host="gpu", queued=1))
+    local = SessionTile(TileData("b2", 1, "claude", "fix", "idle"))
+    assert (str(remote.border_title), str(local.border_title)) == ("0 claude · fix @gpu · 1 queued", "1 claude · fix")

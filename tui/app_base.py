@@ -55,6 +55,12 @@ class AppBase(App[None]):
         notice = message.event
         self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=False)
 
+    def write_to_terminal(self, sequence: str) -> None:
+        """Write an escape sequence loupe made itself (a terminal notification) to the
+        terminal, as `App.bell` does; never text from outside."""
+        if sequence and not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
+
     def copy_text(self, text: str, what: str = "") -> None:
         """Copy `text` through the terminal (OSC 52) and the system clipboard where present.
 

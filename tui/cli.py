@@ -33,6 +33,10 @@ SUBCOMMANDS: dict[str, str] = {
     "host": "tui.remote.cli",
     "review": "tui.review.cli",
 }
+# Run by loupe itself, not people: dispatched like the others, never listed.
+HIDDEN_SUBCOMMANDS: dict[str, str] = {
+    "host-op": "tui.sessions.host_op_cli",
+}
 
 DESCRIPTION = """\
 Review what AI coding agents write, and supervise several of them at once.
@@ -56,7 +60,7 @@ several agents at once. You are probably running inside one of its sessions.
 
 
 def _load(name: str) -> ModuleType:
-    return importlib.import_module(SUBCOMMANDS[name])
+    return importlib.import_module(SUBCOMMANDS.get(name) or HIDDEN_SUBCOMMANDS[name])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] in SUBCOMMANDS:
+    if args_list and (args_list[0] in SUBCOMMANDS or args_list[0] in HIDDEN_SUBCOMMANDS):
         try:
             return _load(args_list[0]).main(args_list[1:])
         except LoupeError as exc:

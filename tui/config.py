@@ -85,17 +85,29 @@ class ModelsConfig:
 
 @dataclass
 class AgentKindConfig:
-    """How to start one kind of coding agent in a session.
+    """How to start one kind of coding agent in a session, and how to read its screen.
 
     `command` is a template: {prompt}, {worktree} and {task} are replaced, shell-quoted.
+    The presets' values are in `tui/sessions/presets.toml`.
     """
 
     command: str = ""
-    # Where status comes from first: "claude" (hooks), "codex" (notify), "loupe" (the built-in
-    # agent writes it), or "screen" (screen activity and prompt patterns only).
+    # Where status comes from first: "claude" (hooks), "codex" (notify), "opencode" (its
+    # plugin), "loupe" (the built-in agent writes it), or "screen" (screen patterns only).
     status: str = "screen"
-    # Regular expressions that, seen on the last lines of the screen, mean "needs input".
-    prompt_patterns: list[str] = field(default_factory=list)
+    # Regular expressions that, seen on the last `prompt_lines` lines of the screen, mean
+    # "needs input". Setting this replaces the preset's patterns (the generic ones too).
+    prompt_patterns: list[str] | None = None
+    # Patterns added to the preset's (or to `prompt_patterns`).
+    extra_prompt_patterns: list[str] = field(default_factory=list)
+    # How many of the screen's last non-empty lines the patterns are tried on (0: the
+    # preset's, else 1: the last line only).
+    prompt_lines: int = 0
+    # The agent's input prompt on the last line: queued text is typed only once it shows.
+    # "" for none (typed once the screen is idle).
+    ready_pattern: str | None = None
+    # Stop its sessions after this many minutes idle (0: never); see tui/sessions/idle_stop.py.
+    idle_stop_minutes: int = 0
 
 
 DISPOSABLE = ("node_modules/", ".venv/", "__pycache__/")
@@ -165,6 +177,27 @@ class PhaseConfig:
 
 
 @dataclass
+class NotificationsConfig:
+    """How loupe tells you that a session waits for you: once per wait, never for a redraw."""
+
+    # Ring the terminal bell in the app.
+    bell: bool = True
+    # A desktop notification (notify-send on Linux, osascript on macOS), when available.
+    desktop: bool = True
+    # A notification through the terminal loupe runs in: "auto" (by $TERM_PROGRAM and $TERM),
+    # "osc9" (iTerm2, WezTerm, Ghostty), "osc777" (foot, urxvt) or "off".
+    terminal: str = "auto"
+    # A command run for each wait, as an argv (never through a shell), e.g.
+    # ["ntfy", "publish", "--title", "{title}", "mytopic", "{message}"]: the message is on its
+    # stdin and in LOUPE_NOTIFY_* variables too. In a repository's config it needs trust.
+    command: list[str] = field(default_factory=list)
+    # The desktop and the command hear about one session at most this often (seconds)...
+    min_interval: float = 30.0
+    # ...and about all sessions together at most this many times a minute.
+    per_minute: int = 6
+
+
+@dataclass
 class Config:
     general: GeneralConfig = field(default_factory=GeneralConfig)
     docs: DocsConfig = field(default_factory=DocsConfig)
@@ -176,6 +209,7 @@ class Config:
     phases: dict[str, PhaseConfig] = field(default_factory=dict)
     # Machines that run sessions over SSH (tui/remote/hosts.py).
     hosts: dict[str, HostConfig] = field(default_factory=dict)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
 
 
 @dataclass(frozen=True)
@@ -354,6 +388,10 @@ def _check_value(
 ) -> Any:
     origin = typing.get_origin(expected)
     args = typing.get_args(expected)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        # TOML has no null: a value given is always of the other type.
+        inner = next(arg for arg in args if arg is not type(None))
+        return _check_value(inner, value, path, file, lines, problems)
 
     def bad(what: str) -> object:
         problems.append(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tui.guard.audit import AuditEntry
     from tui.sessions.diff import DiffStat
     from tui.sessions.model import Snapshot
+    from tui.sessions.notify import Wait
     from tui.threads.model import Message
 
 
@@ -97,6 +98,18 @@ class SessionsUpdated(Event):
     stats: dict[str, DiffStat] = field(default_factory=dict)
     # Sessions that were just sent their queued messages.
     delivered: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SessionWait(Event):
+    """A session began to wait for the user (the monitor's `Notifier` decides: once per wait,
+    never for a redraw). The desktop and the notify command were told already; the app shows
+    one notification, rings when `bell`, and writes `terminal` (an OSC 9/777 sequence, "" for
+    none) to its terminal."""
+
+    wait: Wait
+    bell: bool = False
+    terminal: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.terminal_text import visible
 from widgets.screen_preview import screen_strips
 
-STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited", "-unreachable")
+STATE_CLASSES = ("-starting", "-working", "-needs-input", "-idle", "-exited", "-unreachable")
 
 
 @dataclass(frozen=True)
@@ -27,15 +29,24 @@ class TileData:
     number: int
     agent: str
     task: str
-    # "working", "needs-input", "idle", "exited" or "unreachable" (its host is).
+    # "working", "needs-input", "idle", "exited", "starting" (no window yet) or "unreachable"
+    # (its host is).
     state: str
     exit_code: int | None = None
     # Exited because loupe stopped it: its code is only the signal that did.
     stopped: bool = False
+    # Exited because its window vanished (tmux server ended, window killed), not on its own.
+    killed: bool = False
     elapsed: str = ""
     added: int | None = None
     removed: int | None = None
     queued: int = 0
+    # The `[hosts.NAME]` it runs on; "" on this machine.
+    host: str = ""
+    # Queued texts loupe gave up typing in (the agent never took them).
+    undelivered: int = 0
+    # Why, when its state is "unreachable" (what ssh said of its host).
+    detail: str = ""
     # The screen as captured (text with SGR colour codes).
     screen: str = ""
 
@@ -46,7 +57,13 @@ class TileData:
         if self.state == "exited":
             if self.stopped:
                 return "stopped"
+            if self.killed:
+                return "killed"
             return "exited" if self.exit_code is None else f"exited {self.exit_code}"
+        if self.state == "starting":
+            return "starting…"
+        if self.state == "unreachable" and self.detail:
+            return f"unreachable: {self.detail}"
         return self.state
 
 
@@ -73,6 +90,12 @@ class SessionTile(Widget, can_focus=True):
     }
     SessionTile.-exited {
         border-subtitle-color: $text-disabled;
+        color: $text-muted;
+    }
+    SessionTile.-starting {
+        border: dashed $panel-lighten-2;
+        border-subtitle-color: $accent;
+        border-subtitle-style: italic;
         color: $text-muted;
     }
     SessionTile.-unreachable {
@@ -142,11 +165,19 @@ class SessionTile(Widget, can_focus=True):
         data = self.data
         mark = "● " if self.marked else ""
         queued = f" · {data.queued} queued" if data.queued else ""
-        self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{queued}"
+        if data.undelivered:
+            queued += f" · {data.undelivered} NOT DELIVERED"
+        host = f" @{data.host}" if data.host else ""
+        # Names, tasks, hosts and ssh's messages are data: plain Content, never markup.
+        self.border_title = Content(visible(f"{mark}{data.number} {data.agent} · {data.task}{host}{queued}"))
         parts = [data.state_label, data.elapsed]
         if data.added is not None:
             parts.append(f"+{data.added} -{data.removed}")
-        self.border_subtitle = " · ".join(p for p in parts if p)
+        if data.undelivered or data.state == "unreachable":
+            parts.append("R retry")
+        self.border_subtitle = Content(visible(" · ".join(p for p in parts if p)))
+        # The whole reason, where the border cuts it short.
+        self.tooltip = Content(visible(data.detail)) if data.state == "unreachable" and data.detail else None
         wanted = f"-{data.state}"
         for name in STATE_CLASSES:
             self.set_class(name == wanted, name)

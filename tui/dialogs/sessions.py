@@ -1,7 +1,8 @@
-"""Dialogs for agent sessions: start one, send text, and quit while agents run."""
+"""Dialogs for agent sessions: start one, send text, run a command, and quit while agents run."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ class StartRequest:
     base: str
     fetch: bool
     task_dir: Path | None = None
+    # The `[hosts.NAME]` to start it on; "local" for this machine.
+    host: str = "local"
 
 
 class NewSessionScreen(Dialog[object]):
@@ -41,8 +44,11 @@ class NewSessionScreen(Dialog[object]):
         base: str = "HEAD",
         task: str = "",
         task_dir: Path | None = None,
+        hosts: list[str] | None = None,
     ) -> None:
         super().__init__("New agent session" + (f" for task {task}" if task_dir is not None else ""))
+        # This machine ("local") first, then each [hosts.NAME] of the config.
+        self._hosts = hosts or ["local"]
         self._kind_options = kinds
         self._start_session = start
         self._initial_kind = default_kind if any(k == default_kind for k, _ in kinds) else kinds[0][0]
@@ -64,6 +70,9 @@ class NewSessionScreen(Dialog[object]):
         folder = f" (the task folder {self._task_folder} is passed along)" if self._task_folder else ""
         yield Label(plain_text("Prompt" + folder), classes="dialog-label")
         yield TextArea(id="prompt")
+        yield Label("Host (where the agent runs: here, or a [hosts.NAME] over SSH)", classes="dialog-label")
+        yield Select([(plain_text("this machine" if name == "local" else name), name) for name in self._hosts],
+                     value=self._hosts[0], allow_blank=False, id="host")
         yield Label("Start from (branch or commit)", classes="dialog-label")
         yield Input(self._initial_base, placeholder="HEAD", id="base")
         yield Checkbox("Fetch from the remote first", id="fetch")
@@ -83,6 +92,7 @@ class NewSessionScreen(Dialog[object]):
             base=self.query_one("#base", Input).value.strip() or "HEAD",
             fetch=self.query_one("#fetch", Checkbox).value,
             task_dir=self._task_folder,
+            host=str(self.query_one("#host", Select).value),
         )
 
     @on(Button.Pressed, "#start")
@@ -130,6 +140,36 @@ class SendTextScreen(Dialog[SendRequest]):
             self.show_error("Type something to send, or press escape.")
             return
         self.dismiss(SendRequest(text, self.query_one("#when-idle", Checkbox).value))
+
+
+class ExecCommandScreen(Dialog[list[str]]):
+    """A command to run in sessions' worktrees (not typed into the agents), split as a POSIX
+    shell would split it but run without one; `{n}` becomes each session's number."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("Command ({n}: each session's number; quote as in a shell)", classes="dialog-label")
+        yield Input(placeholder="e.g. make test, or git log -1 --oneline", id="command")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Cancel", id="cancel")
+        yield Button("Run (enter)", id="run", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#command", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#run")
+    def _run(self, event: Input.Submitted | Button.Pressed) -> None:
+        event.stop()
+        try:
+            argv = shlex.split(self.query_one("#command", Input).value)
+        except ValueError as exc:
+            self.show_error(f"The command does not parse ({exc}): close its quotes.")
+            return
+        if not argv:
+            self.show_error("Type a command to run, or press escape.")
+            return
+        self.dismiss(argv)
 
 
 class QuitSessionsScreen(Dialog[str]):

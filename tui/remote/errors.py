@@ -11,7 +11,12 @@ class RemoteError(LoupeError):
 
 class HostUnreachable(RemoteError):
     """The host cannot be reached now: ssh could not connect, lost the connection, or got no
-    answer in time. What ran there, if anything, is not known to have finished or failed."""
+    answer in time. What ran there, if anything, is not known to have finished or failed.
+
+    The one class for it: the sessions layer raises and catches this same class
+    (`tui.sessions.errors` names it too), so its sessions show "unreachable", never "exited".
+    It is no `SessionError`: code that must undo something on any failure of a session
+    operation catches `LoupeError`."""
 
 
 class RemoteCommandFailed(RemoteError):

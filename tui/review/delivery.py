@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.errors import LoupeError
 from tui.review.anchoring import DocumentIndex
 from tui.review.errors import ReviewError
 from tui.review.model import (
@@ -32,7 +33,6 @@ from tui.review.model import (
 from tui.review.render import render_round
 from tui.review.store import ReviewStore
 from tui.review.tracking import read_text
-from tui.sessions.errors import SessionError
 
 if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
@@ -201,7 +201,7 @@ def _send(store: ReviewStore, manager: SessionManager, round_: Round, text: str,
     behind = bool(manager.store.pending(session.id))
     try:
         manager.send([session], text, when_idle=when_idle or behind)
-    except SessionError as exc:
+    except LoupeError as exc:  # a session that ended, or whose host is unreachable
         return Sent(store.mark_undelivered(round_.id, str(exc)), text, session)
     # `send` reports the session served, not which text: ours may still wait behind another.
     waiting = [q for q in manager.store.pending(session.id) if q.text == text]
@@ -253,4 +253,8 @@ def refresh(store: ReviewStore, manager: SessionManager, *, poll: bool = True) -
         elif state == "dropped":
             changed.append(store.mark_undelivered(
                 round_.id, f"session {round_.to_session} ended before it was idle; retry to send it again"))
+        elif state == "undelivered":
+            failed = [q.failure for q in manager.store.undelivered(round_.to_session) if q.id == round_.queue_id]
+            changed.append(store.mark_undelivered(
+                round_.id, f"session {round_.to_session} did not take it ({''.join(failed[:1])}); retry to send it again"))
     return changed

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
+    from tui.sessions.stop_report import Stopped
 
 
 class SessionService:
@@ -31,6 +32,8 @@ class SessionService:
     def _open(self, emit: Emit) -> SessionMonitor | None:
         from tui.sessions.manager import SessionManager
         from tui.sessions.monitor import SessionMonitor
+        from tui.sessions.notify import Notifier
+        from tui.sessions.wait_ledger import WaitLedger
 
         try:
             manager = SessionManager(self.workspace.root, self.workspace.config)
@@ -42,7 +45,10 @@ class SessionService:
             self.opened.set()
         for problem in manager.kind_problems:
             emit(Notice(problem, title="Agent config", severity="warning"))
-        self.monitor = SessionMonitor(manager, fps=manager.config.sessions.preview_fps)
+        # Which waits are new, kept in the session store so a second loupe never announces
+        # one again; it tells the desktop and the notify command itself.
+        notifier = Notifier(manager.config.notifications, WaitLedger(manager.store))
+        self.monitor = SessionMonitor(manager, fps=manager.config.sessions.preview_fps, notifier=notifier)
         self.manager = manager
         return self.monitor
 
@@ -50,7 +56,15 @@ class SessionService:
         """Open the manager, then report on every session until `stop` is set."""
         monitor = self._open(emit)
         if monitor is not None:
-            monitor.run(stop, emit)
+            try:
+                monitor.run(stop, emit)
+            finally:
+                # A poll that was under way when the app closed may have opened a host's
+                # connection again: the loop's end closes them for good. Notifications under
+                # way are waited for here, off the UI loop.
+                self._close_hosts()
+                if monitor.notifier is not None:
+                    monitor.notifier.close()
 
     def watch_status(self, stop: threading.Event, emit: Emit) -> None:
         """Wake the monitor when a hook writes a status file (once the manager is open)."""
@@ -68,17 +82,23 @@ class SessionService:
         """Sessions whose agent still runs, as of the monitor's last tick."""
         return [s for s in self.monitor.latest if s.live] if self.monitor is not None else []
 
-    def stop(self, sessions: list[Session]) -> dict[str, int | None | Exception]:
+    def stop(self, sessions: list[Session]) -> dict[str, Stopped | Exception]:
         """End these sessions' agents (blocking: call off the UI loop). Per session: its exit
-        code, or the error that kept it from stopping."""
+        code and the processes it left running, or the error that kept it from stopping."""
         assert self.manager is not None
         try:
-            outcomes: dict[str, int | None | Exception] = dict(self.manager.stop_many(sessions))
+            outcomes: dict[str, Stopped | Exception] = dict(self.manager.stop_reporting(sessions))
         except Exception as exc:  # noqa: BLE001 - reported per session
             outcomes = {s.id: exc for s in sessions}
         self.wake()
         return outcomes
 
     def close(self) -> None:
-        """End the monitor's wait at once (its loop ends on its stop event)."""
+        """End the monitor's wait at once (its loop ends on its stop event) and close each
+        host's shared ssh connection, so no ssh master outlives the app."""
         self.wake()
+        self._close_hosts()
+
+    def _close_hosts(self) -> None:
+        if self.manager is not None:
+            self.manager.close()

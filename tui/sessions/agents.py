@@ -1,8 +1,9 @@
 """Agent kinds: how to start each coding agent, and where its status comes from.
 
-A kind is a command template plus a status source. Presets cover the common agents; a
-`[agents.<name>]` table in config adds a kind or adjusts a preset. Templates are shell
-command lines whose placeholders are replaced by shell-quoted values:
+A kind is a command template plus a status source and screen patterns. Presets come from
+`presets.toml` (its header documents each key); a `[agents.<name>]` table in config adds a
+kind or adjusts a preset. Templates are shell command lines whose placeholders are replaced
+by shell-quoted values:
 
 - {prompt} {worktree} {task} {task_dir}: the session's prompt, worktree, task name and folder;
 - {session}: the session id; {loupe}: the command that runs this loupe;
@@ -11,7 +12,7 @@ command lines whose placeholders are replaced by shell-quoted values:
 
 `[...]` around text with placeholders is optional: it is dropped when they are all empty, so
 `agent [--prompt {prompt}]` works with and without a prompt. A kind whose template has no
-{prompt} gets the prompt typed in once it is idle.
+{prompt} gets the prompt typed in once its input prompt (`ready`) shows.
 """
 
 from __future__ import annotations
@@ -21,100 +22,28 @@ import os
 import re
 import shlex
 import shutil
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from tui.config import AgentKindConfig
 from tui.sessions.errors import AgentNotInstalled, SessionError, UnknownAgent
+from tui.sessions.kind import STATUS_SOURCES, AgentKind
+from tui.sessions.presets import COMMON_PROMPTS, PRESETS
 
-STATUS_SOURCES = ("claude", "codex", "loupe", "screen")
-# Agent-specific prompts (a permission dialog) span several lines at the bottom of the screen.
-PROMPT_LINES = 8
+__all__ = ["COMMON_PROMPTS", "PRESETS", "STATUS_SOURCES", "AgentKind", "agent_kinds", "get_kind",
+           "render_command", "placeholder_values", "check_installed"]
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _OPTIONAL = re.compile(r"\[([^\[\]]*\{[a-z_]+\}[^\[\]]*)\]")
 
-# Prompts that mean "waiting for you" in a plain terminal, used by every kind as a fallback.
-# They are only tried on the last non-empty line: an answered prompt higher up must not count.
-COMMON_PROMPTS = (
-    r"\[[yY](es)?/[nN]o?\]\s*$",
-    r"\([yY](es)?/[nN]o?\)\s*$",
-    r"(?i)\bpassword( for [^:]*)?:\s*$",
-    r"(?i)press (enter|return|any key)",
-)
-
-
-@dataclass(frozen=True)
-class AgentKind:
-    name: str
-    command: str
-    status: str = "screen"
-    prompt_patterns: tuple[str, ...] = ()
-    description: str = ""
-
-    @property
-    def takes_prompt_argument(self) -> bool:
-        return "{prompt}" in self.command
-
-    def compiled_patterns(self) -> list[tuple[re.Pattern[str], int]]:
-        """(pattern, how many of the screen's last non-empty lines it is tried on)."""
-        return [(re.compile(p, re.MULTILINE), PROMPT_LINES) for p in self.prompt_patterns] + [
-            (re.compile(p, re.MULTILINE), 1) for p in COMMON_PROMPTS
-        ]
-
-
-PRESETS: dict[str, AgentKind] = {
-    kind.name: kind
-    for kind in [
-        AgentKind(
-            "claude",
-            "claude [{prompt}]",
-            status="claude",
-            # The folder-trust question comes before any hook can run (every worktree is new).
-            prompt_patterns=(r"Do you want to \w+", r"❯\s*1\.\s*Yes", r"(?i)do you trust the files"),
-            description="Claude Code; status from its hooks",
-        ),
-        AgentKind(
-            "codex",
-            "codex -c {codex_notify} [{prompt}]",
-            status="codex",
-            prompt_patterns=(r"Would you like to \w+", r"(?i)allow command\?"),
-            description="OpenAI Codex CLI; turn ends from its notify hook",
-        ),
-        AgentKind(
-            # Its --prompt only pre-fills the input box (sst/opencode#4700), so the prompt is
-            # typed in (and submitted) once the TUI is up and idle.
-            "opencode",
-            "opencode",
-            status="screen",
-            prompt_patterns=(r"(?i)permission required", r"(?i)allow (once|always)"),
-            description="opencode TUI; the prompt is typed in once it is ready",
-        ),
-        AgentKind(
-            "aider",
-            "aider",
-            status="screen",
-            prompt_patterns=(r"\(Y\)es/\(N\)o",),
-            description="aider; the prompt is typed in once it is ready",
-        ),
-        AgentKind(
-            "loupe",
-            "{loupe} agent [--prompt {prompt}]",
-            status="loupe",
-            description="loupe's built-in agent; writes its own status",
-        ),
-        AgentKind(
-            "shell",
-            "{shell}",
-            status="screen",
-            description="a plain shell; the prompt is typed in as a command",
-        ),
-    ]
-}
-
 
 def agent_kinds(configured: dict[str, AgentKindConfig], problems: list[str] | None = None) -> dict[str, AgentKind]:
-    """Presets merged with `[agents.*]` tables. Bad entries are reported and skipped."""
+    """Presets merged with `[agents.*]` tables. Bad entries are reported and skipped.
+
+    `prompt_patterns` replaces a preset's needs-input patterns (the generic ones included),
+    `extra_prompt_patterns` adds to them; `prompt_lines` and `ready_pattern` replace the
+    preset's.
+    """
     kinds = dict(PRESETS)
     for name, entry in configured.items():
         preset = PRESETS.get(name)
@@ -133,23 +62,40 @@ def agent_kinds(configured: dict[str, AgentKindConfig], problems: list[str] | No
         # The config's default status is "screen"; for a preset that means "not set".
         if preset and status == "screen":
             status = preset.status
-        patterns = []
-        for pattern in entry.prompt_patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                _report(problems, f"[agents.{name}] prompt pattern {pattern!r} is invalid ({exc}); ignored")
-                continue
-            patterns.append(pattern)
-        inherited = preset.prompt_patterns if preset else ()
-        kinds[name] = AgentKind(
-            name,
-            command,
+        base = preset or AgentKind(name, command)
+        replaced = entry.prompt_patterns is not None
+        own = _valid(name, "prompt pattern", entry.prompt_patterns or [], problems)
+        extra = _valid(name, "extra prompt pattern", entry.extra_prompt_patterns, problems)
+        kinds[name] = replace(
+            base,
+            command=command,
             status=status,
-            prompt_patterns=(*inherited, *patterns),
+            prompt_patterns=(*(own if replaced else base.prompt_patterns), *extra),
+            common_prompts=base.common_prompts and not replaced,
+            prompt_lines=entry.prompt_lines or base.prompt_lines,
+            ready_pattern=_ready(name, entry.ready_pattern, base.ready_pattern, problems),
             description=preset.description if preset and not entry.command else "custom command",
         )
     return kinds
+
+
+def _ready(name: str, configured: str | None, preset: str, problems: list[str] | None) -> str:
+    """The ready pattern: the configured one ("" for none), else the preset's."""
+    if configured is None or configured == "":
+        return preset if configured is None else ""
+    return next(iter(_valid(name, "ready pattern", [configured], problems)), preset)
+
+
+def _valid(name: str, what: str, patterns: list[str], problems: list[str] | None) -> list[str]:
+    kept = []
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            _report(problems, f"[agents.{name}] {what} {pattern!r} is invalid ({exc}); ignored")
+            continue
+        kept.append(pattern)
+    return kept
 
 
 def _report(problems: list[str] | None, message: str) -> None:

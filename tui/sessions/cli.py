@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import time
 from pathlib import Path
 from typing import Any
 
 from tui import cli_output as out
 from tui.errors import LoupeError, UsageError
-from tui.sessions.model import Snapshot, format_elapsed
+from tui.sessions import exec_cli
+from tui.sessions.cli_send import await_delivery, undelivered_reason
+from tui.sessions.cli_send import cmd_send as _cmd_send  # noqa: F401 - found by name in main
+from tui.sessions.model import LOCAL_HOST, Snapshot, format_elapsed
 from tui.sessions.status_file import State
+from tui.sessions.stop_report import stop_lines
 
 SUMMARY = "start, list, message, stop, review, land and remove agent sessions"
 
@@ -22,15 +25,20 @@ AGENT_DOC = """\
 Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a branch
 `loupe/<task>/<n>`. Address sessions by number (`0`), several (`0,2`), `all`, or id.
 
-- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] PROMPT`: start one;
-  KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]` config.
-- `loupe session list [--json]`: number, id, agent, state (working, needs-input, idle,
-  exited, or stopped when loupe ended it; unreachable when its host cannot be reached),
-  elapsed time, diff size, task.
+- `loupe session start --agent KIND --task NAME [--base REF] [--fetch] [--host NAME] [--no-wait] PROMPT`:
+  start one; KIND is claude, codex, opencode, aider, loupe, shell or one from `[agents.*]`
+  config; `--host` runs it on a `[hosts.NAME]` machine over SSH (see `loupe host list`). An
+  agent that is typed its prompt (aider, shell) gets it once its input prompt shows; start
+  waits for that unless `--no-wait`.
+- `loupe session list [--json]`: number, id, agent, state (starting, working, needs-input,
+  idle, exited, stopped when loupe ended it, killed when its tmux window vanished;
+  unreachable when its host cannot be reached), elapsed time, diff size, task, host, and queued or not-delivered texts.
 - `loupe session send 0,2 TEXT [--when-idle [--no-wait]]`: type TEXT + Enter into sessions;
-  `--when-idle` holds it until the session is idle instead of interrupting it.
+  `--when-idle` holds it until the session is idle and ready for it instead of
+  interrupting it, then waits until it arrived (exit 1 if it was not delivered).
 - `loupe session stop 0`: end the agent and every process it started (SIGTERM and SIGHUP,
-  SIGKILL after 5 s); it then reads "stopped".
+  SIGKILL after 5 s); it then reads "stopped". Processes that left its terminal (setsid,
+  daemons) are not ended: stop lists them (pid and command) for you to end.
 - `loupe session diff 0 [--stat] [--json]`: changes against the base, committed and not.
 - `loupe session land 0 [--cherry-pick] [--onto BRANCH] [--dry-run]`: merge the session's
   commits onto its base branch; a conflict changes nothing (exit 1).
@@ -38,6 +46,10 @@ Agent sessions run in tmux (`tmux -L loupe`), each in its own git worktree on a 
   refused (exit 1) while the session runs or has uncommitted, untracked, ignored (not
   disposable) or unmerged work, a nested repository or detached commits, unless `--force`,
   which first saves all of it to `refs/loupe/removed/<id>`.
+- `loupe session exec 0,2|all [--host NAME] [--json] -- CMD...`: run CMD in each session's
+  worktree (not typed into the agent), `{n}` in CMD replaced by the session's number; the
+  outputs are printed labelled per session; the exit status is the worst of them (255 where
+  it could not run).
 - `loupe session screen 0`, `loupe session attach 0`, `loupe session kinds`.
 
 Inside a session, `$LOUPE_SESSION`, `$PORT` (first of 10 ports reserved for it) and
@@ -62,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--task-dir", type=Path, help="the task's folder, passed to the agent")
     start.add_argument("--base", help="branch or commit to start from (default: HEAD)")
     start.add_argument("--fetch", action="store_true", default=None, help="git fetch first")
+    start.add_argument("--host", default=LOCAL_HOST, help="run it on this [hosts.NAME] over SSH (default: here)")
+    start.add_argument("--no-wait", action="store_true",
+                       help="return at once, even when the prompt is still to be typed in")
+    start.add_argument("--timeout", type=float, default=120.0,
+                       help="seconds to wait for an agent that is typed its prompt to take it")
     start.add_argument("--json", action="store_true")
 
     listing = commands.add_parser("list", help="list sessions with their state")
@@ -105,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     attach = commands.add_parser("attach", help="attach this terminal to a session (tmux)")
     attach.add_argument("target")
 
+    exec_cli.add_parser(commands)
+
     kinds = commands.add_parser("kinds", help="list agent kinds")
     kinds.add_argument("--json", action="store_true")
     return parser
@@ -112,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = exec_cli.parse(build_parser(), argv)
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2
@@ -127,6 +146,9 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         out.error(f"loupe: {exc}")
         return 2
+    finally:
+        # Ends the shared ssh connection of every host this command used.
+        manager.close()
 
 
 def _print_json(value: Any) -> None:
@@ -143,6 +165,8 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "state": snapshot.state.value,
         "exit_code": snapshot.exit_code,
         "stopped": snapshot.stopped,
+        "killed": snapshot.killed,
+        "detail": snapshot.detail,
         "host": session.host,
         "elapsed": round(snapshot.elapsed(), 1),
         "branch": session.branch,
@@ -150,6 +174,8 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "worktree": str(session.worktree),
         "port_base": session.port_base,
         "queued": snapshot.queued,
+        "undelivered": [{"text": q.text, "reason": q.failure}
+                        for q in manager.store.undelivered(session.id)] if snapshot.undelivered else [],
         "tmux": _attach_line(manager, session),
     }
     if stat is not None:
@@ -169,6 +195,8 @@ def _state_label(snapshot: Snapshot) -> str:
         return "NEEDS YOU"
     if snapshot.stopped:
         return "stopped"
+    if snapshot.killed:
+        return "killed"
     if snapshot.state is State.EXITED:
         return "exited" if snapshot.exit_code is None else f"exited {snapshot.exit_code}"
     return snapshot.state.value
@@ -177,20 +205,34 @@ def _state_label(snapshot: Snapshot) -> str:
 def _cmd_start(manager, args) -> int:
     result = manager.start(
         task=args.task, prompt=" ".join(args.prompt), agent=args.agent, base=args.base,
-        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None,
+        fetch=args.fetch, task_dir=args.task_dir.resolve() if args.task_dir else None, host=args.host,
     )
     session = result.session
     for warning in result.warnings:
         out.error(f"loupe: warning: {warning}")
-    if args.json:
-        _print_json({"number": session.number, "id": session.id, "branch": session.branch,
-                     "worktree": str(session.worktree), "port_base": session.port_base,
-                     "copied": result.copied, "warnings": result.warnings})
+    # The agent is typed its prompt once it shows its input prompt: wait for that here, so
+    # the prompt arrives even when no loupe app runs.
+    if result.queue_id is None:
+        prompt = "argument" if args.prompt else "none"
+    elif args.no_wait:
+        prompt = "pending"
     else:
-        out.line(f"started session {session.number} ({session.id}): {session.agent} on {session.branch}")
+        prompt = await_delivery(manager, {result.queue_id: session}, args.timeout)[result.queue_id]
+    if args.json:
+        _print_json({"number": session.number, "id": session.id, "host": session.host, "branch": session.branch,
+                     "worktree": str(session.worktree), "port_base": session.port_base,
+                     "copied": result.copied, "warnings": result.warnings, "prompt": prompt})
+    else:
+        where = "" if session.host == LOCAL_HOST else f" on host {session.host}"
+        out.line(f"started session {session.number} ({session.id}){where}: {session.agent} on {session.branch}")
         out.line(f"  worktree {session.worktree}")
         out.line(f"  ports {session.port_base}-{session.port_base + 9}; "
                  f"attach: loupe session attach {session.number}")
+        if prompt == "pending":
+            out.line("  prompt queued: it is typed in once the agent shows its input prompt (while loupe runs)")
+    if prompt in ("undelivered", "dropped"):
+        out.error(f"loupe: the prompt was not delivered: {undelivered_reason(manager, session, result.queue_id)}")
+        return 1
     return 0
 
 
@@ -209,62 +251,36 @@ def _cmd_list(manager, args) -> int:
     if not snapshots:
         out.line("no sessions; start one with: loupe session start --agent shell --task NAME")
         return 0
-    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<10}  {'elapsed':>8}  {'diff':<12}  task")
+    out.line(f"{'#':>2}  {'id':<6}  {'agent':<8}  {'state':<11}  {'elapsed':>8}  {'diff':<12}  task")
     for snapshot in snapshots:
         stat = stats.get(snapshot.session.id)
         size = f"+{stat.added} -{stat.removed}" if stat else ""
         session = snapshot.session
         queued = f"  ({snapshot.queued} queued)" if snapshot.queued else ""
-        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<10}  "
-                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{queued}")
-    return 0
-
-
-def _cmd_send(manager, args) -> int:
-    targets = manager.select(args.targets)
-    text = " ".join(args.text)
-    outcomes = manager.send(targets, text, when_idle=args.when_idle)
-    waiting = {o.session.id for o in outcomes if o.queued}
-    if waiting and not args.no_wait:
-        deadline = time.monotonic() + args.timeout
-        while waiting and time.monotonic() < deadline:
-            time.sleep(0.25)
-            snapshots = [s for s in manager.poll({*waiting}) if s.session.id in waiting]
-            for session in manager.deliver_queued(snapshots):
-                waiting.discard(session.id)
-            for snapshot in snapshots:
-                if snapshot.state is State.EXITED:
-                    waiting.discard(snapshot.session.id)
-    delivered = [o.session for o in outcomes if o.session.id not in waiting]
-    if args.json:
-        _print_json({"delivered": [s.number for s in delivered],
-                     "queued": [o.session.number for o in outcomes if o.session.id in waiting]})
-    else:
-        for outcome in outcomes:
-            number = outcome.session.number
-            if outcome.session.id in waiting:
-                out.line(f"session {number}: queued; it is typed in when the session is idle "
-                         "(while loupe runs)")
-            else:
-                out.line(f"session {number}: sent")
-    if waiting and not args.no_wait:
-        out.error("loupe: timed out waiting for idle; the text stays queued")
-        return 1
+        if snapshot.undelivered:
+            queued += f"  ({snapshot.undelivered} not delivered)"
+        where = "" if session.host == LOCAL_HOST else f"  @{session.host}"
+        out.line(f"{session.number:>2}  {session.id:<6}  {session.agent:<8}  {_state_label(snapshot):<11}  "
+                 f"{format_elapsed(snapshot.elapsed()):>8}  {size:<12}  {session.task}{where}{queued}")
     return 0
 
 
 def _cmd_stop(manager, args) -> int:
     chosen = manager.select(args.targets)
-    outcomes = manager.stop_many(chosen)
+    outcomes = manager.stop_reporting(chosen)
     for outcome in outcomes.values():
         if isinstance(outcome, Exception):
             raise outcome
-    results = {s.number: outcomes[s.id] for s in chosen}
     if args.json:
-        _print_json({str(k): {"exit_code": v} for k, v in results.items()})
+        _print_json({str(s.number): {"exit_code": outcomes[s.id].exit_code,
+                                     "left_running": [{"pid": p.pid, "command": p.command}
+                                                      for p in outcomes[s.id].left_running]}
+                     for s in chosen})
     else:
-        for number, code in results.items():
-            out.line(f"session {number}: stopped" + (f" (exit {code})" if code is not None else ""))
+        for session in chosen:
+            stopped = outcomes[session.id]
+            for line in stop_lines(session.number, stopped.exit_code, stopped.left_running):
+                out.line(line)
     return 0
 
 
@@ -362,15 +378,25 @@ def _cmd_screen(manager, args) -> int:
 def _cmd_attach(manager, args) -> int:
     (session,) = _one(manager, args.target)
     attach = manager.attach_command(session)
+    # What it ran over a host's shared connection ends now; attach makes its own (execve
+    # skips the `finally` that would).
+    manager.close()
     out.finish()
     os.execve(attach.argv[0], attach.argv, attach.env)
     return 0  # pragma: no cover - execve does not return
 
 
+def _cmd_exec(manager, args) -> int:
+    return exec_cli.main(manager, args)
+
+
 def _cmd_kinds(manager, args) -> int:
     kinds = manager.kinds
     if args.json:
-        _print_json({name: {"command": k.command, "status": k.status, "description": k.description}
+        _print_json({name: {"command": k.command, "status": k.status, "description": k.description,
+                            "prompt": "argument" if k.takes_prompt_argument else "typed",
+                            "ready_pattern": k.ready_pattern, "prompt_patterns": list(k.prompt_patterns),
+                            "prompt_lines": k.prompt_lines, "busy_pattern": k.busy_pattern}
                      for name, k in kinds.items()})
     else:
         for name, kind in kinds.items():

@@ -201,6 +201,9 @@ def write_run_script(session: Session, *, command: str, tmux_binary: str, setup_
         # Output logging (pipe-pane) is switched on before loupe sends this signal, so the log
         # misses nothing.
         f"{q(tmux_binary)} wait-for {q(go_channel(session))}",
+        # tmux gives every pane TMUX (its server's socket) and TMUX_PANE: with them a plain
+        # `tmux new-window` from the agent would run on loupe's server, outliving stop.
+        "unset TMUX TMUX_PANE",
         f"cd {q(str(session.worktree))} || {{ record_exit 1 'worktree missing'; exit 1; }}",
     ]
     if setup_script:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from tui.errors import LoupeError
 
+# The host a session runs on cannot be reached now: the remote layer's one class, named
+# here too (see its docstring).
+from tui.remote.errors import HostUnreachable as HostUnreachable
+
 
 class SessionError(LoupeError):
     """A session operation failed or was refused."""
@@ -39,10 +43,6 @@ class LandRefused(SessionError):
 
 class NoSuchSession(SessionError):
     """A session index or id that matches nothing."""
-
-
-class HostUnreachable(SessionError):
-    """The host a session runs on cannot be reached now; its sessions are not known to have ended."""
 
 
 class UnknownHost(SessionError):

@@ -1,7 +1,7 @@
 """`loupe hook <session> <event> [payload]`: agents' hooks report their state here.
 
-Called by Claude Code hooks (JSON on stdin), by Codex's `notify` (JSON as the last
-argument), and by any script that wants to say what its session is doing
+Called by Claude Code hooks (JSON on stdin), by Codex's `notify` and loupe's opencode plugin
+(JSON as the last argument), and by any script that wants to say what its session is doing
 (`loupe hook "$LOUPE_SESSION" needs-input`). It writes the session's status file and nothing
 else, prints nothing (Claude adds a hook's output to its context), and always exits 0 on a
 known session so a hook can never break the agent.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import select
 import sys
 from pathlib import Path
@@ -27,12 +28,14 @@ AGENT_DOC = """\
 
 `loupe hook SESSION EVENT [PAYLOAD]` records what an agent session is doing, so loupe shows
 it. Inside a session, SESSION is `$LOUPE_SESSION`. EVENT is one of `working`, `needs-input`,
-`idle`, a Claude Code hook event name (JSON payload on stdin), or `codex` (Codex `notify`
-JSON as PAYLOAD). Example: `loupe hook "$LOUPE_SESSION" needs-input` before asking the user
+`idle`, a Claude Code hook event name (JSON payload on stdin), `codex` (Codex `notify`
+JSON as PAYLOAD), or `opencode` (an event from loupe's opencode plugin as PAYLOAD). Example: `loupe hook "$LOUPE_SESSION" needs-input` before asking the user
 a question. It prints nothing and exits 0.
 """
 
 USAGE = "usage: loupe hook SESSION EVENT [PAYLOAD]"
+# Beside the status file: the Codex thread the session's own turns run in.
+THREAD_FILE = "codex-thread"
 
 
 def _stdin_payload() -> dict[str, Any]:
@@ -57,6 +60,24 @@ def _parse(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _codex(status_file: Path, payload: dict[str, Any]) -> State | None:
+    """The state a Codex notify means, remembering the session's own thread next to its
+    status file (each notify is a new process)."""
+    from tui.sessions.presets import PRESETS
+
+    codex = PRESETS.get("codex")
+    side_turns = [re.compile(p) for p in (codex.side_turns if codex else ())]
+    memory = status_file.with_name(THREAD_FILE)
+    try:
+        own = memory.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        own = None
+    state, thread = hooks.codex_state(payload, side_turns=side_turns, own_thread=own)
+    if thread is not None and thread != own:
+        memory.write_text(thread, encoding="utf-8")
+    return state
 
 
 def status_path(session_id: str) -> Path:
@@ -91,8 +112,13 @@ def main(argv: list[str]) -> int:
         source = "hook"
         detail = " ".join(rest)
     elif event == "codex":
-        state = hooks.codex_state(_parse(rest[-1]) if rest else {})
+        state = _codex(path, _parse(rest[-1]) if rest else {})
         source = "codex-notify"
+    elif event == "opencode":
+        payload = _parse(rest[-1]) if rest else {}
+        state = hooks.opencode_state(payload)
+        source = "opencode-plugin"
+        detail = str(payload.get("title", ""))[:200] if state is State.NEEDS_INPUT else ""
     else:
         payload = _stdin_payload()
         state = hooks.claude_state(event, payload)

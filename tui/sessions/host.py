@@ -19,16 +19,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tui.sessions.diff import DiffStat, SessionDiff
     from tui.sessions.environment import Preparation
     from tui.sessions.land import LandPlan, LandResult
     from tui.sessions.model import Session
     from tui.sessions.status_file import Status
+    from tui.sessions.stop_report import Process
     from tui.sessions.tmux import PaneInfo
     from tui.sessions.worktrees import Base, NewWorktree, Risk
 
@@ -46,6 +46,9 @@ class Launch:
     setup_script: str = ""
     # The `loupe hook <id>` argv to install as Claude Code hooks; empty for other agents.
     claude_hook: Sequence[str] = ()
+    # The same argv for loupe's opencode plugin (`hooks.install_opencode_plugin`), which a
+    # host writes into the worktree; empty for other agents.
+    opencode_hook: Sequence[str] = ()
     size: tuple[int, int] = (160, 48)
     # Shown in tmux's status bar while a user is attached.
     status_line: str = ""
@@ -126,8 +129,11 @@ class SessionHost(Protocol):
     def resolve_base(self, base: str) -> Base:
         """The commit (and the branch to land onto) `base` names in the host's clone."""
 
-    def create_worktree(self, task: str, base_commit: str) -> NewWorktree:
-        """A new worktree on a new branch `loupe/<task>/<n>` at `base_commit`."""
+    def create_worktree(self, task: str, base_commit: str,
+                        reserve: Callable[[NewWorktree], None] | None = None) -> NewWorktree:
+        """A new worktree on a new branch `loupe/<task>/<n>` at `base_commit`, `n` the first
+        free one even while other starts run. `reserve` hears the names before they exist
+        where the host can (so a killed start leaves nothing unrecorded), else just after."""
 
     def task_folder(self, task_dir: Path) -> Path:
         """Where a session that runs in place (`Session.in_place`: a documents-only phase, no
@@ -168,6 +174,10 @@ class SessionHost(Protocol):
     def processes(self, session: Session) -> list[int]:
         """The ids of the session's live processes there (the wrapper, the agent, its children)."""
 
+    def left_running(self, session: Session) -> list[Process]:
+        """Processes there that carry the session's id (`LOUPE_SESSION`) and still run:
+        after a stop, the ones that left its terminal session and so escaped it."""
+
     def attach(self, session: Session) -> AttachCommand:
         """The command that attaches this terminal to the session's window."""
 
@@ -177,6 +187,13 @@ class SessionHost(Protocol):
     def watch_reports(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Call `changed` whenever a status report changes, until `stop` is set. A host may
         return at once: polls pick reports up anyway, watching only makes it quicker."""
+
+    def retry_now(self) -> None:
+        """A host that could not be reached tries again on the next operation, not after
+        its backoff (the user asked)."""
+
+    def close(self) -> None:
+        """Let go of what the host holds open (a connection); a later operation reopens it."""
 
     # -- the work ------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from tui.sessions.errors import WorktreeError
 from tui.sessions.gitrun import run_git
 
 # Files loupe itself writes into a worktree; never counted as the agent's work.
-GENERATED_FILES = (".claude/settings.local.json",)
+GENERATED_FILES = (".claude/settings.local.json", ".opencode/plugin/loupe.js")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 # Repositories inside repositories inside the worktree are followed this deep, no deeper.
 MAX_NESTING = 8

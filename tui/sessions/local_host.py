@@ -23,7 +23,8 @@ from tui.sessions.errors import LandRefused, SessionError, WorktreeError
 from tui.sessions.host import AttachCommand, Launch, Launched, Observed, Ran
 from tui.sessions.local_files import session_files, sessions_dir
 from tui.sessions.model import LOCAL_HOST, Session
-from tui.sessions.procs import alive, end_session_processes, reaped, remind_parent, session_members
+from tui.sessions.procs import (Process, alive, carrying, command_of, end_session_processes, reaped, remind_parent,
+                                session_members, session_of)
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import read_status
 from tui.sessions.tmux import PaneInfo, Tmux
@@ -78,8 +79,9 @@ class LocalHost:
     def resolve_base(self, base: str) -> worktrees.Base:
         return worktrees.resolve_base(self.root, base)
 
-    def create_worktree(self, task: str, base_commit: str) -> worktrees.NewWorktree:
-        return worktrees.create_worktree(self.root, task, base_commit)
+    def create_worktree(self, task: str, base_commit: str,
+                        reserve: Callable[[worktrees.NewWorktree], None] | None = None) -> worktrees.NewWorktree:
+        return worktrees.create_worktree(self.root, task, base_commit, reserve)
 
     def task_folder(self, task_dir: Path) -> Path:
         folder = task_dir.resolve()
@@ -149,13 +151,24 @@ class LocalHost:
 
     def stop(self, session: Session, *, grace: float) -> None:
         pane = self._pane(session)
-        if pane is None or pane.dead:
+        if pane is None:
+            # Killed with its window (tmux server ended): what ran in it may run on, hung up
+            # on no terminal. The wrapper led the window's terminal session; end that.
+            leader = self._orphaned_wrapper(session)
+            if leader is None:
+                return
+            pid = leader
+        elif pane.dead:
             return
-        left = end_session_processes(pane.pid, grace=grace)
+        else:
+            pid = pane.pid
+        left = end_session_processes(pid, grace=grace)
         if left:
             raise SessionError(
                 f"session {session.number} ({session.id}): processes {', '.join(map(str, left))} "
                 "survived SIGKILL (stuck in the kernel, or another user's); end them by hand")
+        if pane is None:
+            return
         # The processes are gone; tmux records how the agent ended when it reaps the wrapper.
         deadline = time.monotonic() + _EXIT_NOTICED_WITHIN
         while time.monotonic() < deadline:
@@ -167,6 +180,19 @@ class LocalHost:
     def processes(self, session: Session) -> list[int]:
         pane = self._pane(session)
         return session_members(pane.pid) if pane is not None else []
+
+    def left_running(self, session: Session) -> list[Process]:
+        return carrying("LOUPE_SESSION", session.id)
+
+    def _orphaned_wrapper(self, session: Session) -> int | None:
+        """The pid of the session's wrapper (`sh <run script>`) when it outlived its window:
+        the leader of the terminal session of the processes that carry the session's id (the
+        wrapper itself does not: it reads its environment from a file)."""
+        script = str(session_files(session.id).run_script)
+        for sid in {session_of(p.pid) for p in carrying("LOUPE_SESSION", session.id)}:
+            if sid is not None and command_of(sid)[-1:] == [script]:
+                return sid
+        return None
 
     def attach(self, session: Session) -> AttachCommand:
         tmux = self._window(session)
@@ -201,6 +227,12 @@ class LocalHost:
         except (OSError, RuntimeError):
             # Polling still works; watching is only there to be quicker.
             return
+
+    def retry_now(self) -> None:
+        return  # this machine is always reachable
+
+    def close(self) -> None:
+        return  # tmux and files need nothing closed
 
     # -- the work ------------------------------------------------------------------------------
 

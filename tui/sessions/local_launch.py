@@ -37,6 +37,9 @@ def launch(root: Path, tmux: Tmux, session: Session, spec: Launch) -> Launched:
     if spec.claude_hook:
         worktrees.exclude_generated_files(root)
         hooks.install_claude_hooks(session.worktree, list(spec.claude_hook))
+    if spec.opencode_hook:
+        worktrees.exclude_generated_files(root)
+        hooks.install_opencode_plugin(session.worktree, list(spec.opencode_hook))
     setup = _setup_script(root, session.worktree, spec.setup_script, result.warnings)
     script = environment.write_run_script(session, command=spec.command, tmux_binary=tmux.binary,
                                           setup_script=setup)

@@ -11,8 +11,10 @@ that happens in a place: worktrees, windows, screens, processes, diffs.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +27,16 @@ from tui.sessions.delivery import Delivery, SendOutcome
 from tui.sessions.diff import DiffStat, SessionDiff
 from tui.sessions.errors import HostUnreachable, NoSuchSession, RemovalRefused, UnknownHost
 from tui.sessions.host import GONE, AttachCommand, Observed, Ran, SessionHost
+from tui.sessions.idle_stop import IdleStop
 from tui.sessions.land import LandPlan, LandResult
 from tui.sessions.local_host import LocalHost
-from tui.sessions.model import LOCAL_HOST, Session, Snapshot
+from tui.sessions.model import INTERRUPTED, KILLED, LOCAL_HOST, Session, Snapshot
 from tui.sessions.observer import Observer
+from tui.sessions.ssh_host import SshHost
 from tui.sessions.starting import DEFAULT_SIZE, SessionStarter, StartResult
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
+from tui.sessions.stop_report import Process, Stopped
 from tui.sessions.store import SessionStore
 
 if TYPE_CHECKING:
@@ -66,19 +71,35 @@ class SessionManager:
         self.kinds = agents.agent_kinds(self.config.agents, self.kind_problems)
         self.observer = Observer(self.kinds)
         self.hosts: dict[str, SessionHost] = self._build_hosts()
+        self.idle_stop = IdleStop(self.config)
         self._starter = SessionStarter(self.root, self.config, self.kinds, self.store,
                                        host=self.host, changed=self.invalidate)
         self._delivery = Delivery(self.store, self.observer, poll=self.poll, host_of=self.host_of,
-                                  changed=self.invalidate)
+                                  changed=self.invalidate, kinds=self.kinds)
         # The store read at most once a second by polls (other loupes and the CLI write it).
         self._cache: dict[str, tuple[float, object]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
 
     def _build_hosts(self) -> dict[str, SessionHost]:
-        """Every host sessions of this repository may run on, by name; another kind of host
-        (from a `[hosts.NAME]` table) is one more entry here."""
-        return {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
+        """Every host sessions of this repository may run on, by name: this machine, and each
+        `[hosts.NAME]` table (reached over SSH when first used)."""
+        hosts: dict[str, SessionHost] = {LOCAL_HOST: LocalHost(self.root, self.socket, self.config.sessions)}
+        for name, config in self.config.hosts.items():
+            if name != LOCAL_HOST:
+                hosts[name] = SshHost(name, config, self.config.sessions)
+        return hosts
+
+    def close(self) -> None:
+        """Close every host's connection (the app at exit, each CLI command when done)."""
+        for host in self.hosts.values():
+            host.close()
+
+    def retry_hosts(self) -> None:
+        """Hosts that could not be reached are tried again at the next poll, not after their
+        backoff."""
+        for host in self.hosts.values():
+            host.retry_now()
 
     def host(self, name: str) -> SessionHost:
         found = self.hosts.get(name)
@@ -112,6 +133,9 @@ class SessionManager:
 
     def _recent_pending(self) -> list:
         return self._cached("pending", self.store.pending)
+
+    def _recent_undelivered(self) -> list:
+        return self._cached("undelivered", self.store.undelivered)
 
     def invalidate(self) -> None:
         """Forget cached store reads (after this manager changed something)."""
@@ -182,21 +206,41 @@ class SessionManager:
         """Send the oldest queued text of each idle session; one per idle spell."""
         return self._delivery.deliver_queued(snapshots)
 
+    def retry_delivery(self, sessions: list[Session]) -> int:
+        """Type again the texts loupe gave up on ("not delivered") for these sessions, once
+        each is ready for them, as if they were just queued; how many there were."""
+        count = sum(self.store.retry(session.id) for session in sessions)
+        if count:
+            self.invalidate()
+        return count
+
     # -- observing -------------------------------------------------------------------------
 
     def _observe(self, sessions: list[Session],
                  capture: set[str] | None) -> tuple[dict[str, Observed], dict[str, str]]:
-        """What each session's host sees (one poll per host), and why a host could not say."""
-        seen: dict[str, Observed] = {}
-        unreachable: dict[str, str] = {}
+        """What each session's host sees (one poll per host, the hosts all at once, so a far
+        one adds its own latency only), and why a host could not say."""
         by_host: dict[str, list[Session]] = {}
         for session in sessions:
             by_host.setdefault(session.host, []).append(session)
-        for name, group in by_host.items():
+
+        def poll(name: str) -> tuple[dict[str, Observed], str]:
             try:
-                seen.update(self.host(name).poll(group, capture))
+                return self.host(name).poll(by_host[name], capture), ""
             except (HostUnreachable, UnknownHost) as exc:
-                unreachable.update((s.id, str(exc)) for s in group)
+                return {}, str(exc)
+
+        if len(by_host) > 1:
+            with ThreadPoolExecutor(max_workers=len(by_host), thread_name_prefix="loupe-poll") as pool:
+                answers = dict(zip(by_host, pool.map(poll, by_host), strict=True))
+        else:
+            answers = {name: poll(name) for name in by_host}
+        seen: dict[str, Observed] = {}
+        unreachable: dict[str, str] = {}
+        for name, (observed, why) in answers.items():
+            seen.update(observed)
+            if why:
+                unreachable.update((s.id, why) for s in by_host[name])
         return seen, unreachable
 
     def poll(self, capture: set[str] | None = None) -> list[Snapshot]:
@@ -211,6 +255,9 @@ class SessionManager:
         pending: dict[str, int] = {}
         for item in self._recent_pending():
             pending[item.session_id] = pending.get(item.session_id, 0) + 1
+        undelivered: dict[str, int] = {}
+        for item in self._recent_undelivered():
+            undelivered[item.session_id] = undelivered.get(item.session_id, 0) + 1
         now = time.time()
         snapshots = []
         for session in sessions:
@@ -222,19 +269,34 @@ class SessionManager:
             observed = seen.get(session.id, GONE)
             snapshot = self.observer.observe(session, observed.pane, observed.screen, now,
                                              queued=queued, reported=observed.reported)
+            if session.id in undelivered:
+                snapshot = dataclasses.replace(snapshot, undelivered=undelivered[session.id])
             if snapshot.state is State.EXITED and session.ended_at is None:
                 self._record_end(session, snapshot, observed)
+            elif session.ended_at is not None and observed.pane is not None and not observed.pane.dead:
+                self._take_back_end(session)
             snapshots.append(snapshot)
         return snapshots
 
     def _record_end(self, session: Session, snapshot: Snapshot, observed: Observed) -> None:
         if observed.pane is not None:
             self.host_of(session).save_last_screen(session)
-        if self.store.mark_ended(session.id, snapshot.exit_code):
+        reason = KILLED if snapshot.killed else INTERRUPTED if snapshot.interrupted else ""
+        if self.store.mark_ended(session.id, snapshot.exit_code, reason):
             self.store.drop_queue(session.id)
         self.invalidate()
         session.ended_at = time.time()
         session.exit_code = snapshot.exit_code
+        session.end_reason = reason
+
+    def _take_back_end(self, session: Session) -> None:
+        """Its window is alive: whoever recorded its end (a listing that raced its start,
+        before sessions were "starting") was wrong."""
+        self.store.reopen(session.id)
+        self.invalidate()
+        session.ended_at = None
+        session.exit_code = None
+        session.end_reason = ""
 
     def watch_reports(self, stop: threading.Event, changed: Callable[[], None]) -> None:
         """Call `changed` when any host's status reports change, until `stop` is set."""
@@ -284,7 +346,10 @@ class SessionManager:
         reads "stopped" from then on.
         """
         before = self._snapshot(session)
-        if before is not None and before.live:
+        if before is not None and before.killed:
+            # Its window is gone, not its processes, maybe; it still reads "killed".
+            self.host_of(session).stop(session, grace=grace)
+        elif before is not None and before.live:
             # Recorded first: whoever sees the end next (another thread's poll) says "stopped".
             self.store.update(session.id, stopped_at=time.time())
             self.invalidate()
@@ -302,8 +367,6 @@ class SessionManager:
 
         Returns each session's exit code by id, or the exception that stopping it raised.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         if not sessions:
             return {}
         results: dict[str, int | None | Exception] = {}
@@ -313,6 +376,33 @@ class SessionManager:
             error = future.exception()
             results[sid] = error if isinstance(error, Exception) else future.result()
         return results
+
+    def stop_reporting(self, sessions: list[Session], *, grace: float = 5.0) -> dict[str, Stopped | Exception]:
+        """`stop_many`, with each session's processes that still run after it (escaped
+        daemons), for the message that says what was left running."""
+        outcomes = self.stop_many(sessions, grace=grace)
+        reports: dict[str, Stopped | Exception] = {}
+        for session in sessions:
+            outcome = outcomes.get(session.id)
+            if isinstance(outcome, Exception):
+                reports[session.id] = outcome
+                continue
+            try:
+                reports[session.id] = Stopped(outcome, self.left_running(session))
+            except (HostUnreachable, UnknownHost):
+                reports[session.id] = Stopped(outcome)
+        return reports
+
+    def left_running(self, session: Session) -> list[Process]:
+        """The session's processes that still run on its host though it was stopped."""
+        return self.host_of(session).left_running(session)
+
+    def stop_idle(self, snapshots: list[Snapshot]) -> list[Session]:
+        """Stop the sessions of `snapshots` idle past their `idle_stop_minutes` (never one that
+        needs you, never removing anything); the ones it stopped."""
+        due = self.idle_stop.due(snapshots)
+        outcomes = self.stop_many(due)
+        return [s for s in due if not isinstance(outcomes.get(s.id), Exception)]
 
     def live_sessions(self) -> list[Session]:
         return [s.session for s in self.poll(set()) if s.live]
@@ -331,9 +421,12 @@ class SessionManager:
                                  "Confirm to remove anyway (the work is saved to "
                                  f"refs/loupe/removed/{session.id} first)")
         result = RemoveResult(session=session, risks=risks)
-        if any(r.kind == "live" for r in risks):
-            self.stop(session)
+        # Also a killed session, whose processes may have outlived its window.
+        self.stop(session)
         result.saved_ref = self.host_of(session).remove_worktree(session)
+        if session.launched_at is None:
+            # A start that never ran its agent: its branch, still at its base, goes too.
+            self.host_of(session).discard(session)
         self.store.drop_queue(session.id)
         self.store.update(session.id, removed_at=time.time())
         self.invalidate()

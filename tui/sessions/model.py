@@ -14,6 +14,14 @@ from tui.sessions.status_file import State
 
 PORTS_PER_SESSION = 10
 LOCAL_HOST = "local"
+# `Session.end_reason` values, and what each means to a reader.
+KILLED = "killed"
+INTERRUPTED = "interrupted"
+END_DETAILS = {
+    KILLED: "killed: its tmux window is gone (the tmux server ended or the window was killed)",
+    INTERRUPTED: "start interrupted: `loupe session start` ended before the agent ran; "
+                 "`loupe session rm` removes its worktree and unused branch",
+}
 
 
 @dataclass
@@ -48,6 +56,16 @@ class Session:
     phase: str = ""
     # The artifact it was started to write, relative to `task_dir` ("" for none).
     output: str = ""
+    # When its host said its window exists; until then a session without a window is
+    # starting, not exited.
+    launched_at: float | None = None
+    # How it ended when that was not its own exit: "killed" (its window vanished: the tmux
+    # server ended or the window was killed), "interrupted" (its start was killed before the
+    # agent ran); "" otherwise.
+    end_reason: str = ""
+    # The process (on this machine) of the `loupe session start` that is starting it; once
+    # that has ended without `launched_at`, the start was interrupted.
+    start_pid: int | None = None
 
     @property
     def in_place(self) -> bool:
@@ -86,6 +104,8 @@ class Snapshot:
     queued: int = 0
     # While it needs input: what it asks (its prompt line, or what a hook said).
     question: str = ""
+    # Queued texts given up on ("not delivered"); `SessionStore.undelivered` says why.
+    undelivered: int = 0
 
     @property
     def needs_you(self) -> bool:
@@ -99,6 +119,19 @@ class Snapshot:
     def stopped(self) -> bool:
         """It ended because loupe stopped it (its code is then the signal that did)."""
         return self.state is State.EXITED and self.session.stopped_at is not None
+
+    @property
+    def killed(self) -> bool:
+        """Its window vanished under it (tmux server ended, window killed): it did not exit,
+        and any code is only what its wrapper recorded as it went."""
+        return (self.state is State.EXITED and not self.stopped
+                and (self.source == "gone" or self.session.end_reason == KILLED))
+
+    @property
+    def interrupted(self) -> bool:
+        """Its start was killed before its agent ran: a worktree and branch with no agent."""
+        return self.state is State.EXITED and (self.source == "interrupted"
+                                               or self.session.end_reason == INTERRUPTED)
 
     def elapsed(self, now: float | None = None) -> float:
         end = self.session.ended_at if self.state is State.EXITED and self.session.ended_at else None

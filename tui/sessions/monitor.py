@@ -3,9 +3,11 @@
 Each tick (a few per second) `run` asks the manager for snapshots, capturing the screens of
 the sessions the UI shows and, less often, of the others (their state still matters for the
 "needs you" count). It delivers queued messages to idle sessions, refreshes diff sizes of
-visible sessions every few seconds, and emits one event per tick. `watch_status` has each
-session host watch its status reports (`SessionManager.watch_reports`) so a hook's report
-shows at once; the regular ticks are the fallback when a report's event is dropped.
+visible sessions every few seconds, asks its `Notifier` which waits are new (telling the
+desktop and the notify command), and emits one event per tick, plus one per new wait.
+`watch_status` has each session host watch its status reports (`SessionManager.watch_reports`)
+so a hook's report shows at once; the regular ticks are the fallback when a report's event
+is dropped.
 
 Both are loops that run until their `stop` event is set (the app runs them as thread
 workers). The rate is bounded whatever the agents print: one `list-panes` and one batched
@@ -20,12 +22,13 @@ import time
 from typing import TYPE_CHECKING
 
 from tui.errors import LoupeError
-from tui.events import Emit, SessionsFailed, SessionsUpdated
+from tui.events import Emit, Event, Notice, SessionsFailed, SessionsUpdated, SessionWait
 from tui.sessions.model import Snapshot
 
 if TYPE_CHECKING:
     from tui.sessions.diff import DiffStat
     from tui.sessions.manager import SessionManager
+    from tui.sessions.notify import Notifier
 
 # Hidden sessions are captured this often (seconds): enough for the 1.5 s debounce.
 HIDDEN_CAPTURE_EVERY = 0.5
@@ -37,8 +40,10 @@ RETRY_AFTER = 2.0
 
 
 class SessionMonitor:
-    def __init__(self, manager: SessionManager, *, fps: float = 4.0) -> None:
+    def __init__(self, manager: SessionManager, *, fps: float = 4.0, notifier: Notifier | None = None) -> None:
         self.manager = manager
+        # Decides which waits are new and tells the desktop and the notify command.
+        self.notifier = notifier
         self.interval = 1.0 / max(0.5, min(fps, 30.0))
         self._visible: frozenset[str] = frozenset()
         self._wake = threading.Event()
@@ -75,7 +80,8 @@ class SessionMonitor:
                 capture = None
                 last_full = started
             try:
-                emit(self.tick(capture))
+                for event in self.tick(capture):
+                    emit(event)
                 self._last_error = ""
                 wait = self.interval - (time.monotonic() - started)
             except LoupeError as exc:
@@ -87,9 +93,12 @@ class SessionMonitor:
             self._wake.wait(max(0.0, wait))
             self._wake.clear()
 
-    def tick(self, capture: set[str] | None) -> SessionsUpdated:
+    def tick(self, capture: set[str] | None) -> list[Event]:
+        """One look at every session: its `SessionsUpdated`, then a `SessionWait` for each
+        wait that began, then a `Notice` for each notification that failed."""
         snapshots = self.manager.poll(capture)
         delivered = [s.id for s in self.manager.deliver_queued(snapshots)]
+        self.manager.stop_idle(snapshots)
         now = time.monotonic()
         live_ids = {s.session.id for s in snapshots}
         screens: dict[str, str] = {}
@@ -112,7 +121,15 @@ class SessionMonitor:
             self._stats.pop(gone, None)
         self._screens = screens
         self.latest = snapshots
-        return SessionsUpdated(snapshots=snapshots, screens=screens, stats=dict(self._stats), delivered=delivered)
+        events: list[Event] = [SessionsUpdated(snapshots=snapshots, screens=screens, stats=dict(self._stats),
+                                               delivered=delivered)]
+        if self.notifier is not None:
+            notifier = self.notifier
+            events += [SessionWait(wait, bell=notifier.settings.bell, terminal=notifier.terminal_sequence(wait))
+                       for wait in notifier.observe(snapshots)]
+            events += [Notice(problem, title="Notifications", severity="warning")
+                       for problem in notifier.problems()]
+        return events
 
     def _report(self, message: str, emit: Emit) -> None:
         if message != self._last_error:

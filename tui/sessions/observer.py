@@ -12,7 +12,6 @@ whichever host the session runs on.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,19 +19,24 @@ from pathlib import Path
 
 from tui import locations, private_files
 from tui.sessions.agents import AgentKind
-from tui.sessions.model import Session, Snapshot
-from tui.sessions.status import DEBOUNCE, ScreenTracker, resolve, strip_ansi
+from tui.sessions.model import END_DETAILS, INTERRUPTED, KILLED, Session, Snapshot
+from tui.sessions.status import DEBOUNCE, ScreenRules, ScreenTracker, resolve, screen_lines, strip_ansi
 from tui.sessions.status_file import State, Status
 from tui.sessions.tmux import PaneInfo
 
 # Screen-change times are saved at most this often per session (the file is tiny).
 _SAVE_EVERY = 2.0
+# A session its host has not launched yet reads "starting" this long after it was created;
+# after that, a window that never came means the start died half way.
+START_GRACE = 120.0
 
 
 @dataclass
 class _Memory:
     tracker: ScreenTracker
     screen: str = ""
+    # The screen's non-empty lines, without colours (worked out once per new screen).
+    lines: list[str] = field(default_factory=list)
     state: State | None = None
     since: float = 0.0
     wait_id: int = 0
@@ -40,7 +44,7 @@ class _Memory:
     question: str = ""
     left_wait_at: float = 0.0
     saved_at: float = 0.0
-    patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
+    rules: ScreenRules = field(default_factory=ScreenRules)
 
 
 def default_memory_dir() -> Path:
@@ -60,9 +64,8 @@ class Observer:
         memory = self._memory.get(session.id)
         if memory is None:
             tracker = self._load_tracker(session.id) or ScreenTracker(changed_at=now)
-            kind = self.kinds.get(session.agent)
-            patterns = kind.compiled_patterns() if kind else AgentKind("", "").compiled_patterns()
-            memory = _Memory(tracker=tracker, patterns=patterns, saved_at=now)
+            kind = self.kinds.get(session.agent) or AgentKind(session.agent, "")
+            memory = _Memory(tracker=tracker, rules=kind.screen_rules, saved_at=now)
             self._memory[session.id] = memory
         return memory
 
@@ -94,11 +97,25 @@ class Observer:
                 if memory.tracker.observe(screen, now) and now - memory.saved_at >= _SAVE_EVERY:
                     self._save_tracker(session.id, memory.tracker)
                     memory.saved_at = now
+                if screen != memory.screen:
+                    memory.lines = screen_lines(screen)
                 memory.screen = screen
             if session.ended_at is not None and pane is None:
-                observation_state, code, source, detail = State.EXITED, session.exit_code, "store", ""
+                observation_state, code, source = State.EXITED, session.exit_code, "store"
+                detail = END_DETAILS.get(session.end_reason, "")
+            elif pane is None and session.launched_at is None:
+                if now - session.created_at < START_GRACE and not start_died(session):
+                    observation_state, code, source, detail = State.STARTING, None, "store", ""
+                else:
+                    observation_state, code, source = State.EXITED, None, "interrupted"
+                    detail = END_DETAILS[INTERRUPTED]
+            elif pane is None and session.stopped_at is None:
+                # With remain-on-exit a window outlives its agent: one that is gone was killed.
+                # What the wrapper recorded, if anything, is the code of that dying agent.
+                code = reported.exit_code if reported is not None and reported.state is State.EXITED else None
+                observation_state, source, detail = State.EXITED, "gone", END_DETAILS[KILLED]
             else:
-                plain_state = memory.tracker.state(memory.screen, memory.patterns, now, self.debounce)
+                plain_state = memory.tracker.state(memory.lines, memory.rules, now, self.debounce)
                 observation = resolve(
                     status_source=session.status_source,
                     reported=reported,
@@ -106,6 +123,7 @@ class Observer:
                     screen_state=plain_state,
                     screen_changed_at=memory.tracker.changed_at,
                     debounce=self.debounce,
+                    screen_busy=memory.rules.is_busy(memory.lines),
                 )
                 observation_state = observation.state
                 code, source, detail = observation.exit_code, observation.source, observation.detail
@@ -138,7 +156,7 @@ class Observer:
         notify the user twice for one question. Hooks say exactly when a wait begins, so
         theirs always count.
         """
-        question = detail if source == "hook" else plain_tail(memory.screen, 1)
+        question = detail if source == "hook" else (memory.rules.asks(memory.lines) or plain_tail(memory.screen, 1))
         flicker = (source != "hook" and question == memory.question
                    and now - memory.left_wait_at < self.debounce)
         if memory.state is not None and not flicker:
@@ -171,6 +189,14 @@ class Observer:
                 path, json.dumps({"digest": tracker.digest, "changed_at": tracker.changed_at}))
         except OSError:
             pass
+
+
+def start_died(session: Session) -> bool:
+    """Whether the `loupe session start` that is starting `session` has ended without
+    launching it (killed). Only its own machine can tell; elsewhere, after START_GRACE."""
+    from tui.sessions.starting import starter_alive
+
+    return not starter_alive(session)
 
 
 def plain_tail(screen: str, lines: int = 3) -> str:

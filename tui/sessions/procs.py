@@ -13,6 +13,8 @@ import signal
 import time
 from pathlib import Path
 
+from tui.sessions.stop_report import Process
+
 _PROC = Path("/proc")
 
 
@@ -40,6 +42,21 @@ def _stat_fields(entry: Path) -> list[str]:
         return []
     # The command name may contain spaces and parentheses; fields follow the last ')'.
     return stat[stat.rfind(")") + 2:].split()
+
+
+def session_of(pid: int) -> int | None:
+    """The terminal session id of `pid`; None when it is gone."""
+    fields = _stat_fields(_PROC / str(pid))
+    return int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else None
+
+
+def command_of(pid: int) -> list[str]:
+    """The argv of `pid`; [] when it is gone or unreadable."""
+    try:
+        argv = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode("utf-8", "replace") for a in argv.split(b"\0") if a]
 
 
 def alive(pid: int) -> bool:
@@ -128,3 +145,25 @@ def _wait_gone(sid: int, timeout: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def carrying(name: str, value: str) -> list[Process]:
+    """Live processes (of this user: others' environments cannot be read) whose environment
+    has `name=value`: a session's processes carry `LOUPE_SESSION=<id>` wherever they went,
+    even out of its terminal session (setsid, a daemon), where stop does not reach."""
+    if not _PROC.is_dir():
+        return []
+    wanted = f"{name}={value}".encode()
+    found = []
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            argv = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if wanted in environ.split(b"\0") and alive(int(entry.name)):
+            command = " ".join(a.decode("utf-8", "replace") for a in argv.split(b"\0") if a)
+            found.append(Process(int(entry.name), command))
+    return sorted(found, key=lambda p: p.pid)

@@ -7,14 +7,16 @@ call once the store changed. Nothing is left behind when a start fails half way.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shlex
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.config import Config
-from tui.sessions import agents, hooks, worktrees
+from tui.sessions import agents, hooks, pausepoints, worktrees
 from tui.sessions.errors import SessionError
 from tui.sessions.host import Launch, SessionHost
 from tui.sessions.model import LOCAL_HOST, Session
@@ -28,6 +30,9 @@ class StartResult:
     session: Session
     warnings: list[str] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)
+    # The first prompt, queued to be typed in once the agent shows its input prompt (kinds
+    # that cannot take it on their command line); None when it went on the command line.
+    queue_id: int | None = None
 
 
 class SessionStarter:
@@ -99,23 +104,22 @@ class SessionStarter:
         # Before anything exists: a missing agent must not leave a worktree behind.
         place.check_agent(self._command(place, kind, probe, prompt, env, agent_args), env)
         session = probe
-        if worktree:
-            if fetch if fetch is not None else settings.fetch:
-                place.fetch()
-            resolved = place.resolve_base(base or settings.base)
-            created = place.create_worktree(task, resolved.commit)
-            session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
-            session.base_commit, session.base_branch = resolved.commit, resolved.branch
-            if recorded_base is not None:
-                session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
-            session.base_ref = base or settings.base
-        else:
-            # No fetch, worktree or branch: the folder must be there, and where the checkout
-            # stands is the base its diff is taken from.
-            session.worktree = place.task_folder(task_dir)  # type: ignore[arg-type] - checked above
-            session.base_commit = place.resolve_base("HEAD").commit
+        session.start_pid = os.getpid()
+        # The record goes in first, as the start's journal: whatever the start makes from
+        # here on (worktree, branch, window) is listed under it, and a start killed half way
+        # reads "start interrupted" (its `start_pid` is gone) until `rm` takes it all back.
+        self.store.add(session, port_start=settings.port_range_start)
+        self._changed()
         try:
-            self.store.add(session, port_start=settings.port_range_start)
+            if worktree:
+                self._make_worktree(place, session, task, base or settings.base, fetch, recorded_base)
+            else:
+                # No fetch, worktree or branch: the folder must be there, and where the checkout
+                # stands is the base its diff is taken from.
+                session.worktree = place.task_folder(task_dir)  # type: ignore[arg-type] - checked above
+                session.base_commit = place.resolve_base("HEAD").commit
+                self.store.update(session.id, worktree=session.worktree, base_commit=session.base_commit)
+            pausepoints.reached("start:launching")
             result = self._launch(place, session, kind, prompt, size, agent_args)
         except BaseException:
             self.store.delete(session.id)
@@ -124,6 +128,29 @@ class SessionStarter:
         finally:
             self._changed()
         return result
+
+    def _make_worktree(self, place: SessionHost, session: Session, task: str, base: str,
+                       fetch: bool | None, recorded_base: worktrees.Base | None) -> None:
+        if fetch if fetch is not None else self.config.sessions.fetch:
+            place.fetch()
+        resolved = place.resolve_base(base)
+
+        def reserve(created: worktrees.NewWorktree) -> None:
+            # Recorded before the branch and folder exist (the host holds its worktree lock),
+            # so no kill can leave them unlisted.
+            session.worktree, session.branch, session.worktree_name = created.path, created.branch, created.name
+            session.base_commit, session.base_branch = resolved.commit, resolved.branch
+            self.store.update(session.id, worktree=created.path, branch=created.branch,
+                              worktree_name=created.name, base_commit=resolved.commit,
+                              base_branch=resolved.branch)
+
+        reserve(place.create_worktree(task, resolved.commit, reserve=reserve))
+        pausepoints.reached("start:worktree-created")
+        if recorded_base is not None:
+            session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
+        session.base_ref = base
+        self.store.update(session.id, base_commit=session.base_commit, base_branch=session.base_branch,
+                          base_ref=session.base_ref)
 
     def _new_id(self) -> str:
         while True:
@@ -150,14 +177,31 @@ class SessionStarter:
         prep = place.agent_environment(session)
         session.command = self._command(place, kind, session, prompt, prep.env, agent_args)
         self.store.update(session.id, command=session.command, worktree=session.worktree)
-        claude_hook = hooks.hook_command(place.loupe_command(), session.id) if kind.status == "claude" else []
+        hook = hooks.hook_command(place.loupe_command(), session.id)
         # A setup script prepares a checkout of the code; a task folder is not one.
         setup_script = "" if session.in_place else self.config.sessions.setup_script
         launched = place.launch(session, Launch(
             command=session.command, env=prep.env, setup_script=setup_script,
-            claude_hook=claude_hook, size=size, guard_dir=prep.guard_dir,
+            claude_hook=hook if kind.status == "claude" else [],
+            opencode_hook=hook if kind.status == "opencode" else [], size=size, guard_dir=prep.guard_dir,
             status_line=f" loupe {session.number} · {session.task[:30]} · detach: prefix d "))
+        session.launched_at = time.time()
+        self.store.update(session.id, launched_at=session.launched_at)
+        queue_id = None
         if prompt.strip() and not kind.takes_prompt_argument:
-            self.store.enqueue(session.id, prompt)
+            queue_id = self.store.enqueue(session.id, prompt)
         return StartResult(session=session, warnings=[*prep.warnings, *launched.warnings],
-                           copied=launched.copied)
+                           copied=launched.copied, queue_id=queue_id)
+
+
+def starter_alive(session: Session) -> bool:
+    """Whether the process starting `session` may still be at it (True when unknown)."""
+    if session.start_pid is None:
+        return True
+    try:
+        os.kill(session.start_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

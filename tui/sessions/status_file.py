@@ -26,6 +26,8 @@ class State(str, Enum):
     EXITED = "exited"
     # loupe cannot reach the session's host, so it does not know; never written by agents.
     UNREACHABLE = "unreachable"
+    # In the store, its window not made yet; never written by agents.
+    STARTING = "starting"
 
 
 # What an agent (or its hooks) may report.
@@ -63,7 +65,16 @@ def write_status(path: Path, status: Status) -> None:
 def read_status(path: Path) -> Status | None:
     """The last status written, or None when there is none or it cannot be read."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        return parse_status(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # unreadable, or not UTF-8
+        return None
+
+
+def parse_status(text: str) -> Status | None:
+    """A status file's content (read here, or on the session's host), or None when it is not
+    one an agent may write."""
+    try:
+        record = json.loads(text)
         state = State(record["state"])
         if state not in REPORTED_STATES:
             return None
@@ -75,7 +86,7 @@ def read_status(path: Path) -> Status | None:
             exit_code=record.get("exit_code"),
             detail=str(record.get("detail", "")),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 

@@ -13,7 +13,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     host TEXT NOT NULL DEFAULT 'local',
     stopped_at REAL,
     phase TEXT NOT NULL DEFAULT '',
-    output TEXT NOT NULL DEFAULT ''
+    output TEXT NOT NULL DEFAULT '',
+    launched_at REAL,
+    end_reason TEXT NOT NULL DEFAULT '',
+    start_pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_repo ON sessions (repo, removed_at);
 CREATE TABLE IF NOT EXISTS queue (
@@ -57,7 +60,14 @@ CREATE TABLE IF NOT EXISTS queue (
     session_id TEXT NOT NULL REFERENCES sessions (id),
     text TEXT NOT NULL,
     created_at REAL NOT NULL,
-    delivered_at REAL
+    -- typed in (the last time); NULL while it waits to be typed
+    delivered_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    -- the agent showed it got it
+    confirmed_at REAL,
+    -- given up: typed too often without arriving, or never a ready prompt to type it at
+    failed_at REAL,
+    failure TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS queue_pending ON queue (session_id, delivered_at);
 """
@@ -73,6 +83,16 @@ _ADDED_COLUMNS = {
     # artifact it writes.
     "phase": "TEXT NOT NULL DEFAULT ''",
     "output": "TEXT NOT NULL DEFAULT ''",
+    "launched_at": "REAL",
+    # Issue 12: "killed" and "interrupted" ends.
+    "end_reason": "TEXT NOT NULL DEFAULT ''",
+    "start_pid": "INTEGER",
+}
+_ADDED_QUEUE_COLUMNS = {
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "confirmed_at": "REAL",
+    "failed_at": "REAL",
+    "failure": "TEXT NOT NULL DEFAULT ''",
 }
 
 
@@ -86,6 +106,13 @@ class QueuedText:
     session_id: str
     text: str
     created_at: float
+    # When it was last typed in (None: waiting to be), and how many times it has been.
+    typed_at: float | None = None
+    attempts: int = 0
+    failure: str = ""
+
+
+_QUEUED = "SELECT id, session_id, text, created_at, delivered_at, attempts, failure FROM queue"
 
 
 def port_block_free(base: int) -> bool:
@@ -113,7 +140,11 @@ class SessionStore:
             raise SessionError(f"cannot open the session store {self.path}: {exc}") from exc
         with self._connect() as db:
             db.executescript(_SCHEMA)
-            _add_missing_columns(db)
+            _add_missing_columns(db, "sessions", _ADDED_COLUMNS)
+            if _add_missing_columns(db, "queue", _ADDED_QUEUE_COLUMNS):
+                # Texts an older loupe typed in were never checked; they count as arrived.
+                db.execute("UPDATE queue SET confirmed_at = delivered_at "
+                           "WHERE delivered_at IS NOT NULL AND confirmed_at IS NULL")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -127,6 +158,10 @@ class SessionStore:
             raise SessionError(f"session store {self.path}: {exc}") from exc
         finally:
             db.close()
+
+    def connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection to the store's file, for tables other modules keep in it."""
+        return self._connect()
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -201,12 +236,24 @@ class SessionStore:
         with self._connect() as db:
             db.execute(f"UPDATE sessions SET {assignments} WHERE id = ?", (*row.values(), session_id))
 
-    def mark_ended(self, session_id: str, exit_code: int | None) -> bool:
-        """Record the end once; say whether this call was the one that recorded it."""
+    def mark_ended(self, session_id: str, exit_code: int | None, reason: str = "") -> bool:
+        """Record the end once (`reason`: `Session.end_reason`); say whether this call was the
+        one that recorded it."""
         with self._connect() as db:
             cursor = db.execute(
-                "UPDATE sessions SET ended_at = ?, exit_code = ? WHERE id = ? AND ended_at IS NULL",
-                (time.time(), exit_code, session_id),
+                "UPDATE sessions SET ended_at = ?, exit_code = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+                (time.time(), exit_code, reason, session_id),
+            )
+            return cursor.rowcount == 1
+
+    def reopen(self, session_id: str) -> bool:
+        """Take back an end recorded for a session that turns out to be running; say whether
+        there was one."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET ended_at = NULL, exit_code = NULL, end_reason = '' "
+                "WHERE id = ? AND ended_at IS NOT NULL",
+                (session_id,),
             )
             return cursor.rowcount == 1
 
@@ -227,7 +274,20 @@ class SessionStore:
             return int(cursor.lastrowid or 0)
 
     def pending(self, session_id: str | None = None) -> list[QueuedText]:
-        query = "SELECT id, session_id, text, created_at FROM queue WHERE delivered_at IS NULL"
+        """Texts waiting to be typed in, oldest first."""
+        return self._queued("delivered_at IS NULL AND failed_at IS NULL", session_id)
+
+    def unconfirmed(self, session_id: str | None = None) -> list[QueuedText]:
+        """Texts typed in that the agent has not shown it got yet."""
+        return self._queued("delivered_at IS NOT NULL AND confirmed_at IS NULL AND failed_at IS NULL",
+                            session_id)
+
+    def undelivered(self, session_id: str | None = None) -> list[QueuedText]:
+        """Texts given up on, with why; they stay until the session is removed."""
+        return self._queued("failed_at IS NOT NULL", session_id)
+
+    def _queued(self, condition: str, session_id: str | None) -> list[QueuedText]:
+        query = f"{_QUEUED} WHERE {condition}"
         args: tuple[Any, ...] = ()
         if session_id is not None:
             query += " AND session_id = ?"
@@ -235,14 +295,39 @@ class SessionStore:
         with self._connect() as db:
             return [QueuedText(*row) for row in db.execute(query + " ORDER BY id", args)]
 
-    def claim(self, queue_id: int) -> bool:
-        """Take a queued text for delivery; False when someone else already did."""
+    def claim(self, queue_id: int, at: float | None = None) -> bool:
+        """Take a queued text for typing in (at `at`, default now); False when someone else
+        already did."""
         with self._connect() as db:
             cursor = db.execute(
-                "UPDATE queue SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
-                (time.time(), queue_id),
+                "UPDATE queue SET delivered_at = ?, attempts = attempts + 1 "
+                "WHERE id = ? AND delivered_at IS NULL AND failed_at IS NULL",
+                (time.time() if at is None else at, queue_id),
             )
             return cursor.rowcount == 1
+
+    def confirm(self, queue_id: int) -> None:
+        """The agent showed it got the text."""
+        with self._connect() as db:
+            db.execute("UPDATE queue SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL",
+                       (time.time(), queue_id))
+
+    def fail(self, queue_id: int, reason: str) -> None:
+        """Give up on a text, saying why (shown as "not delivered")."""
+        with self._connect() as db:
+            db.execute("UPDATE queue SET failed_at = ?, failure = ? WHERE id = ? AND confirmed_at IS NULL",
+                       (time.time(), reason, queue_id))
+
+    def retry(self, session_id: str) -> int:
+        """Queue again, as new, the texts given up on for this session (the user asked to try
+        once more); how many."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE queue SET failed_at = NULL, failure = '', delivered_at = NULL, attempts = 0 "
+                "WHERE session_id = ? AND failed_at IS NOT NULL AND confirmed_at IS NULL",
+                (session_id,),
+            )
+            return cursor.rowcount
 
     def unclaim(self, queue_id: int) -> None:
         """Put back a text whose delivery failed, so it is tried again."""
@@ -250,11 +335,15 @@ class SessionStore:
             db.execute("UPDATE queue SET delivered_at = NULL WHERE id = ?", (queue_id,))
 
     def queued_state(self, queue_id: int) -> str:
-        """'pending', 'delivered', or 'dropped' (the session ended or was removed first)."""
+        """'pending' (waiting, or typed in and not shown to have arrived yet), 'delivered',
+        'undelivered' (given up on: `undelivered()` says why), or 'dropped' (the session
+        ended or was removed first)."""
         with self._connect() as db:
-            row = db.execute("SELECT delivered_at FROM queue WHERE id = ?", (queue_id,)).fetchone()
+            row = db.execute("SELECT confirmed_at, failed_at FROM queue WHERE id = ?", (queue_id,)).fetchone()
         if row is None:
             return "dropped"
+        if row[1] is not None:
+            return "undelivered"
         return "pending" if row[0] is None else "delivered"
 
     def drop_queue(self, session_id: str) -> int:
@@ -265,17 +354,21 @@ class SessionStore:
             return cursor.rowcount
 
 
-def _add_missing_columns(db: sqlite3.Connection) -> None:
-    present = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
-    for name, definition in _ADDED_COLUMNS.items():
+def _add_missing_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> bool:
+    """Add the columns an older loupe's `table` lacks; say whether this call added any."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    added = False
+    for name, definition in columns.items():
         if name in present:
             continue
         try:
-            db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {definition}")
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+            added = True
         except sqlite3.OperationalError as exc:
             # Another loupe opening the same store at the same moment added it first.
             if "duplicate column" not in str(exc).lower():
                 raise
+    return added
 
 
 def _to_row(session: Session) -> dict[str, Any]:

@@ -27,7 +27,8 @@ _SEPARATOR = "\x1floupe-capture-separator\x1f"
 _SERVER_ENV_KEYS = frozenset({"HOME", "USER", "LOGNAME", "SHELL", "PATH", "LANG", "LANGUAGE",
                               "TERM", "TZ", "TMPDIR", "TMUX_TMPDIR"})
 
-_PANE_FORMAT = "\t".join(
+# One line per pane, as `parse_panes` reads it (a host on another machine asks its tmux the same).
+PANE_FORMAT = "\t".join(
     [
         "#{session_name}",
         "#{pane_pid}",
@@ -111,7 +112,10 @@ class Tmux:
         return self._binary
 
     def argv(self, *args: str) -> list[str]:
-        return [self.binary, "-L", self.socket, *args]
+        # -u: what loupe reads back (tab-separated formats, screens) comes as it is; a client
+        # without a UTF-8 locale (LANG unset, as under ssh or cron) gets tabs and every
+        # non-ASCII character replaced by '_'.
+        return [self.binary, "-u", "-L", self.socket, *args]
 
     def client_env(self) -> dict[str, str]:
         # Inside another tmux, $TMUX would make `attach` refuse to nest; -L already says
@@ -203,13 +207,13 @@ class Tmux:
 
     def list_panes(self) -> dict[str, PaneInfo]:
         """The first pane of every session on this server, by session name."""
-        result = self.run("list-panes", "-a", "-F", _PANE_FORMAT, check=False)
+        result = self.run("list-panes", "-a", "-F", PANE_FORMAT, check=False)
         if result.returncode != 0:
             # No server means no sessions; anything else is a real problem.
             if _no_server(result.stderr):
                 return {}
             raise TmuxError(f"tmux list-panes failed: {result.stderr.strip()}")
-        return _parse_panes(result.stdout)
+        return parse_panes(result.stdout)
 
     def snapshot(self, names: list[str], *, ansi: bool = True) -> tuple[dict[str, PaneInfo], dict[str, str]]:
         """Every pane, plus the screens of `names`, in one tmux invocation (one process).
@@ -220,7 +224,7 @@ class Tmux:
         if not names:
             return self.list_panes(), {}
         flags = "-pJe" if ansi else "-pJ"
-        args: list[str] = ["list-panes", "-a", "-F", _PANE_FORMAT]
+        args: list[str] = ["list-panes", "-a", "-F", PANE_FORMAT]
         for name in names:
             args += [";", "display-message", "-p", _SEPARATOR, ";", "capture-pane", flags, "-t", f"={name}:"]
         result = self.run(*args, check=False)
@@ -228,7 +232,7 @@ class Tmux:
         if result.returncode != 0 or len(chunks) != len(names) + 1:
             panes = self.list_panes()
             return panes, self.capture_many([n for n in names if n in panes], ansi=ansi)
-        return _parse_panes(chunks[0]), _without_secrets(dict(zip(names, chunks[1:])))
+        return parse_panes(chunks[0]), _without_secrets(dict(zip(names, chunks[1:])))
 
     # -- screen ----------------------------------------------------------------------------
 
@@ -283,14 +287,15 @@ class Tmux:
             self.run("send-keys", "-t", target, "Enter")
 
     def attach_argv(self, name: str) -> list[str]:
-        return self.argv("attach-session", "-t", f"={name}")
+        # Without -u: the user's terminal, as its locale says, decides what it can show.
+        return [self.binary, "-L", self.socket, "attach-session", "-t", f"={name}"]
 
     def global_option(self, option: str) -> str:
         result = self.run("show-options", "-gv", option, check=False)
         return result.stdout.strip() if result.returncode == 0 else ""
 
 
-def _parse_panes(text: str) -> dict[str, PaneInfo]:
+def parse_panes(text: str) -> dict[str, PaneInfo]:
     panes: dict[str, PaneInfo] = {}
     for line in text.splitlines():
         parts = line.split("\t")

@@ -10,10 +10,12 @@ this session's worktree; the branch is kept.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,14 +121,35 @@ class NewWorktree:
     name: str
 
 
-def create_worktree(repo_root: Path, task: str, base_commit: str) -> NewWorktree:
-    """A new worktree on a new branch `loupe/<task>/<n>` at `base_commit`."""
+def create_worktree(repo_root: Path, task: str, base_commit: str,
+                    reserve: Callable[[NewWorktree], None] | None = None) -> NewWorktree:
+    """A new worktree on a new branch `loupe/<task>/<n>` at `base_commit`, `n` the first free.
+
+    Concurrent starts (other loupes, CLI processes) take turns under one lock file per
+    repository, so each finds the next free number and none trips over another's branch.
+    `reserve` is called with the chosen names, under the lock, before anything is created.
+    """
+    parent = worktrees_dir(repo_root)
+    parent.mkdir(parents=True, exist_ok=True)
+    lock_path = parent.parent / "worktrees.lock"
+    try:
+        lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise WorktreeError(f"cannot open the worktree lock {lock_path}: {exc}") from exc
+    try:
+        # Released by the kernel when the holder dies, so a killed start blocks no one.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _create_worktree_locked(repo_root, parent, task, base_commit, reserve)
+    finally:
+        os.close(lock)
+
+
+def _create_worktree_locked(repo_root: Path, parent: Path, task: str, base_commit: str,
+                            reserve: Callable[[NewWorktree], None] | None) -> NewWorktree:
     import pygit2
 
     repo = open_repo(repo_root)
     slug = slugify(task)
-    parent = worktrees_dir(repo_root)
-    parent.mkdir(parents=True, exist_ok=True)
     existing = set(repo.list_worktrees())
     number = 1
     while True:
@@ -143,14 +166,20 @@ def create_worktree(repo_root: Path, task: str, base_commit: str) -> NewWorktree
         if not taken:
             break
         number += 1
+    created = NewWorktree(path=path, branch=branch, name=name)
+    if reserve is not None:
+        reserve(created)
     commit = repo[base_commit].peel(pygit2.Commit)
-    created_branch = repo.create_branch(branch, commit)
+    try:
+        created_branch = repo.create_branch(branch, commit)
+    except (pygit2.GitError, ValueError) as exc:
+        raise WorktreeError(f"cannot create the branch {branch}: {exc}") from exc
     try:
         repo.add_worktree(name, str(path), created_branch)
     except pygit2.GitError as exc:
         created_branch.delete()
         raise WorktreeError(f"cannot create a worktree at {path}: {exc}") from exc
-    return NewWorktree(path=path, branch=branch, name=name)
+    return created
 
 
 def exclude_generated_files(repo_root: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from textual.widget import Widget
 
 from tui.dialogs.confirm import ConfirmScreen
 from tui.errors import LoupeError
+from tui.sessions.stop_report import Stopped, stop_lines
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
@@ -35,14 +36,17 @@ def run_attached(argv: list[str], env: dict[str, str]) -> int:
     return subprocess.run(argv, env=env).returncode
 
 
-def notify_stopped(node: DOMNode, sessions: list[Session], outcomes: dict[str, int | None | Exception]) -> None:
-    """One notification per session stopped (any thread: `notify` is thread-safe)."""
+def notify_stopped(node: DOMNode, sessions: list[Session], outcomes: Mapping[str, Stopped | Exception]) -> None:
+    """One notification per session stopped (any thread: `notify` is thread-safe); a warning
+    naming the processes it left running. Plain text: command lines are the agent's."""
     for session in sessions:
         outcome = outcomes.get(session.id)
         if isinstance(outcome, Exception):
-            node.notify(str(outcome), title=f"Stopping {session.number}", severity="error")
-        else:
-            node.notify(f"Session {session.number} stopped" + (f" (exit {outcome})." if outcome is not None else "."))
+            node.notify(str(outcome), title=f"Stopping {session.number}", severity="error", markup=False)
+        elif outcome is not None:
+            lines = stop_lines(session.number, outcome.exit_code, outcome.left_running)
+            node.notify("\n".join(lines), severity="warning" if outcome.left_running else "information",
+                        markup=False)
 
 
 class SessionActions(Widget):
@@ -95,22 +99,25 @@ class SessionActions(Widget):
 
         def start(request: StartRequest) -> object:
             return manager.start(task=request.task, prompt=request.prompt, agent=request.agent,
-                                 base=request.base, fetch=request.fetch, task_dir=request.task_dir)
+                                 base=request.base, fetch=request.fetch, task_dir=request.task_dir,
+                                 host=request.host)
 
         def started(result: object) -> None:
             if result is None:
                 return
             session = result.session  # type: ignore[attr-defined]
             self._focus_when_seen = session.id
-            self.notify(f"{session.agent} on {session.branch}, ports {session.port_base}+",
-                        title=f"Started session {session.number}")
+            where = "" if session.host == "local" else f" on host {session.host}"
+            self.notify(f"{session.agent} on {session.branch}{where}, ports {session.port_base}+",
+                        title=f"Started session {session.number}", markup=False)
             for warning in result.warnings:  # type: ignore[attr-defined]
                 self.notify(warning, title="Session started with a warning", severity="warning", timeout=8)
             self.sessions.wake()
 
         self.app.push_screen(
             NewSessionScreen(kinds, start=start, default_kind=manager.config.sessions.default_agent,
-                             base=manager.config.sessions.base, task=task, task_dir=task_dir),
+                             base=manager.config.sessions.base, task=task, task_dir=task_dir,
+                             hosts=list(manager.hosts)),
             started,
         )
 

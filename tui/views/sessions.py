@@ -23,9 +23,10 @@ from textual.widgets import Static
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
-from tui.events import SessionsFailed, SessionsUpdated
+from tui.events import SessionsFailed, SessionsUpdated, SessionWait
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
+from tui.views.session_supervise import Supervision
 from widgets.session_tile import SessionTile, TileData
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         Binding("L", "land", "Land", id="sessions.land"),
         Binding("f", "fork_agent", "Fork at…", id="sessions.fork_agent"),
         Binding("x", "stop", "Stop", show=False, id="sessions.stop"),
+        Binding("R", "retry", "Retry", show=False, id="sessions.retry",
+                tooltip="type again texts not delivered; try unreachable hosts now"),
+        Binding("exclamation_mark", "exec", "Run command", show=False, id="sessions.exec",
+                tooltip="run a command in the marked (or focused) sessions' worktrees"),
         Binding("delete", "remove", "Remove", show=False, id="sessions.remove"),
         Binding("left,h", "move(-1)", "Left", show=False, id="sessions.left"),
         Binding("right,l", "move(1)", "Right", show=False, id="sessions.right"),
@@ -73,10 +78,10 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         super().__init__(id=id)
         self.snapshots: dict[str, Snapshot] = {}
         self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
-        self._notified: dict[str, int] = {}
         self._needs_you = 0
         self._title = "Sessions"
         self._focus_when_seen: str | None = None
+        self.supervision = Supervision(self, self)
 
     @property
     def sessions(self) -> SessionService:
@@ -99,7 +104,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         yield VerticalScroll(id="session-grid")
 
     def on_mount(self) -> None:
-        self.app.channel.subscribe(self, SessionsUpdated, SessionsFailed)
+        self.app.channel.subscribe(self, SessionsUpdated, SessionsFailed, SessionWait)
 
     def on_focus(self) -> None:
         # The view takes focus only to offer its keys when it has no tiles yet.
@@ -152,21 +157,20 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         self._announce(update.snapshots)
         self._update_visible()
 
+    @on(received(SessionWait))
+    def _wait_began(self, message: Received[SessionWait]) -> None:
+        """One notification, one bell and one terminal notification per new wait (the
+        monitor's `Notifier` decides which waits are new); the question is text, never markup."""
+        event = message.event
+        text = event.wait.message
+        self.notify(text.body, title=text.title, severity="warning", timeout=8, markup=False)
+        if event.bell:
+            self.app.bell()
+        self.app.write_to_terminal(event.terminal)
+
     def _announce(self, snapshots: Iterable[Snapshot]) -> None:
-        """Header count, plus one notification and bell per new wait."""
-        count = 0
-        for snapshot in snapshots:
-            if not snapshot.needs_you:
-                continue
-            count += 1
-            sid = snapshot.session.id
-            if snapshot.wait_id > self._notified.get(sid, 0):
-                self._notified[sid] = snapshot.wait_id
-                session = snapshot.session
-                self.notify(snapshot.question or "waiting for your answer",
-                            title=f"Session {session.number} ({session.agent}) needs you",
-                            severity="warning", timeout=8)
-                self.app.bell()
+        """The header's count of sessions that need you."""
+        count = sum(1 for snapshot in snapshots if snapshot.needs_you)
         if count != self._needs_you:
             self._needs_you = count
             self.post_message(self.NeedsYouChanged(count))
@@ -237,6 +241,12 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             step = columns if step > 0 else -columns
         tiles[max(0, min(len(tiles) - 1, index + step))].focus()
 
+    def action_retry(self) -> None:
+        self.supervision.retry()
+
+    def action_exec(self) -> None:
+        self.supervision.ask_exec()
+
     @on(SessionTile.MarkChanged)
     def _mark_changed(self, message: SessionTile.MarkChanged) -> None:
         message.stop()
@@ -253,6 +263,12 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
              "branch instead of merging", lambda: self.action_land("cherry-pick")),
             ("Sessions: stop all running sessions", "end every running agent (asks first)",
              self.action_stop_all),
+            ("Sessions: run a command in the sessions' worktrees", "in the marked (or focused) sessions, "
+             "outputs in a tab (!)", self.action_exec),
+            ("Sessions: retry texts not delivered", "queue again every text loupe gave up typing in (R)",
+             self.supervision.retry_undelivered_everywhere),
+            ("Sessions: retry unreachable hosts", "try their SSH connections now, not after the backoff (R)",
+             self.supervision.retry_hosts),
         ]
 
     def _focus_first(self) -> None:
@@ -265,7 +281,8 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
 
 def tile_data(update: SessionsUpdated) -> list[TileData]:
     """What each tile shows (its preview rows are drawn by the tile itself)."""
-    from tui.sessions.model import format_elapsed
+    from tui.sessions.model import LOCAL_HOST, format_elapsed
+    from tui.sessions.status_file import State
 
     tiles = []
     for snapshot in update.snapshots:
@@ -274,8 +291,11 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
         tiles.append(TileData(
             id=session.id, number=session.number, agent=session.agent, task=session.task,
             state=snapshot.state.value, exit_code=snapshot.exit_code, stopped=snapshot.stopped,
+            killed=snapshot.killed,
             elapsed=format_elapsed(snapshot.elapsed()),
             added=stat.added if stat else None, removed=stat.removed if stat else None,
-            queued=snapshot.queued, screen=update.screens.get(session.id, ""),
+            queued=snapshot.queued, undelivered=snapshot.undelivered,
+            detail=snapshot.detail if snapshot.state is State.UNREACHABLE else "", host="" if session.host == LOCAL_HOST else session.host,
+            screen=update.screens.get(session.id, ""),
         ))
     return tiles
