@@ -18,6 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,6 +35,28 @@ def scratch_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+def host_app(folder: Path) -> App[None]:
+    """An empty app with a #host container, into which a benchmark mounts what it times.
+
+    It holds loupe's services for `folder` (a pane reads its settings and last-read copies
+    there), started as `loupe` does but without its sidebar, so no watcher runs meanwhile.
+    Textual is imported here, not at the top: a parent process that only runs children never
+    loads it.
+    """
+    from textual.app import ComposeResult
+    from textual.containers import Vertical
+
+    from tui.app_base import AppBase
+    from tui.services import Services
+    from tui.workspace import open_workspace
+
+    class Host(AppBase):
+        def compose(self) -> ComposeResult:
+            yield Vertical(id="host")
+
+    return Host(Services(open_workspace(folder)))
 
 
 def run_child(script: Path, args: list[str], timeout: float | None) -> dict | None:
@@ -49,6 +75,14 @@ def run_child(script: Path, args: list[str], timeout: float | None) -> dict | No
         sys.stderr.write(done.stderr)
         raise SystemExit(f"benchmark child failed: {' '.join(args)}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report_goals(failures: list[str], results: dict, as_json: bool) -> int:
+    """Print whether the goals were met (and the figures as JSON when asked); the exit code."""
+    print("goals:", "all met" if not failures else "NOT MET: " + "; ".join(failures))
+    if as_json:
+        print(json.dumps(results))
+    return 0
 
 
 def percentile(values: list[float], fraction: float) -> float:

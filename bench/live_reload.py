@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from _harness import SIZE, median, percentile, run_child, scratch_folder
+from _harness import SIZE, host_app, median, percentile, report_goals, run_child, scratch_folder
 
 from docgen import design_doc
 
@@ -64,15 +64,8 @@ def child(mode: str) -> dict:
 
         watchfiles.watch = unavailable  # type: ignore[assignment]
 
-    from textual.app import ComposeResult
-    from textual.containers import Vertical
-
-    from tui.app_base import AppBase
-    from tui.services import Services
-
     from tui.docs.warmup import warm_up
     from tui.views.artifact import ArtifactDocument
-    from tui.workspace import open_workspace
     from widgets.artifact_view import ArtifactView
 
     shown: dict[int, float] = {}
@@ -96,17 +89,12 @@ def child(mode: str) -> dict:
     ArtifactView.show_document = show_document  # type: ignore[method-assign]
     ArtifactView.render_line = render_line  # type: ignore[method-assign]
     warm_up()
-    workspace = open_workspace(folder)
-
-    class Host(AppBase):
-        def compose(self) -> ComposeResult:
-            yield Vertical(id="host")
 
     written: dict[int, float] = {}
     tops: list[str] = []
 
     async def measure() -> dict:
-        app = Host(Services(workspace))
+        app = host_app(folder)
         async with app.run_test(size=SIZE) as pilot:
             document = ArtifactDocument(path)
             await app.query_one("#host").mount(document)
@@ -180,10 +168,7 @@ def main() -> int:
             failures.append(f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms (goal <= 250 ms)")
         if result["missed"]:
             failures.append(f"{mode}: {len(result['missed'])} rewrites never shown")
-    print("goals:", "all met" if not failures else "NOT MET: " + "; ".join(failures))
-    if args.json:
-        print(json.dumps(results))
-    return 0
+    return report_goals(failures, results, args.json)
 
 
 if __name__ == "__main__":

@@ -28,14 +28,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from _harness import SIZE, KeyProbe, median, percentile, run_child, scratch_folder
+from _harness import SIZE, KeyProbe, host_app, median, percentile, run_child, scratch_folder
 
 from docgen import design_doc
-
-if TYPE_CHECKING:
-    from textual.app import App
 
 HERE = Path(__file__).resolve()
 
@@ -55,27 +51,6 @@ def child_parse(lines: int, flavour: str) -> dict:
         parser.parse(text)
         times.append(time.perf_counter() - started)
     return {"seconds": min(times)}
-
-
-def host_app(folder: Path) -> App[None]:
-    """An empty app with a #host container; both children mount what they time into it.
-
-    It holds loupe's services for `folder` (the pane reads its settings and last-read copies
-    there), started as `loupe` does but without its sidebar, so no watcher runs meanwhile.
-    Textual is imported here, not at the top: the parent process never loads it.
-    """
-    from textual.app import ComposeResult
-    from textual.containers import Vertical
-
-    from tui.app_base import AppBase
-    from tui.services import Services
-    from tui.workspace import open_workspace
-
-    class Host(AppBase):
-        def compose(self) -> ComposeResult:
-            yield Vertical(id="host")
-
-    return Host(Services(open_workspace(folder)))
 
 
 def child_pane(lines: int) -> dict:

@@ -12,7 +12,9 @@ from textual.widgets import Button
 import themes
 import widgets.artifact_view as artifact_view
 from tests.helpers import wait_until
-from tui.docs.blocks import diff_blocks, split_blocks
+from tui.docs.block_diff import diff_blocks
+from tui.docs.blocks import split_blocks
+from tui.docs.heights import HeightMap
 from widgets.artifact_view import ArtifactView
 from widgets.theme_styles import SPECS, _quick_parse
 
@@ -90,6 +92,35 @@ async def test_reload_keeps_place_with_insertions_above() -> None:
         await pilot.pause()
         assert screen(view)[0] == before
         assert new.blocks[view.anchor[0]].source == old.blocks[80].source
+
+
+async def test_an_append_measures_only_the_blocks_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    measured: list[int] = []
+    reset = HeightMap.reset
+
+    def counted(self: HeightMap, blocks: list, width: int, layouts: dict) -> None:  # type: ignore[type-arg]
+        measured.append(len(blocks))
+        reset(self, blocks, width, layouts)
+
+    monkeypatch.setattr(HeightMap, "reset", counted)
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(ArtifactView)
+        old = split_blocks(doc_of(500))
+        view.show_document(old)
+        await wait_until(pilot, lambda: view.fully_laid_out, "laid out")
+        view.scroll_to_block(len(old.blocks) - 1)
+        measured.clear()
+        new = split_blocks(old.text + "\nOne more paragraph.\n", old)
+        view.show_document(new, diff_blocks(old.blocks, new.blocks))
+        await wait_until(pilot, lambda: view.fully_laid_out, "laid out again")
+        # The 1,000 blocks before it were measured once, not at every append.
+        assert measured and max(measured) <= 2
+        full = HeightMap()
+        full.reset(new.blocks, view.layout_width, view.layouts)
+        assert (view._map.heights, view._map.offsets) == (full.heights, full.offsets)
+        assert {key for key, _ in view.layouts} <= new.keys
+        assert "One more paragraph." in screen(view)
 
 
 async def test_search_runs_in_the_background_for_big_documents(monkeypatch: pytest.MonkeyPatch) -> None:

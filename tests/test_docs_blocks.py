@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.docs.blocks import diff_blocks, full_parser, head_of, heading_text, slugify, split_blocks
+from tui.docs.block_diff import diff_blocks
+from tui.docs.blocks import full_parser, head_of, heading_text, slugify, split_blocks
 from tui.docs.layout import _close_index, _Renderer, layout_block
 from tui.docs.links import resolve_link
 
@@ -104,6 +105,17 @@ def test_diff_blocks_marks_changes_and_maps_old_to_new() -> None:
     assert diff.removed_before == {4}  # "three" was deleted just before "four"
     same = diff_blocks(old.blocks, split_blocks("# A\n\none\n\ntwo\n\nthree\n\nfour\n").blocks)
     assert same.unchanged and same.old_to_new == (0, 1, 2, 3, 4)
+
+
+def test_diff_of_an_append_or_an_edit_names_the_blocks_unchanged_at_both_ends() -> None:
+    text = "".join(f"Paragraph {number}.\n\n" for number in range(500))
+    old = split_blocks(text)
+    appended = diff_blocks(old.blocks, split_blocks(text + "Last.\n").blocks)
+    assert (appended.same_start, appended.same_end, appended.changed) == (500, 0, {500})
+    assert appended.old_to_new == tuple(range(500))
+    edited = diff_blocks(old.blocks, split_blocks(text.replace("Paragraph 7.", "Changed.")).blocks)
+    assert (edited.same_start, edited.same_end, edited.changed) == (7, 492, {7})
+    assert edited.old_to_new == tuple(range(500))
 
 
 def test_diff_to_empty_document() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tui.docs.snapshots import ReadSnapshots
 from tui.relative_time import relative_time
 from tui.tasks import Mark, TaskCreateError, TaskScanner, create_task, slugify
+from tui.tasks.discovery import MAX_ARTIFACTS, MAX_FOLDERS
 from tui.tasks.filtering import match
 
 
@@ -205,6 +207,55 @@ def test_deep_folders_stop_at_the_depth_limit(tasks_dir: Path) -> None:
         write(deep / f"level{level}.md", "x")
     names = [a.name for a in only_task(tasks_dir).artifacts]
     assert names == ["d0/level0.md", "d0/d1/level1.md", "d0/d1/d2/level2.md"]
+
+
+def test_dependency_trees_are_not_searched_and_a_huge_task_is_bounded(tasks_dir: Path) -> None:
+    write(tasks_dir / "t" / "ticket.md", "# T\n")
+    for package in ("left-pad", "react"):
+        write(tasks_dir / "t" / "node_modules" / package / "README.md", "# A package\n")
+    write(tasks_dir / "t" / "notes" / "build" / "output.md", "built\n")
+    write(tasks_dir / "t" / "notes" / "api.md", "# API\n")
+    assert [a.name for a in only_task(tasks_dir).artifacts] == ["ticket.md", "notes/api.md"]
+
+    for number in range(MAX_ARTIFACTS + 20):
+        write(tasks_dir / "big" / f"{number:04d}-note.md", "x")
+    for number in range(MAX_FOLDERS + 5):
+        (tasks_dir / "big" / "folders" / f"f{number}").mkdir(parents=True)
+    result = scan(tasks_dir)
+    big = next(task for task in result.tasks if task.slug == "big")
+    # The first ones in the task's order, and what was left out is said.
+    assert [a.name for a in big.artifacts[:2]] == ["0000-note.md", "0001-note.md"]
+    assert len(big.artifacts) == MAX_ARTIFACTS
+    messages = " | ".join(str(problem) for problem in result.problems)
+    assert f"{MAX_ARTIFACTS + 20:,} markdown files; the first {MAX_ARTIFACTS} are listed" in messages
+    assert f"more than {MAX_FOLDERS} folders" in messages
+
+
+def test_given_what_changed_a_rescan_walks_only_those_tasks(tasks_dir: Path, tmp_path: Path) -> None:
+    snapshots = ReadSnapshots(tmp_path / "data", tasks_dir.parent.parent)
+    ticket_a = write(tasks_dir / "a" / "ticket.md", "# A\n", age=100)
+    ticket_b = write(tasks_dir / "b" / "ticket.md", "# B\n", age=200)
+    scanner = TaskScanner(tasks_dir, snapshots)
+    first = {task.slug: task for task in scanner.scan().tasks}
+    write(ticket_a, "# A, rewritten\n", age=10)
+    write(ticket_b, "# B, rewritten\n", age=20)
+    second = {task.slug: task for task in scanner.scan([ticket_a]).tasks}
+    assert second["a"].title == "A, rewritten"
+    # Nothing reported in b: the task as it was, not walked (the next full scan sees it).
+    assert second["b"] is first["b"]
+    third = {task.slug: task for task in scanner.scan().tasks}
+    assert third["b"].title == "B, rewritten"
+    # Reading an artifact writes its snapshot: that changes its task's marks.
+    assert third["b"].mark is Mark.NEW
+    snapshots.mark_read(ticket_b, ticket_b.read_text())
+    reported = [snapshots.folder / f"{snapshots.key(ticket_b)}.json"]
+    fourth = {task.slug: task for task in scanner.scan(reported).tasks}
+    assert fourth["b"].mark is Mark.READ and fourth["a"] is third["a"]
+    # A task folder that appears is scanned, one that goes is dropped.
+    write(tasks_dir / "c" / "ticket.md", "# C\n", age=5)
+    assert sorted(task.slug for task in scanner.scan([tasks_dir / "c"]).tasks) == ["a", "b", "c"]
+    shutil.rmtree(tasks_dir / "a")
+    assert sorted(task.slug for task in scanner.scan([tasks_dir / "a"]).tasks) == ["b", "c"]
 
 
 def test_rescan_reads_changes(tasks_dir: Path) -> None:

@@ -18,6 +18,7 @@ from tui.screens.main import MainScreen
 from tui.views import tasks as tasks_view
 from tui.views.documents import DocumentsView
 from tui.views.tasks import TasksView
+from tui.tasks.discovery import TaskScanner
 from tui.workspace import open_workspace
 from widgets.task_list import TaskList
 
@@ -173,6 +174,55 @@ async def test_new_task_and_artifact_on_disk_appear_without_restart(tasks_worksp
             "the new artifact is listed under its open task",
         )
         assert task_titles(app)[0] == "Retries with backoff"
+
+
+async def test_a_write_rescans_only_its_task(tasks_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tasks_view, "POLL_SECONDS", 3600.0)  # only the watcher asks
+    walked: list[str] = []
+    original_task = TaskScanner._task
+
+    def task(self: TaskScanner, folder: Path, *args: object) -> object:
+        walked.append(folder.name)
+        return original_task(self, folder, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TaskScanner, "_task", task)
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        walked.clear()
+        outline = write_file(tasks_workspace / ".loupe/tasks/postgres-backend/02-outline.md", "# Outline\n", age=0)
+        await wait_until(pilot, lambda: task_titles(app)[0] == "Postgres backend", "the write is listed")
+        assert set(walked) == {"postgres-backend"}  # one task of three walked again
+        walked.clear()
+        ReadSnapshots(app.workspace.data_dir, app.workspace.root).mark_read(outline, outline.read_text())
+        await wait_until(pilot, lambda: walked, "the read is noticed")
+        assert set(walked) == {"postgres-backend"}
+
+
+async def test_a_write_replaces_only_the_rows_that_changed(
+    tasks_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tasks_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        rows = app.query_one(TaskList).rows
+        rebuilt: list[int] = []
+        original_set = type(rows).set_options
+
+        def set_options(self: object, options: object) -> object:
+            rebuilt.append(1)
+            return original_set(self, options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(type(rows), "set_options", set_options)
+        kept = [option.prompt for option in rows.options]
+        design = tasks_workspace / ".loupe/tasks/retry-backoff/03-design-discussion.md"
+        write_file(design, design.read_text() + "\nAn agent added a line.\n", age=0)
+        await wait_until(pilot, lambda: "  + 03 design discussion · now" in row_texts(app), "the write is listed")
+        # The same rows: none built again but the task's and the file's.
+        assert rebuilt == []
+        assert [option.prompt is before for option, before in zip(rows.options, kept)] == [
+            False, True, True, True, False, True, True,
+        ]
 
 
 async def test_tasks_folder_created_after_start_is_picked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,6 +55,26 @@ class AppBase(App[None]):
         notice = message.event
         self.notify(notice.text, title=notice.title, severity=notice.severity, timeout=notice.timeout, markup=False)
 
+    def copy_text(self, text: str, what: str = "") -> None:
+        """Copy `text` through the terminal (OSC 52) and the system clipboard where present.
+
+        Every "copy" in the app comes here, so a copy behaves the same in every view; `what`
+        names it in the confirmation ("Copied 3 lines").
+        """
+        self.copy_to_clipboard(text)
+        lines = text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
+        label = what or (f"{lines} line" + ("" if lines == 1 else "s"))
+        self.notify(f"Copied {label}", timeout=2, markup=False)
+        self.run_worker(lambda: self._copy_to_system(text), thread=True, group="clipboard", exit_on_error=False)
+
+    def _copy_to_system(self, text: str) -> None:
+        from tui.clipboard import ClipboardError, copy_to_system
+
+        try:
+            copy_to_system(text)
+        except ClipboardError as error:
+            self.channel.emit(Notice(str(error), title="Clipboard", severity="warning"))
+
     def after_startup(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first screen is shown (see `tui.views.startup`)."""
         if self._started:

@@ -131,7 +131,11 @@ class GuardUnavailable(Event):
 
 @dataclass(frozen=True)
 class TasksChanged(Event):
-    """Something changed under the tasks folder or the last-read snapshots: rescan."""
+    """Something changed under the tasks folder or the last-read snapshots: rescan.
+
+    `paths` are what changed (the scan walks only their tasks); None: look at everything."""
+
+    paths: tuple[Path, ...] | None = None
 
 
 @dataclass(frozen=True)

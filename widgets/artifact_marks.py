@@ -59,6 +59,11 @@ class ChangeMarks:
     def __bool__(self) -> bool:
         return bool(self._changed or self._removed)
 
+    @property
+    def count(self) -> int:
+        """How many blocks (keys) are marked."""
+        return len(self._changed | self._removed)
+
     def __contains__(self, key: int) -> bool:
         return key in self._changed or key in self._removed
 

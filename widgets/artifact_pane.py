@@ -23,7 +23,8 @@ from textual.visual import Padding
 from textual.widgets.option_list import Option
 
 from tui.diffs import FileDiff
-from tui.docs.blocks import BlockDiff, MarkdownDoc
+from tui.docs.block_diff import BlockDiff
+from tui.docs.blocks import MarkdownDoc
 from widgets.artifact_view import ArtifactView
 from widgets.diff_view import DiffView, diff_summary
 from widgets.doc_chrome import DocHeader, Notice
@@ -189,7 +190,7 @@ class ArtifactPane(Vertical):
         if changes is not None:
             parts.append(f"changes since last read: {escape(changes)} [dim](d: back)[/dim]")
         else:
-            marked = len(self.view.marked_blocks)
+            marked = self.view.marked_count
             if marked:
                 parts.append(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]")
             current, total = self.view.match_status

@@ -4,9 +4,11 @@ import it, and each can be read (and tested) without the others."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
+from tui.docs.block_diff import BlockDiff
 from tui.docs.blocks import Block, MarkdownDoc
 from tui.docs.layout import layout_block
 from tui.docs.lines import BlockLayout
@@ -21,11 +23,65 @@ class LayoutCache(dict[tuple[int, int], BlockLayout]):
     block laid out twice comes out the same.
     """
 
+    def __init__(self, items: Iterable[tuple[tuple[int, int], BlockLayout]] = ()) -> None:
+        super().__init__(items)
+        self.widths = {width for _, width in self}
+
     def of(self, block: Block, width: int, references: dict[str, Any]) -> BlockLayout:
         found = self.get((block.key, width))
         if found is None:
+            self.widths.add(width)
             found = self[(block.key, width)] = layout_block(block, width, references)
         return found
+
+    def for_version(self, previous: MarkdownDoc | None, doc: MarkdownDoc, diff: BlockDiff | None) -> LayoutCache:
+        """This cache without the layouts of blocks `doc` no longer has. With `diff` from
+        `previous`, only the blocks that changed are looked at; a full sweep now and then
+        catches layouts a worker finished for a version after it was replaced."""
+        keys = doc.keys
+        partial = previous is not None and diff is not None and len(diff.old_to_new) == len(previous.blocks)
+        if not partial or len(self) > 3 * len(doc.blocks) + 64:
+            return LayoutCache((key, value) for key, value in self.items() if key[0] in keys)
+        assert previous is not None and diff is not None
+        changed = previous.blocks[diff.same_start : len(previous.blocks) - diff.same_end]
+        for key in {block.key for block in changed} - keys:
+            for width in tuple(self.widths):
+                self.pop((key, width), None)
+        return self
+
+    def lay_out_estimated(
+        self,
+        doc: MarkdownDoc,
+        width: int,
+        exact: bytes,
+        *,
+        stale: Callable[[], bool],
+        report: Callable[[list[int]], object],
+    ) -> None:
+        """Lay out (in a worker thread) the blocks whose heights are estimated, those with a 0
+        in `exact`: every quarter of a second `report` those done, and at the end all of
+        them. Stops as soon as `stale()` says the work is no longer wanted."""
+        started = time.monotonic()
+        pending: list[int] = []
+        estimated: list[int] = []
+        index = exact.find(0)
+        while index >= 0:
+            if stale():
+                return
+            estimated.append(index)
+            block = doc.blocks[index]
+            if (block.key, width) not in self:
+                self.of(block, width, doc.references)
+                pending.append(index)
+                # Let the UI loop take the GIL now if it wants it (a key press), rather than
+                # after the interpreter's 5 ms switch interval.
+                time.sleep(0)
+            if time.monotonic() - started > 0.25 and pending:
+                report(pending)
+                pending = []
+                started = time.monotonic()
+            index = exact.find(0, index + 1)
+        report(estimated)
 
 
 class ReadingSurface(Protocol):

@@ -29,7 +29,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from tui.docs.blocks import BlockDiff, MarkdownDoc
+from tui.docs.block_diff import BlockDiff
+from tui.docs.blocks import MarkdownDoc
 from tui.docs.heights import HeightMap
 from tui.docs.lines import BlockLayout
 from widgets.artifact_gutter import Gutter
@@ -144,8 +145,9 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
 
     def show_document(self, doc: MarkdownDoc, diff: BlockDiff | None = None) -> None:
         """Show `doc`. With `diff` (from the shown document to `doc`) the reader stays put."""
-        anchor = self.anchor if self.doc is not None else None
-        at_end = self.doc is not None and self.scroll_y >= self.max_scroll_y and self.scroll_y > 0
+        previous = self.doc
+        anchor = self.anchor if previous is not None else None
+        at_end = previous is not None and self.scroll_y >= self.max_scroll_y and self.scroll_y > 0
         if anchor is not None and diff is not None and diff.old_to_new:
             block, line = anchor
             anchor = (diff.old_to_new[min(block, len(diff.old_to_new) - 1)], line)
@@ -153,11 +155,10 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             anchor = (0, 0)
         self.generation += 1
         self.doc = doc
-        self._headings = [index for index, block in enumerate(doc.blocks) if block.kind == "heading"]
-        keys = {block.key for block in doc.blocks}
-        self.layouts = LayoutCache((key, value) for key, value in self.layouts.items() if key[0] in keys)
-        self._painter.keep_blocks(keys)
-        self._marks.new_document(keys)
+        self._headings = doc.heading_indices
+        self.layouts = self.layouts.for_version(previous, doc, diff)
+        self._painter.keep_blocks(doc.keys)
+        self._marks.new_document(doc.keys)
         self._links.clear()
         self._section = -2
         if not self._width and self.scrollable_content_region.width > 0:
@@ -165,7 +166,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             self.refresh()
             return
         if self._width:
-            self._reset_heights()
+            self._reset_heights(diff)
             if at_end:
                 self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
             else:
@@ -189,6 +190,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         if self.doc is not None and diff is not None and diff.old_to_new and len(self._map):
             block, _ = self.anchor
             start = diff.old_to_new[min(block, len(diff.old_to_new) - 1)]
+        doc.keys, doc.heading_indices  # noqa: B018  (what showing it asks of every block: asked off the UI loop)
         wanted = 2 * max(10, self.scrollable_content_region.height)
         layouts = self.layouts
         total = 0
@@ -303,9 +305,13 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         available = self.scrollable_content_region.width - Gutter.WIDTH - 1
         return max(8, min(self.max_width, available))
 
-    def _reset_heights(self) -> None:
+    def _reset_heights(self, diff: BlockDiff | None = None) -> None:
+        """Heights for the document shown; with `diff` from the one measured, only of what changed."""
         assert self.doc is not None
-        self._map.reset(self.doc.blocks, self._width, self.layouts)
+        if diff is not None and len(diff.old_to_new) == len(self._map):
+            self._map.splice(diff.same_start, diff.same_end, self.doc.blocks, self._width, self.layouts)
+        else:
+            self._map.reset(self.doc.blocks, self._width, self.layouts)
         self.fully_laid_out = self._map.complete
         self._sync_virtual_size()
 
@@ -355,27 +361,15 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     def _start_layout(self) -> None:
         if self.doc is None or self.fully_laid_out or len(self.doc.blocks) > LAY_OUT_ALL_MAX_BLOCKS:
             return
-        self._layout_worker(self.generation, self.doc, self._width, self.layouts)
+        self._layout_worker(self.generation, self.doc, self._width, self.layouts, bytes(self._map.exact))
 
     @work(thread=True, exclusive=True, group="artifact-layout", description="lay out blocks")
-    def _layout_worker(self, generation: int, doc: MarkdownDoc, width: int, layouts: LayoutCache) -> None:
-        worker = get_current_worker()
-        started = time.monotonic()
-        pending: list[int] = []
-        for index, block in enumerate(doc.blocks):
-            if worker.is_cancelled or generation != self.generation:
-                return
-            if (block.key, width) not in layouts:
-                layouts.of(block, width, doc.references)
-                pending.append(index)
-                # Let the UI loop take the GIL now if it wants it (a key press), rather than
-                # after the interpreter's 5 ms switch interval.
-                time.sleep(0)
-            if time.monotonic() - started > 0.25 and pending:
-                self.app.call_from_thread(self._apply_layouts, generation, pending)
-                pending = []
-                started = time.monotonic()
-        self.app.call_from_thread(self._apply_layouts, generation, list(range(len(doc.blocks))))
+    def _layout_worker(self, generation: int, doc: MarkdownDoc, width: int, layouts: LayoutCache, exact: bytes) -> None:
+        layouts.lay_out_estimated(
+            doc, width, exact,
+            stale=lambda: get_current_worker().is_cancelled or generation != self.generation,
+            report=lambda indices: self.app.call_from_thread(self._apply_layouts, generation, indices),
+        )
 
     def _apply_layouts(self, generation: int, indices: list[int]) -> None:
         if generation != self.generation:
@@ -435,14 +429,15 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
                 return painter.notice(self.placeholder, width)
             return painter.blank(width)
         block, line = self._map.locate(doc_y)
-        key = self.doc.blocks[block].key
+        shown = self.doc.blocks[block]
         return painter.row(
-            key,
+            shown.key,
             self.layout(block),
             line,
             text_width=self._width,
             width=width,
-            mark=self._marks.kind(key, line, self._map.heights[block]),
+            # A block continued by the next has no blank line after it, to leave unmarked.
+            mark=self._marks.kind(shown.key, line, self._map.heights[block] + shown.continued),
             overlays=(*self._search.overlays(block, line), *self._links.overlays(block, line)),
         )
 
@@ -532,6 +527,11 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     def reset_read(self) -> None:
         """The owner recorded the current version as read: forget what was read of the last."""
         self._marks.reset_read()
+
+    @property
+    def marked_count(self) -> int:
+        """How many blocks are marked (as `len(marked_blocks)`, without a pass over them all)."""
+        return self._marks.count
 
     @property
     def marked_blocks(self) -> list[int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on
@@ -20,28 +19,15 @@ from textual.content import Content
 from textual.events import Key
 from textual.message import Message
 from textual.reactive import reactive
-from textual.style import Style as VisualStyle
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.relative_time import relative_time
 from tui.tasks.filtering import match
-from tui.tasks.model import Artifact, Mark, Task
+from tui.tasks.model import Artifact, Task
+from widgets.task_rows import RowPrompts, TaskRow
 
-MARK_GLYPHS = {Mark.CHANGED: "●", Mark.NEW: "+", Mark.READ: " "}
 # Rows that changed need a rebuild when the clock moves; once a minute is enough for "5m".
 REFRESH_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class _Row:
-    task: Task
-    artifact: Artifact | None
-    positions: tuple[int, ...] = ()
-
-    @property
-    def key(self) -> str:
-        return f"a:{self.artifact.path}" if self.artifact else f"t:{self.task.path}"
 
 
 class _Rows(OptionList):
@@ -81,7 +67,7 @@ class _Rows(OptionList):
         parent = self.parent
         if isinstance(parent, TaskList) and self.is_mounted and self.app.theme != self._styled_for_theme:
             self._styled_for_theme = self.app.theme
-            parent.call_after_refresh(parent.rebuild)
+            parent.call_after_refresh(parent.restyle)
 
 
 class TaskList(Vertical):
@@ -148,7 +134,10 @@ class TaskList(Vertical):
         self.tasks: tuple[Task, ...] = ()
         self.empty_message = "No tasks yet."
         self._expanded: set[Path] = set()
-        self._rows: list[_Row] = []
+        self._rows: list[TaskRow] = []
+        # Partial styles: only what the component class sets, so the highlighted row's
+        # background shows through instead of the list's own background.
+        self._prompts = RowPrompts(lambda component: self.rows.get_visual_style(component, partial=True))
         self._loaded = False
         # Until the first `set_tasks`, the list is not empty but unknown: say nothing rather
         # than "No tasks yet" for a moment at every start.
@@ -196,15 +185,26 @@ class TaskList(Vertical):
 
     # --- rendering ------------------------------------------------------------------------------
 
+    def restyle(self) -> None:
+        """The theme changed: prompts carry its styles, so all are built again."""
+        self._prompts.clear()
+        self.rebuild()
+
     def rebuild(self) -> None:
         if not self.is_mounted:
             return
         rows_widget = self.rows
         current = rows_widget.highlighted_option
         current_id = current.id if current else None
+        shown = [row.key for row in self._rows]
         self._rows = self._visible_rows()
-        now = self.now()
-        rows_widget.set_options(Option(self._prompt(row, now), id=row.key) for row in self._rows)
+        prompts = self._prompts.build(self._rows, self.now(), self._text_width(), self._unfolded)
+        if shown == [row.key for row in self._rows] and rows_widget.option_count == len(prompts):
+            for index, prompt in enumerate(prompts):
+                if rows_widget.get_option_at_index(index).prompt is not prompt:
+                    rows_widget.replace_option_prompt_at_index(index, prompt)
+        else:
+            rows_widget.set_options(Option(prompt, id=row.key) for row, prompt in zip(self._rows, prompts))
         self.set_class(self._received and not self._rows, "-empty")
         self.set_class(bool(self.filter_text), "-filtering")
         empty = self.query_one("#task-empty", Static)
@@ -225,66 +225,34 @@ class TaskList(Vertical):
             else:
                 rows_widget.highlighted = 0
 
-    def _visible_rows(self) -> list[_Row]:
+    def _visible_rows(self) -> list[TaskRow]:
         query = self.filter_text.strip()
         if not query:
-            rows: list[_Row] = []
+            rows: list[TaskRow] = []
             for task in self.tasks:
-                rows.append(_Row(task, None))
+                rows.append(TaskRow(task, None))
                 if task.path in self._expanded:
-                    rows.extend(_Row(task, artifact) for artifact in task.artifacts)
+                    rows.extend(TaskRow(task, artifact) for artifact in task.artifacts)
             return rows
-        scored: list[tuple[int, list[_Row]]] = []
+        scored: list[tuple[int, list[TaskRow]]] = []
         for task in self.tasks:
             title_hit = match(query, task.title)
             slug_hit = None if title_hit else match(query, task.slug)
             artifact_hits = [(hit, artifact) for artifact in task.artifacts if (hit := _artifact_match(query, artifact))]
             if title_hit is None and slug_hit is None and not artifact_hits:
                 continue
-            group = [_Row(task, None, title_hit[1] if title_hit else ())]
+            group = [TaskRow(task, None, title_hit[1] if title_hit else ())]
             if artifact_hits:
-                group.extend(_Row(task, artifact, hit[1]) for hit, artifact in artifact_hits)
+                group.extend(TaskRow(task, artifact, hit[1]) for hit, artifact in artifact_hits)
             elif task.path in self._expanded:
-                group.extend(_Row(task, artifact) for artifact in task.artifacts)
+                group.extend(TaskRow(task, artifact) for artifact in task.artifacts)
             scores = [hit[0] for hit in (title_hit, slug_hit) if hit] + [hit[0] for hit, _ in artifact_hits]
             scored.append((max(scores), group))
         # Best match first; `sorted` is stable, so equal scores keep newest first.
         return [row for _, group in sorted(scored, key=lambda pair: -pair[0]) for row in group]
 
-    def _prompt(self, row: _Row, now: float) -> Content:
-        style = self._style
-        meta = style("task-list--meta")
-        hit = style("task-list--match")
-        if row.artifact is None:
-            task = row.task
-            arrow = "▾" if task.path in self._expanded or (self.filter_text and self._has_artifact_rows(task)) else "▸"
-            details = [part for part in (task.phase, task.status) if part]
-            details.append(relative_time(task.updated, now))
-            # Wrap the title ourselves so that continuation lines hang under its first word.
-            width = max(10, self._text_width() - 4)
-            title_lines = _highlighted(task.title, row.positions, hit).wrap(width)
-            title = Content("\n    ").join(title_lines) if title_lines else Content("")
-            return Content.assemble(
-                (f"{arrow} ", meta),
-                self._mark(task.mark),
-                " ",
-                title,
-                "\n",
-                ("    " + " · ".join(details), meta),
-            )
-        artifact = row.artifact
-        number = f"{artifact.number:02d} " if artifact.number is not None else ""
-        parts: list[Content | str | tuple[str, object]] = [
-            "  ",
-            self._mark(artifact.mark),
-            " ",
-            (number, meta),
-            _highlighted(artifact.label, row.positions, hit),
-            (f" · {relative_time(artifact.mtime, now)}", meta),
-        ]
-        if artifact.problem:
-            parts.append((" ⚠", style("task-list--problem")))
-        return Content.assemble(*parts)  # type: ignore[arg-type]
+    def _unfolded(self, task: Task) -> bool:
+        return task.path in self._expanded or bool(self.filter_text and self._has_artifact_rows(task))
 
     def _text_width(self) -> int:
         rows = self.rows
@@ -293,18 +261,6 @@ class TaskList(Vertical):
 
     def on_resize(self) -> None:
         self.rebuild()
-
-    def _style(self, component: str) -> VisualStyle:
-        # Partial: only what the component class sets, so the highlighted row's background
-        # shows through instead of the list's own background.
-        return self.rows.get_visual_style(component, partial=True)
-
-    def _mark(self, mark: Mark) -> Content:
-        if mark is Mark.CHANGED:
-            return Content.styled(MARK_GLYPHS[mark], self._style("task-list--changed"))
-        if mark is Mark.NEW:
-            return Content.styled(MARK_GLYPHS[mark], self._style("task-list--new"))
-        return Content(" ")
 
     def _has_artifact_rows(self, task: Task) -> bool:
         return any(row.task.path == task.path and row.artifact for row in self._rows)
@@ -316,7 +272,7 @@ class TaskList(Vertical):
         self.rows.highlighted = keys.index(key)
         return True
 
-    def _current(self) -> _Row | None:
+    def _current(self) -> TaskRow | None:
         index = self.rows.highlighted
         if index is None or not 0 <= index < len(self._rows):
             return None
@@ -409,10 +365,3 @@ def _artifact_match(query: str, artifact: Artifact) -> tuple[int, tuple[int, ...
     by_name = match(query, artifact.name)
     return (by_name[0], ()) if by_name else None
 
-
-def _highlighted(text: str, positions: tuple[int, ...], style: object) -> Content:
-    content = Content(text)
-    for position in positions:
-        if position < len(text):
-            content = content.stylize(style, position, position + 1)  # type: ignore[arg-type]
-    return content

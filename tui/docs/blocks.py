@@ -1,15 +1,15 @@
-"""Split a markdown document into blocks, and compare two versions block by block.
+"""Split a markdown document into blocks (compared block by block in `tui.docs.block_diff`).
 
 The artifact pane renders, caches and diffs per block (a heading, a paragraph, a list, a
 fence, a table...). Splitting is a fast line scan (`split_blocks`); markdown-it parses each
 block later, when it is laid out, and most blocks of a long document never are. Blocks are
 keyed by a hash of their source, so an unchanged block keeps its cached layout across
-reloads and edits elsewhere in the file.
+reloads and edits elsewhere in the file. When text was only appended, splitting resumes
+near the end (`Resume`): a file an agent keeps appending to costs its tail, not its length.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -53,6 +53,21 @@ class Block:
     level: int = 0  # heading level, 0 for other blocks
     title: str = ""  # heading text without markup
     slug: str = ""  # GitHub-style anchor of a heading
+    continued: bool = False  # the next block goes on with the same list: no spacing after this one
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where splitting picks up again when text is appended: the blocks before `kept` are
+    final (no append can change them); the others are split again from their first line,
+    `line`, at character `offset` of the text."""
+
+    kept: int
+    line: int
+    offset: int
+    # Anchors and link reference definitions of the kept blocks.
+    slugs: dict[str, int]
+    references: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -62,13 +77,30 @@ class MarkdownDoc:
     blocks: list[Block] = field(repr=False)
     # Link reference definitions of the whole document, needed to lay out any block.
     references: dict[str, Any] = field(default_factory=dict, repr=False)
+    resume: Resume | None = field(default=None, repr=False, compare=False)
+    _keys: frozenset[int] | None = field(default=None, init=False, repr=False, compare=False)
+    _heading_indices: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"MarkdownDoc({len(self.text)} chars, {len(self.blocks)} blocks)"
 
     @property
+    def keys(self) -> frozenset[int]:
+        """Keys of all blocks (computed once: ask first from a worker thread)."""
+        if self._keys is None:
+            self._keys = frozenset(block.key for block in self.blocks)
+        return self._keys
+
+    @property
+    def heading_indices(self) -> list[int]:
+        """Indices of the heading blocks, in order (computed once, as `keys`)."""
+        if self._heading_indices is None:
+            self._heading_indices = [index for index, block in enumerate(self.blocks) if block.kind == "heading"]
+        return self._heading_indices
+
+    @property
     def headings(self) -> list[tuple[int, Block]]:
-        return [(index, block) for index, block in enumerate(self.blocks) if block.kind == "heading"]
+        return [(index, self.blocks[index]) for index in self.heading_indices]
 
     def block_at_line(self, line: int) -> int:
         """Index of the block containing source line `line` (or the next one after it)."""
@@ -85,6 +117,9 @@ _LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _HR = re.compile(r" {0,3}(?:(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})$")
 _TABLE_DELIMITER = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:")
+# A tight bullet list longer than this is cut into blocks of about this many lines, between
+# two of its items: a progress log an agent keeps appending to is laid out a piece at a time.
+MAX_LIST_LINES = 100
 # HTML blocks that may contain blank lines (CommonMark types 1-5), and how each ends.
 _HTML_OPEN = (
     (re.compile(r" {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.IGNORECASE), re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)),
@@ -95,7 +130,7 @@ _HTML_OPEN = (
 )
 
 
-def split_blocks(text: str) -> MarkdownDoc:
+def split_blocks(text: str, previous: MarkdownDoc | None = None) -> MarkdownDoc:
     """Cut `text` into blocks at the places where CommonMark ends every construct.
 
     A block starts after a blank line (outside fences and multi-line HTML) when the next
@@ -104,14 +139,26 @@ def split_blocks(text: str) -> MarkdownDoc:
     markdown-it as a whole when laid out, so the cut points only need to be places where
     nothing spans across. This scan is a few times faster than markdown-it's own block
     parser, which is what lets a long document be scrollable almost at once.
+
+    With `previous`, the last version split, and `text` that version with more appended,
+    only the blocks from `previous.resume` on are split again (the result is the same).
     """
-    lines = text.split("\n")
+    resume = previous.resume if previous is not None else None
+    if resume is not None and previous is not None and text.startswith(previous.text):
+        return _split(text, previous.blocks[: resume.kept], resume)
+    return _split(text, [], None)
+
+
+def _split(text: str, kept: list[Block], resume: Resume | None) -> MarkdownDoc:
+    base, offset = (resume.line, resume.offset) if resume is not None else (0, 0)
+    # Line numbers in `lines` count from `base`.
+    lines = text[offset:].split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    blocks: list[Block] = []
-    slugs = _Slugger()
+    blocks = list(kept)
+    slugs = _Slugger(dict(resume.slugs) if resume is not None else {})
     start = 0
-    match = FRONT_MATTER_RE.match(text)
+    match = FRONT_MATTER_RE.match(text) if resume is None else None
     if match:
         source = match.group(0).rstrip("\n")
         start = source.count("\n") + 1
@@ -123,14 +170,18 @@ def split_blocks(text: str) -> MarkdownDoc:
     after_blank = True
     raw_html = False
     references: list[int] = []
+    # The bullet of the list item the block is in (while it only has items and their indented
+    # lines since), and whether the block has had a blank line: where a list may be cut.
+    bullet = ""
+    loose = False
 
-    def close(end: int) -> None:
+    def close(end: int, continued: bool = False) -> None:
         nonlocal chunk
         if chunk < 0:
             return
         while end > chunk and not lines[end - 1].strip():
             end -= 1
-        blocks.append(_make_block(lines, chunk, end, slugs))
+        blocks.append(_make_block(lines, chunk, end, slugs, base, continued))
         chunk = -1
 
     for number in range(start, len(lines)):
@@ -147,6 +198,7 @@ def split_blocks(text: str) -> MarkdownDoc:
         if not line.strip():
             after_blank = True
             raw_html = False
+            loose = chunk >= 0
             continue
         indented = line.startswith(("    ", "\t"))
         if after_blank and not indented and line.lstrip(" ").startswith("<"):
@@ -155,15 +207,19 @@ def split_blocks(text: str) -> MarkdownDoc:
             not indented and not raw_html and line.lstrip(" ").startswith("#") and _ATX.match(line) is not None
         )
         is_item = not indented and _LIST_ITEM.match(line) is not None
+        item_bullet = line[0] if is_item and line[0] in "-+*" else ""
         if chunk >= 0 and (
             is_heading or (after_blank and not indented and line[0] != " " and not (chunk_is_list and is_item))
         ):
             close(number)
+        elif chunk >= 0 and item_bullet and item_bullet == bullet and not loose and number - chunk >= MAX_LIST_LINES:
+            close(number, continued=True)  # the next item of a long tight list
         if chunk < 0:
             chunk = number
-            chunk_is_list = False
+            chunk_is_list = loose = False
             if not indented and _REFERENCE.match(line):
                 references.append(len(blocks))
+        bullet = item_bullet or (bullet if line[0] in " \t" else "")
         # Once a block holds a list, an item after a blank line continues it (a loose list).
         chunk_is_list = chunk_is_list or is_item
         after_blank = False
@@ -185,10 +241,52 @@ def split_blocks(text: str) -> MarkdownDoc:
                         html_end = closer
                     break
     close(len(lines))
-    return MarkdownDoc(text, blocks, _references(blocks, references))
+    doc = MarkdownDoc(text, blocks)
+    _finish(doc, lines, base, offset, len(kept), slugs, references, resume)
+    return doc
 
 
-def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger) -> Block:
+def _finish(
+    doc: MarkdownDoc,
+    lines: list[str],
+    base: int,
+    offset: int,
+    kept: int,
+    slugs: _Slugger,
+    candidates: list[int],
+    resume: Resume | None,
+) -> None:
+    """Collect the link references of `doc`, and where its splitting can resume."""
+    blocks, text = doc.blocks, doc.text
+    # The last block may go on; so may the one before when the last starts on an unfinished
+    # last line (its first line decides where the one before ends).
+    keep = len(blocks) - 1
+    if keep > 0 and not text.endswith("\n") and blocks[-1].start == base + len(lines) - 1:
+        keep -= 1
+    env: dict[str, Any] = {"references": dict(resume.references)} if resume is not None else {}
+    parser = block_parser()
+    kept_references: dict[str, Any] | None = None
+    for index in candidates:
+        if index >= keep and kept_references is None:
+            kept_references = dict(env.get("references", {}))
+        parser.parse(blocks[index].source, env)
+    doc.references = env.get("references", {})
+    if kept_references is None:
+        kept_references = dict(doc.references)
+    # An unclosed front matter becomes one when its closing line is appended.
+    unclosed = text.startswith("---") and not (blocks and blocks[0].kind == "front_matter")
+    if keep < max(kept, 1) or unclosed:
+        return
+    counts = dict(slugs.seen)
+    for block in blocks[keep:]:
+        if block.kind == "heading":
+            counts[slugify(block.title)] -= 1
+    line = blocks[keep].start
+    position = offset + sum(map(len, lines[: line - base])) + (line - base)
+    doc.resume = Resume(keep, line, position, counts, kept_references)
+
+
+def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger, base: int, continued: bool) -> Block:
     source = "\n".join(lines[start:end])
     first = lines[start]
     kind = "paragraph"
@@ -215,20 +313,10 @@ def _make_block(lines: list[str], start: int, end: int, slugs: _Slugger) -> Bloc
         kind = "table"
     elif first.lstrip(" ").startswith("<"):
         kind = "html"
-    key = hash((kind, source))
+    key = hash((kind, source, continued))
     if kind == "heading":
-        return Block(kind, start, end, source, key, level, title, slugs.slug(title))
-    return Block(kind, start, end, source, key)
-
-
-def _references(blocks: list[Block], candidates: list[int]) -> dict[str, Any]:
-    """Link reference definitions (`[label]: url`), which links anywhere may use."""
-    env: dict[str, Any] = {}
-    parser = block_parser()
-    for index in candidates:
-        if index < len(blocks):
-            parser.parse(blocks[index].source, env)
-    return env.get("references", {})
+        return Block(kind, base + start, base + end, source, key, level, title, slugs.slug(title))
+    return Block(kind, base + start, base + end, source, key, continued=continued)
 
 
 def head_of(text: str, *, lines: int = 200, min_chars: int = 256_000) -> str | None:
@@ -294,8 +382,8 @@ def _shown(token: Any) -> str:
 class _Slugger:
     """GitHub's heading anchors: lowercase, punctuation dropped, spaces to dashes, deduplicated."""
 
-    def __init__(self) -> None:
-        self.seen: dict[str, int] = {}
+    def __init__(self, seen: dict[str, int]) -> None:
+        self.seen = seen
 
     def slug(self, title: str) -> str:
         base = slugify(title)
@@ -313,49 +401,3 @@ def slugify(title: str) -> str:
         elif char == "_" or category[0] in "LN" or category == "Mn":
             kept.append(char)
     return "".join(kept)
-
-
-@dataclass(frozen=True, slots=True)
-class BlockDiff:
-    """How the blocks of a new version relate to an old one."""
-
-    # Indices of new blocks that are new or changed.
-    changed: frozenset[int]
-    # For each old block index: the new index of the same block, or of the block that
-    # replaced it (so a reader anchored there stays near the same place).
-    old_to_new: tuple[int, ...]
-    # New indices just after a run of deleted blocks (the deletion is shown there).
-    removed_before: frozenset[int] = frozenset()
-
-    @property
-    def unchanged(self) -> bool:
-        return not self.changed and not self.removed_before
-
-
-def diff_blocks(old: list[Block], new: list[Block]) -> BlockDiff:
-    old_keys = [block.key for block in old]
-    new_keys = [block.key for block in new]
-    if old_keys == new_keys:
-        return BlockDiff(frozenset(), tuple(range(len(old))))
-    changed: set[int] = set()
-    removed: set[int] = set()
-    mapping = [0] * len(old)
-    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
-    last_new = max(0, len(new) - 1)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for step in range(i2 - i1):
-                mapping[i1 + step] = j1 + step
-            continue
-        changed.update(range(j1, j2))
-        if tag == "delete" or (tag == "replace" and i2 - i1 > j2 - j1):
-            # More blocks went than came: show that something was removed after them.
-            removed.add(min(j2, last_new))
-        for step in range(i2 - i1):
-            # Replaced blocks map onto their replacements in order; deleted ones onto the
-            # block that now follows the gap.
-            target = j1 + min(step, j2 - j1 - 1) if j2 > j1 else j1
-            mapping[i1 + step] = min(target, last_new)
-    if not new:
-        removed = set()
-    return BlockDiff(frozenset(changed), tuple(mapping), frozenset(removed))

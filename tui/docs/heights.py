@@ -32,7 +32,7 @@ class HeightMap:
     @property
     def complete(self) -> bool:
         """Every height is exact."""
-        return all(self.exact)
+        return 0 not in self.exact
 
     def reset(self, blocks: list[Block], width: int, layouts: Mapping[tuple[int, int], BlockLayout]) -> None:
         """Heights for `blocks` at `width`: from `layouts` where known, else estimated."""
@@ -48,6 +48,27 @@ class HeightMap:
         self.heights = heights
         self.exact = exact
         self.offsets = [0, *accumulate(heights)]
+
+    def splice(
+        self,
+        same_start: int,
+        same_end: int,
+        blocks: list[Block],
+        width: int,
+        layouts: Mapping[tuple[int, int], BlockLayout],
+    ) -> None:
+        """Heights for `blocks`, a new version of the blocks measured here of which only those
+        between the first `same_start` and the last `same_end` changed (at the same width).
+
+        Only the changed blocks are looked at; the rest is copied, so an append costs what
+        was appended, however long the document.
+        """
+        old_end = len(self.heights) - same_end
+        middle = HeightMap()
+        middle.reset(blocks[same_start : len(blocks) - same_end], width, layouts)
+        self.heights[same_start:old_end] = middle.heights
+        self.exact[same_start:old_end] = middle.exact
+        self.offsets[same_start:] = accumulate(self.heights[same_start:], initial=self.offsets[same_start])
 
     def take(
         self,

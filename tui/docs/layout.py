@@ -32,7 +32,8 @@ BULLETS = ("•", "◦", "▪")
 
 
 def layout_block(block: Block, width: int, references: dict[str, Any] | None = None) -> BlockLayout:
-    """Lines for `block` at `width` cells, ending with one blank line of spacing.
+    """Lines for `block` at `width` cells, ending with one blank line of spacing (unless the
+    next block continues it).
 
     `references` are the document's link reference definitions (a link may use one defined
     anywhere in the file). Pure computation: worker threads lay blocks out in parallel to
@@ -50,7 +51,8 @@ def layout_block(block: Block, width: int, references: dict[str, Any] | None = N
         lines = _Renderer(fences).blocks(tokens, 0, len(tokens), width, tight=False)
         if not lines:
             return BlockLayout([], fences)  # only link reference definitions: nothing to show
-    lines.append(BLANK)
+    if not block.continued:
+        lines.append(BLANK)
     return BlockLayout(lines, fences)
 
 
@@ -66,7 +68,7 @@ def estimate_height(block: Block, width: int) -> int:
         return sum(1 + len(line) // (width - 2) for line in block.source.split("\n")) + 1
     if kind == "table":
         return block.end - block.start + 2
-    return sum(1 + len(line) // width for line in block.source.split("\n")) + 1
+    return sum(1 + len(line) // width for line in block.source.split("\n")) + (not block.continued)
 
 
 class _Renderer:

@@ -16,6 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
+# Paths whose keys are remembered (a few MB at most).
+MAX_KEYS = 20_000
+
+
 @dataclass(frozen=True)
 class ReadRecord:
     path: Path
@@ -38,18 +42,26 @@ class ReadSnapshots:
         # rescan, and re-reading unchanged JSON each time is wasted I/O. Writes replace the
         # file (a new inode), so a changed record is never served stale.
         self._records: dict[Path, tuple[tuple[int, int, int], ReadRecord | None]] = {}
+        # Keys by path: resolving a path costs a system call per folder in it, for each of
+        # the thousands of artifacts a rescan asks about.
+        self._keys: dict[Path, str] = {}
 
-    def _key(self, path: Path) -> str:
-        try:
-            relative = path.resolve().relative_to(self._resolved_root)
-            name = str(relative)
-        except ValueError:
-            name = str(path.resolve())
-        return hashlib.sha1(name.encode()).hexdigest()
+    def key(self, path: Path) -> str:
+        """The name of `path`'s snapshot files in `folder` (without .txt or .json)."""
+        found = self._keys.get(path)
+        if found is None:
+            try:
+                name = str(path.resolve().relative_to(self._resolved_root))
+            except ValueError:
+                name = str(path.resolve())
+            if len(self._keys) >= MAX_KEYS:
+                self._keys.clear()
+            found = self._keys[path] = hashlib.sha1(name.encode()).hexdigest()
+        return found
 
     def mark_read(self, path: Path, text: str) -> ReadRecord:
         record = ReadRecord(path=path, time=time.time(), sha256=content_hash(text))
-        key = self._key(path)
+        key = self.key(path)
         self.folder.mkdir(parents=True, exist_ok=True)
         _atomic_write(self.folder / f"{key}.txt", text)
         _atomic_write(
@@ -59,7 +71,7 @@ class ReadSnapshots:
         return record
 
     def last_read(self, path: Path) -> ReadRecord | None:
-        meta_path = self.folder / f"{self._key(path)}.json"
+        meta_path = self.folder / f"{self.key(path)}.json"
         try:
             info = meta_path.stat()
         except OSError:
@@ -79,7 +91,7 @@ class ReadSnapshots:
 
     def last_read_text(self, path: Path) -> str | None:
         try:
-            return (self.folder / f"{self._key(path)}.txt").read_text(encoding="utf-8")
+            return (self.folder / f"{self.key(path)}.txt").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 

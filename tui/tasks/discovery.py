@@ -5,7 +5,9 @@ A scan never raises for what it finds on disk: unreadable folders, binary or non
 broken front matter, broken links and symlink loops become problems next to the result, and
 everything else is still listed. Scans are meant to run in a worker thread; a `TaskScanner`
 remembers what it read, keyed by inode, size and mtime, so a rescan after one file changed
-reads one file.
+reads one file, and given the paths a watcher reported, a rescan walks only the tasks they
+are in. What one task costs is bounded: dependency and build folders (node_modules...) are
+not searched, nor more than `MAX_FOLDERS` folders, and at most `MAX_ARTIFACTS` are listed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import errno
 import os
 import re
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,12 @@ MAX_DEPTH = 3
 MAX_READ_BYTES = 64 * 1024 * 1024
 # Front matter and the first heading are looked for in this many lines.
 HEAD_LINES = 400
+# A task is a folder of documents: a tree of code or packages in it is not searched.
+SKIPPED_FOLDERS = frozenset(
+    {"node_modules", "__pycache__", "site-packages", "venv", "vendor", "target", "build", "dist"}
+)
+MAX_FOLDERS = 200
+MAX_ARTIFACTS = 500
 
 
 @dataclass(frozen=True)
@@ -42,13 +51,29 @@ class _Facts:
     problem: str | None
 
 
+@dataclass(frozen=True)
+class _Scanned:
+    """One task as last scanned, to be reused while nothing in it changes."""
+
+    task: Task
+    problems: list[ScanProblem]
+    files: set[Path]
+    folders: set[tuple[int, int]]
+    # Keys of the last-read snapshots of its artifacts (a change there changes a mark).
+    read_keys: set[str]
+
+
 class TaskScanner:
     def __init__(self, tasks_dir: Path, snapshots: ReadSnapshots | None = None) -> None:
         self.tasks_dir = tasks_dir
         self.snapshots = snapshots
         self._cache: dict[Path, tuple[tuple[int, int, int], _Facts]] = {}
+        self._tasks: dict[Path, _Scanned] = {}
 
-    def scan(self) -> ScanResult:
+    def scan(self, changed: Collection[Path] | None = None) -> ScanResult:
+        """Every task, newest first. With `changed`, the paths a watcher reported since the
+        last scan, a task none of them is in (nor the snapshot of its artifacts' last read)
+        is taken from the last scan as it was."""
         problems: list[ScanProblem] = []
         try:
             top = self.tasks_dir.stat()
@@ -60,15 +85,36 @@ class TaskScanner:
             problem = ScanProblem(self.tasks_dir, "the tasks folder is a file; set general.tasks_dir to a folder")
             return ScanResult(self.tasks_dir, (), (problem,))
         visited = {(top.st_dev, top.st_ino)}
-        seen_files: set[Path] = set()
-        tasks: list[Task] = []
+        names, keys = self._touched(changed) if changed is not None else (None, set())
+        scanned: dict[Path, _Scanned] = {}
         for entry_path, entry_stat in self._subfolders(self.tasks_dir, visited, problems):
-            tasks.append(self._task(entry_path, entry_stat, visited, problems, seen_files))
+            task = self._tasks.get(entry_path)
+            if task is None or names is None or entry_path.name in names or task.read_keys & keys:
+                folders: set[tuple[int, int]] = set()
+                task = self._task(entry_path, entry_stat, visited | folders, folders)
+            visited |= task.folders
+            scanned[entry_path] = task
+            problems.extend(task.problems)
+        self._tasks = scanned
         # Forget files that are gone, so the cache does not grow forever.
+        seen_files = set().union(*(task.files for task in scanned.values()))
         for path in set(self._cache) - seen_files:
             del self._cache[path]
-        tasks.sort(key=lambda task: (-task.updated, task.title.lower()))
+        tasks = sorted((each.task for each in scanned.values()), key=lambda task: (-task.updated, task.title.lower()))
         return ScanResult(self.tasks_dir, tuple(tasks), tuple(problems))
+
+    def _touched(self, changed: Collection[Path]) -> tuple[set[str], set[str]]:
+        """Names of the task folders `changed` paths are in, and the snapshot keys among them."""
+        names: set[str] = set()
+        keys: set[str] = set()
+        snapshots = str(self.snapshots.folder) if self.snapshots is not None else None
+        top = str(self.tasks_dir)
+        for path in map(str, changed):
+            if path.startswith(top + os.sep):
+                names.add(path[len(top) + 1 :].split(os.sep, 1)[0])
+            elif snapshots is not None and path.startswith(snapshots + os.sep):
+                keys.add(os.path.basename(path).split(".", 1)[0])
+        return names, keys
 
     def _subfolders(
         self, folder: Path, visited: set[tuple[int, int]], problems: list[ScanProblem]
@@ -81,7 +127,7 @@ class TaskScanner:
             problems.append(ScanProblem(folder, _describe(exc)))
             return found
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
                 continue
             path = Path(entry.path)
             try:
@@ -100,24 +146,40 @@ class TaskScanner:
         return found
 
     def _task(
-        self,
-        folder: Path,
-        info: os.stat_result,
-        visited: set[tuple[int, int]],
-        problems: list[ScanProblem],
-        seen_files: set[Path],
-    ) -> Task:
-        artifacts: list[tuple[Artifact, _Facts]] = []
+        self, folder: Path, info: os.stat_result, visited: set[tuple[int, int]], folders: set[tuple[int, int]]
+    ) -> _Scanned:
+        """Scan one task; the (device, inode) of the subfolders it walks go into `folders`."""
+        problems: list[ScanProblem] = []
+        found: list[tuple[str, os.DirEntry[str]]] = []
         pending = [(folder, 0)]
+        walked = 0
         while pending:
             current, depth = pending.pop()
-            for path, file_stat in self._markdown_files(current, problems):
-                seen_files.add(path)
+            walked += 1
+            prefix = current.relative_to(folder).as_posix() + "/" if current != folder else ""
+            found.extend((prefix + entry.name, entry) for entry in self._markdown_files(current, problems))
+            if depth < MAX_DEPTH:
+                subfolders = self._subfolders(current, visited | folders, problems)
+                folders.update((sub_info.st_dev, sub_info.st_ino) for _, sub_info in subfolders)
+                pending.extend((sub, depth + 1) for sub, _ in subfolders)
+            if walked >= MAX_FOLDERS and pending:
+                problems.append(ScanProblem(folder, f"more than {MAX_FOLDERS} folders; the rest are not searched"))
+                break
+        found.sort(key=lambda item: _order(item[0]))
+        if len(found) > MAX_ARTIFACTS:
+            problems.append(ScanProblem(folder, f"{len(found):,} markdown files; the first {MAX_ARTIFACTS} are listed"))
+            del found[MAX_ARTIFACTS:]
+        artifacts: list[tuple[Artifact, _Facts]] = []
+        for _, entry in found:
+            path = Path(entry.path)
+            try:
+                file_stat = entry.stat()
+            except OSError as exc:
+                problems.append(ScanProblem(path, _describe(exc)))
+                continue
+            if stat.S_ISREG(file_stat.st_mode):
                 facts = self._facts(path, file_stat)
                 artifacts.append((self._artifact(folder, path, file_stat, facts), facts))
-            if depth < MAX_DEPTH:
-                pending.extend((sub, depth + 1) for sub, _ in self._subfolders(current, visited, problems))
-        artifacts.sort(key=lambda pair: _order(pair[0]))
         ordered = tuple(artifact for artifact, _ in artifacts)
         main_facts = next(
             (facts for artifact, facts in artifacts if artifact.name.lower() == "ticket.md"),
@@ -125,7 +187,7 @@ class TaskScanner:
         )
         values = main_facts.values if main_facts else {}
         title = values.get("title") or (main_facts.heading if main_facts else None) or _humanize(folder.name)
-        return Task(
+        task = Task(
             path=folder,
             slug=folder.name,
             title=title,
@@ -134,26 +196,17 @@ class TaskScanner:
             updated=max((a.mtime for a in ordered), default=info.st_mtime),
             artifacts=ordered,
         )
+        keys = {self.snapshots.key(artifact.path) for artifact in ordered} if self.snapshots is not None else set()
+        return _Scanned(task, problems, {artifact.path for artifact in ordered}, folders, keys)
 
-    def _markdown_files(self, folder: Path, problems: list[ScanProblem]) -> list[tuple[Path, os.stat_result]]:
-        found: list[tuple[Path, os.stat_result]] = []
+    def _markdown_files(self, folder: Path, problems: list[ScanProblem]) -> list[os.DirEntry[str]]:
+        """Markdown files in `folder`, not stat'ed yet: a task may hold thousands."""
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
             problems.append(ScanProblem(folder, _describe(exc)))
-            return found
-        for entry in entries:
-            if entry.name.startswith(".") or not entry.name.lower().endswith(".md"):
-                continue
-            path = Path(entry.path)
-            try:
-                info = entry.stat()
-            except OSError as exc:
-                problems.append(ScanProblem(path, _describe(exc)))
-                continue
-            if stat.S_ISREG(info.st_mode):
-                found.append((path, info))
-        return found
+            return []
+        return [entry for entry in entries if not entry.name.startswith(".") and entry.name.lower().endswith(".md")]
 
     def _artifact(self, task_folder: Path, path: Path, info: os.stat_result, facts: _Facts) -> Artifact:
         name = path.relative_to(task_folder).as_posix()
@@ -230,14 +283,17 @@ def _first_heading(lines: list[str]) -> str | None:
     return None
 
 
-def _order(artifact: Artifact) -> tuple[tuple[str, ...], int, int, str]:
-    """Top-level files first, then each subfolder's; within a folder: ticket, numbered, others."""
-    folder = Path(artifact.name).parent.parts
-    if artifact.name.lower() == "ticket.md":
-        return (folder, 0, 0, "")
-    if artifact.number is not None:
-        return (folder, 1, artifact.number, artifact.name.lower())
-    return (folder, 2, 0, artifact.name.lower())
+def _order(name: str) -> tuple[tuple[str, ...], int, int, str]:
+    """Top-level files first, then each subfolder's; within a folder: ticket, numbered, others
+    (`name` is the artifact's path in its task)."""
+    folder, _, base = name.rpartition("/")
+    parts = tuple(folder.split("/")) if folder else ()
+    match = NUMBER_PREFIX.match(base)
+    if name.lower() == "ticket.md":
+        return (parts, 0, 0, "")
+    if match:
+        return (parts, 1, int(match.group(1)), name.lower())
+    return (parts, 2, 0, name.lower())
 
 
 def _phase_from_name(stem: str) -> str | None:

@@ -36,7 +36,7 @@ class TaskWatcher:
                     for changes in watchfiles.watch(*paths, debounce=DEBOUNCE_MS, stop_event=stop,
                                                     rust_timeout=1000, yield_on_timeout=True):
                         if changes:
-                            emit(TasksChanged())
+                            emit(TasksChanged(tuple(Path(changed) for _, changed in changes)))
                         if not self.tasks_dir.is_dir():
                             # The folder itself went away: rescan (it shows as missing), then
                             # look for it again now and then.

@@ -21,7 +21,8 @@ from textual.worker import get_current_worker
 from tui.app_base import AppBase
 
 from tui.diffs import diff_texts
-from tui.docs.blocks import BlockDiff, MarkdownDoc, diff_blocks, head_of, split_blocks
+from tui.docs.block_diff import BlockDiff, diff_blocks
+from tui.docs.blocks import MarkdownDoc, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.messages import OpenPath
@@ -134,10 +135,11 @@ class ArtifactDocument(Vertical):
                 # Waits until the head is shown: the whole document is then diffed against it,
                 # so the reader keeps their place (a message could arrive after the result).
                 self.app.call_from_thread(self._apply_head, head_doc)
-        doc = split_blocks(loaded.text)
+        previous = self.doc
+        # An agent appending to the file: only the last blocks are split again.
+        doc = split_blocks(loaded.text, previous)
         if get_current_worker().is_cancelled:
             return None
-        previous = self.doc
         diff = diff_blocks(previous.blocks, doc.blocks) if previous is not None else None
         # Lay out what the reader will see here, so the UI loop only has to paint it.
         self._pane.view.prepare(doc, diff)

@@ -265,7 +265,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         """Show a streaming message's saved content: whatever part of it is not shown yet (a
         reload may have shown more, or less, than the events that arrived meanwhile)."""
         view = self.log.view_for(message_id)
-        if view is None:
+        if view is None or not view.composed:
             return
         shown = view.text
         if len(content) > len(shown) and content.startswith(shown):

@@ -4,11 +4,14 @@ An invisible child of the document. Its watch (`tui.docs.follow.FileWatch`) runs
 thread worker of this widget, so it ends when the document closes; what it notices
 arrives as `FileChanged` events on the channel. Loads run in thread workers, one at a time:
 requests that arrive while a load runs are coalesced into one more load, so a burst of
-writes never queues a burst of reloads.
+writes never queues a burst of reloads; and loads start at most every `MIN_RELOAD_SECONDS`,
+so a file written without a pause (an agent streaming a log into it) costs a bounded share
+of a core.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -23,6 +26,9 @@ from tui.docs.follow import FileWatch
 from tui.events import FileChanged
 
 Result = TypeVar("Result")
+# Each reload repaints the pane and lays out the screen again; watchfiles reports a file that
+# is appended to without a pause about 12 times a second, more than a reader can follow.
+MIN_RELOAD_SECONDS = 0.15
 
 
 class FileFollower(Widget, Generic[Result]):
@@ -51,6 +57,7 @@ class FileFollower(Widget, Generic[Result]):
         self._poll_seconds = poll_seconds
         self._busy = False
         self._again: str | None = None
+        self._started = float("-inf")
         self.loads = 0
 
     def start(self) -> None:
@@ -73,7 +80,21 @@ class FileFollower(Widget, Generic[Result]):
                 self._again = reason
             return
         self._busy = True
+        wait = self._started + MIN_RELOAD_SECONDS - time.monotonic()
+        if wait > 0:
+            # Too soon after the last: load once the interval is over (requests until then are
+            # coalesced into it, as during a load).
+            self._again = reason
+            self.set_timer(wait, self._load_again)
+            return
+        self._started = time.monotonic()
         self.run_worker(lambda: self._run(reason), thread=True, group="follow-load", exit_on_error=False)
+
+    def _load_again(self) -> None:
+        reason, self._again = self._again, None
+        self._busy = False
+        if reason is not None and self.is_mounted:
+            self.request(reason)
 
     def _run(self, reason: str) -> None:
         error: Exception | None = None

@@ -45,6 +45,8 @@ class TasksView(Vertical):
         self.result: ScanResult | None = None
         self._scanning = False
         self._scan_again = False
+        # What the watcher reported since the last scan started; None: look at everything.
+        self._changed: set[Path] | None = None
         self._reported: set[str] = set()
         self._shown_once = False
         # Selected once it shows up in a scan: the file given on the command line, a new task.
@@ -73,7 +75,8 @@ class TasksView(Vertical):
 
     @on(received(TasksChanged))
     def _tasks_changed(self, message: Received[TasksChanged]) -> None:
-        self.request_scan()
+        # Only the tasks a change is in are walked again (the timer's rescans look at them all).
+        self.request_scan(message.event.paths)
 
     @property
     def task_list(self) -> TaskList:
@@ -91,19 +94,25 @@ class TasksView(Vertical):
 
     # --- scanning ------------------------------------------------------------------------------
 
-    def request_scan(self) -> None:
+    def request_scan(self, changed: Iterable[Path] | None = None) -> None:
+        """Scan again: the tasks `changed` paths are in, or (None) every task."""
+        if changed is None:
+            self._changed = None
+        elif self._changed is not None:
+            self._changed.update(changed)
         if self._scanning:
             self._scan_again = True
             return
         if self.scanner is None:
             return
         self._scanning = True
-        self._scan(self.scanner)
+        changed_now, self._changed = self._changed, set()
+        self._scan(self.scanner, changed_now)
 
     @work(thread=True, group="tasks-scan")
-    def _scan(self, scanner: TaskScanner) -> None:
+    def _scan(self, scanner: TaskScanner, changed: set[Path] | None) -> None:
         try:
-            result = scanner.scan()
+            result = scanner.scan(changed)
         except Exception as exc:  # a bug in discovery must not take the app down
             self.post_message(self.Scanned(None, f"{type(exc).__name__}: {exc}"))
         else:
@@ -115,7 +124,7 @@ class TasksView(Vertical):
         self._scanning = False
         if self._scan_again:
             self._scan_again = False
-            self.request_scan()
+            self.request_scan(())  # what was reported meanwhile
         if message.result is None:
             self.notify(f"Could not read the tasks: {message.error}", title="Tasks", severity="error")
             return

@@ -186,6 +186,12 @@ class MessageView(Vertical):
         return self.query_one(IncrementalMarkdown)
 
     @property
+    def composed(self) -> bool:
+        """Whether the body exists yet: a view mounted this turn has no children until its
+        compose runs, and text for it arrives with the reload that mounted it anyway."""
+        return bool(self.query(IncrementalMarkdown))
+
+    @property
     def text(self) -> str:
         """The full text so far, including what the screen has not caught up with yet."""
         return self.body.text
