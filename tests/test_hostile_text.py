@@ -1,0 +1,174 @@
+"""Text from outside reaches the screen as text (DESIGN decision 9), in the running app.
+
+Real files with hostile names and contents in a tmp workspace, a real thread store, a real
+config file: whatever looks like markup is shown as written and never crashes the app, and
+no control sequence from the data reaches the terminal (`tests.terminal_output`): each
+escape shows as visible text (`␛]52;…`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.fixtures.tasks import NOW, write_file
+from tests.helpers import wait_until
+from tests.terminal_output import HOSTILE, SHOWN, assert_no_injection, drawn, screen_text
+from textual.widgets import TabbedContent
+from tui.app import LoupeApp
+from tui.messages import OpenPath
+from tui.views.documents import DocumentsView
+from tui.workspace import open_workspace
+from widgets.task_list import TaskList
+
+SIZE = (140, 44)
+# Looks like Textual markup: a closing tag with nothing open raises MarkupError when parsed.
+MARKUP = "[link=https://evil]x[/link] [/api/login] [$name] [bold]"
+
+
+def make_app(root: Path) -> LoupeApp:
+    return LoupeApp(open_workspace(root), remember_theme=False, clock=lambda: NOW)
+
+
+def task_rows(app: LoupeApp) -> str:
+    """The task list's rows as text, a title wrapped over lines joined again."""
+    prompts = (str(option.prompt) for option in app.query_one(TaskList).rows.options)
+    return "\n".join(prompt.replace("\n    ", " ") for prompt in prompts)
+
+
+def tab_labels(app: LoupeApp) -> list[str]:
+    tabs = app.screen.query_one(DocumentsView).query_one(TabbedContent)
+    return [str(tab.label) for tab in tabs.query("ContentTab")]
+
+
+ARTIFACT = f"""\
+---
+status: in-progress {HOSTILE}
+owner: {MARKUP}
+---
+# Design {HOSTILE} {MARKUP}
+
+sentinel paragraph {HOSTILE} and {MARKUP}.
+
+- a list item {HOSTILE}
+- [link]({HOSTILE[:8]}) and https://example.invalid/{HOSTILE}
+
+| column {HOSTILE} | other |
+|---|---|
+| cell {HOSTILE} | {MARKUP} |
+
+```python
+print("{HOSTILE}")
+```
+
+<div>{HOSTILE}</div>
+
+> [!NOTE]
+> quoted {HOSTILE}
+"""
+
+
+async def test_an_artifact_full_of_escapes_and_markup_shows_them_as_text(tmp_path: Path) -> None:
+    root = tmp_path / "quarry"
+    artifact = write_file(root / ".loupe" / "tasks" / "evil" / "03-design.md", ARTIFACT, 60)
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.screen.post_message(OpenPath(artifact))
+        await wait_until(pilot, lambda: "sentinel paragraph" in screen_text(app), "the artifact is shown")
+        await wait_until(pilot, lambda: "print(" in screen_text(app), "the code fence is painted")
+        assert_no_injection(drawn(app))
+        shown = screen_text(app)
+        assert shown.count(SHOWN) >= 5
+        assert "[link=https://evil]x[/link] [/api/login] [$name] [bold]" in shown
+
+
+async def test_a_code_file_with_a_hostile_name_and_contents(tmp_path: Path) -> None:
+    root = tmp_path / "quarry"
+    name = f"tool{HOSTILE[:20]}[$b].py"
+    code = write_file(root / name, f"# sentinel\nprint('{HOSTILE}')\nx = '{MARKUP}'\n", 60)
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.screen.post_message(OpenPath(code, line=2))
+        await wait_until(pilot, lambda: "sentinel" in screen_text(app), "the code is shown")
+        assert_no_injection(drawn(app))
+        shown = screen_text(app)
+        assert f"print('{SHOWN}" in shown
+        assert MARKUP in shown
+        assert tab_labels(app) == [f"tool{SHOWN[:20]}[$b].py:2"]
+        assert f"tool{SHOWN[:20]}[$b].py:2 · read-only" in shown
+
+
+async def test_markup_and_escapes_in_task_folder_names_titles_and_problems(tmp_path: Path) -> None:
+    """A file named like markup, a task heading with escapes, and a file whose content is not
+    UTF-8 under such a name (a scan problem, notified at every start): listed, openable."""
+    root = tmp_path / "quarry"
+    task = root / ".loupe" / "tasks" / f"evil{HOSTILE[:8]}"
+    write_file(task / "ticket.md", f"# Fix {MARKUP} {HOSTILE}\n", 30)
+    linked = write_file(task / "[link=https:evil]x.md", "# sentinel\n", 20)
+    (task / "[link=https:evil]latin1 [$x].md").write_bytes(b"# caf\xe9 \xff\n")
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        task_list = app.query_one(TaskList)
+        await wait_until(pilot, lambda: len(task_list.tasks) == 1, "the task is listed")
+        await wait_until(pilot, lambda: "cannot be shown normally" in screen_text(app), "the scan problem is shown")
+        rows = task_rows(app)
+        assert f"Fix {MARKUP} ␛]52;c;" in rows and "␛]0;pwned␇" in rows
+        assert "[link=https:evil]x" in rows and "[link=https:evil]latin1 [$x]" in rows
+        assert any("[link=https:evil]latin1 [$x].md: not valid UTF-8" in n.message for n in app._notifications)
+        assert_no_injection(drawn(app))
+
+        app.screen.post_message(OpenPath(linked))
+        await wait_until(pilot, lambda: "sentinel" in screen_text(app), "the artifact is shown")
+        assert tab_labels(app) == ["[link=https:evil]x.md"]
+        assert "[link=https:evil]x.md · live" in screen_text(app)
+        assert_no_injection(drawn(app))
+
+
+async def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in a name (surrogateescape'd by Python) list and open, shown
+    as visible escapes: the task list, the tab and the header."""
+    root = tmp_path / "quarry"
+    task = root / ".loupe" / "tasks" / "latin"
+    write_file(task / "ticket.md", "# Latin\n", 30)
+    raw = os.fsencode(task) + b"/[link=https:evil]caf\xe9 \x1b]0;t\x07.md"
+    with open(raw, "wb") as handle:
+        handle.write(b"# sentinel\n")
+    path = Path(os.fsdecode(raw))
+    os.utime(path, (NOW - 10, NOW - 10))
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        task_list = app.query_one(TaskList)
+        await wait_until(pilot, lambda: len(task_list.tasks) == 1, "the task is listed")
+        assert "[link=https:evil]caf\\udce9 ␛]0;t␇" in task_rows(app)
+        assert_no_injection(drawn(app))
+
+        app.screen.post_message(OpenPath(path))
+        await wait_until(pilot, lambda: "sentinel" in screen_text(app), "the artifact is shown")
+        assert tab_labels(app) == ["[link=https:evil]caf\\udce9 ␛]0;t␇.md"]
+        assert_no_injection(drawn(app))
+
+
+async def test_config_keys_that_look_like_markup_or_hold_escapes(tmp_path: Path) -> None:
+    root = tmp_path / "quarry"
+    root.mkdir()
+    (root / ".loupe").mkdir()
+    (root / ".loupe" / "config.toml").write_text(
+        '"[bold]x[/]" = 1\n"k\\u001b]52;c;' + HOSTILE[7:31] + '\\u0007" = 2\n', encoding="utf-8"
+    )
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: screen_text(app).count("Config problem") == 2, "both problems are shown")
+        shown = screen_text(app)
+        assert "[bold]x[/]" in shown
+        assert f"k{SHOWN[:7]}" in shown
+        assert_no_injection(drawn(app))
+
+
+async def test_a_workspace_path_with_escapes_does_not_reach_the_header(tmp_path: Path) -> None:
+    root = tmp_path / f"quarry{HOSTILE[:8]}[/]"
+    write_file(root / ".loupe" / "tasks" / "t" / "ticket.md", "# sentinel\n", 30)
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: "sentinel" in screen_text(app), "the task list")
+        assert f"quarry{SHOWN[:8]}[/]" in screen_text(app)
+        assert_no_injection(drawn(app))
