@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from widgets.plain_text import plain_text
 from widgets.screen_preview import screen_strips
 
 STATE_CLASSES = ("-working", "-needs-input", "-idle", "-exited", "-unreachable")
@@ -142,11 +143,12 @@ class SessionTile(Widget, can_focus=True):
         data = self.data
         mark = "● " if self.marked else ""
         queued = f" · {data.queued} queued" if data.queued else ""
-        self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{queued}"
+        # The task's name and the agent's are data: plain text (`fix [/api/login]` is no markup).
+        self.border_title = plain_text(f"{mark}{data.number} {data.agent} · {data.task}{queued}")
         parts = [data.state_label, data.elapsed]
         if data.added is not None:
             parts.append(f"+{data.added} -{data.removed}")
-        self.border_subtitle = " · ".join(p for p in parts if p)
+        self.border_subtitle = plain_text(" · ".join(p for p in parts if p))
         wanted = f"-{data.state}"
         for name in STATE_CLASSES:
             self.set_class(name == wanted, name)

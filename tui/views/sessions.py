@@ -26,6 +26,7 @@ from tui.channel import Received, received
 from tui.events import SessionsFailed, SessionsUpdated
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
+from widgets.plain_text import plain_text
 from widgets.session_tile import SessionTile, TileData
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     @on(received(SessionsFailed))
     def _failed(self, message: Received[SessionsFailed]) -> None:
         hint = self.query_one("#sessions-empty", Static)
-        hint.update(message.event.error)
+        hint.update(plain_text(message.event.error))  # quotes tmux or git: data, not markup
         hint.display = not self.snapshots
         self.notify(message.event.error, title="Sessions", severity="warning", timeout=8)
 
