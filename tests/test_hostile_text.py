@@ -17,9 +17,12 @@ from tests.terminal_output import HOSTILE, SHOWN, assert_no_injection, drawn, sc
 from textual.widgets import TabbedContent
 from tui.app import LoupeApp
 from tui.messages import OpenPath
+from tui.threads.store import ThreadStore
+from tui.views.threads import ThreadsView
 from tui.views.documents import DocumentsView
 from tui.workspace import open_workspace
 from widgets.task_list import TaskList
+from widgets.thread_tree import ThreadTree
 
 SIZE = (140, 44)
 # Looks like Textual markup: a closing tag with nothing open raises MarkupError when parsed.
@@ -171,4 +174,19 @@ async def test_a_workspace_path_with_escapes_does_not_reach_the_header(tmp_path:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, lambda: "sentinel" in screen_text(app), "the task list")
         assert f"quarry{SHOWN[:8]}[/]" in screen_text(app)
+        assert_no_injection(drawn(app))
+
+
+async def test_a_thread_title_with_markup_and_escapes_in_the_threads_list(tmp_path: Path) -> None:
+    root = tmp_path / "quarry"
+    write_file(root / ".loupe" / "tasks" / "t" / "ticket.md", "# sentinel\n", 30)
+    with ThreadStore() as store:
+        store.create_thread(f"Plan {MARKUP} {HOSTILE}")
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        tree = app.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.root.children) == 1, "the thread is listed")
+        app.query_one(ThreadsView).focus()
+        await wait_until(pilot, lambda: f"Plan {MARKUP[:20]}" in screen_text(app), "the title is drawn")
+        assert f"Plan {MARKUP} {SHOWN[:12]}" in str(tree.root.children[0].label)
         assert_no_injection(drawn(app))
