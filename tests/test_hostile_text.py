@@ -190,3 +190,18 @@ async def test_a_thread_title_with_markup_and_escapes_in_the_threads_list(tmp_pa
         await wait_until(pilot, lambda: f"Plan {MARKUP[:20]}" in screen_text(app), "the title is drawn")
         assert f"Plan {MARKUP} {SHOWN[:12]}" in str(tree.root.children[0].label)
         assert_no_injection(drawn(app))
+
+
+async def test_a_tasks_folder_named_like_markup_in_the_command_palette(tmp_path: Path) -> None:
+    """The palette's help names the tasks folder; the palette parses help as markup."""
+    root = tmp_path / "quarry"
+    write_file(root / "notes" / "[/api]" / "t" / "ticket.md", "# sentinel\n", 30)
+    (root / ".loupe").mkdir()
+    (root / ".loupe" / "config.toml").write_text('[general]\ntasks_dir = "notes/[/api]"\n', encoding="utf-8")
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: "sentinel" in screen_text(app), "the task list")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"rescan")
+        await wait_until(pilot, lambda: "Read notes/[/api] again" in screen_text(app), "the command's help")
+        assert_no_injection(drawn(app))
