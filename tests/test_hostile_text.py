@@ -16,6 +16,7 @@ from tests.helpers import wait_until
 from tests.terminal_output import HOSTILE, SHOWN, assert_no_injection, drawn, screen_text
 from textual.widgets import TabbedContent
 from tui.app import LoupeApp
+from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.messages import OpenPath
 from tui.threads.store import ThreadStore
 from tui.views.threads import ThreadsView
@@ -189,6 +190,20 @@ async def test_a_thread_title_with_markup_and_escapes_in_the_threads_list(tmp_pa
         app.query_one(ThreadsView).focus()
         await wait_until(pilot, lambda: f"Plan {MARKUP[:20]}" in screen_text(app), "the title is drawn")
         assert f"Plan {MARKUP} {SHOWN[:12]}" in str(tree.root.children[0].label)
+        assert_no_injection(drawn(app))
+
+        # The rename prompt starts with the title in its field; and the delete confirmation.
+        tree.select_thread(tree.root.children[0].data)
+        tree.focus()
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the rename prompt")
+        await wait_until(pilot, lambda: f"Plan {MARKUP[:20]}" in screen_text(app), "the title in the field")
+        assert_no_injection(drawn(app))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), "the prompt closes")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        assert "Delete “Plan [link=https://evil]x[/link]" in screen_text(app)
         assert_no_injection(drawn(app))
 
 
