@@ -14,14 +14,17 @@ from pathlib import Path
 from tests.fixtures.tasks import NOW, write_file
 from tests.helpers import wait_until
 from tests.terminal_output import HOSTILE, SHOWN, assert_no_injection, drawn, screen_text
+from textual.app import App, ComposeResult
 from textual.widgets import TabbedContent
 from tui.app import LoupeApp
+from tui.diffs import FileDiff, diff_texts
 from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.messages import OpenPath
 from tui.threads.store import ThreadStore
 from tui.views.threads import ThreadsView
 from tui.views.documents import DocumentsView
 from tui.workspace import open_workspace
+from widgets.diff_view import DiffView
 from widgets.task_list import TaskList
 from widgets.thread_tree import ThreadTree
 
@@ -219,4 +222,26 @@ async def test_a_tasks_folder_named_like_markup_in_the_command_palette(tmp_path:
         await pilot.press("ctrl+p")
         await pilot.press(*"rescan")
         await wait_until(pilot, lambda: "Read notes/[/api] again" in screen_text(app), "the command's help")
+        assert_no_injection(drawn(app))
+
+
+class DiffApp(App[None]):
+    def __init__(self, diffs: list[FileDiff]) -> None:
+        super().__init__()
+        self.diffs = diffs
+
+    def compose(self) -> ComposeResult:
+        yield DiffView(self.diffs)
+
+
+async def test_a_diff_of_hostile_files_shows_names_and_lines_as_text() -> None:
+    """File names that look like markup or hold escapes (the file list parsed them as markup),
+    and changed lines full of escapes."""
+    first = diff_texts("x\n", f"x\nprint('{HOSTILE}')\n", f"[/api]{HOSTILE[:8]}.py")
+    second = diff_texts("a\n", "b\n", "[link=https:evil]x.md")
+    app = DiffApp([first, second])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: f"print('{SHOWN}" in screen_text(app), "the changed line")
+        shown = screen_text(app)
+        assert f"[/api]{SHOWN[:8]}.py" in shown and "[link=https:evil]x.md" in shown
         assert_no_injection(drawn(app))
