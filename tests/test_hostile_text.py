@@ -8,6 +8,7 @@ escape shows as visible text (`␛]52;…`).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import TabbedContent
 from tui.app import LoupeApp
 from tui.diffs import FileDiff, diff_texts
+from tui.guard.audit import AuditEntry
 from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.messages import OpenPath
 from tui.threads.store import ThreadStore
@@ -244,4 +246,21 @@ async def test_a_diff_of_hostile_files_shows_names_and_lines_as_text() -> None:
         await wait_until(pilot, lambda: f"print('{SHOWN}" in screen_text(app), "the changed line")
         shown = screen_text(app)
         assert f"[/api]{SHOWN[:8]}.py" in shown and "[link=https:evil]x.md" in shown
+        assert_no_injection(drawn(app))
+
+
+async def test_a_guard_refusal_of_a_hostile_command_line(tmp_path: Path) -> None:
+    """The guard's notification quotes the agent's git command line: plain text, visible controls."""
+    root = tmp_path / "quarry"
+    write_file(root / ".loupe" / "tasks" / "t" / "ticket.md", "# sentinel\n", 30)
+    app = make_app(root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, app.services.guard.following.is_set, "the guard's log is followed")
+        entry = AuditEntry(time="2026-12-04T10:00:00Z", session="3", directory=str(root),
+                           command=["git", "push", "--force", "origin", f"[/main]{HOSTILE}"],
+                           reason=f"force push [/x] {HOSTILE}", what=f"[link=https://evil]x {HOSTILE}")
+        with open(app.services.guard.audit_log, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry.to_json()) + "\n")
+        await wait_until(pilot, lambda: "Git guard refused a push" in screen_text(app), "the notification")
+        assert f"[/main]{SHOWN[:8]}" in screen_text(app)
         assert_no_injection(drawn(app))
