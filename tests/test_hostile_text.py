@@ -26,6 +26,7 @@ from tui.threads.store import ThreadStore
 from tui.views.threads import ThreadsView
 from tui.views.documents import DocumentsView
 from tui.workspace import open_workspace
+from widgets.artifact_pane import ArtifactPane
 from widgets.diff_view import DiffView
 from widgets.task_list import TaskList
 from widgets.thread_tree import ThreadTree
@@ -89,6 +90,14 @@ async def test_an_artifact_full_of_escapes_and_markup_shows_them_as_text(tmp_pat
         shown = screen_text(app)
         assert shown.count(SHOWN) >= 5
         assert "[link=https://evil]x[/link] [/api/login] [$name] [bold]" in shown
+
+        # The contents list names the headings.
+        app.query_one(ArtifactPane).focus_document()
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.query_one(ArtifactPane).toc_shown, "the contents")
+        await wait_until(pilot, lambda: "▕ Design" in screen_text(app), "the heading listed")
+
+        assert_no_injection(drawn(app))
 
 
 async def test_a_code_file_with_a_hostile_name_and_contents(tmp_path: Path) -> None:

@@ -44,11 +44,6 @@ def visible(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def has_controls(text: str) -> bool:
-    """Whether `visible(text)` would replace anything."""
-    return _CONTROLS.search(text) is not None
-
-
 def visible_keeping_colour(text: str) -> str:
     """Like `visible`, but colour and style sequences (SGR, `ESC [ … m`) stay as they are."""
     if _CONTROLS.search(text) is None:

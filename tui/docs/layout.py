@@ -15,7 +15,7 @@ from tui.docs.blocks import Block, full_parser
 from tui.docs.lines import BLANK, BlockLayout, Fence, Line
 from tui.docs.tables import layout_table
 from tui.docs.wrap import Run, cells, fold_text, wrap_runs
-from tui.terminal_text import has_controls, visible
+from tui.terminal_text import visible
 
 # A bare URL in text, not swallowing trailing punctuation.
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
@@ -43,7 +43,8 @@ def layout_block(block: Block, width: int, references: dict[str, Any] | None = N
     width = max(8, width)
     fences: list[Fence] = []
     # The document is data (DESIGN decision 9): its control characters are shown as visible
-    # text, never sent to the terminal. Done on the source, so wrapping measures what is shown.
+    # text, never sent to the terminal. Done on the source, so wrapping measures what is shown
+    # (markdown-it turns a character reference to a control, `&#27;`, into U+FFFD).
     source = visible(block.source)
     if block.kind == "front_matter":
         lines = _front_matter(source, width)
@@ -55,21 +56,9 @@ def layout_block(block: Block, width: int, references: dict[str, Any] | None = N
         lines = _Renderer(fences).blocks(tokens, 0, len(tokens), width, tight=False)
         if not lines:
             return BlockLayout([], fences)  # only link reference definitions: nothing to show
-        if "&#" in source:
-            _visible_references(lines)
     if not block.continued:
         lines.append(BLANK)
     return BlockLayout(lines, fences)
-
-
-def _visible_references(lines: list[Line]) -> None:
-    """A numeric character reference (`&#27;`) is decoded by the parser into the control
-    character itself: show it as visible text too (rare; the painter crops a line it widens)."""
-    for line in lines:
-        if any(has_controls(text) or (link is not None and has_controls(link)) for text, _, link in line.runs):
-            line.runs = [
-                (visible(text), style, None if link is None else visible(link)) for text, style, link in line.runs
-            ]
 
 
 def estimate_height(block: Block, width: int) -> int:
