@@ -103,7 +103,7 @@ async def test_the_error_line_is_plain_text_and_hides_when_cleared() -> None:
         app.dialog.show_error("[/] is not markup; [bold]neither[/bold] is this\x1b[2J")
         await pilot.pause()
         assert error.display
-        assert str(error.render()) == "[/] is not markup; [bold]neither[/bold] is this\\x1b[2J"
+        assert str(error.render()) == "[/] is not markup; [bold]neither[/bold] is this␛[2J"
         app.dialog.show_error("")
         await pilot.pause()
         assert not error.display
@@ -116,7 +116,7 @@ async def test_headings_and_bodies_from_outside_are_plain_text() -> None:
         await wait_until(pilot, lambda: app.screen is app.dialog, "the dialog")
         heading = str(app.dialog.query_one(".dialog-title", Static).render())
         body = str(app.dialog.query_one(".dialog-body", Static).render())
-    assert heading == "Delete “[red]x[/] \\x1b]0;pwned\\x07”?"
+    assert heading == "Delete “[red]x[/] ␛]0;pwned␇”?"
     assert body == "forks of [b]x[/b] move up"
 
 

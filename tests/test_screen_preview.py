@@ -112,3 +112,14 @@ def test_only_the_lines_that_reach_the_rows_are_built(monkeypatch: pytest.Monkey
     strips = screen_strips(wide, 46, 9, CONSOLE, TILE)
     assert len(built) == 5
     assert strips == reference(wide, 46, 9, TILE)
+
+
+def test_control_characters_left_between_colours_are_shown_not_sent() -> None:
+    """A screen from a host other than tmux's own capture may hold controls besides colours:
+    a C1 CSI (U+009B, which xterm acts on as ESC [), a lone ESC, a NUL. They are drawn as
+    visible text; only the colours become styles."""
+    screen = "\x1b[31mred\x1b[0m \x9b2J clear \x1b!x \x00 end\n"
+    (strip,) = screen_strips(screen, 40, 1, CONSOLE)
+    text = "".join(segment.text for segment in strip)
+    assert text.rstrip() == "red \\x9b2J clear ␛!x ␀ end"
+    assert not any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in text)

@@ -21,10 +21,13 @@ from collections.abc import Callable
 
 from textual import on
 from textual.app import App
+from textual.content import Content
+from textual.notifications import SeverityLevel
 
 from tui.channel import Channel, Received, received, run_loop
 from tui.events import Notice
 from tui.services import Services
+from tui.terminal_text import visible
 
 # Thread workers run in the loop's default executor, where the watchers (a few for the
 # app, one per open document) hold their threads for good: asyncio's default of
@@ -49,6 +52,29 @@ class AppBase(App[None]):
 
     def on_unmount(self) -> None:
         self.services.close()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification as plain text with visible control characters, always.
+
+        Nearly every notification carries data: a file name, an agent's question, a config
+        key, a git command line (DESIGN decision 9). As markup, `[/etc/hosts]` would crash
+        the app and an escape in it would reach the terminal. Every widget's `notify` passes
+        `markup` on (True unless told), so it is not trusted here: loupe's own notifications
+        use no markup.
+        """
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        # The header shows the workspace's path (the sub-title): a folder's name is data.
+        return super().format_title(visible(title), visible(sub_title))
 
     @on(received(Notice))
     def _notice(self, message: Received[Notice]) -> None:

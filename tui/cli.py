@@ -158,5 +158,9 @@ def _run_app(path: Path | None, *, demo: bool) -> int:
     gc.disable()
     from tui.app import LoupeApp
 
-    LoupeApp(workspace).run()
-    return 0
+    app = LoupeApp(workspace)
+    app.run()
+    # An unhandled exception ends the app through Textual's crash path: the traceback goes to
+    # stderr once the screen is restored and return_code is 1. Exit 0 would tell a script
+    # (or a user's `&& next`) that all went well.
+    return app.return_code or 0

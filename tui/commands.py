@@ -12,6 +12,8 @@ from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.terminal_text import visible
+
 
 class HasPaletteCommands(Protocol):
     def palette_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]: ...
@@ -28,11 +30,18 @@ class LoupeCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(title, callback, help=_help(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(callback), help=help_text)
+                yield Hit(score, matcher.highlight(title), partial(callback), help=_help(help_text))
+
+
+def _help(text: str) -> str:
+    """Help text as palette markup that shows it as written: help may name a folder or a file
+    (`Read .loupe/[x]/ again`), and the palette parses help as markup. (Titles are loupe's
+    own constants.)"""
+    return visible(text).replace("[", "\\[")

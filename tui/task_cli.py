@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.errors import LoupeError, UsageError
-from tui.phases.cli_common import Context, print_json, shown
+from tui import cli_output as out
+from tui.phases.cli_common import Context, print_json
 
 if TYPE_CHECKING:
     from tui.tasks.model import Task
@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
     except UsageError as exc:
-        print(f"loupe: {exc}", file=sys.stderr)
+        out.error(f"loupe: {exc}")
         return 2
 
 
@@ -100,7 +100,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     problems = [str(p) for p in loaded.problems]
     recipes = load_recipes(loaded.config, problems)
     for problem in problems:
-        print(f"loupe: config: {problem}", file=sys.stderr)
+        out.error(f"loupe: config: {problem}")
     ctx = Context(root, loaded.config, tasks_dir(root, loaded.config), recipes)
     if args.command == "run":
         from tui.phases.run_cli import run
@@ -129,13 +129,13 @@ def _cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         print_json(records)
         return 0
     if not records:
-        print(f"no tasks in {ctx.tasks_dir}; create one with: loupe task new TITLE")
+        out.line(f"no tasks in {ctx.tasks_dir}; create one with: loupe task new TITLE")
         return 0
     for record in records:
         status = f" · {record['status']}" if record["status"] else ""
         live = f" · {record['live_sessions']} live session(s)" if record["live_sessions"] else ""
-        print(f"{shown(record['slug'])}  {shown(record['title'])}")
-        print(f"    {record['phase'] or 'empty'}{shown(status)} · next: {record['next_phase'] or 'none'}{live}")
+        out.line(f"{record['slug']}  {record['title']}")
+        out.line(f"    {record['phase'] or 'empty'}{status} · next: {record['next_phase'] or 'none'}{live}")
     return 0
 
 
@@ -143,7 +143,7 @@ def _snapshots(ctx: Context) -> list:
     try:
         return ctx.manager.poll(set())
     except LoupeError as exc:
-        print(f"loupe: warning: sessions not shown: {exc}", file=sys.stderr)
+        out.error(f"loupe: warning: sessions not shown: {exc}")
         return []
 
 
@@ -164,19 +164,19 @@ def _cmd_show(ctx: Context, args: argparse.Namespace) -> int:
                     "plan_run": run.to_dict() if run else None,
                     "timeline": [event.to_dict() for event in events]})
         return 0
-    print(f"{shown(task.title)}  ({shown(task.slug)}, {task.path})")
-    print(f"phase: {task.phase or 'empty'} · next: {next_phase(task, ctx.recipes) or 'none'}")
+    out.line(f"{task.title}  ({task.slug}, {task.path})")
+    out.line(f"phase: {task.phase or 'empty'} · next: {next_phase(task, ctx.recipes) or 'none'}")
     if run is not None:
-        print(f"plan: {run.summary()}")
+        out.line(f"plan: {run.summary()}")
         for phase in run.phases:
-            print(f"  {shown(phase.label)}: {phase.status}" + (f" ({shown(phase.detail)})" if phase.detail else ""))
+            out.line(f"  {phase.label}: {phase.status}" + (f" ({phase.detail})" if phase.detail else ""))
     for event in events:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(event.at))
         state = f" [{event.state}]" if event.state else ""
         mark = " (contested)" if event.contested else ""
-        print(f"{when}  {event.kind:<8} {shown(event.title)}{state}{mark}")
+        out.line(f"{when}  {event.kind:<8} {event.title}{state}{mark}")
         for writer in event.writers:
-            print(f"{'':>27}by session {writer.number}: {writer.reason}")
+            out.line(f"{'':>27}by session {writer.number}: {writer.reason}")
     return 0
 
 
@@ -189,7 +189,7 @@ def _threads() -> list:
         with ThreadStore() as store:
             return store.list_threads(include_archived=True)
     except LoupeError as exc:
-        print(f"loupe: warning: threads not shown: {exc}", file=sys.stderr)
+        out.error(f"loupe: warning: threads not shown: {exc}")
         return []
 
 
@@ -210,5 +210,5 @@ def _cmd_new(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json({"slug": folder.name, "path": str(folder), "ticket": str(folder / "ticket.md")})
     else:
-        print(f"created task {folder.name}: {folder / 'ticket.md'}")
+        out.line(f"created task {folder.name}: {folder / 'ticket.md'}")
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from rich.markup import escape
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -29,6 +28,7 @@ from tui.docs.blocks import MarkdownDoc
 from widgets.artifact_view import ArtifactView
 from widgets.diff_view import DiffView, diff_summary
 from widgets.doc_chrome import DocHeader, Notice
+from widgets.plain_text import plain_text, with_data
 
 
 class ArtifactPane(Vertical):
@@ -116,7 +116,7 @@ class ArtifactPane(Vertical):
         self._focus_pending = False
 
     def compose(self) -> ComposeResult:
-        yield DocHeader(escape(self.title), id="artifact-header")
+        yield DocHeader(plain_text(self.title), id="artifact-header")
         yield Notice(id="artifact-notice")
         with Horizontal(id="artifact-body"):
             # The contents, the changes view and the search field are mounted when first
@@ -195,19 +195,20 @@ class ArtifactPane(Vertical):
     def _refresh_header(self, changes: str | None = None) -> None:
         if not self.is_mounted:
             return
-        parts = [f"[b]{escape(self.title)}[/b]"]
+        # The title is a file's name and the status may quote an error: plain text.
+        parts = [plain_text(self.title, "bold")]
         if self.status:
-            parts.append(escape(self.status))
+            parts.append(plain_text(self.status))
         if changes is not None:
-            parts.append(f"changes since last read: {escape(changes)} [dim](d: back)[/dim]")
+            parts.append(with_data("changes since last read: $changes [dim](d: back)[/dim]", changes=changes))
         else:
             marked = self.view.marked_count
             if marked:
-                parts.append(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]")
+                parts.append(Content.from_markup(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]"))
             current, total = self.view.match_status
             if self.view.query:
-                parts.append("searching…" if self.view.searching else f"search {current}/{total}")
-        self.query_one(DocHeader).show(" · ".join(parts))
+                parts.append(Content("searching…" if self.view.searching else f"search {current}/{total}"))
+        self.query_one(DocHeader).show(Content(" · ").join(parts))
 
     # ------------------------------------------------------------------ table of contents
 
@@ -231,7 +232,7 @@ class ArtifactPane(Vertical):
         # spaces, so the rows of a title that wraps stay indented under its first.
         toc.add_options(
             Option(
-                Padding(Content(block.title or "(untitled)"), Spacing(0, 0, 0, 2 * (block.level - top))),
+                Padding(plain_text(block.title or "(untitled)"), Spacing(0, 0, 0, 2 * (block.level - top))),
                 id=str(index),
             )
             for index, block in headings

@@ -18,6 +18,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from tui.docs.highlight import LineTokens, lex_lines
+from tui.terminal_text import visible
 from widgets.reading import ReadingKeys, reading_bindings
 from widgets.theme_styles import ThemeStyles
 
@@ -57,6 +58,9 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
 
     def show_text(self, text: str, filename: str = "", line: int | None = None) -> None:
         """Show `text`; `line` (1-based) is highlighted and scrolled into view."""
+        # The file's text is data: controls shown visibly (never sent to the terminal), and
+        # the lines, their widths and the highlighting all work on what is shown.
+        text = visible(text)
         lines = text.split("\n")
         if lines and lines[-1] == "" and len(lines) > 1:
             lines.pop()

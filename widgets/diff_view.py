@@ -23,6 +23,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.diffs import DiffLine, FileDiff
+from tui.terminal_text import visible
+from widgets.plain_text import plain_text
 from widgets.reading import ReadingKeys, reading_bindings
 from widgets.theme_styles import ThemeStyles
 
@@ -146,14 +148,14 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
             style = self.theme_styles.get("diff-file")
             fill = style
             name = f"{diff.old_path} → {diff.path}" if diff.old_path else diff.path
-            text = f" {STATUS_LETTERS.get(diff.status, '?')} {name}  +{diff.added} −{diff.removed}"
+            text = visible(f" {STATUS_LETTERS.get(diff.status, '?')} {name}  +{diff.added} −{diff.removed}")
             segments = [Segment(text, style)]
         elif kind == "hunk":
             style = self.theme_styles.get("diff-hunk")
             fill = style
-            segments = [Segment(" " * (2 * self._number_width + 2) + str(value), style)]
+            segments = [Segment(" " * (2 * self._number_width + 2) + visible(str(value)), style)]
         elif kind == "note":
-            segments = [Segment("  " + str(value), self.theme_styles.get("diff-meta"))]
+            segments = [Segment("  " + visible(str(value)), self.theme_styles.get("diff-meta"))]
         elif kind == "line":
             segments, fill = self._line_segments(value)  # type: ignore[arg-type]
         else:
@@ -171,7 +173,8 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         old = str(line.old) if line.old is not None else ""
         new = str(line.new) if line.new is not None else ""
         marker = {"+": "+", "-": "−", " ": " ", "\\": "\\"}.get(line.kind, " ")
-        text = line.text.expandtabs(4)
+        # File names and lines are data: controls shown visibly, never sent to the terminal.
+        text = visible(line.text.expandtabs(4))
         segments = [
             Segment(f"{old:>{digits}} {new:>{digits}} ", numbers),
             Segment(f"{marker} ", style),
@@ -225,7 +228,7 @@ class DiffView(Horizontal):
             lines.empty_message = empty_message
         files.clear_options()
         files.add_options(
-            Option(f"{STATUS_LETTERS.get(d.status, '?')} {d.path}  +{d.added} −{d.removed}") for d in diffs
+            Option(plain_text(f"{STATUS_LETTERS.get(d.status, '?')} {d.path}  +{d.added} −{d.removed}")) for d in diffs
         )
         files.set_class(len(diffs) <= 1, "-single")
         lines.show(diffs)

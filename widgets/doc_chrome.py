@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
+from textual.content import Content
 from textual.widgets import Static
+
+from widgets.plain_text import plain_text
 
 
 class DocHeader(Static):
     """One line naming the document and its state."""
 
-    def show(self, markup: str) -> None:
-        if markup != getattr(self, "_shown", None):
-            self._shown = markup
-            self.update(markup)
+    def show(self, content: Content) -> None:
+        """Show `content`: built with `widgets.plain_text`, since the header names a file."""
+        # Content's == compares text only: a change of style alone must show too.
+        shown = (content.plain, tuple(content.spans))
+        if shown != getattr(self, "_shown", None):
+            self._shown = shown
+            self.update(content)
 
     DEFAULT_CSS = """
     DocHeader {
@@ -59,7 +64,7 @@ class Notice(Static):
         if (text or "") == self.message and (not text or self.has_class(f"-{severity}")):
             return  # unchanged: no refresh, no relayout
         self.message = text or ""
-        self.update(escape(self.message))
+        self.update(plain_text(self.message))
         self.set_class(bool(text), "-shown")
         for name in ("info", "warning", "error"):
             self.set_class(name == severity, f"-{name}")

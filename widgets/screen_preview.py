@@ -29,6 +29,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from tui.terminal_text import visible
+
 PLACEHOLDER = Text("(no output yet)", style="dim")
 _NULL = Style.null()
 # Above this many entries a style cache starts again (a screen full of 24-bit gradients
@@ -125,7 +127,9 @@ def _split(line: str) -> tuple[_Tokens, int]:
         if code:
             tokens.append(("", code))
         else:
-            text = strip_control_codes(text)
+            # What is left of the agent's output once colours are taken out is data: any
+            # control character in it (a C1 CSI, a stray ESC) is shown, never sent.
+            text = visible(strip_control_codes(text))
             if text:
                 tokens.append((text, ""))
     return tokens, cell_len("".join(text for text, _ in tokens))

@@ -24,6 +24,8 @@ from textual.widgets.option_list import Option
 
 from tui.tasks.filtering import match
 from tui.tasks.model import Artifact, Task
+from tui.terminal_text import visible
+from widgets.plain_text import plain_text
 from widgets.task_rows import RowPrompts, TaskRow
 
 # Rows that changed need a rebuild when the clock moves; once a minute is enough for "5m".
@@ -209,11 +211,11 @@ class TaskList(Vertical):
         self.set_class(bool(self.filter_text), "-filtering")
         empty = self.query_one("#task-empty", Static)
         if self.filter_text and self.tasks:
-            empty.update(f"Nothing matches '{self.filter_text}'. Press esc to clear the filter.")
+            empty.update(plain_text(f"Nothing matches '{self.filter_text}'. Press esc to clear the filter."))
         else:
-            empty.update(self.empty_message)
+            empty.update(plain_text(self.empty_message))
         self.query_one("#task-filter", Static).update(
-            Content.assemble(("filter: ", "dim"), self.filter_text, ("▏", "blink"))
+            Content.assemble(("filter: ", "dim"), visible(self.filter_text), ("▏", "blink"))
         )
         if self._rows:
             keys = [row.key for row in self._rows]

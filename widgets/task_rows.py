@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from textual.content import Content
 from textual.style import Style as VisualStyle
 
 from tui.relative_time import relative_time
 from tui.tasks.model import Artifact, Mark, Task
+from tui.terminal_text import visible
 
 MARK_GLYPHS = {Mark.CHANGED: "●", Mark.NEW: "+", Mark.READ: " "}
 
@@ -77,7 +79,8 @@ class RowPrompts:
         if row.artifact is None:
             task = row.task
             arrow = "▾" if unfolded(task) else "▸"
-            details = [part for part in (task.phase, task.status) if part]
+            # Phase and status come from the files' front matter: data, shown with visible controls.
+            details = [visible(part) for part in (task.phase, task.status) if part]
             details.append(relative_time(task.updated, now))
             # Wrap the title ourselves so that continuation lines hang under its first word.
             title_lines = _highlighted(task.title, row.positions, hit).wrap(max(10, width - 4))
@@ -113,8 +116,16 @@ class RowPrompts:
 
 
 def _highlighted(text: str, positions: tuple[int, ...], style: object) -> Content:
-    content = Content(text)
+    # Names and titles come from files: controls shown visibly. A C1 control or a byte that
+    # is not UTF-8 shows as several characters, and the matched positions move with them.
+    shown = visible(text)
+    if len(shown) != len(text):
+        pieces = [visible(char) for char in text]
+        shown = "".join(pieces)
+        starts = list(accumulate((len(piece) for piece in pieces), initial=0))
+        positions = tuple(starts[position] for position in positions if position < len(text))
+    content = Content(shown)
     for position in positions:
-        if position < len(text):
+        if position < len(shown):
             content = content.stylize(style, position, position + 1)  # type: ignore[arg-type]
     return content

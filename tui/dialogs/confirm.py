@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.widgets import Button, Input, Static
 
 from tui.dialogs.base import Dialog
+from tui.terminal_text import visible
 from widgets.plain_text import plain_text
 
 
@@ -57,7 +58,8 @@ class PromptScreen(Dialog[str]):
         self._action = action
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self._value, placeholder=self._placeholder)
+        # Input draws its value as it is: a thread title's controls would reach the terminal.
+        yield Input(visible(self._value), placeholder=self._placeholder)
 
     def compose_buttons(self) -> ComposeResult:
         yield Button("Cancel", id="cancel")

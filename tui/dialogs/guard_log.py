@@ -16,7 +16,8 @@ from widgets.footer import KeyFooter
 from tui.dialogs.base import Dialog
 from tui.guard.audit import AuditEntry, read_entries
 from tui.guard.refusal import CHANGE_TEXT, shell_words
-from widgets.plain_text import visible_controls
+from tui.terminal_text import visible
+from widgets.plain_text import plain_rich_text
 
 EMPTY = "No refusals yet: the guard has not blocked anything an agent ran."
 
@@ -45,7 +46,7 @@ def describe(entry: AuditEntry) -> Content:
     parts.append((f"\nsession {session} · remote {entry.remote or '?'} · in {entry.directory}", "dim"))
     # Everything but the layout comes from the agent's command line: plain text, no controls.
     return Content.assemble(*(
-        visible_controls(part) if isinstance(part, str) else (visible_controls(part[0]), part[1]) for part in parts
+        visible(part) if isinstance(part, str) else (visible(part[0]), part[1]) for part in parts
     ))
 
 
@@ -92,7 +93,7 @@ class AuditScreen(Dialog[None]):
         table.clear()
         for index, entry in enumerate(self._entries):
             cells = (local_time(entry.time), entry.session or "-", entry.summary, entry.command_line)
-            table.add_row(*(Text(visible_controls(cell)) for cell in cells), key=str(index))
+            table.add_row(*(plain_rich_text(cell) for cell in cells), key=str(index))
         empty = self.query_one("#audit-empty", Static)
         empty.update(EMPTY)
         empty.display = not self._entries

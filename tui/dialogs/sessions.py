@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from tui.dialogs.base import Dialog
+from tui.terminal_text import visible
 from widgets.plain_text import plain_text
 
 
@@ -66,7 +67,8 @@ class NewSessionScreen(Dialog[object]):
             id="agent",
         )
         yield Label("Task (names the branch loupe/<task>/<n>)", classes="dialog-label")
-        yield Input(self._task_name, placeholder="e.g. fix-login", id="task")
+        # Input draws its value as it is: a task folder's controls would reach the terminal.
+        yield Input(visible(self._task_name), placeholder="e.g. fix-login", id="task")
         folder = f" (the task folder {self._task_folder} is passed along)" if self._task_folder else ""
         yield Label(plain_text("Prompt" + folder), classes="dialog-label")
         yield TextArea(id="prompt")

@@ -19,7 +19,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.dialogs.base import Dialog
-from widgets.plain_text import plain_text, visible_controls
+from tui.terminal_text import visible
+from widgets.plain_text import plain_text
 
 # Seconds of quiet typing before a search runs.
 DEBOUNCE = 0.15
@@ -41,7 +42,7 @@ def snippet_content(snippet: str) -> Content:
     """The snippet with its matches highlighted, on one line."""
     parts: list[Content | str] = []
     position = 0
-    flat = visible_controls(" ".join(snippet.split()))
+    flat = visible(" ".join(snippet.split()))
     for match in _MATCH.finditer(flat):
         parts.append(flat[position : match.start()])
         parts.append(Content.styled(match.group(1), "bold $accent"))
@@ -107,7 +108,7 @@ class ThreadSearchScreen(Dialog[SearchResult]):
         options.add_options(
             Option(
                 Content.assemble(
-                    Content.styled(visible_controls(result.thread_title or "untitled"), "bold"),
+                    plain_text(result.thread_title or "untitled", "bold"),
                     Content.styled(f"  {result.role}  ", "$text-muted"),
                     snippet_content(result.snippet),
                 ),

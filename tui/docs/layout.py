@@ -15,6 +15,7 @@ from tui.docs.blocks import Block, full_parser
 from tui.docs.lines import BLANK, BlockLayout, Fence, Line
 from tui.docs.tables import layout_table
 from tui.docs.wrap import Run, cells, fold_text, wrap_runs
+from tui.terminal_text import visible
 
 # A bare URL in text, not swallowing trailing punctuation.
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
@@ -41,13 +42,17 @@ def layout_block(block: Block, width: int, references: dict[str, Any] | None = N
     """
     width = max(8, width)
     fences: list[Fence] = []
+    # The document is data (DESIGN decision 9): its control characters are shown as visible
+    # text, never sent to the terminal. Done on the source, so wrapping measures what is shown
+    # (markdown-it turns a character reference to a control, `&#27;`, into U+FFFD).
+    source = visible(block.source)
     if block.kind == "front_matter":
-        lines = _front_matter(block.source, width)
+        lines = _front_matter(source, width)
     elif block.kind == "hr":
         lines = [Line([("─" * width, "hr", None)])]
     else:
         env = {"references": references} if references else {}
-        tokens = full_parser().parse(block.source, env)
+        tokens = full_parser().parse(source, env)
         lines = _Renderer(fences).blocks(tokens, 0, len(tokens), width, tight=False)
         if not lines:
             return BlockLayout([], fences)  # only link reference definitions: nothing to show

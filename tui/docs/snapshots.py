@@ -56,7 +56,9 @@ class ReadSnapshots:
                 name = str(path.resolve())
             if len(self._keys) >= MAX_KEYS:
                 self._keys.clear()
-            found = self._keys[path] = hashlib.sha1(name.encode()).hexdigest()
+            # The name's bytes on disk: a name that is not UTF-8 holds surrogates, which
+            # `str.encode()` refuses (and the scan that asked would fail for every task).
+            found = self._keys[path] = hashlib.sha1(os.fsencode(name)).hexdigest()
         return found
 
     def mark_read(self, path: Path, text: str) -> ReadRecord:

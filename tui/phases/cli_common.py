@@ -3,13 +3,11 @@ repository, config and recipes a command works with, and how they print."""
 
 from __future__ import annotations
 
-import json
-import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui import cli_output as out
 from tui.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,9 +15,6 @@ if TYPE_CHECKING:
     from tui.phases.recipes import Recipe
     from tui.sessions.manager import SessionManager
     from tui.tasks.model import Task
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
 
 @dataclass
 class Context:
@@ -36,7 +31,7 @@ class Context:
 
             self._manager = SessionManager(self.root, self.config)
             for problem in self._manager.kind_problems:
-                print(f"loupe: config: {problem}", file=sys.stderr)
+                out.error(f"loupe: config: {problem}")
         return self._manager
 
     def task(self, name: str | None) -> Task:
@@ -52,9 +47,4 @@ class Context:
 
 
 def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def shown(text: str) -> str:
-    """Outside text for a terminal: control characters as visible escapes, never sequences."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    out.print_json(value)  # every control escaped, DEL and C1 too (`tui.cli_output`)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.errors import UsageError
-from tui.phases.cli_common import Context, print_json, shown
+from tui import cli_output as out
+from tui.phases.cli_common import Context, print_json
 from tui.phases.errors import Contested, PhaseError, PlanError
 from tui.phases.launch import agent_for, contest_warning, start_phase
 from tui.phases.plan import plan_phases
@@ -74,11 +75,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         started = start_phase(ctx.manager, prepared, agent=args.agent, prompt=prompt, anyway=args.anyway)
     except Contested as exc:
-        print(f"loupe: {exc} (--anyway)", file=sys.stderr)
+        out.error(f"loupe: {exc} (--anyway)")
         return 1
     session = started.session
     for warning in started.warnings:
-        print(f"loupe: warning: {warning}", file=sys.stderr)
+        out.error(f"loupe: warning: {warning}")
     if args.json:
         print_json({**_record(prepared, started.prompt, session.agent), "warnings": started.warnings,
                     "dry_run": False, "session": {
@@ -88,11 +89,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     where = (f"in the task folder {session.worktree} (no worktree)" if session.in_place
              else f"in worktree {session.worktree} on {session.branch}")
-    print(f"started session {session.number} ({session.id}): {session.agent}, {name} phase of {task.slug}")
-    print(f"  {where}")
+    out.line(f"started session {session.number} ({session.id}): {session.agent}, {name} phase of {task.slug}")
+    out.line(f"  {where}")
     if recipe.output:
-        print(f"  writes {recipe.output}")
-    print(f"  attach: loupe session attach {session.number}")
+        out.line(f"  writes {recipe.output}")
+    out.line(f"  attach: loupe session attach {session.number}")
     return 0
 
 
@@ -117,9 +118,9 @@ def _print_dry_run(ctx: Context, args: argparse.Namespace, prepared: PreparedPha
                     "dry_run": True, "session": None})
         return 0
     if warning:
-        print(f"loupe: warning: {warning}", file=sys.stderr)
+        out.error(f"loupe: warning: {warning}")
     # Piped: the exact prompt, byte for byte. On a terminal: its control characters shown.
-    sys.stdout.write(text if not sys.stdout.isatty() else shown(text))
+    out.write(text)
     return 0
 
 
@@ -161,14 +162,14 @@ def _run_plan(ctx: Context, args: argparse.Namespace, task: Task, recipe: Recipe
         print_json({"task": task.slug, "phase": recipe.name, "events": events,
                     "plan_run": current.to_dict() if current else None})
     elif current is not None:
-        print(current.summary())
+        out.line(current.summary())
     return 1 if _stopped(current) else 0
 
 
 def _say(args: argparse.Namespace, events: list[str]) -> None:
     if not args.json:
         for event in events:
-            print(shown(event))
+            out.line(event)
 
 
 def _follow(runner: PlanRunner, task_slug: str, args: argparse.Namespace) -> None:
@@ -180,7 +181,7 @@ def _follow(runner: PlanRunner, task_slug: str, args: argparse.Namespace) -> Non
             time.sleep(args.poll)
             _say(args, runner.step(task_slug))
     except KeyboardInterrupt:
-        print("loupe: stopped following; the sessions and the run go on", file=sys.stderr)
+        out.error("loupe: stopped following; the sessions and the run go on")
 
 
 def _stopped(run: PlanRun | None) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 
 from tui.app_base import AppBase
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
@@ -16,6 +16,7 @@ from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from widgets.code_view import CodeView
 from widgets.doc_chrome import DocHeader, Notice
+from widgets.plain_text import plain_text
 
 
 class CodeDocument(Vertical):
@@ -74,8 +75,9 @@ class CodeDocument(Vertical):
 
     def _header(self) -> None:
         where = f":{self.line}" if self.line else ""
+        # The file's name is data: plain text, never markup.
         self.query_one(DocHeader).show(
-            f"[b]{escape(self.path.name)}[/b]{where} · read-only · {escape(self.status)}"
+            Content.assemble(plain_text(self.path.name, "bold"), plain_text(f"{where} · read-only · {self.status}"))
         )
 
     def _notice(self, text: str | None, severity: str = "warning") -> None:

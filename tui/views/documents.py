@@ -14,11 +14,13 @@ from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
+from widgets.plain_text import plain_text
 
 
 def pane_id(key: str) -> str:
     """A stable widget id for a document key (a path, a thread id)."""
-    return "doc-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    # surrogateescape: a path whose name is not UTF-8 holds surrogates, its bytes on disk.
+    return "doc-" + hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 class DocumentsView(Vertical):
@@ -61,7 +63,8 @@ class DocumentsView(Vertical):
             pane = existing.first(TabPane)
             return pane.children[0] if pane.children else pane
         widget = make()
-        tabs.add_pane(TabPane(title, widget, id=ident))
+        # A tab's title names a file or a task: plain text, or `[link=…]` in a name crashes.
+        tabs.add_pane(TabPane(plain_text(title), widget, id=ident))
         tabs.active = ident
         self._sync_empty()
         return widget

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from tui.app_base import AppBase
 from widgets.diff_view import DiffView
+from widgets.plain_text import plain_text
 
 if TYPE_CHECKING:
     from tui.sessions.diff import SessionDiff
@@ -75,8 +76,9 @@ class SessionDiffPane(Vertical):
         if result.truncated:
             parts.append("long diff: later hunks left out")
         parts.append("r refresh · L on the grid lands it")
-        self.query_one(".diff-summary", Static).update(" · ".join(parts))
+        # Branch names and git's messages are data: plain text, not markup.
+        self.query_one(".diff-summary", Static).update(plain_text(" · ".join(parts)))
         self.query_one(DiffView).show(result.files)
 
     def _failed(self, message: str) -> None:
-        self.query_one(".diff-summary", Static).update(f"Cannot show the diff: {message}")
+        self.query_one(".diff-summary", Static).update(plain_text(f"Cannot show the diff: {message}"))

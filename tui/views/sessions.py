@@ -27,6 +27,7 @@ from tui.events import SessionsFailed, SessionsUpdated, SessionWait
 from tui.views.session_actions import SessionActions, run_attached
 from tui.views.session_fork import SessionForkActions
 from tui.views.session_supervise import Supervision
+from widgets.plain_text import plain_text
 from widgets.session_tile import SessionTile, TileData
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     @on(received(SessionsFailed))
     def _failed(self, message: Received[SessionsFailed]) -> None:
         hint = self.query_one("#sessions-empty", Static)
-        hint.update(message.event.error)
+        hint.update(plain_text(message.event.error))  # quotes tmux or git: data, not markup
         hint.display = not self.snapshots
         self.notify(message.event.error, title="Sessions", severity="warning", timeout=8)
 

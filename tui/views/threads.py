@@ -29,6 +29,7 @@ from tui.messages import OpenThread, ThreadsChanged
 from tui.relative_time import relative_time
 from tui.services.threads import ThreadServices
 from tui.views.startup import after_startup
+from widgets.plain_text import plain_text
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
 if TYPE_CHECKING:
@@ -108,7 +109,8 @@ class ThreadsView(Vertical):
         if not self.is_attached:
             return  # the app quit while the store was opening
         if not ready:
-            self.query_one(".threads-hint", Static).update(f"Threads unavailable: {self.services.problem}")
+            # The problem quotes a path or SQLite's message: plain text, not markup.
+            self.query_one(".threads-hint", Static).update(plain_text(f"Threads unavailable: {self.services.problem}"))
             self.loaded = True
             return
         self.app.channel.subscribe(self, ReplyStreaming, ReplyFinished)
