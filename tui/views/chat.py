@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -33,9 +33,9 @@ from tui.threads import chat_data
 from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role
 from tui.services.threads import ThreadServices
-from tui.views.chat_branches import MapReduceActions
-from tui.views.chat_endpoints import EndpointActions
-from tui.views.chat_export import ExportActions
+from tui.views.chat_branches import MapReduce
+from tui.views.chat_endpoints import EndpointPicker
+from tui.views.chat_export import Exporter
 from tui.views.chat_messages import message_infos
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
@@ -48,8 +48,10 @@ if TYPE_CHECKING:
 # Seconds between checks for messages other processes added to the open thread.
 EXTERNAL_POLL = 2.0
 
+T = TypeVar("T")
 
-class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
+
+class ChatPane(Vertical):
     app = getters.app(AppBase)
 
     DEFAULT_CSS = """
@@ -83,6 +85,10 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         # The thread's head as read just before `snapshot`: the external check compares it.
         self._seen: HeadState | None = None
         self._reload_lock = asyncio.Lock()
+        # Helpers that reach the pane as a `ChatHost` (tui/views/chat_host.py).
+        self.map_reduce = MapReduce(self)
+        self.exporter = Exporter(self)
+        self.endpoints = EndpointPicker(self, lambda job: self.run_worker(job, group="chat-action"))
 
     @property
     def services(self) -> ThreadServices:
@@ -240,7 +246,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             return
         if message.thread_id != self.thread_id:
             return  # not this thread's own message: leave its branches alone
-        if await self._store_call(store.switch_branch, self.thread_id, message_id) is not None:
+        if await self.store_call(store.switch_branch, self.thread_id, message_id) is not None:
             await self.reload(select=message_id)
 
     # -- replies (events from the ReplyManager, on the UI loop) --------------------------
@@ -292,7 +298,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if self.is_streaming:
             self.notify("A reply is still being written: wait, or press escape to stop it.", severity="warning")
             return
-        if not self._can_reach_model():
+        if not self.can_reach_model():
             return
         problems = await asyncio.to_thread(self._reference_problems, text)
         if problems:
@@ -308,7 +314,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         self.composer.clear()
         # `replying`: the question is about to be answered; never show it as unanswered.
         await self.reload(follow=True, replying=True)
-        self._start_reply()
+        self.start_reply()
 
     def _reference_problems(self, text: str) -> list[str]:
         problems = []
@@ -319,7 +325,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
                 problems.append(str(exc))
         return problems
 
-    def _can_reach_model(self) -> bool:
+    def can_reach_model(self) -> bool:
         thread = self.snapshot.thread if self.snapshot else None
         status = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
         if status.endpoint is None:
@@ -328,14 +334,14 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             return False
         return True
 
-    def _start_reply(self, **options: object) -> bool:
+    def start_reply(self, **options: object) -> bool:
         replies = self.services.replies
         thread = self.snapshot.thread if self.snapshot else None
         if replies is None or thread is None:
             return False
         status = self.services.endpoint_status(thread.endpoint, thread.model)
         if status.endpoint is None:
-            self._can_reach_model()
+            self.can_reach_model()
             return False
         try:
             replies.start(
@@ -399,7 +405,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         elif event.action == "regenerate":
             self._regenerate(message)
         elif event.action == "map":
-            self._map(message)
+            self.run_worker(partial(self.map_reduce.map, message), group="chat-action")
 
     @work(group="chat-action")
     async def _switch_sibling(self, message: Message, delta: int) -> None:
@@ -408,7 +414,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         target = (position.previous_id if delta < 0 else position.next_id) if position else None
         if store is None or target is None:
             return
-        await self._store_call(store.switch_branch, self.thread_id, target)
+        await self.store_call(store.switch_branch, self.thread_id, target)
         await self.reload(select=target)
 
     @work(group="chat-action")
@@ -417,7 +423,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if store is None:
             return
         title = self.snapshot.thread.title if self.snapshot else ""
-        fork = await self._store_call(
+        fork = await self.store_call(
             store.fork, self.thread_id, message.id,
             title=f"{title or 'thread'} ⑂ {chat_data.excerpt(message.content, 24)}",
         )
@@ -441,29 +447,40 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         store = self.services.store
         if store is None:
             return
-        edited = await self._store_call(store.edit, self.thread_id, message.id, result.text)
+        edited = await self.store_call(store.edit, self.thread_id, message.id, result.text)
         if edited is None:
             return
         await self.reload(select=edited.id, follow=result.rerun, replying=result.rerun)
         if result.rerun:
-            self._start_reply()
+            self.start_reply()
 
     @work(group="chat-action")
     async def _regenerate(self, message: Message) -> None:
         if self.is_streaming:
             return
         if message.role is Role.ASSISTANT:
-            self._start_reply(parent_id=message.parent_id)
+            self.start_reply(parent_id=message.parent_id)
         elif message.role is Role.USER and self.snapshot and self.snapshot.history[-1].id == message.id:
-            self._start_reply()  # a question nobody answered yet (a fork made at it)
+            self.start_reply()  # a question nobody answered yet (a fork made at it)
 
-    async def _store_call(self, function: Callable[..., object], *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    async def store_call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T | None:
         """Run a store operation off the loop; show its error instead of raising."""
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except LoupeError as exc:
             self.notify(str(exc), severity="error", timeout=8, markup=False)
             return None
+
+    # -- helpers' actions (keys and palette) --------------------------------------------
+
+    def action_reduce(self) -> None:
+        self.run_worker(self.map_reduce.reduce, group="chat-action")
+
+    def action_export(self) -> None:
+        self.run_worker(self.exporter.export, group="chat-export")
+
+    def action_copy_markdown(self) -> None:
+        self.run_worker(self.exporter.copy, group="chat-export")
 
     # -- palette -------------------------------------------------------------------------
 
@@ -492,5 +509,5 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             ):
                 commands.append((title, help_text, lambda kind=kind: log.action_request(kind)))
             commands.append(("Thread: copy the selected message", "To the clipboard", log.action_copy))
-        commands.extend(self._endpoint_commands())
+        commands.extend(self.endpoints.commands())
         return commands
