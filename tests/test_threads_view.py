@@ -148,3 +148,51 @@ async def test_quitting_while_the_store_opens_closes_what_was_opened(tmp_path: P
     assert services.opened is not None, "the store was opened meanwhile"
     with pytest.raises(StoreError, match="is closed"):
         services.opened.list_threads()
+
+
+async def test_tabbing_into_the_list_highlights_a_thread_so_the_first_delete_asks(tmp_path: Path) -> None:
+    """Issue 16 #14: the list had no cursor until an arrow key, so Delete did nothing."""
+    from tui.threads.store import ThreadStore
+
+    with ThreadStore() as store:
+        store.create_thread("first")
+        store.create_thread("second")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 2, "the threads are listed")
+        for _ in range(12):
+            if app.focused is tree:
+                break
+            await pilot.press("tab")
+        assert app.focused is tree, "tab reaches the threads list"
+        await wait_until(pilot, lambda: tree.selected_thread is not None, "a thread is highlighted")
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the delete confirmation")
+
+
+async def test_the_footer_shows_the_delete_key_the_readme_gives(tmp_path: Path) -> None:
+    """Issue 16 #14: the README said `d` deletes a thread, the footer showed `delete`."""
+    import re
+
+    from textual.widgets._footer import FooterKey
+
+    from tui.threads.store import ThreadStore
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    chat_section = readme.split("## Chat threads", 1)[1].split("\n## ", 1)[0]
+    documented = re.search(r"`([^`]+)` deletes", chat_section)
+    assert documented is not None, "the README says which key deletes a thread"
+    with ThreadStore() as store:
+        store.create_thread("first")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 1, "the thread is listed")
+        tree.focus()
+
+        def delete_keys() -> list[str]:
+            return [key.key for key in app.screen.query(FooterKey) if key.action == "delete"]
+
+        await wait_until(pilot, delete_keys, "the footer shows the delete key")
+        assert delete_keys() == [documented.group(1)]

@@ -124,6 +124,8 @@ class ThreadTree(Tree[str]):
                 add(node, thread.id)
 
         add(self.root, None)
+        if wanted is None and self.has_focus and self.root.children:
+            wanted = self.root.children[0]  # the list is focused: keep a thread under the cursor
         if wanted is not None:
             target = wanted
             self._restoring = target.data
@@ -152,6 +154,12 @@ class ThreadTree(Tree[str]):
             found.append(node)
             pending.extend(node.children)
         return found
+
+    def on_focus(self) -> None:
+        # Tree starts with no cursor line: without one, the first key (delete, f2, enter) on
+        # a list just tabbed into would apply to nothing.
+        if self.cursor_node is None and self._restoring is None and self.root.children:
+            self.move_cursor(self.root.children[0])
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
         event.stop()

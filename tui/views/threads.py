@@ -72,7 +72,7 @@ class ThreadsView(Vertical):
         Binding("n", "new_thread", "New thread", id="threads.new"),
         Binding("f2", "rename", "Rename", id="threads.rename"),
         Binding("a", "archive", "Archive", id="threads.archive"),
-        Binding("delete,d", "delete", "Delete", id="threads.delete"),
+        Binding("d,delete", "delete", "Delete", id="threads.delete"),
         Binding("h", "toggle_archived", "Show archived", id="threads.show_archived"),
         Binding("slash", "search", "Search", id="threads.search"),
     ]
