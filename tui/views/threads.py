@@ -181,10 +181,13 @@ class ThreadsView(Vertical):
 
     def action_new_thread(self) -> None:
         def done(title: str | None) -> None:
-            if title:
+            if title is not None:
                 self._create(title)
 
-        self.app.push_screen(PromptScreen("New thread", placeholder="A title, e.g. design Q4", action="Create"), done)
+        prompt = PromptScreen(
+            "New thread", placeholder="A title, or none: the first message names it", action="Create", allow_empty=True
+        )
+        self.app.push_screen(prompt, done)
 
     @work(group="threads-action")
     async def _create(self, title: str) -> None:
@@ -294,6 +297,7 @@ class ThreadsView(Vertical):
                 message_id=hit.message.id,
                 role=str(hit.message.role),
                 snippet=hit.snippet,
+                also_in=tuple(titles.get(thread_id, "") for thread_id in hit.thread_ids[1:]),
             )
             for hit in hits
         ]

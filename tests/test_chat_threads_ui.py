@@ -1,0 +1,89 @@
+"""The chat threads UI: titles from the first message, search grouped by message, the text of
+models and titles shown as data, and selecting and copying text in the chat log.
+
+Each test drives LoupeApp with Pilot against a real SQLite store and, where a model answers,
+the scripted OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, TabbedContent
+
+from tests.fixtures.model_server import Reply
+from tests.helpers import wait_until
+from tests.test_chat_pane import SIZE, active_pane, send, settled
+from tui.app import LoupeApp
+from tui.dialogs.confirm import PromptScreen
+from tui.model.scripted_server import ScriptedServer
+from tui.workspace import open_workspace
+from widgets.thread_tree import ThreadTree
+
+
+def tab_label(app: LoupeApp) -> str:
+    tabs = app.screen.query_one("#document-tabs", TabbedContent)
+    return str(tabs.get_tab(tabs.active).label)
+
+
+async def test_a_new_thread_without_a_title_is_named_by_its_first_message(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    """Issue 16 #12: the CLI allowed no title, the app demanded one."""
+    model_server.script(Reply(text="Use a queue."))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.services.threads.store is not None, "the store is open")
+        tree = app.screen.query_one(ThreadTree)
+        tree.focus()
+        await pilot.press("n")
+        await wait_until(pilot, lambda: bool(app.screen.query(Input)), "the title prompt")
+        await pilot.press("enter")  # no title
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), "an empty title is accepted")
+        await wait_until(pilot, lambda: active_pane(app) is not None, "the chat tab opens")
+        pane = active_pane(app)
+        assert pane is not None
+        await wait_until(pilot, lambda: pane.snapshot is not None, "the thread is loaded")
+        await send(pilot, pane, "How should retries be scheduled?\nWith jitter?")
+        await settled(pilot, pane, 2)
+        store = app.services.threads.store
+        assert store is not None
+        assert store.thread(pane.thread_id).title == "How should retries be scheduled?"
+        await wait_until(
+            pilot,
+            lambda: tree.threads[pane.thread_id].title == "How should retries be scheduled?",
+            "the list shows the title",
+        )
+        await wait_until(pilot, lambda: tab_label(app) == "How should retries be scheduled?", "the tab's title")
+
+
+async def test_search_lists_a_message_shared_by_forks_once_with_its_threads(tmp_path: Path) -> None:
+    """Issue 16 #12: a message shared by 4 threads was one result with no word of the other 3."""
+    from textual.widgets import OptionList
+
+    from tui.dialogs.thread_search import ThreadSearchScreen
+    from tui.threads.store import ThreadStore
+
+    with ThreadStore() as store:
+        plan = store.create_thread("plan")
+        store.append(plan.id, "user", "Where do the kestrel retries go?")
+        answer = store.append(plan.id, "assistant", "Into the queue.")
+        for name in ("fork a", "fork b", "fork c"):
+            store.fork(plan.id, answer.id, title=name)
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 4, "the threads are listed")
+        tree.focus()
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+        search = app.screen
+        assert isinstance(search, ThreadSearchScreen)
+        await pilot.press(*"kestrel")
+        await wait_until(pilot, lambda: search.shown_query == "kestrel", "the results")
+        assert [r.thread_title for r in search.results] == ["plan"]
+        assert sorted(search.results[0].also_in) == ["fork a", "fork b", "fork c"]
+        options = search.query_one(OptionList)
+        assert options.option_count == 1
+        shown = str(options.get_option_at_index(0).prompt)
+        assert shown.startswith("plan  +3 threads: fork ")
