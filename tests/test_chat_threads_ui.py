@@ -14,6 +14,7 @@ from textual.widgets import Input, TabbedContent
 from tests.fixtures.model_server import Reply
 from tests.helpers import wait_until
 from tests.test_chat_pane import SIZE, active_pane, send, settled
+from tests.test_threads_view import search_threads
 from tui.app import LoupeApp
 from tui.dialogs.confirm import PromptScreen
 from tui.model.scripted_server import ScriptedServer
@@ -61,7 +62,6 @@ async def test_search_lists_a_message_shared_by_forks_once_with_its_threads(tmp_
     """Issue 16 #12: a message shared by 4 threads was one result with no word of the other 3."""
     from textual.widgets import OptionList
 
-    from tui.dialogs.thread_search import ThreadSearchScreen
     from tui.threads.store import ThreadStore
 
     with ThreadStore() as store:
@@ -72,15 +72,7 @@ async def test_search_lists_a_message_shared_by_forks_once_with_its_threads(tmp_
             store.fork(plan.id, answer.id, title=name)
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
-        tree = app.screen.query_one(ThreadTree)
-        await wait_until(pilot, lambda: len(tree.threads) == 4, "the threads are listed")
-        tree.focus()
-        await pilot.press("slash")
-        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
-        search = app.screen
-        assert isinstance(search, ThreadSearchScreen)
-        await pilot.press(*"kestrel")
-        await wait_until(pilot, lambda: search.shown_query == "kestrel", "the results")
+        search = await search_threads(pilot, 4, "kestrel")
         assert [r.thread_title for r in search.results] == ["plan"]
         assert sorted(search.results[0].also_in) == ["fork a", "fork b", "fork c"]
         options = search.query_one(OptionList)

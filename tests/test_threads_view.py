@@ -6,12 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.helpers import wait_until
 from tests.test_chat_pane import SIZE, active_pane, new_thread
 from tui.app import LoupeApp
 from tui.dialogs.confirm import ConfirmScreen
+from tui.dialogs.thread_search import ThreadSearchScreen
 from tui.threads.errors import StoreError
 from tui.views.chat import ChatPane
 from tui.workspace import open_workspace
@@ -54,8 +56,22 @@ async def test_rename_archive_and_delete_with_confirmation(tmp_path: Path) -> No
         assert store.list_threads(include_archived=True) == []
 
 
+async def search_threads(pilot: Pilot[None], threads: int, query: str) -> ThreadSearchScreen:
+    """Once `threads` threads are listed, search them for `query` (/ in the list)."""
+    app = pilot.app
+    tree = app.screen.query_one(ThreadTree)
+    await wait_until(pilot, lambda: len(tree.threads) == threads, "the threads are listed")
+    tree.focus()
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+    search = app.screen
+    assert isinstance(search, ThreadSearchScreen)
+    await pilot.press(*query)
+    await wait_until(pilot, lambda: search.shown_query == query, "the results")
+    return search
+
+
 async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown(tmp_path: Path) -> None:
-    from tui.dialogs.thread_search import ThreadSearchScreen
     from tui.threads.store import ThreadStore
 
     with ThreadStore() as store:
@@ -70,14 +86,7 @@ async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
         tree = app.screen.query_one(ThreadTree)
-        await wait_until(pilot, lambda: len(tree.threads) == 2, "the threads are listed")
-        tree.focus()
-        await pilot.press("slash")
-        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
-        search = app.screen
-        assert isinstance(search, ThreadSearchScreen)
-        await pilot.press(*"kestrel")
-        await wait_until(pilot, lambda: search.shown_query == "kestrel", "the results")
+        search = await search_threads(pilot, 2, "kestrel")
         assert [(r.thread_title, r.message_id) for r in search.results] == [("retries", answer.id)]
         await pilot.press("enter")
         await wait_until(pilot, lambda: active_pane(app) is not None, "the thread opens")
