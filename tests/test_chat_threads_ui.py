@@ -79,3 +79,41 @@ async def test_search_lists_a_message_shared_by_forks_once_with_its_threads(tmp_
         assert options.option_count == 1
         shown = str(options.get_option_at_index(0).prompt)
         assert shown.startswith("plan  +3 threads: fork ")
+
+
+async def test_escapes_in_replies_titles_and_model_names_are_shown_not_sent_to_the_terminal(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    """Issue 12 #1 (chat): an OSC 52 in a reply set the user's clipboard, CSI 2J cleared the
+    screen; a title like `[/x]` is markup to a tab and crashed it."""
+    from tests.terminal_output import CLEAR, HOSTILE, SHOWN, assert_no_injection, drawn, screen_text
+    from tui.threads.store import ThreadStore
+
+    model_server.script(Reply(text=f"Here: {HOSTILE}\n\n```sh\necho {HOSTILE}\n```\n\nDone."))
+    # Escapes first, so that the narrow sidebar shows them too.
+    title = f"{CLEAR}plan [/x] [link=https://evil.example]y[/link] {HOSTILE}"
+    with ThreadStore() as store:
+        thread = store.create_thread(title, endpoint="scripted", model="scripted-model")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: thread.id in tree.threads, "the thread is listed")
+        tree.focus()
+        tree.select_thread(thread.id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: active_pane(app) is not None, "the chat tab opens")
+        pane = active_pane(app)
+        assert pane is not None
+        await wait_until(pilot, lambda: pane.snapshot is not None, "the thread is loaded")
+        await send(pilot, pane, f"Say {HOSTILE}")
+        await settled(pilot, pane, 2)
+        reply = pane.log.views()[-1]
+        await wait_until(pilot, lambda: "Done." in reply.body.rendered_text(), "the reply is on screen")
+        assert SHOWN in reply.body.rendered_text()
+        await wait_until(pilot, lambda: tab_label(app).startswith("␛[2Jplan [/x] [link="), "the tab's title, as written")
+        assert SHOWN in tab_label(app)
+        assert_no_injection(drawn(app))
+        shown = screen_text(app)
+        assert SHOWN in shown
+        # The list and the tab show the title as written.
+        assert sum(line.count("␛[2Jplan [/x]") for line in shown.splitlines()) >= 2

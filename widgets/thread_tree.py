@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from tui.terminal_text import visible
+
 
 @dataclass(frozen=True)
 class ThreadInfo:
@@ -41,7 +43,9 @@ def thread_label(thread: ThreadInfo) -> Text:
     label = Text()
     if thread.streaming:
         label.append("● ", "bold")
-    label.append(thread.title or "untitled", "italic dim" if thread.archived else "")
+    # A title is data (a first message, an agent's prompt): Text is not markup, and its
+    # controls are shown, not sent to the terminal.
+    label.append(visible(thread.title or "untitled"), "italic dim" if thread.archived else "")
     extra = " · ".join(
         part for part in (str(thread.message_count) if thread.message_count else "", thread.age) if part
     )

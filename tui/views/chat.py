@@ -20,6 +20,7 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
@@ -29,6 +30,7 @@ from tui.errors import LoupeError
 from tui.events import ReplyFinished, ReplyProgress, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
 from tui.references import ReferenceError, find_references, resolve
+from tui.terminal_text import visible
 from tui.threads import chat_data
 from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role
@@ -185,7 +187,7 @@ class ChatPane(Vertical):
 
     def _banner(self, text: str, *, problem: bool = False) -> None:
         banner = self.query_one("#chat-banner", Static)
-        banner.update(text)
+        banner.update(visible(text))  # titles, model names and errors in it are data
         banner.set_class(problem, "-problem")
 
     def _update_banner(self) -> None:
@@ -215,8 +217,10 @@ class ChatPane(Vertical):
         tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
         if pane is not None and tabs is not None and pane.id:
             tab = tabs.get_tab(pane.id)
-            if str(tab.label) != title:
-                tab.label = title
+            # A str label is markup (`[/x]` in a title would crash); a title is data.
+            label = Content(visible(title))
+            if tab.label != label:
+                tab.label = label
 
     def select_message(self, message_id: str) -> None:
         # A pane opened just now has no log yet: its first load selects the message.

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
+from widgets.plain_text import plain_text
 
 
 def pane_id(key: str) -> str:
@@ -61,7 +62,8 @@ class DocumentsView(Vertical):
             pane = existing.first(TabPane)
             return pane.children[0] if pane.children else pane
         widget = make()
-        tabs.add_pane(TabPane(title, widget, id=ident))
+        # A tab's title names a file or a task: plain text, or `[link=…]` in a name crashes.
+        tabs.add_pane(TabPane(plain_text(title), widget, id=ident))
         tabs.active = ident
         self._sync_empty()
         return widget
