@@ -13,7 +13,7 @@ from textual.widgets import Input, TabbedContent
 
 from tests.fixtures.model_server import Reply
 from tests.helpers import wait_until
-from tests.test_chat_pane import SIZE, active_pane, send, settled
+from tests.test_chat_pane import SIZE, active_pane, new_thread, send, settled
 from tests.test_threads_view import search_threads
 from tui.app import LoupeApp
 from tui.dialogs.confirm import PromptScreen
@@ -117,3 +117,49 @@ async def test_escapes_in_replies_titles_and_model_names_are_shown_not_sent_to_t
         assert SHOWN in shown
         # The list and the tab show the title as written.
         assert sum(line.count("␛[2Jplan [/x]") for line in shown.splitlines()) >= 2
+
+
+async def test_lines_selected_with_the_keys_or_the_mouse_are_what_y_copies(
+    tmp_path: Path, model_server: ScriptedServer, model_config: Path
+) -> None:
+    """Issue 13 (chat): select in the chat log with v and the line keys, or by dragging; y copies."""
+    from textual.widgets._footer import FooterKey
+
+    model_server.script(Reply(text="first line\n\nsecond line\n\nthird line"))
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "select")
+        await send(pilot, pane, "Three lines, please.")
+        await settled(pilot, pane, 2)
+        reply = pane.log.views()[-1]
+        await wait_until(pilot, lambda: "third line" in reply.body.rendered_text(), "the reply is on screen")
+        pane.log.focus()
+        assert pane.log.selected_id == reply.info.id
+        await wait_until(
+            pilot, lambda: "v" in [k.key for k in app.screen.query(FooterKey) if k.action == "select_lines"],
+            "the footer offers v",
+        )
+
+        # v selects the message's first line; j extends it a line at a time; y copies.
+        await pilot.press("v", "j", "j")
+        assert reply.body.text_selection is not None
+        assert app.screen.get_selected_text() == "first line\n\nsecond line"
+        assert "escape" in [k.key for k in app.screen.query(FooterKey) if k.action == "leave_selection"]
+        await pilot.press("y")
+        assert app.clipboard == "first line\n\nsecond line"
+        assert not app.screen.selections, "copying leaves the selection"
+        # escape leaves a selection without copying, and the message stays selected.
+        await pilot.press("v", "escape")
+        assert not app.screen.selections and pane.log.selected_id == reply.info.id
+
+        # A mouse drag selects too, and y copies what it covers.
+        await pilot.mouse_down(reply.body, offset=(0, 0))
+        await pilot.hover(reply.body, offset=(5, 2))
+        await pilot.mouse_up(reply.body, offset=(5, 2))
+        await wait_until(pilot, lambda: reply.body.text_selection is not None, "the dragged selection")
+        assert app.screen.get_selected_text() == "first line\n\nsecond"
+        await pilot.press("y")
+        assert app.clipboard == "first line\n\nsecond"
+        # Without a selection, y copies the whole message, as written.
+        await pilot.press("y")
+        assert app.clipboard == "first line\n\nsecond line\n\nthird line"

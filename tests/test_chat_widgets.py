@@ -141,6 +141,11 @@ class LogHost(App[None]):
     def _sent(self, event: Composer.Submitted) -> None:
         self.sent.append(event.text)
 
+    @on(ChatLog.Copy)
+    def _copy(self, event: ChatLog.Copy) -> None:
+        # The log asks; the app's view copies (here, as the chat pane does, to the clipboard).
+        self.copy_to_clipboard(event.text)
+
 
 async def test_log_reuses_unchanged_messages_and_streams_into_the_last() -> None:
     app = LogHost()

@@ -4,7 +4,7 @@ The pane reads the store in worker threads and starts replies through the app's
 `ReplyManager` (they run off the UI loop and survive closing the tab). What they save
 arrives as events on the channel and goes straight to the streaming message's view.
 
-Keys here (the message keys f/e/r/m/y/‹› live on the log, `ChatLog`):
+Keys here (the message keys f/e/r/m/v/y/‹› live on the log, `ChatLog`):
 escape stops the reply; ctrl+o selects the message this fork was made at; ctrl+t opens the
 parent thread there; ctrl+r reduces branches back into this thread.
 """
@@ -394,6 +394,11 @@ class ChatPane(Vertical):
             return None
         return next((m for m in self.snapshot.history if m.id == message_id), None)
 
+    @on(ChatLog.Copy)
+    def _copy(self, event: ChatLog.Copy) -> None:
+        event.stop()
+        self.app.copy_text(event.text, what=event.what)
+
     @on(ChatLog.Action)
     def _message_action(self, event: ChatLog.Action) -> None:
         event.stop()
@@ -513,5 +518,8 @@ class ChatPane(Vertical):
             ):
                 commands.append((title, help_text, lambda kind=kind: log.action_request(kind)))
             commands.append(("Thread: copy the selected message", "To the clipboard", log.action_copy))
+            commands.append(
+                ("Thread: select lines of the message", "v: j/k extend, y copies, escape leaves", log.action_select_lines)
+            )
         commands.extend(self.endpoints.commands())
         return commands

@@ -26,12 +26,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.geometry import Region, Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
 from widgets.chat.blocks import BlockStream, open_fence
 from widgets.chat.rich_markdown import BlockRenderer, Palette
+from widgets.chat.selection import highlight_span
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -367,7 +369,19 @@ class IncrementalMarkdown(Widget):
 
     def rendered_text(self) -> str:
         """What is on screen now, as plain text (tests and debugging)."""
-        return "\n".join(strip.text.rstrip() for strip in (*self._frozen_lines, *self._tail_lines))
+        return "\n".join(self.rendered_lines())
+
+    def rendered_lines(self) -> list[str]:
+        """Each line on screen as plain text: what a selection of lines copies."""
+        return [strip.text.rstrip() for strip in (*self._frozen_lines, *self._tail_lines)]
+
+    # -- selection (mouse drags and the log's line selection) ------------------------------
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self.rendered_lines())), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         frozen = self._frozen_lines
@@ -376,4 +390,10 @@ class IncrementalMarkdown(Widget):
         else:
             index = y - len(frozen)
             line = self._tail_lines[index] if index < len(self._tail_lines) else Strip.blank(0)
-        return line.apply_style(self.rich_style)
+        line = line.apply_style(self.rich_style)
+        selection = self.text_selection
+        if selection is not None:
+            style = self.screen.get_component_rich_style("screen--selection")
+            line = highlight_span(line, selection.get_span(y), style)
+        # Offsets tell the screen which text a mouse drag covers.
+        return line.apply_offsets(0, y)
