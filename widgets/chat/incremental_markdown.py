@@ -25,6 +25,7 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
@@ -154,6 +155,9 @@ class IncrementalMarkdown(Widget):
         self._reserved = 0
         # The height the last layout pass got; a different `_height()` needs a new pass.
         self._laid_out_height = -1
+        # Rows as last painted, by y: (line, style, painted line); see `render_line`.
+        self._drawn: dict[int, tuple[Strip, Style, Strip]] = {}
+        self._paint_style: Style | None = None
 
     # -- content -------------------------------------------------------------------------
 
@@ -331,6 +335,7 @@ class IncrementalMarkdown(Widget):
             BlockRenderer(palette), frozen, self._stream.tail, width, after_blocks=False
         )
         self._frozen_done = len(frozen)
+        self._drawn.clear()
         self._stale = False
         self._shown_version = self._version
         self.renders += 1
@@ -383,6 +388,14 @@ class IncrementalMarkdown(Widget):
     def selection_updated(self, selection: Selection | None) -> None:
         self.refresh()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # `rich_style` walks every ancestor: once per paint of this view, not once per line.
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
     def render_line(self, y: int) -> Strip:
         frozen = self._frozen_lines
         if y < len(frozen):
@@ -390,10 +403,20 @@ class IncrementalMarkdown(Widget):
         else:
             index = y - len(frozen)
             line = self._tail_lines[index] if index < len(self._tail_lines) else Strip.blank(0)
-        line = line.apply_style(self.rich_style)
+        style = self._paint_style or self.rich_style
         selection = self.text_selection
+        if selection is None:
+            # A resize (a streaming reply claiming rows) repaints every row; most are the same
+            # strips in the same style as last time (bench/stream_render.py).
+            drawn = self._drawn.get(y)
+            if drawn is not None and drawn[0] is line and drawn[1] == style:
+                return drawn[2]
+        shown = line.apply_style(style)
         if selection is not None:
-            style = self.screen.get_component_rich_style("screen--selection")
-            line = highlight_span(line, selection.get_span(y), style)
+            marked = self.screen.get_component_rich_style("screen--selection")
+            shown = highlight_span(shown, selection.get_span(y), marked)
         # Offsets tell the screen which text a mouse drag covers.
-        return line.apply_offsets(0, y)
+        shown = shown.apply_offsets(0, y)
+        if selection is None:
+            self._drawn[y] = (line, style, shown)
+        return shown
