@@ -141,6 +141,11 @@ class LogHost(App[None]):
     def _sent(self, event: Composer.Submitted) -> None:
         self.sent.append(event.text)
 
+    @on(ChatLog.Copy)
+    def _copy(self, event: ChatLog.Copy) -> None:
+        # The log asks; the app's view copies (here, as the chat pane does, to the clipboard).
+        self.copy_to_clipboard(event.text)
+
 
 async def test_log_reuses_unchanged_messages_and_streams_into_the_last() -> None:
     app = LogHost()
@@ -289,3 +294,18 @@ async def test_log_follows_the_bottom_only_when_the_reader_is_there() -> None:
         await wait_until(pilot, lambda: view.body.is_settled and "line 59" in view.body.rendered_text(), "rendered")
         await pilot.pause()
         assert log.scroll_y == log.max_scroll_y
+
+
+def test_a_message_header_shows_escapes_in_model_names_errors_and_sources() -> None:
+    """Issue 12 #1: model names and errors come from servers; they are data, not controls."""
+    from tests.terminal_output import HOSTILE
+    from tui.terminal_text import visible
+    from widgets.chat.message import header_content
+
+    info = MessageInfo(
+        "a", "assistant", "text", status="error", model=f"gpt{HOSTILE}", error=f"bad{HOSTILE}",
+        sources=(f"branch{HOSTILE}",), merge_mode="concatenation", fork_blocked=f"no{HOSTILE}",
+    )
+    header = header_content(info, selected=True).plain
+    assert visible(f"gpt{HOSTILE}") in header and visible(f"no{HOSTILE}") in header
+    assert "\x1b" not in header and "\x9b" not in header

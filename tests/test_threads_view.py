@@ -6,12 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.helpers import wait_until
 from tests.test_chat_pane import SIZE, active_pane, new_thread
 from tui.app import LoupeApp
 from tui.dialogs.confirm import ConfirmScreen
+from tui.dialogs.thread_search import ThreadSearchScreen
 from tui.threads.errors import StoreError
 from tui.views.chat import ChatPane
 from tui.workspace import open_workspace
@@ -54,8 +56,22 @@ async def test_rename_archive_and_delete_with_confirmation(tmp_path: Path) -> No
         assert store.list_threads(include_archived=True) == []
 
 
+async def search_threads(pilot: Pilot[None], threads: int, query: str) -> ThreadSearchScreen:
+    """Once `threads` threads are listed, search them for `query` (/ in the list)."""
+    app = pilot.app
+    tree = app.screen.query_one(ThreadTree)
+    await wait_until(pilot, lambda: len(tree.threads) == threads, "the threads are listed")
+    tree.focus()
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+    search = app.screen
+    assert isinstance(search, ThreadSearchScreen)
+    await pilot.press(*query)
+    await wait_until(pilot, lambda: search.shown_query == query, "the results")
+    return search
+
+
 async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown(tmp_path: Path) -> None:
-    from tui.dialogs.thread_search import ThreadSearchScreen
     from tui.threads.store import ThreadStore
 
     with ThreadStore() as store:
@@ -70,14 +86,7 @@ async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
         tree = app.screen.query_one(ThreadTree)
-        await wait_until(pilot, lambda: len(tree.threads) == 2, "the threads are listed")
-        tree.focus()
-        await pilot.press("slash")
-        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
-        search = app.screen
-        assert isinstance(search, ThreadSearchScreen)
-        await pilot.press(*"kestrel")
-        await wait_until(pilot, lambda: search.shown_query == "kestrel", "the results")
+        search = await search_threads(pilot, 2, "kestrel")
         assert [(r.thread_title, r.message_id) for r in search.results] == [("retries", answer.id)]
         await pilot.press("enter")
         await wait_until(pilot, lambda: active_pane(app) is not None, "the thread opens")
@@ -148,3 +157,51 @@ async def test_quitting_while_the_store_opens_closes_what_was_opened(tmp_path: P
     assert services.opened is not None, "the store was opened meanwhile"
     with pytest.raises(StoreError, match="is closed"):
         services.opened.list_threads()
+
+
+async def test_tabbing_into_the_list_highlights_a_thread_so_the_first_delete_asks(tmp_path: Path) -> None:
+    """Issue 16 #14: the list had no cursor until an arrow key, so Delete did nothing."""
+    from tui.threads.store import ThreadStore
+
+    with ThreadStore() as store:
+        store.create_thread("first")
+        store.create_thread("second")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 2, "the threads are listed")
+        for _ in range(12):
+            if app.focused is tree:
+                break
+            await pilot.press("tab")
+        assert app.focused is tree, "tab reaches the threads list"
+        await wait_until(pilot, lambda: tree.selected_thread is not None, "a thread is highlighted")
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the delete confirmation")
+
+
+async def test_the_footer_shows_the_delete_key_the_readme_gives(tmp_path: Path) -> None:
+    """Issue 16 #14: the README said `d` deletes a thread, the footer showed `delete`."""
+    import re
+
+    from textual.widgets._footer import FooterKey
+
+    from tui.threads.store import ThreadStore
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    chat_section = readme.split("## Chat threads", 1)[1].split("\n## ", 1)[0]
+    documented = re.search(r"`([^`]+)` deletes", chat_section)
+    assert documented is not None, "the README says which key deletes a thread"
+    with ThreadStore() as store:
+        store.create_thread("first")
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(ThreadTree)
+        await wait_until(pilot, lambda: len(tree.threads) == 1, "the thread is listed")
+        tree.focus()
+
+        def delete_keys() -> list[str]:
+            return [key.key for key in app.screen.query(FooterKey) if key.action == "delete"]
+
+        await wait_until(pilot, delete_keys, "the footer shows the delete key")
+        assert delete_keys() == [documented.group(1)]

@@ -43,7 +43,8 @@ def thread_label(thread: ThreadInfo) -> Text:
     label = Text()
     if thread.streaming:
         label.append("● ", "bold")
-    # A title is a user's or a model's text: its controls are shown, never sent.
+    # A title is data (a first message, an agent's prompt): Text is not markup, and its
+    # controls are shown, not sent to the terminal.
     label.append(visible(thread.title or "untitled"), "italic dim" if thread.archived else "")
     extra = " · ".join(
         part for part in (str(thread.message_count) if thread.message_count else "", thread.age) if part
@@ -127,6 +128,8 @@ class ThreadTree(Tree[str]):
                 add(node, thread.id)
 
         add(self.root, None)
+        if wanted is None and self.has_focus and self.root.children:
+            wanted = self.root.children[0]  # the list is focused: keep a thread under the cursor
         if wanted is not None:
             target = wanted
             self._restoring = target.data
@@ -155,6 +158,12 @@ class ThreadTree(Tree[str]):
             found.append(node)
             pending.extend(node.children)
         return found
+
+    def on_focus(self) -> None:
+        # Tree starts with no cursor line: without one, the first key (delete, f2, enter) on
+        # a list just tabbed into would apply to nothing.
+        if self.cursor_node is None and self._restoring is None and self.root.children:
+            self.move_cursor(self.root.children[0])
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
         event.stop()

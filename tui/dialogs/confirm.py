@@ -47,12 +47,18 @@ class ConfirmScreen(Dialog[bool]):
 
 
 class PromptScreen(Dialog[str]):
-    """Ask for one line of text (a title, a name). Dismisses with None on escape."""
+    """Ask for one line of text (a title, a name). Dismisses with None on escape.
+
+    `allow_empty`: an empty answer is an answer (e.g. "no title: name it later"), not a slip.
+    """
 
     SIZE = "narrow"
 
-    def __init__(self, title: str, value: str = "", *, placeholder: str = "", action: str = "OK") -> None:
+    def __init__(
+        self, title: str, value: str = "", *, placeholder: str = "", action: str = "OK", allow_empty: bool = False
+    ) -> None:
         super().__init__(title)
+        self._allow_empty = allow_empty
         self._value = value
         self._placeholder = placeholder
         self._action = action
@@ -75,7 +81,7 @@ class PromptScreen(Dialog[str]):
 
     def _submit(self) -> None:
         value = self.query_one(Input).value.strip()
-        if not value:
+        if not value and not self._allow_empty:
             self.show_error("Type something first, or press escape to cancel.")
             return
         self.dismiss(value)

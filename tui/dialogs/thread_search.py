@@ -36,6 +36,19 @@ class SearchResult:
     message_id: str
     role: str
     snippet: str
+    # Titles of the other threads that have this message (forks share their history): the
+    # message is listed once, under the thread that wrote it.
+    also_in: tuple[str, ...] = ()
+
+
+def also_in_content(titles: tuple[str, ...]) -> Content:
+    """“+3 threads: a, b, c” (the first few titles), or nothing for a message of one thread."""
+    if not titles:
+        return Content("")
+    shown = ", ".join(visible(title or "untitled") for title in titles[:3])
+    more = "…" if len(titles) > 3 else ""
+    noun = "thread" if len(titles) == 1 else "threads"
+    return Content.styled(f"  +{len(titles)} {noun}: {shown}{more}", "$text-muted italic")
 
 
 def snippet_content(snippet: str) -> Content:
@@ -109,6 +122,7 @@ class ThreadSearchScreen(Dialog[SearchResult]):
             Option(
                 Content.assemble(
                     plain_text(result.thread_title or "untitled", "bold"),
+                    also_in_content(result.also_in),
                     Content.styled(f"  {result.role}  ", "$text-muted"),
                     snippet_content(result.snippet),
                 ),

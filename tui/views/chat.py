@@ -4,7 +4,7 @@ The pane reads the store in worker threads and starts replies through the app's
 `ReplyManager` (they run off the UI loop and survive closing the tab). What they save
 arrives as events on the channel and goes straight to the streaming message's view.
 
-Keys here (the message keys f/e/r/m/y/‹› live on the log, `ChatLog`):
+Keys here (the message keys f/e/r/m/v/y/‹› live on the log, `ChatLog`):
 escape stops the reply; ctrl+o selects the message this fork was made at; ctrl+t opens the
 parent thread there; ctrl+r reduces branches back into this thread.
 """
@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
@@ -29,13 +30,14 @@ from tui.errors import LoupeError
 from tui.events import ReplyFinished, ReplyProgress, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
 from tui.references import ReferenceError, find_references, resolve
+from tui.terminal_text import visible
 from tui.threads import chat_data
 from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role
 from tui.services.threads import ThreadServices
-from tui.views.chat_branches import MapReduceActions
-from tui.views.chat_endpoints import EndpointActions
-from tui.views.chat_export import ExportActions
+from tui.views.chat_branches import MapReduce
+from tui.views.chat_endpoints import EndpointPicker
+from tui.views.chat_export import Exporter
 from tui.views.chat_messages import message_infos
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
@@ -48,8 +50,10 @@ if TYPE_CHECKING:
 # Seconds between checks for messages other processes added to the open thread.
 EXTERNAL_POLL = 2.0
 
+T = TypeVar("T")
 
-class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
+
+class ChatPane(Vertical):
     app = getters.app(AppBase)
 
     DEFAULT_CSS = """
@@ -83,6 +87,10 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         # The thread's head as read just before `snapshot`: the external check compares it.
         self._seen: HeadState | None = None
         self._reload_lock = asyncio.Lock()
+        # Helpers that reach the pane as a `ChatHost` (tui/views/chat_host.py).
+        self.map_reduce = MapReduce(self)
+        self.exporter = Exporter(self)
+        self.endpoints = EndpointPicker(self, lambda job: self.run_worker(job, group="chat-action"))
 
     @property
     def services(self) -> ThreadServices:
@@ -179,7 +187,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
 
     def _banner(self, text: str, *, problem: bool = False) -> None:
         banner = self.query_one("#chat-banner", Static)
-        banner.update(text)
+        banner.update(visible(text))  # titles, model names and errors in it are data
         banner.set_class(problem, "-problem")
 
     def _update_banner(self) -> None:
@@ -209,8 +217,10 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
         if pane is not None and tabs is not None and pane.id:
             tab = tabs.get_tab(pane.id)
-            if str(tab.label) != title:
-                tab.label = title
+            # A str label is markup (`[/x]` in a title would crash); a title is data.
+            label = Content(visible(title))
+            if tab.label != label:
+                tab.label = label
 
     def select_message(self, message_id: str) -> None:
         # A pane opened just now has no log yet: its first load selects the message.
@@ -240,7 +250,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             return
         if message.thread_id != self.thread_id:
             return  # not this thread's own message: leave its branches alone
-        if await self._store_call(store.switch_branch, self.thread_id, message_id) is not None:
+        if await self.store_call(store.switch_branch, self.thread_id, message_id) is not None:
             await self.reload(select=message_id)
 
     # -- replies (events from the ReplyManager, on the UI loop) --------------------------
@@ -292,7 +302,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if self.is_streaming:
             self.notify("A reply is still being written: wait, or press escape to stop it.", severity="warning")
             return
-        if not self._can_reach_model():
+        if not self.can_reach_model():
             return
         problems = await asyncio.to_thread(self._reference_problems, text)
         if problems:
@@ -308,7 +318,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         self.composer.clear()
         # `replying`: the question is about to be answered; never show it as unanswered.
         await self.reload(follow=True, replying=True)
-        self._start_reply()
+        self.start_reply()
 
     def _reference_problems(self, text: str) -> list[str]:
         problems = []
@@ -319,7 +329,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
                 problems.append(str(exc))
         return problems
 
-    def _can_reach_model(self) -> bool:
+    def can_reach_model(self) -> bool:
         thread = self.snapshot.thread if self.snapshot else None
         status = self.services.endpoint_status(thread.endpoint if thread else None, thread.model if thread else None)
         if status.endpoint is None:
@@ -328,14 +338,14 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             return False
         return True
 
-    def _start_reply(self, **options: object) -> bool:
+    def start_reply(self, **options: object) -> bool:
         replies = self.services.replies
         thread = self.snapshot.thread if self.snapshot else None
         if replies is None or thread is None:
             return False
         status = self.services.endpoint_status(thread.endpoint, thread.model)
         if status.endpoint is None:
-            self._can_reach_model()
+            self.can_reach_model()
             return False
         try:
             replies.start(
@@ -384,6 +394,11 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             return None
         return next((m for m in self.snapshot.history if m.id == message_id), None)
 
+    @on(ChatLog.Copy)
+    def _copy(self, event: ChatLog.Copy) -> None:
+        event.stop()
+        self.app.copy_text(event.text, what=event.what)
+
     @on(ChatLog.Action)
     def _message_action(self, event: ChatLog.Action) -> None:
         event.stop()
@@ -399,7 +414,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         elif event.action == "regenerate":
             self._regenerate(message)
         elif event.action == "map":
-            self._map(message)
+            self.run_worker(partial(self.map_reduce.map, message), group="chat-action")
 
     @work(group="chat-action")
     async def _switch_sibling(self, message: Message, delta: int) -> None:
@@ -408,7 +423,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         target = (position.previous_id if delta < 0 else position.next_id) if position else None
         if store is None or target is None:
             return
-        await self._store_call(store.switch_branch, self.thread_id, target)
+        await self.store_call(store.switch_branch, self.thread_id, target)
         await self.reload(select=target)
 
     @work(group="chat-action")
@@ -417,7 +432,7 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         if store is None:
             return
         title = self.snapshot.thread.title if self.snapshot else ""
-        fork = await self._store_call(
+        fork = await self.store_call(
             store.fork, self.thread_id, message.id,
             title=f"{title or 'thread'} ⑂ {chat_data.excerpt(message.content, 24)}",
         )
@@ -441,29 +456,40 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
         store = self.services.store
         if store is None:
             return
-        edited = await self._store_call(store.edit, self.thread_id, message.id, result.text)
+        edited = await self.store_call(store.edit, self.thread_id, message.id, result.text)
         if edited is None:
             return
         await self.reload(select=edited.id, follow=result.rerun, replying=result.rerun)
         if result.rerun:
-            self._start_reply()
+            self.start_reply()
 
     @work(group="chat-action")
     async def _regenerate(self, message: Message) -> None:
         if self.is_streaming:
             return
         if message.role is Role.ASSISTANT:
-            self._start_reply(parent_id=message.parent_id)
+            self.start_reply(parent_id=message.parent_id)
         elif message.role is Role.USER and self.snapshot and self.snapshot.history[-1].id == message.id:
-            self._start_reply()  # a question nobody answered yet (a fork made at it)
+            self.start_reply()  # a question nobody answered yet (a fork made at it)
 
-    async def _store_call(self, function: Callable[..., object], *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    async def store_call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T | None:
         """Run a store operation off the loop; show its error instead of raising."""
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except LoupeError as exc:
             self.notify(str(exc), severity="error", timeout=8, markup=False)
             return None
+
+    # -- helpers' actions (keys and palette) --------------------------------------------
+
+    def action_reduce(self) -> None:
+        self.run_worker(self.map_reduce.reduce, group="chat-action")
+
+    def action_export(self) -> None:
+        self.run_worker(self.exporter.export, group="chat-export")
+
+    def action_copy_markdown(self) -> None:
+        self.run_worker(self.exporter.copy, group="chat-export")
 
     # -- palette -------------------------------------------------------------------------
 
@@ -492,5 +518,8 @@ class ChatPane(MapReduceActions, ExportActions, EndpointActions, Vertical):
             ):
                 commands.append((title, help_text, lambda kind=kind: log.action_request(kind)))
             commands.append(("Thread: copy the selected message", "To the clipboard", log.action_copy))
-        commands.extend(self._endpoint_commands())
+            commands.append(
+                ("Thread: select lines of the message", "v: j/k extend, y copies, escape leaves", log.action_select_lines)
+            )
+        commands.extend(self.endpoints.commands())
         return commands

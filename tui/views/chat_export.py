@@ -1,6 +1,7 @@
 """Export a chat thread as markdown: to a file (asks where) or to the clipboard.
 
-A mixin of `ChatPane`, like `chat_branches`; it uses the pane's services and snapshot.
+`Exporter` is owned by the pane and reaches it only as a `ChatHost`. Its methods are
+coroutines the pane runs as workers: they wait on a dialog and on the store.
 """
 
 from __future__ import annotations
@@ -8,19 +9,10 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from textual import work
 
 from tui.dialogs.confirm import PromptScreen
 from tui.errors import LoupeError
-
-if TYPE_CHECKING:
-    from tui.views.chat import ChatPane
-
-    _Base = ChatPane
-else:
-    _Base = object
+from tui.views.chat_host import ChatHost
 
 
 def export_name(title: str) -> str:
@@ -29,48 +21,51 @@ def export_name(title: str) -> str:
     return f"{slug or 'thread'}.md"
 
 
-class ExportActions(_Base):
-    def action_export(self) -> None:
-        title = self.snapshot.thread.title if self.snapshot else ""
-        default = self.services.workspace.root / export_name(title)
+class Exporter:
+    def __init__(self, pane: ChatHost) -> None:
+        self._pane = pane
 
-        def done(path: str | None) -> None:
-            if path:
-                self._export_to(Path(path).expanduser())
+    async def export(self) -> None:
+        """Ask where, then write the thread there as markdown."""
+        pane = self._pane
+        title = pane.snapshot.thread.title if pane.snapshot else ""
+        default = pane.services.workspace.root / export_name(title)
+        path = await pane.app.push_screen_wait(
+            PromptScreen("Export the thread as markdown to", str(default), action="Export")
+        )
+        if path:
+            await self.export_to(Path(path).expanduser())
 
-        self.app.push_screen(PromptScreen("Export the thread as markdown to", str(default), action="Export"), done)
-
-    @work(group="chat-export")
-    async def _export_to(self, path: Path) -> None:
+    async def export_to(self, path: Path) -> None:
+        pane = self._pane
         text = await self._markdown()
         if text is None:
             return
         if not path.is_absolute():
-            path = self.services.workspace.root / path
+            path = pane.services.workspace.root / path
         try:
             await asyncio.to_thread(_write, path, text)
         except OSError as exc:
-            self.notify(f"Not exported: {exc}", severity="error", timeout=10, markup=False)
+            pane.notify(f"Not exported: {exc}", severity="error", timeout=10, markup=False)
             return
-        self.notify(f"Exported to {path}", timeout=6, markup=False)
+        pane.notify(f"Exported to {path}", timeout=6, markup=False)
 
-    @work(group="chat-export")
-    async def action_copy_markdown(self) -> None:
+    async def copy(self) -> None:
         text = await self._markdown()
         if text is not None:
-            self.app.copy_to_clipboard(text)
-            self.notify(f"Copied the thread as markdown ({len(text)} characters).", timeout=3)
+            self._pane.app.copy_text(text, what=f"the thread as markdown ({len(text)} characters)")
 
     async def _markdown(self) -> str | None:
         from tui.threads.export import thread_markdown
 
-        store = self.services.store
+        pane = self._pane
+        store = pane.services.store
         if store is None:
             return None
         try:
-            return await asyncio.to_thread(thread_markdown, store, self.thread_id)
+            return await asyncio.to_thread(thread_markdown, store, pane.thread_id)
         except LoupeError as exc:
-            self.notify(str(exc), severity="error", timeout=8, markup=False)
+            pane.notify(str(exc), severity="error", timeout=8, markup=False)
             return None
 
 

@@ -73,7 +73,7 @@ class ThreadsView(Vertical):
         Binding("n", "new_thread", "New thread", id="threads.new"),
         Binding("f2", "rename", "Rename", id="threads.rename"),
         Binding("a", "archive", "Archive", id="threads.archive"),
-        Binding("delete,d", "delete", "Delete", id="threads.delete"),
+        Binding("d,delete", "delete", "Delete", id="threads.delete"),
         Binding("h", "toggle_archived", "Show archived", id="threads.show_archived"),
         Binding("slash", "search", "Search", id="threads.search"),
     ]
@@ -183,10 +183,13 @@ class ThreadsView(Vertical):
 
     def action_new_thread(self) -> None:
         def done(title: str | None) -> None:
-            if title:
+            if title is not None:
                 self._create(title)
 
-        self.app.push_screen(PromptScreen("New thread", placeholder="A title, e.g. design Q4", action="Create"), done)
+        prompt = PromptScreen(
+            "New thread", placeholder="A title, or none: the first message names it", action="Create", allow_empty=True
+        )
+        self.app.push_screen(prompt, done)
 
     @work(group="threads-action")
     async def _create(self, title: str) -> None:
@@ -296,6 +299,7 @@ class ThreadsView(Vertical):
                 message_id=hit.message.id,
                 role=str(hit.message.role),
                 snippet=hit.snippet,
+                also_in=tuple(titles.get(thread_id, "") for thread_id in hit.thread_ids[1:]),
             )
             for hit in hits
         ]

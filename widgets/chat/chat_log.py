@@ -6,6 +6,8 @@ threads mount only their last `WINDOW` messages; older ones appear on request, b
 mounted widget costs layout time.
 
 The log does not change threads itself: it posts `ChatLog.Action` and the view decides.
+Nor does it copy: `y` posts `ChatLog.Copy` with the text (the selection, mouse-dragged or
+made with `v` and the line keys, or else the whole message) and the view copies it.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Literal
 from textual import events, on
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
 
 from widgets.chat.message import MessageInfo, MessageView
+from widgets.chat.selection import LineSelection
 
 ActionName = Literal["fork", "edit", "regenerate", "map", "sibling"]
 
@@ -52,7 +56,9 @@ class ChatLog(VerticalScroll, can_focus=True):
         Binding("e", "request('edit')", "Edit", id="chat.edit"),
         Binding("r", "request('regenerate')", "Regenerate", id="chat.regenerate"),
         Binding("m", "request('map')", "Map", id="chat.map"),
+        Binding("v", "select_lines", "Select lines", id="chat.select_lines"),
         Binding("y", "copy", "Copy", id="chat.copy"),
+        Binding("escape", "leave_selection", "Leave selection", id="chat.leave_selection"),
     ]
 
     # Messages mounted at once; older ones are one key press away.
@@ -72,6 +78,19 @@ class ChatLog(VerticalScroll, can_focus=True):
         def control(self) -> ChatLog:
             return self.log
 
+    class Copy(Message):
+        """The user asked to copy `text`; `what` names it for the confirmation."""
+
+        def __init__(self, log: ChatLog, text: str, what: str) -> None:
+            super().__init__()
+            self.log = log
+            self.text = text
+            self.what = what
+
+        @property
+        def control(self) -> ChatLog:
+            return self.log
+
     def __init__(
         self,
         empty_text: str = "No messages yet.",
@@ -86,6 +105,8 @@ class ChatLog(VerticalScroll, can_focus=True):
         self._selected: str | None = None
         self._empty_text = empty_text
         self._index: dict[str, MessageView] = {}
+        # The keyboard's line selection (`v`), while there is one.
+        self._lines: LineSelection | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(self._empty_text, classes="chat-empty")
@@ -238,6 +259,9 @@ class ChatLog(VerticalScroll, can_focus=True):
         self.refresh_bindings()
 
     async def action_cursor(self, delta: int) -> None:
+        if self._line_view() is not None:
+            self._extend_lines(delta)
+            return
         views = self.views()
         if not views:
             return
@@ -269,8 +293,10 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # False hides a key that does not apply here; None shows it greyed (fork refused).
+        if action == "leave_selection":
+            return self._lines is not None or bool(self._selected_text())
         info = self.selected_info
-        if action in ("request", "sibling", "copy") and info is None:
+        if action in ("request", "sibling", "copy", "select_lines") and info is None:
             return False
         if info is None:
             return True
@@ -301,12 +327,68 @@ class ChatLog(VerticalScroll, can_focus=True):
             self.post_message(self.Action(self, "sibling", info.id, delta))
 
     def action_copy(self) -> None:
-        view = self.view_for(self._selected) if self._selected else None
-        if view is None:
+        """Copy the selection if there is one in the log (and leave it), else the message."""
+        selected = self._selected_text()
+        if selected:
+            self.post_message(self.Copy(self, selected, ""))
+            self.action_leave_selection()
             return
-        text = view.text
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the message ({len(text)} characters).", timeout=3)
+        view = self.view_for(self._selected) if self._selected else None
+        if view is not None:
+            text = view.text
+            self.post_message(self.Copy(self, text, f"the message ({len(text)} characters)"))
+
+    # -- selection -----------------------------------------------------------------------
+
+    def action_select_lines(self) -> None:
+        """Select the first line of the message in view; the line keys then extend it."""
+        view = self.view_for(self._selected) if self._selected else None
+        if view is None or not view.composed:
+            return
+        lines = view.body.rendered_lines()
+        if not lines:
+            return
+        top = self.scroll_y - self._body_top(view)
+        start = max(0, min(len(lines) - 1, top))
+        self._lines = LineSelection(view.info.id, start, start)
+        self._show_lines(view)
+
+    def action_leave_selection(self) -> None:
+        self._lines = None
+        self.screen.clear_selection()
+        self.refresh_bindings()
+
+    def _line_view(self) -> MessageView | None:
+        lines = self._lines
+        view = self.view_for(lines.message_id) if lines is not None else None
+        if view is None or not view.composed:
+            self._lines = None
+        return view
+
+    def _extend_lines(self, delta: int) -> None:
+        view = self._line_view()
+        if view is None or self._lines is None:
+            return
+        self._lines.move(delta, len(view.body.rendered_lines()))
+        self._show_lines(view)
+
+    def _show_lines(self, view: MessageView) -> None:
+        assert self._lines is not None
+        lines = view.body.rendered_lines()
+        self.screen.selections = {view.body: self._lines.selection(lines)}
+        row = self._body_top(view) + self._lines.cursor
+        self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True)
+        self.refresh_bindings()
+
+    def _body_top(self, view: MessageView) -> int:
+        """Where the message's text starts, in the log's scrolled content."""
+        return view.virtual_region.y + view.body.virtual_region.y
+
+    def _selected_text(self) -> str:
+        """The screen's selection, if it is in this log (a mouse drag or the line keys)."""
+        if not any(widget is self or self in widget.ancestors for widget in self.screen.selections):
+            return ""
+        return self.screen.get_selected_text() or ""
 
     def on_click(self, event: events.Click) -> None:
         node = event.widget

@@ -25,13 +25,16 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from textual.geometry import Region, Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
 from widgets.chat.blocks import BlockStream, open_fence
 from widgets.chat.rich_markdown import BlockRenderer, Palette
+from widgets.chat.selection import highlight_span
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -152,6 +155,9 @@ class IncrementalMarkdown(Widget):
         self._reserved = 0
         # The height the last layout pass got; a different `_height()` needs a new pass.
         self._laid_out_height = -1
+        # Rows as last painted, by y: (line, style, painted line); see `render_line`.
+        self._drawn: dict[int, tuple[Strip, Style, Strip]] = {}
+        self._paint_style: Style | None = None
 
     # -- content -------------------------------------------------------------------------
 
@@ -329,6 +335,7 @@ class IncrementalMarkdown(Widget):
             BlockRenderer(palette), frozen, self._stream.tail, width, after_blocks=False
         )
         self._frozen_done = len(frozen)
+        self._drawn.clear()
         self._stale = False
         self._shown_version = self._version
         self.renders += 1
@@ -367,7 +374,27 @@ class IncrementalMarkdown(Widget):
 
     def rendered_text(self) -> str:
         """What is on screen now, as plain text (tests and debugging)."""
-        return "\n".join(strip.text.rstrip() for strip in (*self._frozen_lines, *self._tail_lines))
+        return "\n".join(self.rendered_lines())
+
+    def rendered_lines(self) -> list[str]:
+        """Each line on screen as plain text: what a selection of lines copies."""
+        return [strip.text.rstrip() for strip in (*self._frozen_lines, *self._tail_lines)]
+
+    # -- selection (mouse drags and the log's line selection) ------------------------------
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self.rendered_lines())), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # `rich_style` walks every ancestor: once per paint of this view, not once per line.
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
 
     def render_line(self, y: int) -> Strip:
         frozen = self._frozen_lines
@@ -376,4 +403,20 @@ class IncrementalMarkdown(Widget):
         else:
             index = y - len(frozen)
             line = self._tail_lines[index] if index < len(self._tail_lines) else Strip.blank(0)
-        return line.apply_style(self.rich_style)
+        style = self._paint_style or self.rich_style
+        selection = self.text_selection
+        if selection is None:
+            # A resize (a streaming reply claiming rows) repaints every row; most are the same
+            # strips in the same style as last time (bench/stream_render.py).
+            drawn = self._drawn.get(y)
+            if drawn is not None and drawn[0] is line and drawn[1] == style:
+                return drawn[2]
+        shown = line.apply_style(style)
+        if selection is not None:
+            marked = self.screen.get_component_rich_style("screen--selection")
+            shown = highlight_span(shown, selection.get_span(y), marked)
+        # Offsets tell the screen which text a mouse drag covers.
+        shown = shown.apply_offsets(0, y)
+        if selection is None:
+            self._drawn[y] = (line, style, shown)
+        return shown

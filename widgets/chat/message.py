@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.terminal_text import visible
 from widgets.chat.incremental_markdown import IncrementalMarkdown
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System", "tool": "Tool"}
@@ -63,11 +64,13 @@ class MessageInfo:
 
 def header_content(info: MessageInfo, *, selected: bool = False) -> Content:
     """The header line, as styled content with clickable sibling arrows."""
+    # Model names, titles and errors come from servers and stores: data, shown with visible
+    # controls (Content is never markup).
     parts: list[Content | str] = []
     who = ROLE_LABELS.get(info.role, info.role)
     if info.role == "assistant" and info.model:
         who = info.model
-    parts.append(Content.styled(who, "bold $primary" if info.role == "user" else "bold $secondary"))
+    parts.append(Content.styled(visible(who), "bold $primary" if info.role == "user" else "bold $secondary"))
     if info.sources:
         how = "synthesis" if info.merge_mode == "synthesis" else "concatenation"
         parts.append(
@@ -96,7 +99,7 @@ def header_content(info: MessageInfo, *, selected: bool = False) -> Content:
         ).stylize("bold $accent")
         parts.append(switcher)
     if selected and info.fork_blocked:
-        parts.append(Content.styled(f"  no fork here: {info.fork_blocked}", "$foreground-muted italic"))
+        parts.append(Content.styled(f"  no fork here: {visible(info.fork_blocked)}", "$foreground-muted italic"))
     return Content.assemble(*parts)
 
 
@@ -232,7 +235,7 @@ class MessageView(Vertical):
         if info.status == "error":
             reason = info.error or "the reply failed"
             return Content.assemble(
-                Content.styled("✗ ", "bold"), reason, Content.styled("  (r: retry)", "$foreground-muted")
+                Content.styled("✗ ", "bold"), visible(reason), Content.styled("  (r: retry)", "$foreground-muted")
             )
         if info.status == "cancelled":
             return Content.styled("Cancelled; the partial reply is kept.  (r: regenerate)", "$warning")
@@ -246,5 +249,5 @@ class MessageView(Vertical):
 
     def _sources_text(self) -> Content:
         return Content.assemble(
-            Content.styled("sources: ", "italic"), " · ".join(self.info.sources)
+            Content.styled("sources: ", "italic"), visible(" · ".join(self.info.sources))
         )

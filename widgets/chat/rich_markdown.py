@@ -27,6 +27,7 @@ from rich.theme import Theme as RichTheme
 from textual.color import Color
 from textual.strip import Strip
 
+from tui.terminal_text import visible
 from widgets.chat.blocks import PARSER
 
 
@@ -122,7 +123,7 @@ class _CodeBlock(CodeBlock):
 
 def code_syntax(code: str, language: str, theme: str, background: str | None) -> Syntax:
     return Syntax(
-        code,
+        visible(code),  # a reply is data: its escapes are shown, never sent to the terminal
         language or "text",
         theme=theme,
         word_wrap=True,
@@ -170,6 +171,9 @@ class ChatMarkdown(Markdown):
     def __init__(self, markup: str, palette: Palette) -> None:
         # Parsed with the chat's rules (raw HTML off, see `blocks.PARSER`), not Rich's.
         super().__init__("", code_theme=palette.code_theme, hyperlinks=False)
+        # A reply is data: ESC, BEL and C1 controls show as text (␛) and never reach the
+        # terminal (an OSC 52 in a reply would set the user's clipboard).
+        markup = visible(markup)
         self.markup = markup
         self.parsed = _images_in_place(PARSER.parse(markup))
         self.code_background = palette.code_background
