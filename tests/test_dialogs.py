@@ -22,7 +22,10 @@ from tui.dialogs.fork_session import ForkSessionScreen
 from tui.dialogs.guard_log import AuditScreen
 from tui.dialogs.new_task import NewTaskScreen
 from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen, SendTextScreen
+from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.dialogs.thread_search import ThreadSearchScreen
+from tui.review.model import Round, RoundState, Target
+from tui.services.review import SessionChoice, SubmitChoices, ThreadChoice
 from tui.threads.model import Message, Role, Status
 
 LONG = "A body long enough to wrap over several lines of a narrow dialog, as real ones do. " * 3
@@ -52,6 +55,16 @@ DIALOGS_WITH_BUTTONS: dict[str, Callable[[], Dialog]] = {
     "edit": lambda: EditMessageScreen(LONG, role="user"),
     "map": lambda: MapScreen("the excerpt of a long reply", questions=MapScreen.MAX_BRANCHES),
     "reduce": lambda: ReduceScreen([BranchChoice(f"t{n}", f"branch {n}", LONG[:60]) for n in range(8)]),
+    "submit round": lambda: SubmitRoundScreen(
+        SubmitChoices(
+            Round(3, Path("/src/quarry"), Target.document(".loupe/tasks/retry/05-plan.md"), RoundState.DRAFT, 0.0),
+            "12 comments · 3 answers (2 orphaned)",
+            tuple(SessionChoice(f"s{n}", f"{n} claude · retry", n % 2 == 0, "it is in the session's worktree")
+                  for n in range(8)),
+            "s0", tuple(ThreadChoice(f"t{n}", LONG[:60]) for n in range(8)), True,
+        ),
+        submit=never,
+    ),
     "fork session": lambda: ForkSessionScreen("2 loupe · fix-tests", [fork_point(n) for n in range(1, 30)]),
 }
 
