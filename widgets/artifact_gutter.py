@@ -1,7 +1,7 @@
 """The reading view's gutter: the cells just left of the text column, marking lines.
 
-Today a line's mark is its change mark (`ChangeMarks.kind`). Other per-line marks (a
-selection, comments in the margin) belong here as well, so the painter stays one call per row.
+Its first cell is a line's change mark (`ChangeMarks.kind`); its second the review comments
+on the line (`NOTES`, by the comment's status), so the painter stays one call per row.
 """
 
 from __future__ import annotations
@@ -10,11 +10,23 @@ from rich.segment import Segment
 
 from widgets.theme_styles import ThemeStyles
 
-# Mark kind: the cells drawn and their style name ("" is an unmarked line).
+# Mark kind: the cell drawn and its style name ("" is an unmarked line).
 MARKS: dict[str, tuple[str, str]] = {
-    "changed": ("▌ ", "mark-changed"),
-    "removed": ("▔ ", "mark-removed"),
+    "changed": ("▌", "mark-changed"),
+    "removed": ("▔", "mark-removed"),
 }
+# Comments on a line, by the status that matters most of those there (first is strongest).
+NOTES: dict[str, tuple[str, str]] = {
+    "open": ("●", "note-open"),
+    "draft": ("◆", "note-draft"),
+    "addressed": ("◐", "note-addressed"),
+    "resolved": ("✓", "note-resolved"),
+}
+
+
+def strongest(statuses: set[str]) -> str:
+    """The note shown for a line with comments of these statuses."""
+    return next((name for name in NOTES if name in statuses), "")
 
 
 class Gutter:
@@ -23,11 +35,14 @@ class Gutter:
     def __init__(self, styles: ThemeStyles) -> None:
         self._styles = styles
 
-    def left_edge(self, margin: int, kind: str) -> list[Segment]:
+    def left_edge(self, margin: int, kind: str, note: str = "") -> list[Segment]:
         """`margin` blank cells (centring the text column), then the gutter of a line with
-        mark `kind`."""
+        change mark `kind` and comment mark `note`."""
         base = self._styles.get("text")
         mark = MARKS.get(kind)
-        if mark is None:
+        shown = NOTES.get(note)
+        if mark is None and shown is None:
             return [Segment(" " * (margin + self.WIDTH), base)]
-        return [Segment(" " * margin, base), Segment(mark[0], self._styles.get(mark[1]))]
+        first = Segment(mark[0], self._styles.get(mark[1])) if mark else Segment(" ", base)
+        second = Segment(shown[0], self._styles.get(shown[1])) if shown else Segment(" ", base)
+        return [Segment(" " * margin, base), first, second]

@@ -27,6 +27,7 @@ from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.messages import OpenPath
 from tui.relative_time import relative_time
+from tui.views.artifact_review import DocumentReviewer
 from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
@@ -78,8 +79,10 @@ class ArtifactDocument(Vertical):
             self.path.name, max_width=self.settings.max_width, seen_seconds=self.settings.read_after_seconds
         )
         self.follower = FileFollower(self.path, self._load, self._apply, poll_seconds=self.settings.poll_seconds)
+        self.reviewer = DocumentReviewer(self.path, self._pane)
         yield self._pane
         yield self.follower
+        yield self.reviewer
 
     @property
     def pane(self) -> ArtifactPane:
@@ -176,6 +179,7 @@ class ArtifactDocument(Vertical):
             if isinstance(result.error, DocumentMissing) and self.doc is not None:
                 self.deleted = True
                 pane.set_status("deleted on disk")
+                self.reviewer.refresh_review(None)
                 pane.set_notice(
                     f"{self.path.name} was deleted on disk. Showing the last version; it comes back "
                     "live if the file reappears.",
@@ -194,6 +198,8 @@ class ArtifactDocument(Vertical):
         pane.show_document(result.doc, result.diff)
         pane.set_marks(result.changed, result.removed)
         pane.set_status("live")
+        # Comments are placed again in every version shown: rewritten text moves them.
+        self.reviewer.refresh_review(result.doc)
         if first and self._goto is not None:
             anchor, line = self._goto
             self._goto = None
@@ -248,6 +254,14 @@ class ArtifactDocument(Vertical):
             diffs = [] if diff.unchanged else [diff]
             empty = f"No changes since you last read it ({relative_time(record.time, time.time(), ago=True)})."
         self.call_later(self.pane.show_changes, diffs, empty)
+
+    def on_artifact_pane_review_requested(self, message: ArtifactPane.ReviewRequested) -> None:
+        message.stop()
+        self.reviewer.request(message.action)
+
+    def on_artifact_view_copy_requested(self, message: ArtifactView.CopyRequested) -> None:
+        message.stop()
+        self.app.copy_text(message.text)
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()
