@@ -10,14 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import TextArea
 
 from tests.fixtures.sessions import SessionsHarness
 from tests.helpers import wait_until
 from tests.test_artifact_pane import open_app
+from tests.test_review_pane import write
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
-from tui.dialogs.comment import AnswerScreen, CommentScreen
+from tui.dialogs.comment import AnswerScreen
 from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.review.model import Kind, RoundState, Verdict
 from tui.sessions.model import Session
@@ -54,13 +54,6 @@ def received(session: Session) -> str:
     return path.read_text() if path.exists() else ""
 
 
-async def type_into(pilot, app: LoupeApp, text: str) -> None:  # noqa: ANN001
-    await wait_until(pilot, lambda: isinstance(app.screen, (CommentScreen, AnswerScreen)), "the dialog")
-    app.screen.query_one("#body", TextArea).insert(text)
-    await pilot.press("ctrl+s")
-    await wait_until(pilot, lambda: not isinstance(app.screen, (CommentScreen, AnswerScreen)), "the dialog to close")
-
-
 async def test_the_whole_review_loop_with_an_agent_session(sessions: SessionsHarness) -> None:
     task_dir = sessions.repo.path / ".loupe" / "tasks" / "retry-backoff"
     task_dir.mkdir(parents=True)
@@ -86,14 +79,14 @@ async def test_the_whole_review_loop_with_an_agent_session(sessions: SessionsHar
         view.scroll_to_block(decision)
         await pilot.pause()
         await pilot.press("v", "j", "c")
-        await type_into(pilot, app, "Say why the backend cannot get the exception")
+        await write(pilot, app, "Say why the backend cannot get the exception")
         # Answer the first open question.
         view.scroll_to_block(next(i for i, b in enumerate(view.doc.blocks) if b.title == "Open questions") + 1)
         await pilot.pause()
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, AnswerScreen), "the questions")
         assert "retry all dead jobs" in app.screen.question.text
-        await type_into(pilot, app, "Yes, spread them with the retry jitter")
+        await write(pilot, app, "Yes, spread them with the retry jitter")
         await wait_until(pilot, lambda: "draft 2" in doc.pane.review.summary, "two comments in the draft")
 
         # Submit: the session working on the task is offered first; request changes.
