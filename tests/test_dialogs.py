@@ -21,7 +21,8 @@ from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.dialogs.fork_session import ForkSessionScreen
 from tui.dialogs.guard_log import AuditScreen
 from tui.dialogs.new_task import NewTaskScreen
-from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen, SendTextScreen
+from tui.dialogs.send_text import SendMessageScreen
+from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen
 from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.dialogs.thread_search import ThreadSearchScreen
 from tui.review.model import Round, RoundState, Target
@@ -50,7 +51,7 @@ DIALOGS_WITH_BUTTONS: dict[str, Callable[[], Dialog]] = {
         [("claude", "Claude Code"), ("codex", "Codex CLI"), ("loupe", "the built-in agent")],
         start=never, default_kind="claude", task="fix-login", task_dir=Path("/src/quarry/.loupe/tasks/fix-login"),
     ),
-    "send": lambda: SendTextScreen("Send to sessions 1, 2, 3: marked", when_idle=True),
+    "send": lambda: SendMessageScreen("Send to sessions 1, 2, 3: marked", when_idle=True),
     "quit": lambda: QuitSessionsScreen([f"{n} claude · task {n} (working)" for n in range(8)], "loupe"),
     "edit": lambda: EditMessageScreen(LONG, role="user"),
     "map": lambda: MapScreen("the excerpt of a long reply", questions=MapScreen.MAX_BRANCHES),
@@ -108,7 +109,7 @@ async def test_escape_and_cancel_close_with_none() -> None:
 
 
 async def test_the_error_line_is_plain_text_and_hides_when_cleared() -> None:
-    app = Host(SendTextScreen("Send"))
+    app = Host(SendMessageScreen("Send"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.screen is app.dialog, "the dialog")
         error = app.dialog.query_one("#error", Static)
