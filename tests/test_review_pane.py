@@ -149,3 +149,28 @@ async def test_rewrites_re_anchor_and_resolutions_from_another_process_show(tmp_
         await wait_until(pilot, lambda: "resolved" in doc.pane.review.summary, "the resolution in the pane")
         assert "✓" in screen_text(view)
         assert any("capped" in str(n.message) for n in app._notifications)
+
+
+async def test_the_code_view_selects_and_copies_lines_and_dragged_characters(tmp_path: Path) -> None:
+    from widgets.code_view import CodeView
+
+    path = tmp_path / "worker.py"
+    path.write_text("def run(job):\n\tjob.start()\n    return job.result\n")
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(CodeView) and app.screen.query_one(CodeView).lines,
+                         "the code view")
+        code = app.screen.query_one(CodeView)
+        code.focus()
+        await pilot.press("v", "j", "y")
+        await wait_until(pilot, lambda: app.clipboard, "the copy")
+        assert app.clipboard == "def run(job):\n\tjob.start()"  # whole lines, as in the file
+        await pilot.press("escape")
+        assert code.selection_bounds is None
+        left = code.gutter_width
+        await pilot.mouse_down(code, offset=(left + 4, 0))
+        await pilot.hover(code, offset=(left + 8, 2))
+        await pilot.mouse_up(code, offset=(left + 8, 2))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.clipboard != "def run(job):\n\tjob.start()", "the second copy")
+        assert app.clipboard == "run(job):\n    job.start()\n    retu"
