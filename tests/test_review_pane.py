@@ -174,3 +174,19 @@ async def test_the_code_view_selects_and_copies_lines_and_dragged_characters(tmp
         await pilot.press("y")
         await wait_until(pilot, lambda: app.clipboard != "def run(job):\n\tjob.start()", "the second copy")
         assert app.clipboard == "run(job):\n    job.start()\n    retu"
+
+
+async def test_comments_on_a_deleted_file_are_orphaned_kept_and_come_back_with_it(tmp_path: Path) -> None:
+    app, path = make(tmp_path)
+    app.services.review.comment_on_lines(path, PLAN, 10, 10, "Cap the delay")
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_app(app, pilot)
+        bar = doc.pane.query_one(ReviewBar)
+        await wait_until(pilot, lambda: doc.pane.review.notes, "the comment in the gutter")
+        path.unlink()
+        await wait_until(pilot, lambda: doc.pane.status == "deleted on disk", "the deletion")
+        await wait_until(pilot, lambda: any("orphaned" in line and "Cap the delay" in line for line in bar.lines),
+                         "the comment kept as orphaned")
+        assert not doc.pane.review.notes and comments(app)
+        path.write_text(PLAN)
+        await wait_until(pilot, lambda: doc.pane.review.notes and not doc.pane.review.orphaned, "the comment back")

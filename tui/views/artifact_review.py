@@ -238,19 +238,17 @@ class DocumentReviewer(Widget):
         self.run_worker(prepare, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
 
     def _retry(self, round_id: int) -> None:
+        """The round was not delivered (its session had ended): pick a session to send it to."""
         service = self.service
 
-        def retry() -> None:
-            try:
-                sent = service.retry(round_id)
-            except LoupeError as exc:
-                self.app.call_from_thread(self.notify, f"Round {round_id}: {exc}", title="Review",
-                                          severity="warning", markup=False)
-                return
-            self.app.call_from_thread(self._sent, sent)
+        def prepare() -> None:
+            choices = service.choices(round_id)
+            submit = lambda request: service.retry(round_id, request.session_id,  # noqa: E731
+                                                   when_idle=request.when_idle)
+            self.app.call_from_thread(self.app.push_screen, SubmitRoundScreen(choices, submit=submit, retry=True),
+                                      self._sent)
 
-        self.notify(f"Sending round {round_id} again (it was not delivered).", title="Review", markup=False)
-        self.run_worker(retry, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
+        self.run_worker(prepare, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
 
     def _sent(self, sent: object) -> None:
         from tui.review.delivery import Sent
