@@ -119,3 +119,40 @@ async def test_the_whole_review_loop_with_an_agent_session(sessions: SessionsHar
         assert round_.state is RoundState.DELIVERED and round_.to_session == session.id
         resolved = app.services.review.store.comments([round_.id])
         assert {c.resolution.by for c in resolved if c.resolution} == {session.id}
+
+
+async def test_a_round_to_a_session_that_ended_is_kept_and_sent_again_to_another(sessions: SessionsHarness) -> None:
+    task_dir = sessions.repo.path / ".loupe" / "tasks" / "retry-backoff"
+    task_dir.mkdir(parents=True)
+    doc_path = task_dir / "03-design-discussion.md"
+    doc_path.write_text(DEMO_DOC.read_text())
+    listener = sessions.script_kind("listener", "echo ready\nwhile IFS= read -r line; do printf '%s\\n' \"$line\" >> received.txt; done\n")
+    first = sessions.start(listener, task="retry-backoff", task_dir=task_dir)
+    second = sessions.start(listener, task="other")
+    sessions.wait_state(first, State.IDLE)
+    sessions.wait_state(second, State.IDLE)
+    workspace = open_workspace(doc_path)
+    workspace.config.sessions.tmux_socket = sessions.socket
+    app = LoupeApp(workspace, remember_theme=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        doc = await open_app(app, pilot)
+        await pilot.press("c")
+        await write(pilot, app, "Too long")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog")
+        assert app.screen.choices.default_session == first.id
+        # The session ends while the dialog is open: the round cannot be typed in.
+        sessions.manager.stop(first)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SubmitRoundScreen), "the dialog closed", timeout=30)
+        await wait_until(pilot, lambda: "undelivered" in doc.pane.review.summary, "the round kept as undelivered")
+        (round_,) = app.services.review.rounds(path=".loupe/tasks/retry-backoff/03-design-discussion.md")
+        assert round_.state is RoundState.UNDELIVERED and round_.error
+        # r sends it again: to the other session, picked in the dialog.
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen) and app.screen.retry, "the retry")
+        app.screen.query_one("#session").value = second.id
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Too long" in received(second), "the round in the other session", timeout=30)
+        assert received(second).count("# Review round") == 1 and "Too long" not in received(first)
+        await wait_until(pilot, lambda: "undelivered" not in doc.pane.review.summary, "the round delivered")

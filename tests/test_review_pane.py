@@ -149,3 +149,44 @@ async def test_rewrites_re_anchor_and_resolutions_from_another_process_show(tmp_
         await wait_until(pilot, lambda: "resolved" in doc.pane.review.summary, "the resolution in the pane")
         assert "✓" in screen_text(view)
         assert any("capped" in str(n.message) for n in app._notifications)
+
+
+async def test_the_code_view_selects_and_copies_lines_and_dragged_characters(tmp_path: Path) -> None:
+    from widgets.code_view import CodeView
+
+    path = tmp_path / "worker.py"
+    path.write_text("def run(job):\n\tjob.start()\n    return job.result\n")
+    app = LoupeApp(open_workspace(path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(CodeView) and app.screen.query_one(CodeView).lines,
+                         "the code view")
+        code = app.screen.query_one(CodeView)
+        code.focus()
+        await pilot.press("v", "j", "y")
+        await wait_until(pilot, lambda: app.clipboard, "the copy")
+        assert app.clipboard == "def run(job):\n\tjob.start()"  # whole lines, as in the file
+        await pilot.press("escape")
+        assert code.selection_bounds is None
+        left = code.gutter_width
+        await pilot.mouse_down(code, offset=(left + 4, 0))
+        await pilot.hover(code, offset=(left + 8, 2))
+        await pilot.mouse_up(code, offset=(left + 8, 2))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.clipboard != "def run(job):\n\tjob.start()", "the second copy")
+        assert app.clipboard == "run(job):\n    job.start()\n    retu"
+
+
+async def test_comments_on_a_deleted_file_are_orphaned_kept_and_come_back_with_it(tmp_path: Path) -> None:
+    app, path = make(tmp_path)
+    app.services.review.comment_on_lines(path, PLAN, 10, 10, "Cap the delay")
+    async with app.run_test(size=SIZE) as pilot:
+        doc = await open_app(app, pilot)
+        bar = doc.pane.query_one(ReviewBar)
+        await wait_until(pilot, lambda: doc.pane.review.notes, "the comment in the gutter")
+        path.unlink()
+        await wait_until(pilot, lambda: doc.pane.status == "deleted on disk", "the deletion")
+        await wait_until(pilot, lambda: any("orphaned" in line and "Cap the delay" in line for line in bar.lines),
+                         "the comment kept as orphaned")
+        assert not doc.pane.review.notes and comments(app)
+        path.write_text(PLAN)
+        await wait_until(pilot, lambda: doc.pane.review.notes and not doc.pane.review.orphaned, "the comment back")

@@ -1,7 +1,7 @@
 """The reading view's gutter: the cells just left of the text column, marking lines.
 
-Its first cell is a line's change mark (`ChangeMarks.kind`); its second the review comments
-on the line (`NOTES`, by the comment's status), so the painter stays one call per row.
+It shows a line's change mark (`ChangeMarks.kind`) and the review comments on the line
+(`NOTES`, by the comments' status), so the painter stays one call per row.
 """
 
 from __future__ import annotations
@@ -39,10 +39,12 @@ class Gutter:
         """`margin` blank cells (centring the text column), then the gutter of a line with
         change mark `kind` and comment mark `note`."""
         base = self._styles.get("text")
-        mark = MARKS.get(kind)
-        shown = NOTES.get(note)
-        if mark is None and shown is None:
+        mark = MARKS.get(kind, ("", ""))
+        shown = NOTES.get(note, ("", ""))
+        if not mark[0] and not shown[0]:
             return [Segment(" " * (margin + self.WIDTH), base)]
-        first = Segment(mark[0], self._styles.get(mark[1])) if mark else Segment(" ", base)
-        second = Segment(shown[0], self._styles.get(shown[1])) if shown else Segment(" ", base)
-        return [Segment(" " * margin, base), first, second]
+        # The comment mark first, then the change mark; either alone takes the first cell,
+        # so a mark never touches the text.
+        cells = [Segment(glyph, self._styles.get(style)) for glyph, style in (shown, mark) if glyph]
+        cells.append(Segment(" " * (self.WIDTH - len(cells)), base))
+        return [Segment(" " * margin, base), *cells]

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 from rich.cells import get_character_cell_size
 
+from tui.docs.block_diff import BlockDiff
+from tui.docs.blocks import MarkdownDoc
 from tui.docs.wrap import Run
 from widgets.artifact_surface import ReadingSurface
 
@@ -56,6 +58,50 @@ class SelectionCursor:
 
     def move(self, block: int, line: int) -> None:
         self.head = (block, line, 0)
+
+    def step(self, step: int) -> tuple[int, int] | None:
+        """Move the selection's end one line of text down (or up): the (block, line) it
+        moved to, None at the document's edge. Blank lines between blocks are skipped."""
+        head = self.head
+        surface = self._surface
+        if head is None or surface.doc is None:
+            return None
+        y = surface.row_position(head[0], head[1])
+        while 0 <= y + step < surface.rows_total:
+            y += step
+            block, line = surface.row_at(y)
+            if line < surface.layout(block).height:
+                self.move(block, line)
+                return block, line
+        return None
+
+    def point_at(self, doc_y: int, cell: int) -> Point | None:
+        """The point at screen line `doc_y` (from the document's top), `cell` cells into the
+        text column; the blank line after a block counts as that block's end."""
+        surface = self._surface
+        if surface.doc is None or not surface.rows_total:
+            return None
+        block, line = surface.row_at(max(0, min(doc_y, surface.rows_total - 1)))
+        height = surface.layout(block).height
+        width = surface.layout_width
+        if line >= height:
+            return (block, max(0, height - 1), width)
+        return (block, line, max(0, min(width, cell)))
+
+    def keep(self, previous: MarkdownDoc | None, doc: MarkdownDoc, diff: BlockDiff | None) -> bool:
+        """Follow a reload: keep the selection on its blocks when they did not change (True);
+        else clear it (False)."""
+        if self.anchor is None or self.head is None:
+            return True
+        moved: list[Point] = []
+        for block, line, cell in (self.anchor, self.head):
+            new = diff.old_to_new[block] if diff is not None and block < len(diff.old_to_new) else -1
+            if previous is None or not 0 <= new < len(doc.blocks) or doc.blocks[new].key != previous.blocks[block].key:
+                self.clear()
+                return False
+            moved.append((new, line, cell))
+        self.anchor, self.head = moved
+        return True
 
     def clear(self) -> bool:
         had = self.active

@@ -310,6 +310,16 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         if not (self.scroll_y <= top < self.scroll_y + height):
             self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True, force=True)
 
+    @property
+    def rows_total(self) -> int:
+        return self._map.total
+
+    def row_position(self, block: int, line: int) -> int:
+        return self._map.position(block, line)
+
+    def row_at(self, y: int) -> tuple[int, int]:
+        return self._map.locate(y)
+
     def run_in_thread(self, work: Callable[[], _T | None], then: Callable[[_T], object], group: str) -> None:
         def run() -> None:
             result = work()
@@ -641,29 +651,15 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             super().action_scroll_up()
 
     def _move_selection(self, step: int) -> None:
-        head = self.selection.head
-        assert head is not None and self.doc is not None
-        y = self._map.position(head[0], head[1])
-        while 0 <= y + step < self._map.total:
-            y += step
-            block, line = self._map.locate(y)
-            if line < self.layout(block).height:
-                self.selection.move(block, line)
-                self.reveal(block, line)
-                break
+        moved = self.selection.step(step)
+        if moved is not None:
+            self.reveal(*moved)
         self._selection_changed()
 
     def _point_at(self, x: int, y: int) -> Point | None:
-        if self.doc is None or not len(self._map):
-            return None
-        doc_y = min(int(self.scroll_y) + y, self._map.total - 1)
-        block, line = self._map.locate(max(0, doc_y))
-        height = self.layout(block).height
         width = self.scrollable_content_region.width
         left = max(0, (width - Gutter.WIDTH - 1 - self._width) // 2) + Gutter.WIDTH
-        if line >= height:  # the blank line after a block: its end
-            return (block, max(0, height - 1), self._width)
-        return (block, line, max(0, min(self._width, x - left)))
+        return self.selection.point_at(int(self.scroll_y) + y, x - left)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         if event.button != 1:
@@ -695,19 +691,8 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self._selection_changed()
 
     def _keep_selection(self, previous: MarkdownDoc | None, doc: MarkdownDoc, diff: BlockDiff | None) -> None:
-        """Keep the selection on its blocks across a reload when they did not change."""
-        selection = self.selection
-        if selection.anchor is None or selection.head is None:
-            return
-        moved: list[Point] = []
-        for block, line, cell in (selection.anchor, selection.head):
-            new = diff.old_to_new[block] if diff is not None and block < len(diff.old_to_new) else -1
-            if previous is None or new < 0 or new >= len(doc.blocks) or doc.blocks[new].key != previous.blocks[block].key:
-                selection.clear()
-                self.post_message(self.SelectionChanged())
-                return
-            moved.append((new, line, cell))
-        selection.anchor, selection.head = moved
+        if not self.selection.keep(previous, doc, diff):
+            self.post_message(self.SelectionChanged())
 
     def _selection_changed(self) -> None:
         self.refresh()

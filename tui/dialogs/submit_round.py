@@ -52,29 +52,34 @@ class SubmitRoundScreen(Dialog[object]):
     BINDINGS = [Binding("ctrl+s", "submit", "Submit", id="submit_round.submit")]
 
     def __init__(self, choices: SubmitChoices, *, submit: Callable[[SubmitRequest], object],
-                 verdict: Verdict = Verdict.REQUEST_CHANGES) -> None:
+                 verdict: Verdict = Verdict.REQUEST_CHANGES, retry: bool = False) -> None:
+        """`retry`: the round was submitted but not delivered; only a session is chosen (its
+        verdict and message are fixed)."""
         round_ = choices.round
-        super().__init__(f"Submit review round {round_.id} of {round_.target.label} ({choices.summary})")
+        heading = (f"Send round {round_.id} again (not delivered: {round_.error})" if retry
+                   else f"Submit review round {round_.id} of {round_.target.label} ({choices.summary})")
+        super().__init__(heading)
         self.choices = choices
         self._submit = submit
-        self._verdict = verdict
+        self._verdict = round_.verdict or verdict if retry else verdict
+        self.retry = retry
 
     def compose_body(self) -> ComposeResult:
         choices = self.choices
-        yield Label("Verdict", classes="dialog-label")
-        with RadioSet(id="verdict"):
+        with RadioSet(id="verdict", disabled=self.retry):
             for verdict, label in _VERDICTS:
                 yield RadioButton(label, value=verdict is self._verdict, id=f"verdict-{verdict.value}")
-        yield Label("Send to", classes="dialog-label")
-        with RadioSet(id="destination"):
+        with RadioSet(id="destination", disabled=self.retry):
             for destination, label in _DESTINATIONS:
                 yield RadioButton(label, value=destination is self._initial_destination(),
                                   id=f"to-{destination.value}", disabled=not self._offers(destination))
         options = [(plain_text(self._session_line(c.label, c.live, c.reason)), c.id) for c in choices.sessions]
-        if choices.can_start_session:
+        starts = choices.can_start_session and not self.retry
+        if starts:
             options.append((plain_text("A new session on this task, with the round as its prompt"), NEW_SESSION))
         if options:
-            initial = choices.default_session or (NEW_SESSION if choices.can_start_session else options[0][1])
+            # The live session that wrote it; with none, a new one (or the first listed).
+            initial = choices.default_session or (NEW_SESSION if starts else options[0][1])
             yield Select(options, value=initial, allow_blank=False, id="session")
         else:
             yield Static(plain_text(choices.sessions_problem or "No agent sessions."), classes="dialog-help",
@@ -89,7 +94,9 @@ class SubmitRoundScreen(Dialog[object]):
         yield Button("Submit (ctrl+s)", id="submit", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#verdict", RadioSet).focus()
+        self.query_one("#verdict", RadioSet).border_title = "Verdict"
+        self.query_one("#destination", RadioSet).border_title = "Send to"
+        self.query_one("#session" if self.retry and self.query("#session") else "#verdict").focus()
         self._sync()
 
     @staticmethod
@@ -105,7 +112,7 @@ class SubmitRoundScreen(Dialog[object]):
         return True
 
     def _initial_destination(self) -> Destination:
-        return Destination.SESSION if self._offers(Destination.SESSION) else Destination.COPY
+        return Destination.SESSION if self.retry or self._offers(Destination.SESSION) else Destination.COPY
 
     # -- what is chosen --------------------------------------------------------------------
 

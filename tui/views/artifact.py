@@ -27,7 +27,7 @@ from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.messages import OpenPath
 from tui.relative_time import relative_time
-from tui.views.artifact_review import DocumentReviewer
+from tui.views.artifact_review import DocumentReviewer, Placed
 from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
@@ -42,6 +42,8 @@ class _Loaded:
     diff: BlockDiff | None
     changed: list[int]
     removed: list[int]
+    # Review comments placed in this version (None: placed after it is shown).
+    review: Placed | None = None
 
 
 @dataclass
@@ -147,7 +149,7 @@ class ArtifactDocument(Vertical):
         # Lay out what the reader will see here, so the UI loop only has to paint it.
         self._pane.view.prepare(doc, diff)
         changed, removed = self._changes_since_read(doc)
-        return _Loaded(loaded, doc, diff, changed, removed)
+        return _Loaded(loaded, doc, diff, changed, removed, self.reviewer.place(doc))
 
     def _changes_since_read(self, doc: MarkdownDoc) -> tuple[list[int], list[int]]:
         read_text = self.snapshots.last_read_text(self.path)
@@ -199,7 +201,7 @@ class ArtifactDocument(Vertical):
         pane.set_marks(result.changed, result.removed)
         pane.set_status("live")
         # Comments are placed again in every version shown: rewritten text moves them.
-        self.reviewer.refresh_review(result.doc)
+        self.reviewer.shown(result.doc, result.review)
         if first and self._goto is not None:
             anchor, line = self._goto
             self._goto = None

@@ -32,6 +32,10 @@ from widgets.artifact_pane import ArtifactPane
 from widgets.artifact_review_bar import ReviewMarks
 
 
+# A document's comments placed in one version of it, and what the pane shows of them.
+Placed = tuple[DocumentReview, ReviewMarks]
+
+
 class DocumentReviewer(Widget):
     app = getters.app(AppBase)
 
@@ -60,18 +64,32 @@ class DocumentReviewer(Widget):
 
     # -- placing comments (worker thread), showing them (UI loop) ---------------------------
 
-    def refresh_review(self, doc: MarkdownDoc | None) -> None:
-        """Place the comments in `doc` (the version on screen; None: the file is gone)."""
+    def place(self, doc: MarkdownDoc | None) -> Placed | None:
+        """The comments placed in `doc` (None: the file is gone), blocking: the document's
+        loader calls it in its worker, so a new version and its comments show together.
+        None when the store cannot be read now (the next change looks again)."""
+        try:
+            review = self.service.document(self.path, doc.text if doc is not None else None)
+        except LoupeError:
+            return None
+        return review, review_marks(review, doc)
+
+    def shown(self, doc: MarkdownDoc | None, placed: Placed | None) -> None:
+        """`doc` is on screen now, with its comments `placed` in its load (or not yet)."""
         self._doc = doc
-        text = doc.text if doc is not None else None
+        if placed is not None:
+            self._show(doc, *placed)
+        else:
+            self.refresh_review(doc)
+
+    def refresh_review(self, doc: MarkdownDoc | None) -> None:
+        """Place the comments in `doc` (the version on screen) in a worker, then show them."""
+        self._doc = doc
 
         def place() -> None:
-            try:
-                review = self.service.document(self.path, text)
-            except LoupeError:
-                return  # the store is closing or locked: the next change looks again
-            marks = review_marks(review, doc)
-            self.app.call_from_thread(self._show, doc, review, marks)
+            placed = self.place(doc)
+            if placed is not None:
+                self.app.call_from_thread(self._show, doc, *placed)
 
         self.run_worker(place, thread=True, group="review-place", exclusive=True, exit_on_error=False)
 
@@ -220,19 +238,17 @@ class DocumentReviewer(Widget):
         self.run_worker(prepare, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
 
     def _retry(self, round_id: int) -> None:
+        """The round was not delivered (its session had ended): pick a session to send it to."""
         service = self.service
 
-        def retry() -> None:
-            try:
-                sent = service.retry(round_id)
-            except LoupeError as exc:
-                self.app.call_from_thread(self.notify, f"Round {round_id}: {exc}", title="Review",
-                                          severity="warning", markup=False)
-                return
-            self.app.call_from_thread(self._sent, sent)
+        def prepare() -> None:
+            choices = service.choices(round_id)
+            submit = lambda request: service.retry(round_id, request.session_id,  # noqa: E731
+                                                   when_idle=request.when_idle)
+            self.app.call_from_thread(self.app.push_screen, SubmitRoundScreen(choices, submit=submit, retry=True),
+                                      self._sent)
 
-        self.notify(f"Sending round {round_id} again (it was not delivered).", title="Review", markup=False)
-        self.run_worker(retry, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
+        self.run_worker(prepare, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
 
     def _sent(self, sent: object) -> None:
         from tui.review.delivery import Sent
