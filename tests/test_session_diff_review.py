@@ -176,3 +176,44 @@ async def test_multi_line_send_expands_an_artifact_reference(sessions: SessionsH
         text = got(received)
         assert text.startswith("first line\nthen read @billing/plan please\n")
         assert text.count("Attached artifact @billing/plan") == 1 and text.count("PLAN-CONTENT-7") == 1
+
+
+async def test_a_round_to_a_session_that_died_is_kept_and_sent_again_elsewhere(sessions: SessionsHarness) -> None:
+    session, received, app = start_reader(sessions)
+    (session.worktree / "app.py").write_text(BASE.replace("line 20\n", "line 20 changed\n"))
+    other = sessions.start("reader", task="other reader")
+    sessions.wait_state(other, State.IDLE)
+    async with app.run_test(size=(150, 44)) as pilot:
+        pane = await open_diff(app, pilot)
+        lines = pane.lines
+        lines.focus()
+        removed = row_of(lines, "-", "line 20")
+        await drag(pilot, lines, removed, removed)  # a click: v starts there
+        await pilot.press("v")
+        await comment(pilot, app, "Keep the old line")
+        await wait_until(pilot, lambda: not isinstance(app.screen, CommentScreen), "the comment saved")
+        sessions.manager.stop(session, grace=1.0)
+        sessions.wait_state(session, State.EXITED)
+
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog", timeout=20)
+        app.screen.query_one("#session").value = session.id  # its own session, ended
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SubmitRoundScreen), "the round submitted",
+                         timeout=30)
+        (round_,) = app.services.review.rounds(session_id=session.id)
+        assert round_.state is RoundState.UNDELIVERED
+        await wait_until(pilot, lambda: "undelivered (R: retry)" in str(pane.query_one(".diff-summary").render()),
+                         "the round kept as undelivered")
+
+        # R again: the same round, to a session that runs.
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the retry dialog", timeout=20)
+        assert app.screen.retry
+        app.screen.query_one("#session").value = other.id
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "prints this round again" in got(received), "the round typed in", timeout=30)
+        text = got(received)
+        assert text.count("# Review round") == 1 and "`app.py:20` (old side" in text
+        (round_,) = app.services.review.rounds(session_id=session.id)
+        assert round_.state is RoundState.DELIVERED and round_.to_session == other.id

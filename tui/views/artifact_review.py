@@ -24,9 +24,10 @@ from tui.docs.blocks import MarkdownDoc
 from tui.docs.source_span import blocks_span, find_selection, lines_of, lines_span
 from tui.errors import LoupeError
 from tui.events import CommentsResolved, ReviewChanged, RoundSettled
-from tui.review.model import Destination, Kind, RoundState, Scope, Status, Target
+from tui.review.model import Kind, RoundState, Scope, Status, Target
 from tui.review.questions import Question
-from tui.review.tracking import DocumentReview, Tracked, count
+from tui.review.tracking import DocumentReview, Tracked
+from tui.views.review_rounds import notify_sent, notify_settled, round_summary
 from widgets.artifact_gutter import NOTES, strongest
 from widgets.artifact_pane import ArtifactPane
 from widgets.artifact_review_bar import ReviewMarks
@@ -117,15 +118,8 @@ class DocumentReviewer(Widget):
 
     @on(received(RoundSettled))
     def _settled(self, message: Received[RoundSettled]) -> None:
-        round_ = message.event.round
-        if round_.target.path != self.key:
-            return
-        if round_.state is RoundState.UNDELIVERED:
-            self.notify(f"Round {round_.id} was not delivered: {round_.error}. r sends it again.",
-                        title="Review", severity="warning", markup=False)
-        else:
-            self.notify(f"Round {round_.id} was typed into session {round_.to_session}.", title="Review",
-                        markup=False)
+        if message.event.round.target.path == self.key:
+            notify_settled(self.app, message.event.round, "r")
 
     # -- requests from the pane -------------------------------------------------------------
 
@@ -251,22 +245,7 @@ class DocumentReviewer(Widget):
         self.run_worker(prepare, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
 
     def _sent(self, sent: object) -> None:
-        from tui.review.delivery import Sent
-
-        if not isinstance(sent, Sent):
-            return
-        round_ = sent.round
-        if round_.destination is Destination.COPY:
-            self.app.copy_text(sent.text, f"review round {round_.id}")
-        elif round_.state is RoundState.UNDELIVERED:
-            self.notify(f"Round {round_.id} was not delivered: {round_.error}. It is kept: r sends it again.",
-                        title="Review", severity="warning", markup=False)
-        elif round_.to_thread:
-            self.notify(f"Round {round_.id} added to the chat thread.", title="Review", markup=False)
-        else:
-            where = f"session {sent.session.label}" if sent.session else "the session"
-            state = "queued for" if sent.queued else "sent to"
-            self.notify(f"Round {round_.id} {state} {where}.", title="Review", markup=False)
+        notify_sent(self.app, sent, "r")
 
 
 # -- from placed comments to what the pane shows --------------------------------------------
@@ -324,16 +303,4 @@ def review_marks(review: DocumentReview, doc: MarkdownDoc | None) -> ReviewMarks
 
 
 def summary(review: DocumentReview) -> str:
-    parts = []
-    draft = review.draft
-    if draft is not None:
-        in_draft = sum(1 for t in review.tracked if t.comment.round_id == draft.id)
-        if in_draft:
-            parts.append(f"draft {in_draft} (r: submit)")
-    sent = [r for r in review.rounds.values() if not r.is_draft]
-    if sent:
-        latest = max(sent, key=lambda r: r.id)
-        state = {RoundState.SUBMITTED: "queued", RoundState.UNDELIVERED: "undelivered (r: retry)"}.get(latest.state, "")
-        counts = count(t for t in review.tracked if not review.rounds[t.comment.round_id].is_draft)
-        parts.append(f"round {latest.id}{' ' + state if state else ''}: {counts.label}")
-    return " · ".join(parts)
+    return round_summary(review.tracked, review.rounds, "r")

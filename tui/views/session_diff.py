@@ -22,7 +22,8 @@ from tui.channel import Received, received
 from tui.errors import LoupeError
 from tui.events import ReviewChanged, RoundSettled
 from tui.review.diff_look import DiffComments, DiffLook
-from tui.review.model import RoundState, Target
+from tui.review.model import Target
+from tui.views.review_rounds import notify_settled
 from tui.views.session_diff_review import DiffReview, notes_of, summary
 from widgets.diff_view import DiffLines, DiffView
 from widgets.plain_text import plain_text
@@ -176,15 +177,8 @@ class SessionDiffPane(Vertical):
 
     @on(received(RoundSettled))
     def _settled(self, message: Received[RoundSettled]) -> None:
-        round_ = message.event.round
-        if round_.target != Target.diff(self.session.id):
-            return
-        if round_.state is RoundState.UNDELIVERED:
-            self.notify(f"Round {round_.id} was not delivered: {round_.error}. R sends it again.",
-                        title="Review", severity="warning", markup=False)
-        else:
-            self.notify(f"Round {round_.id} was typed into session {self.session.number}.", title="Review",
-                        markup=False)
+        if message.event.round.target == Target.diff(self.session.id):
+            notify_settled(self.app, message.event.round, "R")
 
     @on(DiffLines.CopyRequested)
     def _copy(self, message: DiffLines.CopyRequested) -> None:

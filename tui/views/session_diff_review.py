@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Protocol
 from tui.app_base import AppBase
 from tui.dialogs.comment import CommentScreen, CommentsScreen
 from tui.dialogs.submit_round import SubmitRoundScreen
-from tui.errors import LoupeError
 from tui.review.diff_look import DiffComments
-from tui.review.model import Destination, RoundState, Side, Status, Target
-from tui.review.tracking import Tracked, count
+from tui.review.model import RoundState, Side, Status, Target
+from tui.review.tracking import Tracked
+from tui.services.review import SubmitRequest
+from tui.views.review_rounds import notify_sent, round_summary
 from widgets.diff_rows import DiffNote, SelectedLine
 
 if TYPE_CHECKING:
@@ -95,19 +96,7 @@ def notes_of(comments: DiffComments) -> list[DiffNote]:
 
 
 def summary(comments: DiffComments) -> str:
-    parts = []
-    draft = comments.draft
-    if draft is not None:
-        in_draft = sum(1 for t in comments.tracked if t.comment.round_id == draft.id)
-        if in_draft:
-            parts.append(f"draft {in_draft} (R: submit)")
-    sent = [r for r in comments.rounds.values() if not r.is_draft]
-    if sent:
-        latest = max(sent, key=lambda r: r.id)
-        state = {RoundState.SUBMITTED: "queued", RoundState.UNDELIVERED: "undelivered (R: retry)"}.get(latest.state, "")
-        counts = count(t for t in comments.tracked if not comments.rounds[t.comment.round_id].is_draft)
-        parts.append(f"round {latest.id}{' ' + state if state else ''}: {counts.label}")
-    return " · ".join(parts)
+    return round_summary(comments.tracked, comments.rounds, "R")
 
 
 class DiffReview:
@@ -172,9 +161,7 @@ class DiffReview:
                        if r.state is RoundState.UNDELIVERED and r.target == target]
         if draft is None or not service.store.comments([draft.id]):
             if undelivered:
-                app.call_from_thread(app.notify, f"Sending round {undelivered[-1].id} again "
-                                     "(it was not delivered).", title="Review", markup=False)
-                self.retry(undelivered[-1].id)
+                self._retry(undelivered[-1].id)
                 return
             draft = service.draft(target)  # approving needs no comments
         choices = service.choices(draft.id)
@@ -183,30 +170,16 @@ class DiffReview:
                              SubmitRoundScreen(choices, submit=lambda request: service.submit(round_id, request)),
                              self.sent)
 
-    def retry(self, round_id: int) -> None:
-        """(worker thread)"""
-        try:
-            sent = self.service.retry(round_id)
-        except LoupeError as exc:
-            self.pane.app.call_from_thread(self.pane.app.notify, f"Round {round_id}: {exc}", title="Review",
-                                           severity="warning", markup=False)
-            return
-        self.pane.app.call_from_thread(self.sent, sent)
+    def _retry(self, round_id: int) -> None:
+        """(worker thread) The round was not delivered (its session had ended): pick a
+        session to send it to again, in the submit dialog's retry mode."""
+        service, app = self.service, self.pane.app
+        choices = service.choices(round_id)
+
+        def submit(request: SubmitRequest) -> object:
+            return service.retry(round_id, request.session_id, when_idle=request.when_idle)
+
+        app.call_from_thread(app.push_screen, SubmitRoundScreen(choices, submit=submit, retry=True), self.sent)
 
     def sent(self, sent: object) -> None:
-        from tui.review.delivery import Sent
-
-        if not isinstance(sent, Sent):
-            return
-        round_ = sent.round
-        if round_.destination is Destination.COPY:
-            self.pane.app.copy_text(sent.text, f"review round {round_.id}")
-        elif round_.state is RoundState.UNDELIVERED:
-            self.pane.app.notify(f"Round {round_.id} was not delivered: {round_.error}. It is kept: R sends it again.",
-                             title="Review", severity="warning", markup=False)
-        elif round_.to_thread:
-            self.pane.app.notify(f"Round {round_.id} added to the chat thread.", title="Review", markup=False)
-        else:
-            state = "queued for" if sent.queued else "sent to"
-            self.pane.app.notify(f"Round {round_.id} {state} session {self.session.number}.", title="Review",
-                             markup=False)
+        notify_sent(self.pane.app, sent, "R")
