@@ -203,3 +203,18 @@ class SessionDiffPane(Vertical):
     def action_submit(self) -> None:
         self.run_worker(self.review.prepare_submit, thread=True, group="diff-submit", exclusive=True,
                         exit_on_error=False)
+
+    def document_commands(self) -> list[tuple[str, str, object]]:
+        """Palette commands for this tab (offered while it is the active one)."""
+        return [
+            ("Diff: select lines", "Select lines with the arrows, then y copies, c comments (v)",
+             self.lines.action_select_lines),
+            ("Diff: whole diff or only what is new", "Switch between the whole diff and what changed "
+             "since you last looked (a)", self.action_toggle_all),
+            ("Diff: refresh", "Compute the session's diff again (r)", self.action_reload),
+            ("Review: comment on the diff", "Comment on the selected lines (c)", self.action_comment),
+            ("Review: submit the diff's round", "Send the draft round with a verdict to the session (R)",
+             self.action_submit),
+            ("Review: every comment on the diff", "List the comments on this diff and their status (m)",
+             self.action_comments),
+        ]
