@@ -21,8 +21,12 @@ from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.dialogs.fork_session import ForkSessionScreen
 from tui.dialogs.guard_log import AuditScreen
 from tui.dialogs.new_task import NewTaskScreen
-from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen, SendTextScreen
+from tui.dialogs.send_text import SendMessageScreen
+from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen
+from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.dialogs.thread_search import ThreadSearchScreen
+from tui.review.model import Round, RoundState, Target
+from tui.services.review import SessionChoice, SubmitChoices, ThreadChoice
 from tui.threads.model import Message, Role, Status
 
 LONG = "A body long enough to wrap over several lines of a narrow dialog, as real ones do. " * 3
@@ -47,11 +51,21 @@ DIALOGS_WITH_BUTTONS: dict[str, Callable[[], Dialog]] = {
         [("claude", "Claude Code"), ("codex", "Codex CLI"), ("loupe", "the built-in agent")],
         start=never, default_kind="claude", task="fix-login", task_dir=Path("/src/quarry/.loupe/tasks/fix-login"),
     ),
-    "send": lambda: SendTextScreen("Send to sessions 1, 2, 3: marked", when_idle=True),
+    "send": lambda: SendMessageScreen("Send to sessions 1, 2, 3: marked", when_idle=True),
     "quit": lambda: QuitSessionsScreen([f"{n} claude · task {n} (working)" for n in range(8)], "loupe"),
     "edit": lambda: EditMessageScreen(LONG, role="user"),
     "map": lambda: MapScreen("the excerpt of a long reply", questions=MapScreen.MAX_BRANCHES),
     "reduce": lambda: ReduceScreen([BranchChoice(f"t{n}", f"branch {n}", LONG[:60]) for n in range(8)]),
+    "submit round": lambda: SubmitRoundScreen(
+        SubmitChoices(
+            Round(3, Path("/src/quarry"), Target.document(".loupe/tasks/retry/05-plan.md"), RoundState.DRAFT, 0.0),
+            "12 comments · 3 answers (2 orphaned)",
+            tuple(SessionChoice(f"s{n}", f"{n} claude · retry", n % 2 == 0, "it is in the session's worktree")
+                  for n in range(8)),
+            "s0", tuple(ThreadChoice(f"t{n}", LONG[:60]) for n in range(8)), True,
+        ),
+        submit=never,
+    ),
     "fork session": lambda: ForkSessionScreen("2 loupe · fix-tests", [fork_point(n) for n in range(1, 30)]),
 }
 
@@ -95,7 +109,7 @@ async def test_escape_and_cancel_close_with_none() -> None:
 
 
 async def test_the_error_line_is_plain_text_and_hides_when_cleared() -> None:
-    app = Host(SendTextScreen("Send"))
+    app = Host(SendMessageScreen("Send"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.screen is app.dialog, "the dialog")
         error = app.dialog.query_one("#error", Static)

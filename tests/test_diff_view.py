@@ -7,6 +7,7 @@ from textual.widgets import OptionList
 
 from tests.helpers import wait_until
 from tui.diffs import diff_texts
+from widgets.diff_rows import DiffNote
 from widgets.diff_view import DiffLines, DiffView, diff_summary
 
 
@@ -62,3 +63,50 @@ async def test_single_file_hides_list_and_empty_diff_says_so() -> None:
         await pilot.pause()
         assert not app.query_one("#diff-files").display
         assert _screen_text(lines)[0].startswith(" M one.md")
+
+
+class CopyingApp(DiffApp):
+    """Keeps what the diff asked to copy (the app's copy path is the owner's business)."""
+
+    def __init__(self, diffs: list) -> None:
+        super().__init__(diffs)
+        self.copied: list[str] = []
+
+    def on_diff_lines_copy_requested(self, message: DiffLines.CopyRequested) -> None:
+        self.copied.append(message.text)
+
+
+async def test_keyboard_selection_copies_the_code_of_the_lines() -> None:
+    old = "".join(f"line {n}\n" for n in range(1, 21))
+    app = CopyingApp([diff_texts(old, old.replace("line 10\n", "line ten\n\x1b[2J\n"), "a.py")])
+    async with app.run_test(size=(80, 20)) as pilot:
+        lines = app.query_one(DiffLines)
+        await wait_until(pilot, lambda: lines.row_count > 0, "diff rows")
+        lines.focus()
+        await pilot.press("y")
+        assert app.copied == []  # nothing selected: nothing to copy
+        await pilot.press("right_square_bracket", "v", "j", "j")
+        assert [s.line.text for s in lines.selected_lines()] == ["line 7", "line 8", "line 9"]
+        await pilot.press("j", "j", "y")
+        assert app.copied == ["line 7\nline 8\nline 9\nline 10\nline ten"]
+        # The escape sequence an agent wrote is shown, never sent to the terminal.
+        assert any(row.endswith("+ ␛[2J") for row in _screen_text(lines))
+        await pilot.press("escape")
+        assert not lines.selection.active
+
+
+async def test_comments_are_marked_in_the_margin_with_their_text_after_them() -> None:
+    old = "".join(f"line {n}\n" for n in range(1, 21))
+    app = DiffApp([diff_texts(old, old.replace("line 10\n", "line ten\nline 10b\n"), "a.py")])
+    async with app.run_test(size=(100, 24)) as pilot:
+        lines = app.query_one(DiffLines)
+        await wait_until(pilot, lambda: lines.row_count > 0, "diff rows")
+        lines.show_notes([DiffNote("a.py", "new", 10, 11, "draft", "[4] a.py:10-11 · draft: why two?"),
+                          DiffNote("a.py", "old", 10, 10, "open", "[5] a.py:10 (old side) · open: keep it")])
+        await pilot.pause()
+        text = _screen_text(lines)
+        ten = next(i for i, row in enumerate(text) if row.endswith("+ line ten"))
+        assert text[ten].startswith("◆") and text[ten + 1].startswith("◆") and text[ten + 1].endswith("line 10b")
+        assert text[ten + 2].strip() == "◆ [4] a.py:10-11 · draft: why two?"
+        removed = next(i for i, row in enumerate(text) if row.endswith("− line 10"))
+        assert text[removed].startswith("●") and text[removed + 1].strip().startswith("● [5]")

@@ -14,7 +14,8 @@ from tests.helpers import wait_for, wait_until
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
 from tui.dialogs.confirm import ConfirmScreen
-from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen, SendTextScreen
+from tui.dialogs.send_text import SendMessageScreen
+from tui.dialogs.sessions import NewSessionScreen, QuitSessionsScreen
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import State
 from tui.views.session_diff import SessionDiffPane
@@ -134,17 +135,17 @@ async def test_send_broadcast_and_queue_from_the_grid(sessions: SessionsHarness)
         tile_of(app, two.id).focus()
         await pilot.press("space")  # mark session 1 only
         await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, SendTextScreen), "the send dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, SendMessageScreen), "the send dialog")
         assert "sessions 1: marked" in str(app.screen.query_one(".dialog-title").render())
-        await pilot.press(*"yes", "enter")
+        await pilot.press(*"yes", "ctrl+s")
         wait_for(lambda: (two.worktree / "answer.txt").exists(), "session 1 to get the answer")
         assert not (one.worktree / "answer.txt").exists()
 
         tile_of(app, one.id).focus()
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, SendTextScreen), "the send dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, SendMessageScreen), "the send dialog")
         app.screen.query_one("#when-idle").value = True
-        await pilot.press(*"ok", "enter")
+        await pilot.press(*"ok", "ctrl+s")
         # Session 0 is waiting for an answer (needs input), not idle: the text waits.
         await wait_until(pilot, lambda: tile_of(app, one.id).data.queued == 1, "1 queued on the tile")
         assert not (one.worktree / "answer.txt").exists()

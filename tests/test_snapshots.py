@@ -135,3 +135,14 @@ def test_artifact_pane(snap_compare, tmp_path: Path, theme: str) -> None:
 def test_artifact_pane_contents_and_search(snap_compare, tmp_path: Path) -> None:
     keys = ("slash", *"jitter", "enter", "t")
     assert snap_compare(artifact_app(tmp_path, "loupe-dark"), terminal_size=SIZE, run_before=open_design(*keys))
+
+
+def test_artifact_pane_with_review_comments(snap_compare, tmp_path: Path) -> None:
+    """Comments in the gutter (a draft note, a section comment), the bar listing them, the
+    header's count, and a selection of two lines."""
+    app = artifact_app(tmp_path, "loupe-dark")
+    path = app.workspace.tasks_dir / "retry-backoff" / "04-design.md"
+    review = app.services.review
+    review.comment_on_lines(path, DESIGN_DOC, 3, 4, "Say which jitter the research recommends")
+    review.comment_on_section(path, DESIGN_DOC, 8, "Add the cost of each option")
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_design("v", "j"))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from tui.guard.audit import AuditEntry
+    from tui.review.model import Comment, Round
     from tui.sessions.diff import DiffStat
     from tui.sessions.model import Snapshot
     from tui.sessions.notify import Wait
@@ -157,3 +158,32 @@ class FileChanged(Event):
 
     path: Path
     reason: Literal["watch", "poll"]
+
+
+# -- review rounds (tui.services.review) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewChanged(Event):
+    """The review store changed (this process or another: an agent's `loupe review resolve`):
+    panes showing comments look again. `paths` are the documents (`Target.path`) and
+    `sessions` the diffs whose rounds changed, when known; None: any may have."""
+
+    stamp: int
+    paths: frozenset[str] | None = None
+    sessions: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class CommentsResolved(Event):
+    """Comments were marked handled since the last look (by an agent, or by you)."""
+
+    comments: tuple[Comment, ...]
+
+
+@dataclass(frozen=True)
+class RoundSettled(Event):
+    """A round that waited in a session's queue was delivered, or could not be (its
+    session ended): `round.state` says which, `round.error` why."""
+
+    round: Round

@@ -42,7 +42,7 @@ class BlockPainter:
         # lines by line number, filled as they are shown.
         self._painted: OrderedDict[tuple[int, int], dict[int, tuple[Segment, ...]]] = OrderedDict()
         self._cells = 0
-        self._edges: dict[tuple[int, str], list[Segment]] = {}
+        self._edges: dict[tuple[int, str, str], list[Segment]] = {}
         self._link_styles: dict[tuple[str, str], RichStyle] = {}
         # Tokens of each line of a fence (None: not highlighted) and its size in characters,
         # by (block key, fence index), least recently used first. Filled from worker threads
@@ -130,10 +130,11 @@ class BlockPainter:
         width: int,
         mark: str,
         overlays: Iterable[tuple[int, int, str]],
+        note: str = "",
     ) -> Strip:
         """Screen row showing `line` of a block, `width` cells wide around a text column of
-        `text_width`, with `mark` in the gutter and (start cell, end cell, style name)
-        overlays drawn over the text."""
+        `text_width`, with `mark` and `note` (comments) in the gutter and (start cell, end
+        cell, style name) overlays drawn over the text."""
         if line < layout.height:
             text: Sequence[Segment] = self._line(key, layout, line, text_width)
         else:
@@ -141,15 +142,15 @@ class BlockPainter:
         for start, end, style in overlays:
             text = _restyle(Strip(text, text_width), start, end, self.styles.get(style))
         margin = max(0, (width - Gutter.WIDTH - 1 - text_width) // 2)
-        left = self._edges.get((width, mark))
+        left = self._edges.get((width, mark, note))
         if left is None:
-            left = self._edges[(width, mark)] = self.gutter.left_edge(margin, mark)
+            left = self._edges[(width, mark, note)] = self.gutter.left_edge(margin, mark, note)
         if width < Gutter.WIDTH + text_width:  # a sliver of a pane: crop rather than overflow
             return Strip([*left, *text]).crop_extend(0, width, self.styles.get("text"))
-        right = self._edges.get((width, "right"))
+        right = self._edges.get((width, "right", ""))
         if right is None:
             rest = width - margin - Gutter.WIDTH - text_width
-            right = self._edges[(width, "right")] = [Segment(" " * rest, self.styles.get("text"))] if rest > 0 else []
+            right = self._edges[(width, "right", "")] = [Segment(" " * rest, self.styles.get("text"))] if rest > 0 else []
         return Strip([*left, *text, *right], width)
 
     def _line(self, key: int, layout: BlockLayout, line: int, width: int) -> tuple[Segment, ...]:

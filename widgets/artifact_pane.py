@@ -1,8 +1,9 @@
-"""The artifact pane: header, notices, table of contents, the reading view, search and changes.
+"""The artifact pane: header, notices, table of contents, the reading view, search, changes
+and review comments.
 
-It arranges `ArtifactView` and `DiffView` and handles the reader's keys. It does no I/O: its
-owner (`tui.views.artifact`) loads files, watches them and answers the requests it posts
-(`EditRequested`, `ChangesRequested`).
+It arranges `ArtifactView`, `DiffView` and `ReviewBar` and handles the reader's keys. It does
+no I/O: its owner (`tui.views.artifact`) loads files, watches them and answers the requests
+it posts (`EditRequested`, `ChangesRequested`, `ReviewRequested`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from textual.widgets.option_list import Option
 from tui.diffs import FileDiff
 from tui.docs.block_diff import BlockDiff
 from tui.docs.blocks import MarkdownDoc
+from widgets.artifact_review_bar import ReviewBar, ReviewMarks
 from widgets.artifact_view import ArtifactView
 from widgets.diff_view import DiffView, diff_summary
 from widgets.doc_chrome import DocHeader, Notice
@@ -84,6 +86,14 @@ class ArtifactPane(Vertical):
         Binding("d", "toggle_changes", "Changes", id="artifact.changes"),
         Binding("e", "edit", "Edit", id="artifact.edit"),
         Binding("escape", "back", "Back", show=False, id="artifact.back"),
+        Binding("c", "review('comment')", "Comment", id="artifact.comment"),
+        Binding("C", "review('section')", "Comment section", show=False, id="artifact.comment_section"),
+        Binding("a", "review('answer')", "Answer", show=False, id="artifact.answer"),
+        Binding("r", "review('submit')", "Submit review", id="artifact.submit_review"),
+        Binding("m", "review('comments')", "Comments", show=False, id="artifact.comments"),
+        Binding("right_square_bracket", "next_comment(1)", "Next comment", show=False, id="artifact.next_comment"),
+        Binding("left_square_bracket", "next_comment(-1)", "Previous comment", show=False,
+                id="artifact.previous_comment"),
     ]
 
     class EditRequested(Message):
@@ -91,6 +101,15 @@ class ArtifactPane(Vertical):
 
     class ChangesRequested(Message):
         """The reader wants the changes since they last read the document."""
+
+    class ReviewRequested(Message):
+        """The reader wants to comment ("comment": on the selection, else the block they are
+        at; "section": its section), to "answer" one of the document's questions, to
+        "submit" the draft round, or to see every comment ("comments")."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
 
     def __init__(
         self,
@@ -114,6 +133,7 @@ class ArtifactPane(Vertical):
         )
         self._toc_for: MarkdownDoc | None = None
         self._focus_pending = False
+        self.review = ReviewMarks()
 
     def compose(self) -> ComposeResult:
         yield DocHeader(plain_text(self.title), id="artifact-header")
@@ -123,6 +143,7 @@ class ArtifactPane(Vertical):
             # used: a pane that is only read opens faster.
             with ContentSwitcher(initial="artifact-view", id="artifact-switcher"):
                 yield self._view
+        yield ReviewBar(id="artifact-review")
         yield Horizontal(id="artifact-search")
 
     @property
@@ -139,6 +160,7 @@ class ArtifactPane(Vertical):
 
     def on_mount(self) -> None:
         self._refresh_header()
+        self.watch(self._view, "scroll_y", self._sync_review_bar, init=False)
         if self._focus_pending:
             self.call_after_refresh(self.focus_document)
 
@@ -202,6 +224,8 @@ class ArtifactPane(Vertical):
         if changes is not None:
             parts.append(with_data("changes since last read: $changes [dim](d: back)[/dim]", changes=changes))
         else:
+            if self.review.summary:
+                parts.append(f"review: {escape(self.review.summary)}")
             marked = self.view.marked_count
             if marked:
                 parts.append(Content.from_markup(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]"))
@@ -209,6 +233,40 @@ class ArtifactPane(Vertical):
             if self.view.query:
                 parts.append(Content("searching…" if self.view.searching else f"search {current}/{total}"))
         self.query_one(DocHeader).show(Content(" · ").join(parts))
+
+    # ------------------------------------------------------------------ review
+
+    def show_review(self, marks: ReviewMarks) -> None:
+        """The comments on the document as shown now (from the owner)."""
+        self.review = marks
+        self.view.set_notes(marks.notes)
+        self._sync_review_bar()
+        self._refresh_header()
+
+    def _sync_review_bar(self) -> None:
+        if self.is_mounted:
+            self.query_one(ReviewBar).show_for(self.review, self.view.visible_blocks(), self.view.focus_row()[0])
+
+    def action_review(self, action: str) -> None:
+        if self.view.doc is None:
+            raise SkipAction()
+        self.post_message(self.ReviewRequested(action))
+
+    def action_next_comment(self, step: int) -> None:
+        noted = self.view.noted_blocks
+        here = self.view.focus_row()[0]
+        ahead = [b for b in noted if (b > here if step > 0 else b < here)]
+        if not ahead:
+            self.notify("No more comments this way.", timeout=2)
+            return
+        self.view.selection.clear()
+        self.view.scroll_to_block(ahead[0] if step > 0 else ahead[-1], center=True)
+        self._sync_review_bar()
+
+    @on(ArtifactView.SelectionChanged)
+    def _selection_changed(self, event: ArtifactView.SelectionChanged) -> None:
+        event.stop()
+        self._sync_review_bar()
 
     # ------------------------------------------------------------------ table of contents
 
@@ -358,4 +416,16 @@ class ArtifactPane(Vertical):
             ("Document: search", "Find text in this document (/, then n and N)", self.action_search),
             ("Document: changes since last read", "Diff against the version you last read (d)", self.action_toggle_changes),
             ("Document: open in editor", "Edit the file in $EDITOR and come back here (e)", self.action_edit),
+            ("Document: select lines", "Select lines with the arrows, then y copies, c comments (v)",
+             self.view.action_select_lines),
+            ("Review: comment", "Comment on the selection, or on the paragraph you are at (c)",
+             lambda: self.action_review("comment")),
+            ("Review: comment on the section", "Comment on the whole section you are in (C)",
+             lambda: self.action_review("section")),
+            ("Review: answer a question", "Answer one of the document's open questions (a)",
+             lambda: self.action_review("answer")),
+            ("Review: submit the round", "Send the draft round with a verdict to the agent (r)",
+             lambda: self.action_review("submit")),
+            ("Review: every comment", "List the comments on this document and their status (m)",
+             lambda: self.action_review("comments")),
         ]

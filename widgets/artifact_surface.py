@@ -112,6 +112,19 @@ class ReadingSurface(Protocol):
 
     def layout(self, index: int) -> BlockLayout: ...
 
+    @property
+    def rows_total(self) -> int:
+        """Screen lines of the whole document (blank lines between blocks included)."""
+        ...
+
+    def row_position(self, block: int, line: int) -> int:
+        """The screen line (from the document's top) of `line` of `block`."""
+        ...
+
+    def row_at(self, y: int) -> tuple[int, int]:
+        """(block, line within it) of screen line `y` (from the document's top)."""
+        ...
+
     def layout_all(self) -> list[BlockLayout]:
         """Every block laid out, with its true height taken (the reader stays in place)."""
         ...

@@ -10,7 +10,8 @@ eyes.
 
 The view owns the document, its layouts and the scroll position; helpers with their own state
 do the rest: `ArtifactSearch`, `LinkCursor` (both see the view as a `ReadingSurface`),
-`ChangeMarks` (plain data) and `BlockPainter` (with the `Gutter`).
+`ChangeMarks` (plain data), `SelectionCursor` (lines from the keyboard, cells with the mouse)
+and `BlockPainter` (with the `Gutter`, which also shows review comments set by the owner).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from textual import work
+from textual import events, work
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.geometry import Size
@@ -38,6 +39,7 @@ from widgets.artifact_links import LinkCursor
 from widgets.artifact_marks import ChangeMarks
 from widgets.artifact_paint import BlockPainter
 from widgets.artifact_search import ArtifactSearch
+from widgets.artifact_selection import Point, SelectionCursor
 from widgets.artifact_surface import LayoutCache
 from widgets.reading import ReadingKeys, reading_bindings
 from widgets.theme_styles import ThemeStyles
@@ -70,6 +72,9 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         Binding("enter", "open_link", "Open link", id="artifact.open_link"),
         Binding("n", "next_match", "Next match", id="artifact.next_match"),
         Binding("N", "previous_match", "Previous match", id="artifact.previous_match"),
+        Binding("v", "select_lines", "Select", id="artifact.select"),
+        Binding("y", "copy_selection", "Copy", id="artifact.copy"),
+        Binding("escape", "clear_selection", "Clear selection", show=False, id="artifact.clear_selection"),
     ]
 
     class LinkActivated(Message):
@@ -108,6 +113,16 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
     class SearchUpdated(Message):
         """Matches or the current match changed."""
 
+    class SelectionChanged(Message):
+        """Text was selected, or the selection went."""
+
+    class CopyRequested(Message):
+        """The reader asked to copy the selection (`y`): the owner copies `text`."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(
         self,
         *,
@@ -140,6 +155,9 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self._marks = ChangeMarks(seen_seconds, clock)
         self._search = ArtifactSearch(self, self._search_changed)
         self._links = LinkCursor(self)
+        self.selection = SelectionCursor(self)
+        # Review comments' gutter marks, by block key (`artifact_gutter.NOTES`).
+        self._notes: dict[int, str] = {}
 
     # ------------------------------------------------------------------ document
 
@@ -160,6 +178,7 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         self._painter.keep_blocks(doc.keys)
         self._marks.new_document(doc.keys)
         self._links.clear()
+        self._keep_selection(previous, doc, diff)
         self._section = -2
         if not self._width and self.scrollable_content_region.width > 0:
             self._sync_width()
@@ -290,6 +309,16 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         if not (self.scroll_y <= top < self.scroll_y + height):
             self.scroll_to(y=max(0, top - height // 3), animate=False, immediate=True, force=True)
+
+    @property
+    def rows_total(self) -> int:
+        return self._map.total
+
+    def row_position(self, block: int, line: int) -> int:
+        return self._map.position(block, line)
+
+    def row_at(self, y: int) -> tuple[int, int]:
+        return self._map.locate(y)
 
     def run_in_thread(self, work: Callable[[], _T | None], then: Callable[[_T], object], group: str) -> None:
         def run() -> None:
@@ -439,7 +468,9 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             width=width,
             # A block continued by the next has no blank line after it, to leave unmarked.
             mark=self._marks.kind(shown.key, line, self._map.heights[block] + shown.continued, _source_line(layout, line)),
-            overlays=(*self._search.overlays(block, line), *self._links.overlays(block, line)),
+            overlays=(*self._search.overlays(block, line), *self._links.overlays(block, line),
+                      *self.selection.overlays(block, line)),
+            note=self._notes.get(shown.key, "") if line < self._map.heights[block] - 1 + shown.continued else "",
         )
 
     # ------------------------------------------------------------------ search
@@ -566,6 +597,119 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             if not self._marks:
                 self.post_message(self.MarksRead())
 
+    # ------------------------------------------------------------------ review notes
+
+    def set_notes(self, by_block: dict[int, str]) -> None:
+        """Comment marks for the gutter, by block index (`artifact_gutter.NOTES` names)."""
+        if self.doc is None:
+            return
+        blocks = self.doc.blocks
+        notes = {blocks[index].key: note for index, note in by_block.items() if index < len(blocks) and note}
+        if notes != self._notes:
+            self._notes = notes
+            self.refresh()
+
+    @property
+    def noted_blocks(self) -> list[int]:
+        if self.doc is None:
+            return []
+        return [index for index, block in enumerate(self.doc.blocks) if block.key in self._notes]
+
+    # ------------------------------------------------------------------ selection
+
+    def focus_row(self) -> tuple[int, int]:
+        """(block, line) the reader is at: the selection's start, the selected link, or the
+        first line of text at the top of the view."""
+        bounds = self.selection.bounds()
+        if bounds is not None:
+            return bounds[0][:2]
+        if self._links.selected is not None:
+            return self._links.selected[:2]
+        block, line = self.anchor
+        if self.doc is not None and block < len(self.doc.blocks) and line >= self.layout(block).height:
+            return min(block + 1, len(self.doc.blocks) - 1), 0
+        return block, line
+
+    def action_select_lines(self) -> None:
+        if self.doc is None or not len(self._map):
+            raise SkipAction()
+        if self.selection.keyboard:
+            self.selection.clear()
+        else:
+            self.selection.start_lines(*self.focus_row())
+        self._selection_changed()
+
+    def action_clear_selection(self) -> None:
+        if not self.selection.clear():
+            raise SkipAction()
+        self._selection_changed()
+
+    def action_copy_selection(self) -> None:
+        if self.selection.empty:
+            raise SkipAction()
+        self.post_message(self.CopyRequested(self.selection.shown_text()))
+
+    def action_scroll_down(self) -> None:
+        if self.selection.keyboard:
+            self._move_selection(1)
+        else:
+            super().action_scroll_down()
+
+    def action_scroll_up(self) -> None:
+        if self.selection.keyboard:
+            self._move_selection(-1)
+        else:
+            super().action_scroll_up()
+
+    def _move_selection(self, step: int) -> None:
+        moved = self.selection.step(step)
+        if moved is not None:
+            self.reveal(*moved)
+        self._selection_changed()
+
+    def _point_at(self, x: int, y: int) -> Point | None:
+        width = self.scrollable_content_region.width
+        left = max(0, (width - Gutter.WIDTH - 1 - self._width) // 2) + Gutter.WIDTH
+        return self.selection.point_at(int(self.scroll_y) + y, x - left)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        point = self._point_at(event.x, event.y)
+        if point is None:
+            return
+        had = self.selection.clear()
+        self.selection.start_drag(point)
+        self.capture_mouse()
+        if had:
+            self._selection_changed()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.app.mouse_captured is not self or self.selection.anchor is None or self.selection.whole_lines:
+            return
+        point = self._point_at(event.x, event.y)
+        if point is not None and point != self.selection.head:
+            self.selection.drag_to(point)
+            self.refresh()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self.app.mouse_captured is self:
+            self.release_mouse()
+        if self.selection.anchor is None or self.selection.whole_lines:
+            return
+        if self.selection.empty:
+            self.selection.clear()  # a click: links stay clickable
+        self._selection_changed()
+
+    def _keep_selection(self, previous: MarkdownDoc | None, doc: MarkdownDoc, diff: BlockDiff | None) -> None:
+        if not self.selection.keep(previous, doc, diff):
+            self.post_message(self.SelectionChanged())
+
+    def _selection_changed(self) -> None:
+        self.refresh()
+        self.refresh_bindings()
+        self.post_message(self.SelectionChanged())
+
     # ------------------------------------------------------------------ keys
 
     def _sync_bindings(self) -> None:
@@ -581,6 +725,10 @@ class ArtifactView(ReadingKeys, ScrollView, can_focus=True):
             return self._search.has_matches
         if action == "open_link":
             return self._links.selected is not None
+        if action == "copy_selection":
+            return not self.selection.empty
+        if action == "clear_selection":
+            return self.selection.active
         return True
 
 

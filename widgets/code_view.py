@@ -1,4 +1,6 @@
-"""A virtualised read-only code view: line numbers, syntax highlighting, a highlighted line.
+"""A virtualised read-only code view: line numbers, syntax highlighting, a highlighted line,
+and selection (`v` and the arrows select lines; a mouse drag selects characters; `y` asks
+the owner to copy them).
 
 Lines are painted only when on screen. Highlighting is lexed in a worker thread (big files
 stay responsive and show plain text until it is ready).
@@ -9,7 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from rich.segment import Segment
-from textual import work
+from textual import events, work
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -38,7 +41,17 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
         *reading_bindings("code"),
         Binding("h", "scroll_left", "Left", show=False, id="code.left"),
         Binding("l", "scroll_right", "Right", show=False, id="code.right"),
+        Binding("v", "select_lines", "Select", id="code.select"),
+        Binding("y", "copy_selection", "Copy", id="code.copy"),
+        Binding("escape", "clear_selection", "Clear selection", show=False, id="code.clear_selection"),
     ]
+
+    class CopyRequested(Message):
+        """The reader asked to copy the selection (`y`): the owner copies `text`."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class Highlighted(Message):
         """Syntax highlighting finished (or was found impossible)."""
@@ -55,6 +68,11 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
         self._generation = 0
         self.highlighted = False
         self._scroll_pending = False
+        # Selection: (line index, column in the tab-expanded line) of where it started and
+        # where it ends now; whole lines from the keyboard.
+        self.select_from: tuple[int, int] | None = None
+        self.select_to: tuple[int, int] | None = None
+        self.whole_lines = False
 
     def show_text(self, text: str, filename: str = "", line: int | None = None) -> None:
         """Show `text`; `line` (1-based) is highlighted and scrolled into view."""
@@ -70,6 +88,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
         self.filename = filename
         if line is not None:
             self.target_line = line
+        if not keep_place:
+            self.select_from = self.select_to = None
         self._tokens = None
         self.highlighted = False
         self._scroll_pending = False
@@ -131,11 +151,136 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True):
             self._strips[number] = strip
             if len(self._strips) > STRIP_CACHE:
                 self._strips.popitem(last=False)
-        gutter_width = self._digits + 3
+        gutter_width = self.gutter_width
         gutter, body = strip.divide([gutter_width, strip.cell_length])[:2]
         fill = self.theme_styles.get("line-highlight" if number + 1 == self.target_line else "text")
         body = body.crop_extend(scroll_x, scroll_x + max(0, width - gutter_width), fill)
+        selected = self._selected_columns(number)
+        if selected is not None:
+            start, end = max(0, selected[0] - scroll_x), max(0, min(body.cell_length, selected[1] - scroll_x))
+            if end > start:
+                before, middle, after = body.divide([start, end, body.cell_length])
+                style = self.theme_styles.get("selection")
+                middle = Strip([Segment(text, (seg + style) if seg else style) for text, seg, _ in middle])
+                body = Strip.join([before, middle, after])
         return Strip.join([gutter, body])
+
+    # -- selection -----------------------------------------------------------------------
+
+    @property
+    def selection_bounds(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        if self.select_from is None or self.select_to is None:
+            return None
+        first, last = sorted((self.select_from, self.select_to))
+        if self.whole_lines:
+            return (first[0], 0), (last[0], 1 << 30)
+        return (first, last) if first != last else None
+
+    def _selected_columns(self, number: int) -> tuple[int, int] | None:
+        bounds = self.selection_bounds
+        if bounds is None or not bounds[0][0] <= number <= bounds[1][0]:
+            return None
+        start = bounds[0][1] if number == bounds[0][0] else 0
+        end = bounds[1][1] if number == bounds[1][0] else 1 << 30
+        return start, min(end, len(self.lines[number].expandtabs(TAB_SIZE)) + 1)
+
+    def selected_text(self) -> str:
+        """The lines selected (as in the file), or the characters dragged over."""
+        bounds = self.selection_bounds
+        if bounds is None:
+            return ""
+        (first, start), (last, end) = bounds
+        if self.whole_lines:
+            return "\n".join(self.lines[first:last + 1])
+        rows = [self.lines[n].expandtabs(TAB_SIZE) for n in range(first, last + 1)]
+        rows[-1] = rows[-1][:end]
+        rows[0] = rows[0][start:]
+        return "\n".join(rows)
+
+    def action_select_lines(self) -> None:
+        if not self.lines:
+            raise SkipAction()
+        if self.whole_lines and self.select_from is not None:
+            self.select_from = self.select_to = None
+        else:
+            top = int(self.scroll_y)
+            target = (self.target_line or 0) - 1
+            line = target if top <= target < top + self.scrollable_content_region.height else top
+            self.select_from = self.select_to = (line, 0)
+            self.whole_lines = True
+        self._selection_changed()
+
+    def action_copy_selection(self) -> None:
+        text = self.selected_text()
+        if not text:
+            raise SkipAction()
+        self.post_message(self.CopyRequested(text))
+
+    def action_clear_selection(self) -> None:
+        if self.select_from is None:
+            raise SkipAction()
+        self.select_from = self.select_to = None
+        self._selection_changed()
+
+    def action_scroll_down(self) -> None:
+        if self.whole_lines and self.select_to is not None:
+            self._extend(1)
+        else:
+            super().action_scroll_down()
+
+    def action_scroll_up(self) -> None:
+        if self.whole_lines and self.select_to is not None:
+            self._extend(-1)
+        else:
+            super().action_scroll_up()
+
+    def _extend(self, step: int) -> None:
+        assert self.select_to is not None
+        line = max(0, min(len(self.lines) - 1, self.select_to[0] + step))
+        self.select_to = (line, 0)
+        height = self.scrollable_content_region.height
+        if not self.scroll_y <= line < self.scroll_y + height:
+            self.scroll_to(y=max(0, line - height // 2), animate=False, immediate=True)
+        self._selection_changed()
+
+    @property
+    def gutter_width(self) -> int:
+        """Cells of the line numbers' column, left of the code."""
+        return self._digits + 3
+
+    def _point(self, x: int, y: int) -> tuple[int, int]:
+        line = max(0, min(len(self.lines) - 1, int(self.scroll_y) + y))
+        return line, max(0, int(self.scroll_x) + x - self.gutter_width)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button == 1 and self.lines:
+            self.select_from = self.select_to = self._point(event.x, event.y)
+            self.whole_lines = False
+            self.capture_mouse()
+            self._selection_changed()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.app.mouse_captured is self and self.select_from is not None and not self.whole_lines:
+            point = self._point(event.x, event.y)
+            if point != self.select_to:
+                self.select_to = point
+                self.refresh()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self.app.mouse_captured is self:
+            self.release_mouse()
+            self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.refresh()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_selection":
+            return self.selection_bounds is not None
+        if action == "clear_selection":
+            return self.select_from is not None
+        return True
 
     def _paint(self, index: int) -> Strip:
         current = index + 1 == self.target_line

@@ -2,6 +2,10 @@
 
 Give it `tui.diffs.FileDiff`s (from `diff_texts` or `parse_unified_diff`). Only the rows on
 screen are painted, so a diff of thousands of lines scrolls as fast as a short one.
+
+Lines can be selected (`v` and the line keys, or a mouse drag); `y` asks the owner to copy
+them (`DiffLines.CopyRequested`: widgets do no I/O). Review comments given with `show_notes`
+are marked in the margin of the lines they are on, their text on a row after the last one.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from rich.segment import Segment
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +29,9 @@ from textual.widgets.option_list import Option
 from tui.diffs import DiffLine, FileDiff
 from tui.terminal_text import visible
 from widgets.plain_text import plain_text
+from widgets.artifact_gutter import NOTES
+from widgets.diff_rows import DiffNote, SelectedLine, lay_out
+from widgets.diff_selection import RowSelection
 from widgets.reading import ReadingKeys, reading_bindings
 from widgets.theme_styles import ThemeStyles
 
@@ -45,6 +52,9 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         *reading_bindings("diff"),
         Binding("right_square_bracket", "hunk(1)", "Next hunk", id="diff.next_hunk"),
         Binding("left_square_bracket", "hunk(-1)", "Previous hunk", show=False, id="diff.previous_hunk"),
+        Binding("v", "select_lines", "Select lines", id="diff.select"),
+        Binding("y", "copy_selection", "Copy", id="diff.copy"),
+        Binding("escape", "clear_selection", "Clear selection", show=False, id="diff.clear_selection"),
     ]
 
     class FileShown(Message):
@@ -59,13 +69,40 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         def control(self) -> DiffLines:
             return self.lines
 
+    class CopyRequested(Message):
+        """The reader asked to copy the selected lines (`y`): the owner copies `text`."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class HunksShown(Message):
+        """Hunks came on screen for the first time since `show`: (file, hunk) indexes into
+        `diffs`, hunk None for a file without hunks (binary, renamed, mode change)."""
+
+        def __init__(self, units: tuple[tuple[int, int | None], ...]) -> None:
+            super().__init__()
+            self.units = units
+
     def __init__(self, *, empty_message: str = "No changes.", id: str | None = None) -> None:
         super().__init__(id=id)
         self.theme_styles = ThemeStyles(self)
         self.empty_message = empty_message
         self.diffs: list[FileDiff] = []
+        self.notes: list[DiffNote] = []
+        self.selection = RowSelection()
+        self._dragged = False
+        # The row last clicked (or reached with ] and [): where `v` starts when it is on screen.
+        self._cursor_row: int | None = None
         # Rows: ("file", index) | ("note", text) | ("hunk", header) | ("line", DiffLine) | ("gap", "")
+        # | ("comment", (mark, text)).
         self._rows: list[tuple[str, object]] = []
+        # Per row, the index in `_units` of the hunk (or hunkless file) it belongs to, or -1.
+        self._row_unit: list[int] = []
+        self._units: list[tuple[int, int | None]] = []
+        self._shown_units: set[int] = set()
+        # Per row, the review mark in its margin ("" for none).
+        self._row_mark: dict[int, str] = {}
         self._file_rows: list[int] = []
         self._hunk_rows: list[int] = []
         self._number_width = 1
@@ -73,32 +110,28 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
 
     def show(self, diffs: Sequence[FileDiff]) -> None:
         self.diffs = list(diffs)
-        rows: list[tuple[str, object]] = []
-        self._file_rows = []
-        self._hunk_rows = []
-        widest = 1
-        longest = 0
-        for index, diff in enumerate(self.diffs):
-            if rows:
-                rows.append(("gap", ""))
-            self._file_rows.append(len(rows))
-            rows.append(("file", index))
-            rows.extend(("note", note) for note in diff.notes)
-            if diff.status == "binary":
-                rows.append(("note", "Binary file: contents not shown."))
-            for hunk in diff.hunks:
-                self._hunk_rows.append(len(rows))
-                rows.append(("hunk", hunk.header))
-                for line in hunk.lines:
-                    rows.append(("line", line))
-                    widest = max(widest, line.old or 0, line.new or 0)
-                    longest = max(longest, len(line.text))
-        self._rows = rows
-        self._number_width = len(str(widest))
-        self._shown_file = -1
-        gutter = 2 * self._number_width + 5
-        self.virtual_size = Size(max(gutter + longest + 8, 10), len(rows))
+        self._shown_units = set()
+        self._layout()
         self.scroll_to(0, 0, animate=False, immediate=True, force=True)
+        self.call_after_refresh(self._report_shown)
+
+    def show_notes(self, notes: Sequence[DiffNote]) -> None:
+        """Mark these comments in the margin (replacing the ones shown before)."""
+        if list(notes) == self.notes:
+            return
+        self.notes = list(notes)
+        self._layout()
+
+    def _layout(self) -> None:
+        rows = lay_out(self.diffs, self.notes)
+        if len(rows.rows) != len(self._rows):
+            self.selection.clear()  # rows moved: the selection would be on other lines
+        self._rows, self._row_unit, self._units, self._row_mark = rows.rows, rows.row_unit, rows.units, rows.marks
+        self._file_rows, self._hunk_rows = rows.file_rows, rows.hunk_rows
+        self._number_width = len(str(rows.widest_number))
+        self._shown_file = -1
+        gutter = 2 * self._number_width + 7
+        self.virtual_size = Size(max(gutter + rows.longest_text + 8, 10), len(rows.rows))
         self.refresh()
 
     @property
@@ -119,15 +152,151 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         else:
             earlier = [row for row in self._hunk_rows if row < top]
             target = earlier[-1] if earlier else self._hunk_rows[-1]
+        self._cursor_row = target
         self.scroll_to(y=target, animate=False, immediate=True, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        self._report_shown()
         if self._file_rows:
             current = max(0, bisect_right(self._file_rows, int(new_value)) - 1)
             if current != self._shown_file:
                 self._shown_file = current
                 self.post_message(self.FileShown(self, current))
+
+    # -- what was on screen -----------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._report_shown()
+
+    def _report_shown(self) -> None:
+        """Post `HunksShown` for hunks on screen now that were not before."""
+        if not self._rows or not self.is_mounted:
+            return
+        top = int(self.scroll_y)
+        height = max(1, self.scrollable_content_region.height)
+        fresh = {u for u in self._row_unit[top : top + height] if u >= 0} - self._shown_units
+        if fresh:
+            self._shown_units |= fresh
+            self.post_message(self.HunksShown(tuple(self._units[u] for u in sorted(fresh))))
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def selected_lines(self) -> list[SelectedLine]:
+        """The diff lines selected (file and hunk headers, notes and comments left out)."""
+        bounds = self.selection.bounds()
+        if bounds is None:
+            return []
+        found = []
+        for row in range(bounds[0], min(bounds[1], len(self._rows) - 1) + 1):
+            kind, value = self._rows[row]
+            if kind == "line" and isinstance(value, DiffLine) and value.kind != "\\":
+                file, hunk = self._units[self._row_unit[row]]
+                found.append(SelectedLine(file, hunk or 0, value))
+        return found
+
+    def selected_text(self) -> str:
+        """The code of the selected lines, as in the file (what `y` copies)."""
+        return "\n".join(selected.line.text for selected in self.selected_lines())
+
+    def _first_line_row(self, start: int) -> int | None:
+        for row in range(max(0, start), len(self._rows)):
+            if self._rows[row][0] == "line":
+                return row
+        return None
+
+    def action_select_lines(self) -> None:
+        if self.selection.keyboard:
+            self.selection.clear()
+        else:
+            top, height = int(self.scroll_y), self.scrollable_content_region.height
+            cursor = self._cursor_row
+            on_screen = cursor is not None and top <= cursor < top + height
+            row = self._first_line_row(cursor if on_screen else top)
+            if row is None:
+                raise SkipAction()
+            self.selection.start(row, keyboard=True)
+        self.refresh()
+        self.refresh_bindings()
+
+    def action_clear_selection(self) -> None:
+        if not self.selection.clear():
+            raise SkipAction()
+        self.refresh()
+        self.refresh_bindings()
+
+    def action_copy_selection(self) -> None:
+        text = self.selected_text()
+        if not text and not self.selected_lines():
+            raise SkipAction()
+        self.post_message(self.CopyRequested(text))
+
+    @property
+    def selecting_lines(self) -> bool:
+        return self.selection.keyboard
+
+    def action_page_down(self) -> None:
+        # At once, as a pager does: an animated page repaints every frame on the way, which
+        # cost 230 ms of CPU a page on a 10,000-line diff (bench/diff_big.py).
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def move_selection(self, step: int) -> None:
+        head = self.selection.head
+        assert head is not None
+        row = head + step
+        while 0 <= row < len(self._rows) and self._rows[row][0] != "line":
+            row += step
+        if 0 <= row < len(self._rows):
+            self.selection.move_to(row)
+            top, height = int(self.scroll_y), self.scrollable_content_region.height
+            if row < top or row >= top + height:
+                self.scroll_to(y=max(0, row - height // 2), animate=False, immediate=True, force=True)
+            self.refresh()
+
+    def _row_at(self, y: int) -> int | None:
+        if not self._rows:
+            return None
+        return max(0, min(int(self.scroll_y) + y, len(self._rows) - 1))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        row = self._row_at(event.y)
+        if row is None:
+            return
+        self.selection.start(row, keyboard=False)
+        self._dragged = False
+        self.capture_mouse()
+        self.refresh()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.app.mouse_captured is not self or self.selection.keyboard or self.selection.anchor is None:
+            return
+        row = self._row_at(event.y)
+        if row is not None and row != self.selection.head:
+            self._dragged = True
+            self.selection.move_to(row)
+            self.refresh()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self.app.mouse_captured is self:
+            self.release_mouse()
+        if not self.selection.keyboard and not self._dragged:
+            # A click, not a drag: nothing selected; `v` starts there.
+            self._cursor_row = self.selection.anchor
+            self.selection.clear()
+        self.refresh()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("copy_selection", "clear_selection"):
+            return self.selection.active
+        return True
+
+    # -- painting ----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         self.theme_styles.refresh()
@@ -147,25 +316,33 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
             diff = self.diffs[value]  # type: ignore[index]
             style = self.theme_styles.get("diff-file")
             fill = style
-            name = f"{diff.old_path} → {diff.path}" if diff.old_path else diff.path
-            text = visible(f" {STATUS_LETTERS.get(diff.status, '?')} {name}  +{diff.added} −{diff.removed}")
+            name = visible(f"{diff.old_path} → {diff.path}" if diff.old_path else diff.path)
+            text = f" {STATUS_LETTERS.get(diff.status, '?')} {name}  +{diff.added} −{diff.removed}"
             segments = [Segment(text, style)]
         elif kind == "hunk":
             style = self.theme_styles.get("diff-hunk")
             fill = style
-            segments = [Segment(" " * (2 * self._number_width + 2) + visible(str(value)), style)]
+            segments = [Segment(" " * (2 * self._number_width + 4) + visible(str(value)), style)]
         elif kind == "note":
             segments = [Segment("  " + visible(str(value)), self.theme_styles.get("diff-meta"))]
         elif kind == "line":
-            segments, fill = self._line_segments(value)  # type: ignore[arg-type]
+            segments, fill = self._line_segments(value, self._row_mark.get(row, ""))  # type: ignore[arg-type]
+        elif kind == "comment":
+            mark, text = value  # type: ignore[misc]
+            glyph, style_name = NOTES.get(mark, ("⚠", "note-open"))
+            indent = " " * (2 * self._number_width + 4)
+            segments = [Segment(f"{indent}{glyph} ", self.theme_styles.get(style_name)),
+                        Segment(text, self.theme_styles.get("muted"))]
         else:
             segments = []
         strip = Strip(segments)
         virtual = max(width + scroll_x, self.virtual_size.width)
         strip = strip.extend_cell_length(virtual, fill)
+        if row in self.selection and kind == "line":
+            strip = strip.apply_style(self.theme_styles.get("selection"))
         return strip.crop(scroll_x, scroll_x + width)
 
-    def _line_segments(self, line: DiffLine) -> tuple[list[Segment], object]:
+    def _line_segments(self, line: DiffLine, mark: str = "") -> tuple[list[Segment], object]:
         digits = self._number_width
         numbers = self.theme_styles.get("line-number")
         style_name = _LINE_STYLES.get(line.kind, "diff-context")
@@ -173,9 +350,11 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         old = str(line.old) if line.old is not None else ""
         new = str(line.new) if line.new is not None else ""
         marker = {"+": "+", "-": "−", " ": " ", "\\": "\\"}.get(line.kind, " ")
-        # File names and lines are data: controls shown visibly, never sent to the terminal.
+        # Untrusted text: control characters would reach the terminal (`visible` shows them).
         text = visible(line.text.expandtabs(4))
+        glyph, mark_style = NOTES.get(mark, (" ", "gutter")) if mark else (" ", "gutter")
         segments = [
+            Segment(f"{glyph} ", self.theme_styles.get(mark_style)),
             Segment(f"{old:>{digits}} {new:>{digits}} ", numbers),
             Segment(f"{marker} ", style),
             Segment(text, style),

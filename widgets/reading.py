@@ -20,7 +20,29 @@ def reading_bindings(prefix: str) -> list[Binding]:
 
 
 class ReadingKeys:
-    """Actions behind `reading_bindings`, for a ScrollView subclass."""
+    """Actions behind `reading_bindings`, for a ScrollView subclass.
+
+    A view that selects lines from the keyboard says so with `selecting_lines` and moves the
+    selection's end in `move_selection`: the line keys then do that instead of scrolling."""
+
+    @property
+    def selecting_lines(self) -> bool:
+        return False
+
+    def move_selection(self, step: int) -> None:
+        """Move the end of a keyboard selection `step` lines."""
+
+    def action_scroll_down(self) -> None:
+        if self.selecting_lines:
+            self.move_selection(1)
+        else:
+            super().action_scroll_down()  # type: ignore[misc]
+
+    def action_scroll_up(self) -> None:
+        if self.selecting_lines:
+            self.move_selection(-1)
+        else:
+            super().action_scroll_up()  # type: ignore[misc]
 
     def action_half_page(self, direction: int) -> None:
         step = max(1, self.scrollable_content_region.height // 2)  # type: ignore[attr-defined]

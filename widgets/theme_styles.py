@@ -56,11 +56,18 @@ SPECS: dict[str, str] = {
     "search-current": "bold $background on $accent",
     "link-focus": "reverse",
     "line-highlight": "on $accent 18%",
+    "selection": "on $primary 40%",
+    "selection-cursor": "on $accent 30%",
     # Gutters.
     "gutter": "$foreground 35%",
     "mark-changed": "$loupe-changed",
     "mark-removed": "$loupe-removed",
     "mark-moved": "$loupe-changed",
+    # Review comments in the gutter, by status (`widgets.artifact_gutter.NOTES`).
+    "note-draft": "bold $text-accent",
+    "note-open": "bold $text-warning",
+    "note-addressed": "bold $text-success",
+    "note-resolved": "$foreground 40%",
     "line-number": "$foreground 35%",
     "line-number-current": "bold $text-accent",
     # Diffs.

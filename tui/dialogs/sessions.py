@@ -1,4 +1,5 @@
-"""Dialogs for agent sessions: start one, send text, run a command, and quit while agents run."""
+"""Dialogs for agent sessions: start one, run a command, and quit while agents run (sending
+text: `send_text`)."""
 
 from __future__ import annotations
 
@@ -106,42 +107,6 @@ class NewSessionScreen(Dialog[object]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_start()
-
-
-@dataclass(frozen=True)
-class SendRequest:
-    text: str
-    when_idle: bool
-
-
-class SendTextScreen(Dialog[SendRequest]):
-    """Text to type into one or several sessions, now or once they are idle."""
-
-    def __init__(self, title: str, *, when_idle: bool = False) -> None:
-        super().__init__(title)
-        self._idle_default = when_idle
-
-    def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="text to type, then Enter", id="text")
-        yield Checkbox("Send when idle (queue it instead of interrupting)", self._idle_default,
-                       id="when-idle")
-
-    def compose_buttons(self) -> ComposeResult:
-        yield Button("Cancel", id="cancel")
-        yield Button("Send (enter)", id="send", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#text", Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#send")
-    def _send(self, event: Input.Submitted | Button.Pressed) -> None:
-        event.stop()
-        text = self.query_one("#text", Input).value
-        if not text.strip():
-            self.show_error("Type something to send, or press escape.")
-            return
-        self.dismiss(SendRequest(text, self.query_one("#when-idle", Checkbox).value))
 
 
 class ExecCommandScreen(Dialog[list[str]]):

@@ -5,13 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from tui import cli_output as out
 from tui.errors import UsageError
-
-if TYPE_CHECKING:
-    from tui.sessions.manager import SessionManager
 
 SUMMARY = "review rounds: comment on documents, answer their questions, send, list and resolve"
 
@@ -128,8 +123,3 @@ def _repo(given: Path | None) -> Path:
     start = (given or Path.cwd()).resolve()
     return main_repo_root(start) or start
 
-
-def manager_for(repo: Path) -> SessionManager:
-    from tui.sessions.manager import SessionManager
-
-    return SessionManager(repo)

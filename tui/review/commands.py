@@ -12,7 +12,6 @@ from tui.errors import UsageError
 from tui.review import delivery, listing
 from tui.review.anchoring import DocumentIndex
 from tui import cli_output as out
-from tui.review.cli import manager_for
 from tui.review.commenting import Document, answer, comment_on_lines, comment_on_quote, comment_on_section
 from tui.review.errors import NotCommentable, ReviewError
 from tui.review.model import Comment, Kind, Round, RoundState, Status, TargetKind, Verdict, document_key
@@ -35,7 +34,9 @@ class Context:
     @property
     def manager(self) -> SessionManager:
         if self._manager is None:
-            self._manager = manager_for(self.repo)
+            from tui.sessions.manager import SessionManager
+
+            self._manager = SessionManager(self.repo)
         return self._manager
 
 

@@ -14,12 +14,26 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tui.review.model import Anchor, Placement, PlacementStatus
 
-if TYPE_CHECKING:
-    from tui.review.anchoring import DocumentIndex
+
+class DocumentIndex(Protocol):
+    """What of `tui.review.anchoring.DocumentIndex` this module reads (named here, not
+    imported: anchoring imports this module)."""
+
+    @property
+    def line_count(self) -> int: ...
+
+    @property
+    def by_line(self) -> dict[str, list[int]]: ...
+
+    def tokens(self, number: int) -> list[str]: ...
+
+    def line_span(self, first_line: int, last_line: int) -> tuple[int, int]: ...
+
+    def context_around(self, context: tuple[str, str], start: int, end: int) -> int: ...
 
 # Word similarity from which an edited quote still counts as the same place.
 FUZZY_THRESHOLD = 0.6

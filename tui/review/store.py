@@ -315,6 +315,16 @@ class ReviewStore:
             )
         return self.comment(comment_id)
 
+    def resolved_since(self, since: float, repo: Path | None = None) -> list[Comment]:
+        """Comments resolved after `since` (seconds since the epoch), oldest resolution first:
+        what the app tells you about when an agent runs `loupe review resolve`."""
+        sql = f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE resolved_at > ?"
+        params: list[Any] = [since]
+        if repo is not None:
+            sql += " AND round_id IN (SELECT id FROM rounds WHERE repo = ?)"
+            params.append(str(repo.resolve()))
+        return [_comment(row) for row in self._read(sql + " ORDER BY resolved_at, id", params)]
+
     def unresolve(self, comment_id: int) -> Comment:
         with self._write() as conn:
             self._round_of(conn, comment_id)

@@ -25,6 +25,7 @@ from tui.config import Config
 from tui.docs.snapshots import ReadSnapshots
 from tui.events import Emit, Event, Loop, nowhere
 from tui.guard.follow import AuditFollower
+from tui.services.review import ReviewService
 from tui.services.sessions import SessionService
 from tui.tasks.watch import TaskWatcher
 from tui.services.threads import ThreadServices
@@ -49,6 +50,8 @@ class Services:
         self.sessions = SessionService(workspace)
         self.guard = AuditFollower(audit_log)
         self.tasks = TaskWatcher(workspace.tasks_dir, self.snapshots.folder)
+        # Review rounds: opened on first use (or by its watcher), off the UI loop.
+        self.review = ReviewService(workspace, self.sessions, self.threads, self.emit)
 
     @property
     def config(self) -> Config:
@@ -68,6 +71,7 @@ class Services:
             Watcher("sessions-monitor", self.sessions.run),
             Watcher("sessions-status", self.sessions.watch_status),
             Watcher("tasks-watch", self.tasks.run),
+            Watcher("review-watch", self.review.run),
         ]
 
     def close(self) -> None:
@@ -75,3 +79,4 @@ class Services:
         stop events; this only cuts their waits short."""
         self.threads.close()
         self.sessions.close()
+        self.review.close()

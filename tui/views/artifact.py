@@ -28,6 +28,7 @@ from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.messages import OpenPath
 from tui.relative_time import relative_time
+from tui.views.artifact_review import DocumentReviewer, Placed
 from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
@@ -49,6 +50,8 @@ class _Loaded:
     diff: BlockDiff | None
     # Against the last-read version (None: nothing to mark).
     since_read: BlockDiff | None
+    # Review comments placed in this version (None: placed after it is shown).
+    review: Placed | None = None
 
 
 @dataclass
@@ -92,8 +95,10 @@ class ArtifactDocument(Vertical):
             clock=self.app.clock,
         )
         self.follower = FileFollower(self.path, self._load, self._apply, poll_seconds=self.settings.poll_seconds)
+        self.reviewer = DocumentReviewer(self.path, self._pane)
         yield self._pane
         yield self.follower
+        yield self.reviewer
 
     @property
     def pane(self) -> ArtifactPane:
@@ -162,7 +167,7 @@ class ArtifactDocument(Vertical):
         self._pane.view.prepare(doc, diff)
         if reason == "edited":
             self._own_edit(loaded.text)
-        return _Loaded(loaded, doc, diff, self._changes_since_read(doc))
+        return _Loaded(loaded, doc, diff, self._changes_since_read(doc), self.reviewer.place(doc))
 
     def _changes_since_read(self, doc: MarkdownDoc) -> BlockDiff | None:
         read_text = self.snapshots.last_read_text(self.path)
@@ -205,6 +210,7 @@ class ArtifactDocument(Vertical):
             if isinstance(result.error, DocumentMissing) and self.doc is not None:
                 self.deleted = True
                 pane.set_status("deleted on disk")
+                self.reviewer.refresh_review(None)
                 pane.set_notice(
                     f"{self.path.name} was deleted on disk. Showing the last version; it comes back "
                     "live if the file reappears.",
@@ -227,6 +233,8 @@ class ArtifactDocument(Vertical):
         else:
             pane.set_marks(sorted(marks.changed), sorted(marks.removed_before), sorted(marks.moved), marks.changed_lines)
         pane.set_status("live")
+        # Comments are placed again in every version shown: rewritten text moves them.
+        self.reviewer.shown(result.doc, result.review)
         if first and self._goto is not None:
             anchor, line = self._goto
             self._goto = None
@@ -284,6 +292,14 @@ class ArtifactDocument(Vertical):
             diffs = [] if diff.unchanged else [diff]
             empty = f"No changes since you last read it ({relative_time(record.time, time.time(), ago=True)})."
         self.call_later(self.pane.show_changes, diffs, empty, summary)
+
+    def on_artifact_pane_review_requested(self, message: ArtifactPane.ReviewRequested) -> None:
+        message.stop()
+        self.reviewer.request(message.action)
+
+    def on_artifact_view_copy_requested(self, message: ArtifactView.CopyRequested) -> None:
+        message.stop()
+        self.app.copy_text(message.text)
 
     def on_artifact_pane_edit_requested(self, message: ArtifactPane.EditRequested) -> None:
         message.stop()

@@ -64,7 +64,11 @@ class CodeDocument(Vertical):
             self.call_after_refresh(self.focus_document)
 
     def document_commands(self) -> list[tuple[str, str, object]]:
-        return [("Document: open in editor", "Edit the file in $EDITOR and come back here (e)", self.action_edit)]
+        return [
+            ("Document: open in editor", "Edit the file in $EDITOR and come back here (e)", self.action_edit),
+            ("Document: select lines", "Select lines with the arrows, then y copies them (v)",
+             self.code.action_select_lines),
+        ]
 
     def go_to(self, line: int | None) -> None:
         if line is None:
@@ -124,6 +128,10 @@ class CodeDocument(Vertical):
         self.code.display = True
         self.code.show_text(result.text, self.path.name, self.line if first else None)
         self._header()
+
+    def on_code_view_copy_requested(self, message: CodeView.CopyRequested) -> None:
+        message.stop()
+        self.app.copy_text(message.text)
 
     def action_edit(self) -> None:
         # At the line a link led to while it is on screen, else at the top line on screen.

@@ -13,18 +13,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import getters, on, work
 from textual.app import SuspendNotSupported
 from textual.dom import DOMNode
 from textual.widget import Widget
 
+from tui.app_base import AppBase
 from tui.dialogs.confirm import ConfirmScreen
 from tui.errors import LoupeError
 from tui.sessions.stop_report import Stopped, stop_lines
 from widgets.session_tile import SessionTile
 
 if TYPE_CHECKING:
-    from tui.dialogs.sessions import SendRequest, StartRequest
+    from tui.dialogs.send_text import SendRequest
+    from tui.dialogs.sessions import StartRequest
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.sessions.monitor import SessionMonitor
@@ -51,6 +53,8 @@ def notify_stopped(node: DOMNode, sessions: list[Session], outcomes: Mapping[str
 
 class SessionActions(Widget):
     """Actions of the session grid; `SessionsView` provides the state they use."""
+
+    app = getters.app(AppBase)
 
     sessions: SessionService
     manager: SessionManager | None
@@ -149,15 +153,22 @@ class SessionActions(Widget):
             if request is not None:
                 self._send(targets, request)
 
-        from tui.dialogs.sessions import SendTextScreen
+        from tui.dialogs.send_text import SendMessageScreen
 
-        self.app.push_screen(SendTextScreen(title), send)
+        threads = self.app.services.threads
+        self.app.push_screen(SendMessageScreen(title, references=threads.reference_candidates), send)
 
     @work(thread=True, exit_on_error=False, group="sessions-send")
     def _send(self, targets: list[Session], request: SendRequest) -> None:
         assert self.manager is not None
+        from tui.references import expand_for_model
+
+        # @task/artifact references: the agent gets the artifact's content, as chat's model does.
+        expansion = expand_for_model(request.text, self.app.services.threads.tasks_dir)
+        for problem in expansion.problems:
+            self.notify(problem, title="Reference not attached", severity="warning", markup=False)
         try:
-            outcomes = self.manager.send(targets, request.text, when_idle=request.when_idle)
+            outcomes = self.manager.send(targets, expansion.text, when_idle=request.when_idle)
         except Exception as exc:  # noqa: BLE001 - shown to the user, nothing else to undo
             self.notify(str(exc), title="Not sent", severity="error")
             return
