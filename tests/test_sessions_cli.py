@@ -146,3 +146,12 @@ def test_a_reader_that_leaves_early_and_a_hostile_task_name(cli_repo: Path) -> N
     shown, code = run_on_terminal(["session", "--repo", str(cli_repo), "list", "--no-diff"])
     assert code == 0 and "piped␛]0;owned␇" in shown and "\x1b" not in shown
     assert loupe(cli_repo, "stop", "all").returncode == 0
+
+
+def test_send_json_reports_where_the_text_went(cli_repo: Path, sessions: SessionsHarness) -> None:
+    started = loupe(cli_repo, "start", "--task", "send json", "--json")
+    assert started.returncode == 0, started.stderr
+    wait_for(lambda: any(s["state"] == "needs-input" for s in listing(cli_repo)), "agent asks")
+    sent = loupe(cli_repo, "send", "0", "y", "--json")
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["delivered"] == [0]

@@ -225,7 +225,7 @@ class ArtifactPane(Vertical):
             parts.append(with_data("changes since last read: $changes [dim](d: back)[/dim]", changes=changes))
         else:
             if self.review.summary:
-                parts.append(f"review: {escape(self.review.summary)}")
+                parts.append(plain_text(f"review: {self.review.summary}"))
             marked = self.view.marked_count
             if marked:
                 parts.append(Content.from_markup(f"[$loupe-changed]▌ {marked} changed since last read[/] [dim](d: diff)[/dim]"))

@@ -40,7 +40,7 @@ def cmd_send(manager, args) -> int:
         def numbers(*wanted: str) -> list[int]:
             return [o.session.number for o in outcomes if by_session.get(o.session.id, "delivered") in wanted]
 
-        _print_json({"delivered": numbers("delivered"), "queued": numbers("pending"),
+        out.print_json({"delivered": numbers("delivered"), "queued": numbers("pending"),
                      "undelivered": numbers("undelivered", "dropped")})
     else:
         for outcome in outcomes:
