@@ -25,6 +25,7 @@ from tui.config import Config
 from tui.docs.snapshots import ReadSnapshots
 from tui.events import Emit, Event, Loop, nowhere
 from tui.guard.follow import AuditFollower
+from tui.services.phases import PhaseService
 from tui.services.sessions import SessionService
 from tui.tasks.watch import TaskWatcher
 from tui.services.threads import ThreadServices
@@ -49,6 +50,7 @@ class Services:
         self.sessions = SessionService(workspace)
         self.guard = AuditFollower(audit_log)
         self.tasks = TaskWatcher(workspace.tasks_dir, self.snapshots.folder)
+        self.phases = PhaseService(workspace, self.sessions, self.threads, lambda: self._sink)
 
     @property
     def config(self) -> Config:
@@ -68,10 +70,12 @@ class Services:
             Watcher("sessions-monitor", self.sessions.run),
             Watcher("sessions-status", self.sessions.watch_status),
             Watcher("tasks-watch", self.tasks.run),
+            Watcher("plan-runs", self.phases.run),
         ]
 
     def close(self) -> None:
         """Stop replies (saved as cancelled), close the stores. The watchers end on their own
         stop events; this only cuts their waits short."""
+        self.phases.close()
         self.threads.close()
         self.sessions.close()
