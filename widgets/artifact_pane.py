@@ -102,6 +102,8 @@ class ArtifactPane(Vertical):
         super().__init__(id=id)
         self.title = title
         self.status = "loading…"
+        # "contested by sessions 1, 2": two live sessions are set to write this file.
+        self.contested = ""
         # Created here, not in compose, so the owner can reach it before mounting.
         self._view = ArtifactView(
             id="artifact-view",
@@ -165,6 +167,11 @@ class ArtifactPane(Vertical):
         self.status = status
         self._refresh_header()
 
+    def set_contested(self, text: str) -> None:
+        if text != self.contested:
+            self.contested = text
+            self._refresh_header()
+
     def set_notice(self, text: str | None, severity: str = "warning") -> None:
         self.query_one(Notice).say(text, severity)
 
@@ -187,6 +194,8 @@ class ArtifactPane(Vertical):
         parts = [f"[b]{escape(self.title)}[/b]"]
         if self.status:
             parts.append(escape(self.status))
+        if self.contested:
+            parts.append(f"[b $text-warning]⚠ {escape(self.contested)}[/]")
         if changes is not None:
             parts.append(f"changes since last read: {escape(changes)} [dim](d: back)[/dim]")
         else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -38,6 +39,9 @@ class TileData:
     queued: int = 0
     # The screen as captured (text with SGR colour codes).
     screen: str = ""
+    # The task phase it runs ("research"), and the first line of the prompt it started with.
+    phase: str = ""
+    prompt: str = ""
 
     @property
     def state_label(self) -> str:
@@ -142,7 +146,9 @@ class SessionTile(Widget, can_focus=True):
         data = self.data
         mark = "● " if self.marked else ""
         queued = f" · {data.queued} queued" if data.queued else ""
-        self.border_title = f"{mark}{data.number} {data.agent} · {data.task}{queued}"
+        # Content, not markup: the task name and the prompt are the user's (or an agent's) text.
+        self.border_title = Content(f"{mark}{data.number} {data.agent} · {data.task}{queued}" + "".join(
+            f" · {part}" for part in (data.phase, f"“{data.prompt}”" if data.prompt else "") if part))
         parts = [data.state_label, data.elapsed]
         if data.added is not None:
             parts.append(f"+{data.added} -{data.removed}")

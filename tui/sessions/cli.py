@@ -150,6 +150,9 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "worktree": str(session.worktree),
         "port_base": session.port_base,
         "queued": snapshot.queued,
+        "phase": session.phase or None,
+        "output": session.output or None,
+        "in_place": session.in_place,
         "tmux": _attach_line(manager, session),
     }
     if stat is not None:
