@@ -158,7 +158,7 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
         lines = [f"Task: {ready.task.title} ({ready.task.slug})",
                  f"The {recipe.name} phase reads {reads}"
                  + (f", writes {recipe.output}" if recipe.output else "") + f", and runs {where}.",
-                 f"Template: {prepared.template.path}"]
+                 f"Prompt template: {template_label(prepared)}"]
         if ready.plan:
             lines.append(f"Plan {recipe.plan}: {len(ready.plan)} phases, one session each: "
                          + "; ".join(ready.plan))
@@ -245,3 +245,14 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
         self._anyway = True
         self.query_one("#start", Button).label = START_ANYWAY
         self.show_error(text)
+
+
+def template_label(prepared: PreparedPhase) -> str:
+    """Where the prompt's template came from, and how to override a shipped one."""
+    template = prepared.template
+    name = template.path.name
+    if template.origin == "shipped":
+        return f"loupe's {name} (write .loupe/phases/{name} to change it for this repository)"
+    if template.origin == "repo":
+        return f".loupe/phases/{name}, this repository's own"
+    return f"{template.path}, yours"

@@ -188,7 +188,15 @@ class PhaseService:
         self._changed([])
 
     def plan_run(self, task_slug: str) -> PlanRun | None:
-        return self.runner().load(task_slug)
+        """The task's plan run as saved; None when it has none, or sessions are unavailable
+        (then no plan run can move on either)."""
+        from tui.phases.errors import PhaseError
+
+        try:
+            runner = self.runner()
+        except PhaseError:
+            return None
+        return runner.load(task_slug)
 
     def _changed(self, events: list[str]) -> list[str]:
         self.sessions.wake()
@@ -248,19 +256,25 @@ class PhaseService:
     # -- a task's timeline -----------------------------------------------------------------
 
     def timeline(self, task: Task) -> list[TimelineEvent]:
-        """Everything that happened on `task`: sessions, threads, artifacts, review rounds."""
+        """Everything that happened on `task`: sessions, threads, artifacts, review rounds
+        (without sessions and plan runs when sessions are unavailable)."""
         from tui.phases.review_rounds import load_rounds, rounds_of_task
         from tui.phases.timeline import sessions_of, timeline
 
-        manager = self.manager()
-        sessions = manager.sessions(include_removed=True)
+        try:
+            manager: SessionManager | None = self.manager()
+        except LoupeError:
+            manager = None
+        sessions = manager.sessions(include_removed=True) if manager is not None else []
         monitor = self.sessions.monitor
-        latest = monitor.latest if monitor is not None and monitor.latest else manager.poll(set())
+        latest = (monitor.latest if monitor is not None and monitor.latest
+                  else manager.poll(set()) if manager is not None else [])
+        root = manager.root if manager is not None else self.workspace.root
         mine = {s.id for s in sessions_of(task, sessions)}
-        rounds = rounds_of_task(load_rounds(manager.root), manager.root, mine)
+        rounds = rounds_of_task(load_rounds(root), root, mine)
         return timeline(task, sessions=sessions, snapshots={s.session.id: s for s in latest},
                         threads=self._threads_of(task), rounds=rounds,
-                        run=self.runner().load(task.slug))
+                        run=self.runner().load(task.slug) if manager is not None else None)
 
     def _threads_of(self, task: Task) -> Sequence[Thread]:
         """Threads filed under the task, from the open store and the agents' store."""
