@@ -84,8 +84,10 @@ class MainScreen(Screen[None]):
         from tui.views.task_view import TaskDocument
 
         path = message.task_path
-        self.query_one(DocumentsView).open_pane(f"task:{path}", message.title or f"task {path.name}",
-                                                lambda: TaskDocument(path))
+        view = self.query_one(DocumentsView).open_pane(f"task:{path}", message.title or f"task {path.name}",
+                                                       lambda: TaskDocument(path))
+        if isinstance(view, TaskDocument):
+            self.call_after_refresh(view.focus_document)
 
     @on(OpenThread)
     def _open_thread(self, message: OpenThread) -> None:

@@ -7,6 +7,7 @@ runs in thread workers; what happened is said in notifications.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -63,8 +64,9 @@ def plan_action(node: Widget, task_slug: str, action: PlanAction) -> None:
     node.run_worker(run, thread=True, group="plan-action", exit_on_error=False)
 
 
-def new_thread_for_task(node: Widget, task_path: Path) -> None:
-    """Ask for a title, then start a chat thread filed under the task and open it."""
+def new_thread_for_task(node: Widget, task_path: Path, then: Callable[[], object] | None = None) -> None:
+    """Ask for a title, then start a chat thread filed under the task and open it; `then`
+    runs (on the UI loop) once it exists."""
     from tui.dialogs.confirm import PromptScreen
 
     app = _app(node)
@@ -82,6 +84,8 @@ def new_thread_for_task(node: Widget, task_path: Path) -> None:
     def _opened(thread_id: str, title: str) -> None:
         node.post_message(ThreadsChanged(select=thread_id))
         node.post_message(OpenThread(thread_id, title=title))
+        if then is not None:
+            then()
 
     def chosen(title: str | None) -> None:
         if title:

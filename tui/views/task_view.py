@@ -9,7 +9,6 @@ thread or session; the keys run phases and move the plan run on.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,15 +81,20 @@ class TaskDocument(Vertical):
         yield Static(Content(f"Task {self.task_path.name}"), id="task-view-header")
         yield Static(id="task-view-plan")
         yield OptionList(id="task-view-rows")
-        yield Static("p run next phase · a run the highlighted phase again · g go (next plan phase) · "
-                     "t thread on this task · enter open", id="task-view-hint")
+        yield Static("p next phase · a run again · g go (next plan phase) · t thread · enter open",
+                     id="task-view-hint")
 
     def on_mount(self) -> None:
         self.app.channel.subscribe(self, SessionsUpdated, PlanRunsUpdated, TasksChanged, PhaseStarted)
         self.refresh_timeline()
 
     def focus_document(self) -> None:
-        self.query_one(OptionList).focus()
+        rows = self.query("#task-view-rows")
+        if rows:
+            rows.first().focus()
+        else:
+            # Asked for while it was being mounted: once it is.
+            self.call_after_refresh(self.focus_document)
 
     @property
     def rows(self) -> OptionList:
@@ -200,7 +204,7 @@ class TaskDocument(Vertical):
             plan_action(self, self.task_path.name, chosen)
 
     def action_new_thread(self) -> None:
-        new_thread_for_task(self, self.task_path)
+        new_thread_for_task(self, self.task_path, then=self.refresh_timeline)
 
     def highlighted_event(self) -> TimelineEvent | None:
         if self.built is None:
@@ -262,15 +266,13 @@ def event_prompt(event: TimelineEvent, now: float) -> Content:
     from tui.relative_time import relative_time
 
     glyph = KIND_GLYPHS.get(str(event.kind), "·")
-    when = time.strftime("%H:%M", time.localtime(event.at))
     parts: list[Content | tuple[str, str] | str] = [
-        (f"{when} ", "dim"), f"{glyph} ", visible(event.title),
+        (f"{relative_time(event.at, now):>4} ", "dim"), f"{glyph} ", visible(event.title),
     ]
     if event.state:
         parts.append((f"  [{visible(event.state)}]", "bold"))
     if event.contested:
         parts.append(("  contested", "bold reverse"))
-    parts.append((f"  {relative_time(event.at, now, ago=True)}", "dim"))
     if event.kind == "session" and event.detail:
         first = next((line for line in event.detail.splitlines() if line.strip()), "")
         parts.append(("\n      prompt: " + visible(first[:200]), "dim"))
