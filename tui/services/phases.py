@@ -92,13 +92,18 @@ class PhaseService:
 
     # -- the session manager ---------------------------------------------------------------
 
-    def manager(self) -> SessionManager:
-        """The app's session manager, once open (blocking); in the demo, with its agent."""
+    def opened_manager(self) -> SessionManager:
+        """The app's session manager, once open (blocking), for looking only."""
         from tui.phases.errors import PhaseError
 
         if not self.sessions.opened.wait(OPEN_TIMEOUT) or self.sessions.manager is None:
             raise PhaseError(self.sessions.problem or "sessions are not available yet; try again in a moment")
-        manager = self.sessions.manager
+        return self.sessions.manager
+
+    def manager(self) -> SessionManager:
+        """The session manager to start phases with: in the demo, with the demo's agent (whose
+        model server starts now, not with the app)."""
+        manager = self.opened_manager()
         if self.workspace.is_demo:
             self._add_demo_agent(manager)
         return manager
@@ -192,11 +197,13 @@ class PhaseService:
         (then no plan run can move on either)."""
         from tui.phases.errors import PhaseError
 
+        from tui.phases.runs import RunStore
+
         try:
-            runner = self.runner()
+            manager = self.opened_manager()
         except PhaseError:
             return None
-        return runner.load(task_slug)
+        return RunStore(manager.root).load(task_slug)
 
     def _changed(self, events: list[str]) -> list[str]:
         self.sessions.wake()
@@ -207,7 +214,10 @@ class PhaseService:
         """Every task's plan run as saved, finished ones too (unreadable ones left out)."""
         from tui.phases.errors import PlanError
 
-        store = self.runner().store
+        from tui.phases.runs import RunStore
+
+        # The store alone: looking needs neither the runner nor, in the demo, its model.
+        store = RunStore(self.opened_manager().root)
         found = []
         if store.folder.is_dir():
             for path in sorted(store.folder.glob("*.json")):
@@ -242,11 +252,14 @@ class PhaseService:
         """One look at every unfinished run; what happened is told as notices."""
         from tui.phases.runs import PlanRun
 
-        runner = self.runner()
-        for active in runner.active():
-            for line in runner.step(active.task):
-                emit(Notice(line, title=f"Plan of {active.task}", timeout=10))
         runs = self.all_runs()
+        unfinished = [run.task for run in runs if not run.finished]
+        if unfinished:
+            runner = self.runner()
+            for task in unfinished:
+                for line in runner.step(task):
+                    emit(Notice(line, title=f"Plan of {task}", timeout=10))
+            runs = self.all_runs()
         seen = {run.task: run.to_dict() for run in runs}
         if seen != self._reported:
             self._reported = seen
@@ -262,7 +275,7 @@ class PhaseService:
         from tui.phases.timeline import sessions_of, timeline
 
         try:
-            manager: SessionManager | None = self.manager()
+            manager: SessionManager | None = self.opened_manager()
         except LoupeError:
             manager = None
         sessions = manager.sessions(include_removed=True) if manager is not None else []
@@ -274,7 +287,7 @@ class PhaseService:
         rounds = rounds_of_task(load_rounds(root), root, mine)
         return timeline(task, sessions=sessions, snapshots={s.session.id: s for s in latest},
                         threads=self._threads_of(task), rounds=rounds,
-                        run=self.runner().load(task.slug) if manager is not None else None)
+                        run=self.plan_run(task.slug) if manager is not None else None)
 
     def _threads_of(self, task: Task) -> Sequence[Thread]:
         """Threads filed under the task, from the open store and the agents' store."""
