@@ -332,3 +332,23 @@ async def test_the_demo_runs_research_offline_with_its_own_agent(demo_manager, t
         await wait_until(pilot, lambda: "## Q4:" in artifact.read_text(), "the research to be finished", timeout=60)
         (session,) = demo_manager.sessions()
         assert (session.agent, session.phase, session.in_place) == (DEMO_AGENT, "research", True)
+
+
+async def test_the_palette_runs_the_highlighted_tasks_next_phase(sessions: SessionsHarness) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    app, folder = make_app(sessions, {"ticket.md": TICKET, "01-research-questions.md": QUESTIONS})
+    async with app.run_test(size=SIZE) as pilot:
+        task_list = app.screen_stack[0].query_one(TaskList)
+        await wait_until(pilot, lambda: task_list.select_path(folder), "the task in the list")
+        task_list.rows.focus()
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"run the next phase of the highlighted")
+        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, "one match")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunPhaseScreen), "the run-phase dialog")
+        dialog = app.screen
+        assert isinstance(dialog, RunPhaseScreen)
+        await dialog_ready(pilot, dialog)
+        assert dialog.ready is not None and (dialog.ready.task.path, dialog.ready.phase) == (folder, "research")

@@ -30,6 +30,7 @@ from widgets.task_list import TaskList
 
 if TYPE_CHECKING:
     from tui.phases.runs import PlanRun
+    from tui.views.phase_actions import PlanAction
     from tui.sessions.model import Snapshot
 
 POLL_SECONDS = 10.0
@@ -121,10 +122,32 @@ class TasksView(Vertical):
             ("Phases: open the highlighted task's view",
              "Its sessions, threads, artifacts with who wrote them, review rounds and plan run "
              "(ctrl+t in the task list)", self.task_list.action_open_task),
+            ("Phases: go, start the next plan phase of the highlighted task",
+             "Its current plan phase counts as done (g in the task view)", lambda: self._plan("go")),
+            ("Threads: new thread on the highlighted task", "The thread is filed under the task and "
+             "shows in its timeline (t in the task view)", self._thread_on_task),
             ("Start an agent session on the highlighted task",
              "A coding agent in its own worktree, given the task's folder (ctrl+e in the task list)",
              self.task_list.action_start_session),
         ]
+
+    def _plan(self, action: PlanAction) -> None:
+        from tui.views.phase_actions import plan_action
+
+        task = self.task_list.current_task()
+        if task is None:
+            self.notify("Highlight a task first.", severity="warning")
+        else:
+            plan_action(self, task.slug, action)
+
+    def _thread_on_task(self) -> None:
+        from tui.views.phase_actions import new_thread_for_task
+
+        task = self.task_list.current_task()
+        if task is None:
+            self.notify("Highlight a task first.", severity="warning")
+        else:
+            new_thread_for_task(self, task.path)
 
     # --- scanning ------------------------------------------------------------------------------
 
