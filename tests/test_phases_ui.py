@@ -152,6 +152,12 @@ async def test_what_stops_a_phase_is_said_in_the_dialog(sessions: SessionsHarnes
         await wait_until(pilot, lambda: "01-research-questions.md" in error_of(dialog), "the missing input")
         assert "questions phase" in error_of(dialog) and dialog.query_one("#start").disabled
 
+        # Written, then read again: the same phase now runs.
+        (folder / "01-research-questions.md").write_text(QUESTIONS)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: dialog.ready is not None and dialog.ready.phase == "research", "research")
+        assert not dialog.query_one("#error").has_class("-shown") and not dialog.query_one("#start").disabled
+
         (folder / "02-research.md").write_text("# Research\n")
         (folder / "03-design-discussion.md").write_text("# Design\n")
         dialog.query_one("#phase").value = "outline"

@@ -60,7 +60,11 @@ class _Ready:
 
 class RunPhaseScreen(Dialog[PhaseLaunched]):
     SIZE = "wide"
-    BINDINGS = [Binding("ctrl+s", "start", "Start", id="run_phase.start")]
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start", id="run_phase.start"),
+        # After fixing what stopped it (writing the missing input, the template).
+        Binding("ctrl+r", "reload", "Read again", id="run_phase.reload"),
+    ]
     BUSY_LABEL = "Starting…"
 
     def __init__(self, phases: PhaseService, task_path: Path, phase: str | None = None) -> None:
@@ -96,22 +100,24 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
 
     @work(thread=True, exclusive=True, group="run-phase-load")
     def _load(self, phase: str | None) -> None:
+        from tui.phases.errors import PhaseError
+
+        name = phase
         try:
-            ready = self._read(phase)
+            task = self._phases.task_of(self._task_path)
+            name = phase or self._phases.next_phase(task)
+            if name is None:
+                raise PhaseError(f"task {task.slug} has an artifact for every phase; choose one to run again")
+            ready = self._read(task, name)
         except LoupeError as exc:
-            self.app.call_from_thread(self._failed_to_load, phase, str(exc))
+            self.app.call_from_thread(self._failed_to_load, name, str(exc))
         else:
             self.app.call_from_thread(self._show, ready)
 
-    def _read(self, phase: str | None) -> _Ready:
-        from tui.phases.errors import PhaseError
+    def _read(self, task: Task, name: str) -> _Ready:
         from tui.phases.recipes import get_recipe
 
         phases = self._phases
-        task = phases.task_of(self._task_path)
-        name = phase or phases.next_phase(task)
-        if name is None:
-            raise PhaseError(f"task {task.slug} has an artifact for every phase; choose one to run again")
         recipe = get_recipe(phases.recipes, name)
         agents = phases.agents()
         plan: list[str] | None = None
@@ -125,9 +131,9 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
                       phases.warning(prepared), plan)
 
     def _failed_to_load(self, phase: str | None, error: str) -> None:
+        # The phases stay offered: another one may well run (or this one, once fixed).
         self.ready = None
-        if phase is not None or not self.query_one("#phase", Select).is_blank():
-            self._fill_phases(phase)
+        self._fill_phases(phase)
         self.query_one("#phase-info", Static).update(plain_text(f"Task folder: {self._task_path}"))
         self.query_one("#prompt", TextArea).load_text("")
         self.query_one("#start", Button).disabled = True
@@ -183,6 +189,13 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
         button.label = RUN_WHOLE if ready.plan == [] else START_ANYWAY if self._anyway else START
         button.disabled = False
         self.show_error("")
+
+    def action_reload(self) -> None:
+        if self.is_busy:
+            return
+        chosen = self.query_one("#phase", Select).value
+        self.query_one("#start", Button).disabled = True
+        self._load(chosen if isinstance(chosen, str) else self._wanted)
 
     @on(Select.Changed, "#phase")
     def _phase_chosen(self, event: Select.Changed) -> None:
