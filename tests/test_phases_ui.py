@@ -285,6 +285,10 @@ async def test_go_in_the_task_view_starts_the_next_plan_phase_of_a_manual_run(se
         assert run is not None and len(sessions.manager.sessions()) == 2
         assert run.phases[0].detail == "marked done by you" and run.phases[0].session == first.id
 
+        # Asked to implement again meanwhile: the dialog says a run is under way, before any start.
+        dialog = await open_dialog(app, pilot, folder, "implement")
+        assert "plan run is under way (1/2 plan phases done" in str(dialog.query_one("#phase-warning").render())
+
 
 async def test_a_thread_started_from_the_task_view_is_filed_under_the_task(sessions: SessionsHarness) -> None:
     from tui.dialogs.confirm import PromptScreen

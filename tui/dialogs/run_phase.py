@@ -56,6 +56,8 @@ class _Ready:
     warning: str | None
     # A plan-following phase: its plan phases' labels ([]: none, offered as one phase).
     plan: list[str] | None
+    # What else to know first (a plan run already under way, an unknown agent kind).
+    notes: list[str] = field(default_factory=list)
 
 
 class RunPhaseScreen(Dialog[PhaseLaunched]):
@@ -121,14 +123,22 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
         recipe = get_recipe(phases.recipes, name)
         agents = phases.agents()
         plan: list[str] | None = None
+        notes: list[str] = []
         if recipe.plan:
             found = phases.plan_phases(task, name)
             plan = [p.label for p in found]
             prepared = phases.prepare(task, name, found[0] if found else None)
+            run = phases.plan_run(task.slug)
+            if run is not None and not run.finished:
+                notes.append(f"This task's plan run is under way ({run.summary()}): press g in the task "
+                             "view to go on, or cancel the run (palette) before starting it over.")
         else:
             prepared = phases.prepare(task, name)
-        return _Ready(task, name, agents, phases.default_agent(recipe), prepared,
-                      phases.warning(prepared), plan)
+        agent = phases.default_agent(recipe)
+        if agent not in {known for known, _ in agents}:
+            notes.append(f"The {name} phase is set to run agent '{agent}', which loupe does not know "
+                         "(add it as [agents.<name>]); choose one above.")
+        return _Ready(task, name, agents, agent, prepared, phases.warning(prepared), plan, notes)
 
     def _failed_to_load(self, phase: str | None, error: str) -> None:
         # The phases stay offered: another one may well run (or this one, once fixed).
@@ -169,7 +179,7 @@ class RunPhaseScreen(Dialog[PhaseLaunched]):
             lines.append(f"Plan {recipe.plan}: {len(ready.plan)} phases, one session each: "
                          + "; ".join(ready.plan))
         self.query_one("#phase-info", Static).update(plain_text("\n".join(lines)))
-        warnings = [*([ready.warning] if ready.warning else []), *prepared.warnings]
+        warnings = [*([ready.warning] if ready.warning else []), *prepared.warnings, *ready.notes]
         if ready.plan == []:
             warnings.append(f"{recipe.plan} has no '## Phase N' headings. Run the whole plan as one "
                             "phase, or split it into phases first.")
