@@ -73,6 +73,9 @@ def test_task_run_research_json_then_its_artifact_in_the_timeline_and_a_second_w
     artifact = folder / "02-research.md"
     wait_for(lambda: artifact.is_file() and "Where are the counts computed?" in artifact.read_text(),
              "the research artifact", timeout=30)
+    (listed_session,) = as_json(loupe(repo, "session", "list", "--json"))
+    assert {key: listed_session[key] for key in ("id", "phase", "output", "in_place")} == {
+        "id": session["id"], "phase": "research", "output": "02-research.md", "in_place": True}
     shown = as_json(loupe(repo, "task", "show", "stats-command", "--json"))
     assert shown["next_phase"] == "design"
     events = {event["title"]: event for event in shown["timeline"] if event["kind"] == "artifact"}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from tui.guard.audit import AuditEntry
     from tui.review.model import Comment, Round
+    from tui.phases.runs import PlanRun
     from tui.sessions.diff import DiffStat
     from tui.sessions.model import Snapshot
     from tui.sessions.notify import Wait
@@ -187,3 +188,24 @@ class RoundSettled(Event):
     session ended): `round.state` says which, `round.error` why."""
 
     round: Round
+
+
+# -- phases (tui.services.phases) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRunsUpdated(Event):
+    """The plan runs of the repository's tasks, as saved (finished ones too), after any of
+    them changed: a phase started, finished, failed its checks, or the user said go."""
+
+    # Copies made for this event: nobody changes them after it is emitted.
+    runs: tuple[PlanRun, ...]
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    """A phase's session started (from the dialog, or by a plan run moving on)."""
+
+    task_dir: Path
+    phase: str
+    session_id: str

@@ -49,3 +49,22 @@ class ThreadsChanged(Message):
         super().__init__()
         self.select = select
         self.deleted = deleted
+
+
+class RunPhase(Message):
+    """Open the run-phase dialog for the task at `task_path` (a task folder or one of its
+    artifacts): its next phase, or `phase` (to run one again)."""
+
+    def __init__(self, task_path: Path, phase: str | None = None) -> None:
+        super().__init__()
+        self.task_path = task_path
+        self.phase = phase
+
+
+class OpenTask(Message):
+    """Show a task's view (its timeline) in a document tab."""
+
+    def __init__(self, task_path: Path, title: str = "") -> None:
+        super().__init__()
+        self.task_path = task_path
+        self.title = title

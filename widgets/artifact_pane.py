@@ -123,6 +123,8 @@ class ArtifactPane(Vertical):
         super().__init__(id=id)
         self.title = title
         self.status = "loading…"
+        # "contested by sessions 1, 2": two live sessions are set to write this file.
+        self.contested = ""
         # Created here, not in compose, so the owner can reach it before mounting.
         self._view = ArtifactView(
             id="artifact-view",
@@ -196,6 +198,11 @@ class ArtifactPane(Vertical):
         self.status = status
         self._refresh_header()
 
+    def set_contested(self, text: str) -> None:
+        if text != self.contested:
+            self.contested = text
+            self._refresh_header()
+
     def set_notice(self, text: str | None, severity: str = "warning") -> None:
         self.query_one(Notice).say(text, severity)
 
@@ -221,6 +228,8 @@ class ArtifactPane(Vertical):
         parts = [plain_text(self.title, "bold")]
         if self.status:
             parts.append(plain_text(self.status))
+        if self.contested:
+            parts.append(plain_text(f"⚠ {self.contested}", "bold $text-warning"))
         if changes is not None:
             parts.append(with_data("changes since last read: $changes [dim](d: back)[/dim]", changes=changes))
         else:

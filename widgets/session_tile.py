@@ -49,6 +49,9 @@ class TileData:
     detail: str = ""
     # The screen as captured (text with SGR colour codes).
     screen: str = ""
+    # The task phase it runs ("research"), and the first line of the prompt it started with.
+    phase: str = ""
+    prompt: str = ""
 
     @property
     def state_label(self) -> str:
@@ -169,7 +172,8 @@ class SessionTile(Widget, can_focus=True):
             queued += f" · {data.undelivered} NOT DELIVERED"
         host = f" @{data.host}" if data.host else ""
         # Names, tasks, hosts and ssh's messages are data: plain Content, never markup.
-        self.border_title = Content(visible(f"{mark}{data.number} {data.agent} · {data.task}{host}{queued}"))
+        self.border_title = Content(visible(f"{mark}{data.number} {data.agent} · {data.task}{host}{queued}" + "".join(
+            f" · {part}" for part in (data.phase, f"“{data.prompt}”" if data.prompt else "") if part)))
         parts = [data.state_label, data.elapsed]
         if data.added is not None:
             parts.append(f"+{data.added} -{data.removed}")

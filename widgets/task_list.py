@@ -102,6 +102,9 @@ class TaskList(Vertical):
         Binding("escape", "clear_filter", "Clear filter", id="tasks.clear_filter"),
         Binding("ctrl+n", "new_task", "New task", id="tasks.new"),
         Binding("ctrl+e", "start_session", "Agent on task", id="tasks.start_session"),
+        # Not `p`: typing in the list filters it ("plan", "postgres").
+        Binding("ctrl+r", "run_phase", "Run phase", id="tasks.run_phase"),
+        Binding("ctrl+t", "open_task", "Task view", id="tasks.open_task"),
     ]
 
     filter_text: reactive[str] = reactive("")
@@ -124,6 +127,20 @@ class TaskList(Vertical):
             super().__init__()
             self.task = task
 
+    class PhaseRequested(Message):
+        """The user asked to run the next phase of the highlighted task."""
+
+        def __init__(self, task: Task) -> None:
+            super().__init__()
+            self.task = task
+
+    class TaskViewRequested(Message):
+        """The user asked for the highlighted task's view (its timeline)."""
+
+        def __init__(self, task: Task) -> None:
+            super().__init__()
+            self.task = task
+
     def __init__(
         self,
         *,
@@ -137,6 +154,8 @@ class TaskList(Vertical):
         self.empty_message = "No tasks yet."
         self._expanded: set[Path] = set()
         self._rows: list[TaskRow] = []
+        # What runs on each task (live sessions, a plan run), by task folder: one short line.
+        self._activity: dict[Path, str] = {}
         # Partial styles: only what the component class sets, so the highlighted row's
         # background shows through instead of the list's own background.
         self._prompts = RowPrompts(lambda component: self.rows.get_visual_style(component, partial=True))
@@ -172,6 +191,12 @@ class TaskList(Vertical):
         known = {task.path for task in self.tasks}
         self._expanded &= known
         self.rebuild()
+
+    def set_activity(self, activity: dict[Path, str]) -> None:
+        """What runs on each task now ("2 live: research working · plan 1/3"), by folder."""
+        if activity != self._activity:
+            self._activity = dict(activity)
+            self.rebuild()
 
     def select_path(self, path: Path) -> bool:
         """Highlight the task folder or artifact at `path`, expanding its task."""
@@ -232,7 +257,7 @@ class TaskList(Vertical):
         if not query:
             rows: list[TaskRow] = []
             for task in self.tasks:
-                rows.append(TaskRow(task, None))
+                rows.append(TaskRow(task, None, activity=self._activity.get(task.path, "")))
                 if task.path in self._expanded:
                     rows.extend(TaskRow(task, artifact) for artifact in task.artifacts)
             return rows
@@ -243,7 +268,7 @@ class TaskList(Vertical):
             artifact_hits = [(hit, artifact) for artifact in task.artifacts if (hit := _artifact_match(query, artifact))]
             if title_hit is None and slug_hit is None and not artifact_hits:
                 continue
-            group = [TaskRow(task, None, title_hit[1] if title_hit else ())]
+            group = [TaskRow(task, None, title_hit[1] if title_hit else (), self._activity.get(task.path, ""))]
             if artifact_hits:
                 group.extend(TaskRow(task, artifact, hit[1]) for hit, artifact in artifact_hits)
             elif task.path in self._expanded:
@@ -316,12 +341,22 @@ class TaskList(Vertical):
         row = self._current()
         return row.task if row is not None else None
 
-    def action_start_session(self) -> None:
+    def _request(self, make: Callable[[Task], Message]) -> None:
+        """Post `make(task)` for the highlighted task; say what to do when there is none."""
         task = self.current_task()
         if task is None:
             self.notify("Highlight a task first.", severity="warning")
             return
-        self.post_message(self.SessionRequested(task))
+        self.post_message(make(task))
+
+    def action_start_session(self) -> None:
+        self._request(self.SessionRequested)
+
+    def action_run_phase(self) -> None:
+        self._request(self.PhaseRequested)
+
+    def action_open_task(self) -> None:
+        self._request(self.TaskViewRequested)
 
     def action_expand(self) -> None:
         row = self._current()

@@ -25,6 +25,8 @@ class TaskRow:
     task: Task
     artifact: Artifact | None
     positions: tuple[int, ...] = ()
+    # A task row: what runs on it now (live sessions, its plan run), or "".
+    activity: str = ""
 
     @property
     def key(self) -> str:
@@ -52,7 +54,8 @@ class RowPrompts:
         for row in rows:
             if row.artifact is None:
                 task = row.task
-                shows: tuple[object, ...] = (task.title, task.phase, task.status, task.mark, unfolded(task), width)
+                shows: tuple[object, ...] = (task.title, task.phase, task.status, task.mark, unfolded(task), width,
+                                             row.activity)
                 when = task.updated
             else:
                 artifact = row.artifact
@@ -82,6 +85,8 @@ class RowPrompts:
             # Phase and status come from the files' front matter: data, shown with visible controls.
             details = [visible(part) for part in (task.phase, task.status) if part]
             details.append(relative_time(task.updated, now))
+            if row.activity:
+                details.append(row.activity)
             # Wrap the title ourselves so that continuation lines hang under its first word.
             title_lines = _highlighted(task.title, row.positions, hit).wrap(max(10, width - 4))
             title = Content("\n    ").join(title_lines) if title_lines else Content("")

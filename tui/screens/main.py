@@ -12,7 +12,7 @@ from textual.widgets import Header
 
 from widgets.footer import KeyFooter
 from tui.app_base import AppBase
-from tui.messages import OpenPath, OpenThread, StartSession, ThreadsChanged
+from tui.messages import OpenPath, OpenTask, OpenThread, RunPhase, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView
 from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
@@ -95,6 +95,24 @@ class MainScreen(Screen[None]):
     def open_path(self, message: OpenPath) -> None:
         """Route a request to show a file; the documents feature decides how."""
         self.query_one(DocumentsView).open_path(message.path, message.line, anchor=message.anchor)
+
+    @on(RunPhase)
+    def _run_phase(self, message: RunPhase) -> None:
+        message.stop()
+        from tui.views.phase_actions import open_run_phase
+
+        open_run_phase(self, message.task_path, message.phase)
+
+    @on(OpenTask)
+    def _open_task(self, message: OpenTask) -> None:
+        message.stop()
+        from tui.views.task_view import TaskDocument
+
+        path = message.task_path
+        view = self.query_one(DocumentsView).open_pane(f"task:{path}", message.title or f"task {path.name}",
+                                                       lambda: TaskDocument(path))
+        if isinstance(view, TaskDocument):
+            self.call_after_refresh(view.focus_document)
 
     @on(OpenThread)
     def _open_thread(self, message: OpenThread) -> None:

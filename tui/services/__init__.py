@@ -26,6 +26,7 @@ from tui.docs.snapshots import ReadSnapshots
 from tui.events import Emit, Event, Loop, nowhere
 from tui.guard.follow import AuditFollower
 from tui.services.review import ReviewService
+from tui.services.phases import PhaseService
 from tui.services.sessions import SessionService
 from tui.tasks.watch import TaskWatcher
 from tui.services.threads import ThreadServices
@@ -52,6 +53,7 @@ class Services:
         self.tasks = TaskWatcher(workspace.tasks_dir, self.snapshots.folder)
         # Review rounds: opened on first use (or by its watcher), off the UI loop.
         self.review = ReviewService(workspace, self.sessions, self.threads, self.emit)
+        self.phases = PhaseService(workspace, self.sessions, self.threads, lambda: self._sink)
 
     @property
     def config(self) -> Config:
@@ -72,11 +74,13 @@ class Services:
             Watcher("sessions-status", self.sessions.watch_status),
             Watcher("tasks-watch", self.tasks.run),
             Watcher("review-watch", self.review.run),
+            Watcher("plan-runs", self.phases.run),
         ]
 
     def close(self) -> None:
         """Stop replies (saved as cancelled), close the stores. The watchers end on their own
         stop events; this only cuts their waits short."""
+        self.phases.close()
         self.threads.close()
         self.sessions.close()
         self.review.close()

@@ -176,6 +176,9 @@ def _snapshot_record(manager, snapshot: Snapshot, stat: Any | None) -> dict[str,
         "queued": snapshot.queued,
         "undelivered": [{"text": q.text, "reason": q.failure}
                         for q in manager.store.undelivered(session.id)] if snapshot.undelivered else [],
+        "phase": session.phase or None,
+        "output": session.output or None,
+        "in_place": session.in_place,
         "tmux": _attach_line(manager, session),
     }
     if stat is not None:

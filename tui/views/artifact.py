@@ -14,19 +14,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import getters
+from textual import getters, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.worker import get_current_worker
 
 from tui.app_base import AppBase
+from tui.channel import Received, received
+from tui.events import SessionsUpdated
 
 from tui.diffs import diff_texts
 from tui.docs.block_diff import BlockDiff, diff_blocks
 from tui.docs.blocks import MarkdownDoc, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
-from tui.messages import OpenPath
+from tui.messages import OpenPath, RunPhase
 from tui.relative_time import relative_time
 from tui.views.artifact_review import DocumentReviewer, Placed
 from tui.views.browser import open_web_link
@@ -67,6 +70,9 @@ class ArtifactDocument(Vertical):
         height: 1fr;
     }
     """
+    BINDINGS = [
+        Binding("p", "run_phase", "Phase", id="artifact.run_phase"),
+    ]
 
     def __init__(self, path: Path, *, anchor: str = "", line: int | None = None) -> None:
         super().__init__()
@@ -106,6 +112,22 @@ class ArtifactDocument(Vertical):
 
     def on_mount(self) -> None:
         self.follower.start()
+        self.app.channel.subscribe(self, SessionsUpdated)
+
+    @on(received(SessionsUpdated))
+    def _sessions_updated(self, message: Received[SessionsUpdated]) -> None:
+        # Two live sessions set to write this file would overwrite each other's work.
+        from tui.phases.contested import same_folder
+
+        writers = sorted(s.session.number for s in message.event.snapshots
+                         if s.live and s.session.output == self.path.name
+                         and same_folder(s.session.task_dir, self.path.parent))
+        self.pane.set_contested(f"contested by sessions {', '.join(map(str, writers))}"
+                                if len(writers) > 1 else "")
+
+    def action_run_phase(self) -> None:
+        """The next phase of the task this artifact belongs to."""
+        self.post_message(RunPhase(self.path))
 
     def focus_document(self) -> None:
         panes = self.query(ArtifactPane)
@@ -116,7 +138,9 @@ class ArtifactDocument(Vertical):
             self.call_after_refresh(self.focus_document)
 
     def document_commands(self) -> list[tuple[str, str, object]]:
-        return self.pane.document_commands()
+        return [*self.pane.document_commands(),
+                ("Phases: run the next phase of this document's task",
+                 "Shows the exact prompt first, then starts its session (p)", self.action_run_phase)]
 
     def go_to(self, anchor: str = "", line: int | None = None) -> None:
         """Scroll to a heading (by slug) or a source line, now or once loaded."""

@@ -298,5 +298,14 @@ def tile_data(update: SessionsUpdated) -> list[TileData]:
             queued=snapshot.queued, undelivered=snapshot.undelivered,
             detail=snapshot.detail if snapshot.state is State.UNREACHABLE else "", host="" if session.host == LOCAL_HOST else session.host,
             screen=update.screens.get(session.id, ""),
+            phase=session.phase, prompt=first_line(session.prompt),
         ))
     return tiles
+
+
+def first_line(text: str, limit: int = 80) -> str:
+    """A prompt's first non-blank line, shortened, with control characters made visible."""
+    from tui.terminal_text import visible
+
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return visible(line if len(line) <= limit else line[: limit - 1] + "…")

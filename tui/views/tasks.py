@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -21,11 +22,16 @@ from textual.widgets import Static
 from tui.app_base import AppBase
 from tui.channel import Received, received
 from tui.docs.snapshots import ReadSnapshots
-from tui.events import TasksChanged
-from tui.messages import OpenPath, StartSession
+from tui.events import PlanRunsUpdated, SessionsUpdated, TasksChanged
+from tui.messages import OpenPath, OpenTask, RunPhase, StartSession
 from tui.tasks import ScanResult, TaskScanner, create_task
 from tui.workspace import Workspace
 from widgets.task_list import TaskList
+
+if TYPE_CHECKING:
+    from tui.phases.runs import PlanRun
+    from tui.views.phase_actions import PlanAction
+    from tui.sessions.model import Snapshot
 
 POLL_SECONDS = 10.0
 
@@ -51,6 +57,10 @@ class TasksView(Vertical):
         self._shown_once = False
         # Selected once it shows up in a scan: the file given on the command line, a new task.
         self._select_when_found: Path | None = None
+        # What runs on tasks (`task_activity`): the last sessions tick and plan runs seen.
+        self._snapshots: list[Snapshot] = []
+        self._runs: tuple[PlanRun, ...] = ()
+        self._activity_reported = False
 
     @property
     def workspace(self) -> Workspace:
@@ -68,7 +78,7 @@ class TasksView(Vertical):
     def on_mount(self) -> None:
         self.scanner = TaskScanner(self.workspace.tasks_dir, self.snapshots)
         self._select_when_found = self.workspace.open_file
-        self.app.channel.subscribe(self, TasksChanged)
+        self.app.channel.subscribe(self, TasksChanged, SessionsUpdated, PlanRunsUpdated)
         # After the first frame, which it would otherwise slow down by holding the interpreter.
         self.call_after_refresh(self.request_scan)
         self.set_interval(POLL_SECONDS, self.request_scan)
@@ -77,6 +87,25 @@ class TasksView(Vertical):
     def _tasks_changed(self, message: Received[TasksChanged]) -> None:
         # Only the tasks a change is in are walked again (the timer's rescans look at them all).
         self.request_scan(message.event.paths)
+
+    @on(received(SessionsUpdated))
+    def _sessions_updated(self, message: Received[SessionsUpdated]) -> None:
+        self._snapshots = message.event.snapshots
+        self._activity_reported = True
+        self._show_activity()
+
+    @on(received(PlanRunsUpdated))
+    def _runs_updated(self, message: Received[PlanRunsUpdated]) -> None:
+        self._runs = message.event.runs
+        self._activity_reported = True
+        self._show_activity()
+
+    def _show_activity(self) -> None:
+        # Not before the first report: the first scan has nothing to add, and the import waits.
+        if self.result is not None and self._activity_reported:
+            from tui.phases.activity import task_activity
+
+            self.task_list.set_activity(task_activity(self.result.tasks, self._snapshots, self._runs))
 
     @property
     def task_list(self) -> TaskList:
@@ -87,10 +116,38 @@ class TasksView(Vertical):
             ("New task", "Create a task folder with a ticket (ctrl+n in the task list)", self.new_task),
             ("Rescan tasks", f"Read {self._tasks_dir_label()} again", self.request_scan),
             ("Focus task list", "Move the cursor to the task list", self.task_list.rows.focus),
+            ("Phases: run the next phase of the highlighted task",
+             "Shows the exact prompt first, then starts its session (ctrl+r in the task list)",
+             self.task_list.action_run_phase),
+            ("Phases: open the highlighted task's view",
+             "Its sessions, threads, artifacts with who wrote them, review rounds and plan run "
+             "(ctrl+t in the task list)", self.task_list.action_open_task),
+            ("Phases: go, start the next plan phase of the highlighted task",
+             "Its current plan phase counts as done (g in the task view)", lambda: self._plan("go")),
+            ("Threads: new thread on the highlighted task", "The thread is filed under the task and "
+             "shows in its timeline (t in the task view)", self._thread_on_task),
             ("Start an agent session on the highlighted task",
              "A coding agent in its own worktree, given the task's folder (ctrl+e in the task list)",
              self.task_list.action_start_session),
         ]
+
+    def _plan(self, action: PlanAction) -> None:
+        from tui.views.phase_actions import plan_action
+
+        task = self.task_list.current_task()
+        if task is None:
+            self.notify("Highlight a task first.", severity="warning")
+        else:
+            plan_action(self, task.slug, action)
+
+    def _thread_on_task(self) -> None:
+        from tui.views.phase_actions import new_thread_for_task
+
+        task = self.task_list.current_task()
+        if task is None:
+            self.notify("Highlight a task first.", severity="warning")
+        else:
+            new_thread_for_task(self, task.path)
 
     # --- scanning ------------------------------------------------------------------------------
 
@@ -136,6 +193,7 @@ class TasksView(Vertical):
         hint = "  type to filter" if count else ""
         self.query_one("#tasks-title", Static).update(Content.assemble(title, (hint, "dim not bold")))
         self._report(result)
+        self._show_activity()
         if self._select_when_found is not None and self.task_list.select_path(self._select_when_found):
             self._select_when_found = None
         if not self._shown_once:
@@ -202,6 +260,16 @@ class TasksView(Vertical):
     def _session_requested(self, message: TaskList.SessionRequested) -> None:
         message.stop()
         self.post_message(StartSession(message.task.slug, message.task.path))
+
+    @on(TaskList.PhaseRequested)
+    def _phase_requested(self, message: TaskList.PhaseRequested) -> None:
+        message.stop()
+        self.post_message(RunPhase(message.task.path))
+
+    @on(TaskList.TaskViewRequested)
+    def _task_view_requested(self, message: TaskList.TaskViewRequested) -> None:
+        message.stop()
+        self.post_message(OpenTask(message.task.path, title=f"task {message.task.slug}"))
 
     @on(TaskList.ArtifactSelected)
     def _artifact_selected(self, message: TaskList.ArtifactSelected) -> None:
