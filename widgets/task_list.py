@@ -98,7 +98,6 @@ class TaskList(Vertical):
         Binding("right", "expand", "Expand", show=False, id="tasks.expand"),
         Binding("left", "collapse", "Collapse", show=False, id="tasks.collapse"),
         Binding("escape", "clear_filter", "Clear filter", id="tasks.clear_filter"),
-        Binding("ctrl+n", "new_task", "New task", id="tasks.new"),
         Binding("ctrl+e", "start_session", "Agent on task", id="tasks.start_session"),
     ]
 
@@ -111,9 +110,6 @@ class TaskList(Vertical):
             super().__init__()
             self.task = task
             self.artifact = artifact
-
-    class NewTaskRequested(Message):
-        """The user asked to create a task."""
 
     class SessionRequested(Message):
         """The user asked for an agent session working on the highlighted task."""
@@ -305,9 +301,6 @@ class TaskList(Vertical):
 
     def action_clear_filter(self) -> None:
         self.filter_text = ""
-
-    def action_new_task(self) -> None:
-        self.post_message(self.NewTaskRequested())
 
     def current_task(self) -> Task | None:
         """The highlighted task (the task of a highlighted artifact too)."""

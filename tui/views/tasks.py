@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual import getters, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -32,6 +33,10 @@ POLL_SECONDS = 10.0
 
 class TasksView(Vertical):
     app = getters.app(AppBase)
+
+    # Here, not on the list: the dialog is pushed in the key's own handler, so the keys typed
+    # after ctrl+n are held for its title field instead of filtering the list.
+    BINDINGS = [Binding("ctrl+n", "new_task", "New task", id="tasks.new")]
 
     class Scanned(Message):
         def __init__(self, result: ScanResult | None, error: str | None = None) -> None:
@@ -91,6 +96,9 @@ class TasksView(Vertical):
              "A coding agent in its own worktree, given the task's folder (ctrl+e in the task list)",
              self.task_list.action_start_session),
         ]
+
+    def focus_list(self) -> None:
+        self.task_list.rows.focus()
 
     # --- scanning ------------------------------------------------------------------------------
 
@@ -173,6 +181,9 @@ class TasksView(Vertical):
 
     # --- creating and opening ------------------------------------------------------------------
 
+    def action_new_task(self) -> None:
+        self.new_task()
+
     def new_task(self) -> None:
         from tui.dialogs.new_task import NewTaskScreen  # not needed to start
 
@@ -190,11 +201,6 @@ class TasksView(Vertical):
         self._select_when_found = ticket
         self.request_scan()
         self.post_message(OpenPath(ticket))
-
-    @on(TaskList.NewTaskRequested)
-    def _new_task_requested(self, message: TaskList.NewTaskRequested) -> None:
-        message.stop()
-        self.new_task()
 
     @on(TaskList.SessionRequested)
     def _session_requested(self, message: TaskList.SessionRequested) -> None:
