@@ -24,6 +24,8 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="main.sidebar"),
         Binding("ctrl+g", "guard_log", "Guard log", id="main.guard_log"),
+        # Here, not on the documents: it closes the tab shown wherever the focus is.
+        Binding("ctrl+w", "close_tab", "Close tab", id="documents.close"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -43,6 +45,20 @@ class MainScreen(Screen[None]):
         if open_file is not None:
             # `loupe FILE.md`: show it at once; the task list also highlights it when it is an artifact.
             self.post_message(OpenPath(open_file))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_tab":
+            return self.query_one(DocumentsView).has_tabs
+        return True
+
+    async def action_close_tab(self) -> None:
+        documents = self.query_one(DocumentsView)
+        focused = self.focused
+        # The focus was in the tab closed: it goes to the tab shown next, or the task list.
+        was_inside = focused is None or documents in focused.ancestors_with_self
+        await documents.close_active()
+        if was_inside and not documents.focus_active():
+            self.query_one(TasksView).focus_list()
 
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")

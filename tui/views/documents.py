@@ -8,7 +8,6 @@ from pathlib import Path
 
 from textual import getters
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
@@ -25,10 +24,6 @@ class DocumentsView(Vertical):
     """Holds one tab per open document. Callers say what to show; this decides where."""
 
     app = getters.app(AppBase)
-
-    BINDINGS = [
-        Binding("ctrl+w", "close_tab", "Close tab", id="documents.close"),
-    ]
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -103,6 +98,18 @@ class DocumentsView(Vertical):
         if callable(focus):
             self.call_after_refresh(focus)
 
+    def focus_active(self) -> bool:
+        """Focus the document of the tab shown; False if there is none."""
+        document = self.active_document()
+        focus = getattr(document, "focus_document", None)
+        if document is None:
+            return False
+        if callable(focus):
+            focus()
+        else:
+            document.focus()
+        return True
+
     def active_document(self) -> Widget | None:
         tabs = self.query_one("#document-tabs", TabbedContent)
         pane = tabs.active_pane
@@ -129,11 +136,16 @@ class DocumentsView(Vertical):
             tabs.remove_pane(ident)
             self.call_after_refresh(self._sync_empty)
 
-    def action_close_tab(self) -> None:
+    @property
+    def has_tabs(self) -> bool:
+        return self.query_one("#document-tabs", TabbedContent).tab_count > 0
+
+    async def close_active(self) -> None:
+        """Close the tab shown; the next one is shown (the caller decides where focus goes)."""
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.active:
-            tabs.remove_pane(tabs.active)
-            self.call_after_refresh(self._sync_empty)
+            await tabs.remove_pane(tabs.active)
+            self._sync_empty()
 
     def _sync_empty(self) -> None:
         tabs = self.query_one("#document-tabs", TabbedContent)
