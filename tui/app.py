@@ -55,8 +55,12 @@ class LoupeApp(AppBase):
     TITLE = "loupe"
     CSS_PATH = themes.TCSS_PATHS
     COMMANDS = App.COMMANDS | {LoupeCommands}
+    BINDING_GROUP_TITLE = "Everywhere"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "help", "Help", id="app.help"),
+        # Not where text is typed (an input takes it), nor while the task list is filtered.
+        Binding("question_mark", "help", "Help", show=False, id="app.help_question"),
     ]
 
     def __init__(
@@ -112,6 +116,15 @@ class LoupeApp(AppBase):
         # Not in tests: they run many apps in one process, and would keep the first one's objects.
         if not self.is_headless:
             self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
+
+    def action_help(self) -> None:
+        """The keys that work where the user is (F1 or ?; the same key closes them)."""
+        from tui.dialogs.help import HelpScreen, keys_here
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(keys_here(self.screen)))
 
     def action_quit(self) -> None:
         """Quit, first saying that running agents keep running (and offering to stop them)."""

@@ -54,11 +54,24 @@ class _Rows(OptionList):
     }
     _Rows:focus { border: none; }
     """
+    BINDING_GROUP_TITLE = "Task list"
+    # Here, not on TaskList: the list's own (inherited) left and right scroll sideways and
+    # came first in the keys panel and help as "Scroll Left/Right".
     BINDINGS = [
         Binding("enter", "select", "Open", id="tasks.open"),
+        Binding("right", "expand", "Expand", show=False, id="tasks.expand"),
+        Binding("left", "collapse", "Collapse", show=False, id="tasks.collapse"),
     ]
 
     _styled_for_theme = ""
+
+    def action_expand(self) -> None:
+        if isinstance(self.parent, TaskList):
+            self.parent.action_expand()
+
+    def action_collapse(self) -> None:
+        if isinstance(self.parent, TaskList):
+            self.parent.action_collapse()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -94,9 +107,8 @@ class TaskList(Vertical):
         display: block;
     }
     """
+    BINDING_GROUP_TITLE = "Task list"
     BINDINGS = [
-        Binding("right", "expand", "Expand", show=False, id="tasks.expand"),
-        Binding("left", "collapse", "Collapse", show=False, id="tasks.collapse"),
         Binding("escape", "clear_filter", "Clear filter", id="tasks.clear_filter"),
         Binding("ctrl+e", "start_session", "Agent on task", id="tasks.start_session"),
     ]
@@ -287,7 +299,8 @@ class TaskList(Vertical):
     def on_key(self, event: Key) -> None:
         if event.key == "backspace" and self.filter_text:
             self.filter_text = self.filter_text[:-1]
-        elif event.is_printable and event.character and (event.character != " " or self.filter_text):
+        # A space or ? first is a key (? shows help), not the start of a filter.
+        elif event.is_printable and event.character and (event.character not in " ?" or self.filter_text):
             self.filter_text += event.character
         else:
             return

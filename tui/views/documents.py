@@ -11,8 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets.tabbed_content import ContentTab
 
 from tui.app_base import AppBase
+from widgets.plain_text import plain_text
 
 
 def pane_id(key: str) -> str:
@@ -24,6 +26,11 @@ class DocumentsView(Vertical):
     """Holds one tab per open document. Callers say what to show; this decides where."""
 
     app = getters.app(AppBase)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # By pane id: the tab's own title, and the file it shows (None: not a file).
+        self._titles: dict[str, tuple[str, Path | None]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -46,8 +53,9 @@ class DocumentsView(Vertical):
 
         self.run_worker(warm_up, thread=True, group="documents-warm-up", exit_on_error=False)
 
-    def open_pane(self, key: str, title: str, make: Callable[[], Widget]) -> Widget:
-        """Show the pane for `key`, creating it with `make()` the first time."""
+    def open_pane(self, key: str, title: str, make: Callable[[], Widget], *, path: Path | None = None) -> Widget:
+        """Show the pane for `key`, creating it with `make()` the first time. A file's tab
+        (`path`) is named after its folder too while another open tab has the same name."""
         tabs = self.query_one("#document-tabs", TabbedContent)
         ident = pane_id(key)
         existing = tabs.query(f"#{ident}")
@@ -56,10 +64,26 @@ class DocumentsView(Vertical):
             pane = existing.first(TabPane)
             return pane.children[0] if pane.children else pane
         widget = make()
-        tabs.add_pane(TabPane(title, widget, id=ident))
+        self._titles[ident] = (title, path)
+        # Plain text: file names and thread titles are data, never markup.
+        tabs.add_pane(TabPane(plain_text(title), widget, id=ident))
         tabs.active = ident
         self._sync_empty()
+        self._name_tabs()
         return widget
+
+    def _name_tabs(self) -> None:
+        """Tabs of files with the same name say which folder (task) each is in."""
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        names: dict[str, int] = {}
+        for title, path in self._titles.values():
+            if path is not None:
+                names[title] = names.get(title, 0) + 1
+        for ident, (title, path) in self._titles.items():
+            shown = f"{title} · {path.parent.name}" if path is not None and names[title] > 1 else title
+            tab = tabs.get_tab(ident)
+            if tab.label_text != shown:
+                tab.label = plain_text(shown)
 
     def open_path(self, path: Path, line: int | None = None, *, anchor: str = "") -> Widget:
         """Show a file: markdown as an artifact, anything else in the code view."""
@@ -75,7 +99,7 @@ class DocumentsView(Vertical):
 
         existing = self.find_pane(f"artifact:{path}")
         widget = self.open_pane(
-            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, anchor=anchor, line=line)
+            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, anchor=anchor, line=line), path=path
         )
         if existing is not None and isinstance(widget, ArtifactDocument) and (anchor or line):
             widget.go_to(anchor, line)
@@ -87,7 +111,7 @@ class DocumentsView(Vertical):
 
         existing = self.find_pane(f"code:{path}")
         title = f"{path.name}:{line}" if line else path.name
-        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, line=line))
+        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, line=line), path=path)
         if existing is not None and isinstance(widget, CodeDocument):
             widget.go_to(line)
         self._focus(widget)
@@ -133,8 +157,31 @@ class DocumentsView(Vertical):
         ident = pane_id(key)
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.query(f"#{ident}"):
+            self._titles.pop(ident, None)
             tabs.remove_pane(ident)
             self.call_after_refresh(self._sync_empty)
+            self._name_tabs()
+
+    def cycle_tab(self, step: int) -> None:
+        """Show the next (1) or previous (-1) tab, round the end, and focus its document."""
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        panes = self._pane_ids()
+        if not panes:
+            return
+        index = panes.index(tabs.active) if tabs.active in panes else 0
+        self.show_tab((index + step) % len(panes))
+
+    def show_tab(self, index: int) -> None:
+        """Show the tab at `index` (0 is the first; past the last: nothing) and focus it."""
+        panes = self._pane_ids()
+        if 0 <= index < len(panes):
+            self.query_one("#document-tabs", TabbedContent).active = panes[index]
+            self.focus_active()
+
+    def _pane_ids(self) -> list[str]:
+        # In the order the tabs are shown.
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        return [ContentTab.sans_prefix(tab.id) for tab in tabs.query(ContentTab) if tab.id]
 
     @property
     def has_tabs(self) -> bool:
@@ -144,8 +191,10 @@ class DocumentsView(Vertical):
         """Close the tab shown; the next one is shown (the caller decides where focus goes)."""
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.active:
+            self._titles.pop(tabs.active, None)
             await tabs.remove_pane(tabs.active)
             self._sync_empty()
+            self._name_tabs()
 
     def _sync_empty(self) -> None:
         tabs = self.query_one("#document-tabs", TabbedContent)
