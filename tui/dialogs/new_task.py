@@ -40,7 +40,8 @@ class NewTaskScreen(Dialog[Path]):
         yield Label("Ticket (markdown, optional)", classes="dialog-label")
         yield TextArea(id="new-task-ticket", soft_wrap=True, language="markdown")
         yield Static(
-            plain_text(f"Creates {self._where}/<title>/ticket.md · ctrl+s creates · esc cancels"),
+            # One line at 80 columns (esc is in the footer), so the dialog fits 80x24 whole.
+            plain_text(f"Creates {self._where}/<title>/ticket.md · ctrl+s creates"),
             classes="dialog-body",
             id="new-task-where",
         )
