@@ -221,7 +221,8 @@ class TaskList(Vertical):
         else:
             empty.update(self.empty_message)
         self.query_one("#task-filter", Static).update(
-            Content.assemble(("filter: ", "dim"), self.filter_text, ("▏", "blink"))
+            # Muted, not dim: dimmed, the label fell to 3:1 (4.5:1 is the least for text).
+            Content.assemble(("filter: ", "$text-muted"), self.filter_text, ("▏", "blink"))
         )
         if self._rows:
             keys = [row.key for row in self._rows]

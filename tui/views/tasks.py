@@ -142,7 +142,8 @@ class TasksView(Vertical):
         count = len(result.tasks)
         title = f"Tasks {count}" if count else "Tasks"
         hint = "  type to filter" if count else ""
-        self.query_one("#tasks-title", Static).update(Content.assemble(title, (hint, "dim not bold")))
+        # Muted like the title, not dim: dimmed, it fell to 2:1 against the title bar.
+        self.query_one("#tasks-title", Static).update(Content.assemble(title, (hint, "not bold")))
         self._report(result)
         if self._select_when_found is not None and self.task_list.select_path(self._select_when_found):
             self._select_when_found = None
