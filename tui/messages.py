@@ -49,3 +49,13 @@ class ThreadsChanged(Message):
         super().__init__()
         self.select = select
         self.deleted = deleted
+
+
+class LeavingPlace(Message):
+    """A document follows a link (to another file, or a heading in itself): where the reader
+    was, for the back key to return to."""
+
+    def __init__(self, path: Path, line: int | None) -> None:
+        super().__init__()
+        self.path = path
+        self.line = line

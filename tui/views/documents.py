@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import getters
+from textual import getters, on
+from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -14,6 +15,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.widgets.tabbed_content import ContentTab
 
 from tui.app_base import AppBase
+from tui.messages import LeavingPlace
 from widgets.plain_text import plain_text
 
 
@@ -22,15 +24,25 @@ def pane_id(key: str) -> str:
     return "doc-" + hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
+# Places the back key can return to; the oldest are forgotten.
+BACK_LIMIT = 50
+
+
 class DocumentsView(Vertical):
     """Holds one tab per open document. Callers say what to show; this decides where."""
 
     app = getters.app(AppBase)
 
+    BINDINGS = [
+        Binding("backspace,alt+left", "back", "Back", id="documents.back"),
+    ]
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         # By pane id: the tab's own title, and the file it shows (None: not a file).
         self._titles: dict[str, tuple[str, Path | None]] = {}
+        # Where the reader was each time a link was followed (document, top line), last last.
+        self._back: list[tuple[Path, int | None]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -121,6 +133,29 @@ class DocumentsView(Vertical):
         focus = getattr(widget, "focus_document", None)
         if callable(focus):
             self.call_after_refresh(focus)
+
+    @on(LeavingPlace)
+    def _leaving(self, message: LeavingPlace) -> None:
+        message.stop()
+        self._back = [*self._back, (message.path, message.line)][-BACK_LIMIT:]
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return bool(self._back)
+        return True
+
+    def action_back(self) -> None:
+        """Return to where the reader was before the last link they followed."""
+        if not self._back:
+            return
+        path, line = self._back.pop()
+        self.refresh_bindings()
+        if not path.exists():
+            self.notify(f"{path.name} is no longer on disk.", severity="warning", markup=False)
+            return
+        # Opened again if its tab was closed since; scrolled back to the block it showed.
+        self.open_artifact(path, line=line or 1)
 
     def focus_active(self) -> bool:
         """Focus the document of the tab shown; False if there is none."""
