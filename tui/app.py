@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
@@ -18,6 +19,7 @@ from tui import config as config_module
 from tui.app_base import AppBase
 from tui.commands import LoupeCommands
 from tui.screens.main import MainScreen
+from tui.views.documents import DocumentsView
 from tui.services import Services
 from tui.views.session_actions import notify_stopped
 from tui.workspace import Workspace
@@ -123,6 +125,16 @@ class LoupeApp(AppBase):
         # Not in tests: they run many apps in one process, and would keep the first one's objects.
         if not self.is_headless:
             self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        # Before the screens are taken down: the document tabs still say where each reader is.
+        if self.screen_stack:
+            for documents in self.screen_stack[0].query(DocumentsView):
+                try:
+                    documents.keep_open_tabs()
+                except OSError as error:
+                    self.log.warning(f"open tabs not kept: {error}")
+        super().exit(result, return_code, message)
 
     def action_help(self) -> None:
         """The keys that work where the user is (F1 or ?; the same key closes them)."""

@@ -9,12 +9,15 @@ from pathlib import Path
 from textual import getters, on
 from textual.binding import Binding
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
-from textual.widgets.tabbed_content import ContentTab
 
 from tui.app_base import AppBase
+from tui.docs.open_tabs import OpenTabs
+from tui.docs.open_tabs import load as load_tabs
+from tui.docs.open_tabs import save as save_tabs
 from tui.messages import LeavingPlace
 from widgets.plain_text import plain_text
 
@@ -41,6 +44,10 @@ class DocumentsView(Vertical):
         super().__init__(id=id)
         # By pane id: the tab's own title, and the file it shows (None: not a file).
         self._titles: dict[str, tuple[str, Path | None]] = {}
+        # By pane id: the key it was opened with ("artifact:<path>", "thread:<id>"...).
+        self._keys: dict[str, str] = {}
+        # Tabs being added (TabbedContent mounts them after `add_pane` returns).
+        self._adding: list[AwaitComplete] = []
         # Where the reader was each time a link was followed (document, top line), last last.
         self._back: list[tuple[Path, int | None]] = []
 
@@ -55,6 +62,8 @@ class DocumentsView(Vertical):
     def on_mount(self) -> None:
         self._sync_empty()
         if self.app.services.workspace.open_file is None:
+            # The tabs of the last run come back once the first screen is shown.
+            self.app.after_startup(self._restore_tabs)
             # Load the document panes' libraries in the background while the user looks
             # around, so the first artifact opens at full speed (opening a file at start
             # loads them anyway).
@@ -76,9 +85,11 @@ class DocumentsView(Vertical):
             pane = existing.first(TabPane)
             return pane.children[0] if pane.children else pane
         widget = make()
+        self._keys[ident] = key
         self._titles[ident] = (title, path)
         # Plain text: file names and thread titles are data, never markup.
-        tabs.add_pane(TabPane(plain_text(title), widget, id=ident))
+        self._adding = [added for added in self._adding if not added.is_done]
+        self._adding.append(tabs.add_pane(TabPane(plain_text(title), widget, id=ident)))
         tabs.active = ident
         self._sync_empty()
         self._name_tabs()
@@ -105,7 +116,7 @@ class DocumentsView(Vertical):
             return self.open_artifact(path, anchor=anchor, line=line)
         return self.open_code(path, line)
 
-    def open_artifact(self, path: Path, *, anchor: str = "", line: int | None = None) -> Widget:
+    def open_artifact(self, path: Path, *, anchor: str = "", line: int | None = None, focus: bool = True) -> Widget:
         # Imported here: the reading view is not needed until a document opens.
         from tui.views.artifact import ArtifactDocument
 
@@ -115,10 +126,11 @@ class DocumentsView(Vertical):
         )
         if existing is not None and isinstance(widget, ArtifactDocument) and (anchor or line):
             widget.go_to(anchor, line)
-        self._focus(widget)
+        if focus:
+            self._focus(widget)
         return widget
 
-    def open_code(self, path: Path, line: int | None = None) -> Widget:
+    def open_code(self, path: Path, line: int | None = None, *, focus: bool = True) -> Widget:
         from tui.views.code import CodeDocument
 
         existing = self.find_pane(f"code:{path}")
@@ -126,8 +138,59 @@ class DocumentsView(Vertical):
         widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, line=line), path=path)
         if existing is not None and isinstance(widget, CodeDocument):
             widget.go_to(line)
-        self._focus(widget)
+        if focus:
+            self._focus(widget)
         return widget
+
+    # ------------------------------------------------------------------ kept between runs
+
+    def open_tabs(self) -> OpenTabs:
+        """The tabs open now, in their order, with where each reader is."""
+        from tui.views.open_tabs_ui import tab_of
+
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        state = OpenTabs()
+        for ident in self._pane_ids():
+            key = self._keys.get(ident)
+            pane = tabs.get_pane(ident)
+            document = pane.children[0] if pane.children else None
+            tab = tab_of(key, self._titles[ident][0], document) if key is not None else None
+            if tab is not None:
+                if ident == tabs.active:
+                    state.active = len(state.tabs)
+                state.tabs.append(tab)
+        return state
+
+    def keep_open_tabs(self) -> None:
+        """Save the open tabs for the next run (the app calls this as it exits)."""
+        save_tabs(self.app.services.workspace.data_dir, self.open_tabs())
+
+    def _restore_tabs(self) -> None:
+        data_dir = self.app.services.workspace.data_dir
+
+        def read() -> None:
+            state = load_tabs(data_dir)
+            if state.tabs:
+                self.app.call_from_thread(self._reopen, state)
+
+        self.run_worker(read, thread=True, group="documents-restore", exit_on_error=False)
+
+    async def show_tab_when_added(self, index: int) -> None:
+        """Show the tab at `index` once every tab opened so far is mounted (TabbedContent
+        shows its first tab when the tabs mount, over an `active` set before)."""
+        adding, self._adding = self._adding, []
+        for added in adding:
+            await added
+        self.show_tab(index, focus=False)
+
+    def _reopen(self, state: OpenTabs) -> None:
+        from tui.views.open_tabs_ui import reopen
+
+        gone = reopen(self, state)
+        if gone:
+            self.notify(
+                f"Not reopened, no longer on disk: {', '.join(gone)}", title="Tabs", severity="warning", markup=False
+            )
 
     def _focus(self, widget: Widget) -> None:
         focus = getattr(widget, "focus_document", None)
@@ -193,6 +256,7 @@ class DocumentsView(Vertical):
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.query(f"#{ident}"):
             self._titles.pop(ident, None)
+            self._keys.pop(ident, None)
             tabs.remove_pane(ident)
             self.call_after_refresh(self._sync_empty)
             self._name_tabs()
@@ -206,17 +270,17 @@ class DocumentsView(Vertical):
         index = panes.index(tabs.active) if tabs.active in panes else 0
         self.show_tab((index + step) % len(panes))
 
-    def show_tab(self, index: int) -> None:
+    def show_tab(self, index: int, *, focus: bool = True) -> None:
         """Show the tab at `index` (0 is the first; past the last: nothing) and focus it."""
         panes = self._pane_ids()
         if 0 <= index < len(panes):
             self.query_one("#document-tabs", TabbedContent).active = panes[index]
-            self.focus_active()
+            if focus:
+                self.focus_active()
 
     def _pane_ids(self) -> list[str]:
-        # In the order the tabs are shown.
-        tabs = self.query_one("#document-tabs", TabbedContent)
-        return [ContentTab.sans_prefix(tab.id) for tab in tabs.query(ContentTab) if tab.id]
+        # In the order the tabs are shown (each is added at the end), mounted yet or not.
+        return list(self._keys)
 
     @property
     def has_tabs(self) -> bool:
@@ -227,6 +291,7 @@ class DocumentsView(Vertical):
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.active:
             self._titles.pop(tabs.active, None)
+            self._keys.pop(tabs.active, None)
             await tabs.remove_pane(tabs.active)
             self._sync_empty()
             self._name_tabs()
