@@ -42,3 +42,32 @@ def process_alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+async def type_at_once(pilot: Pilot, *keys: str) -> None:
+    """Press `keys` the way a fast typist or a paste does: every key is queued before the app
+    handles the first (`Pilot.press` lets the app go idle between keys, which hides keys that
+    land before the focus moves).
+
+    Keys are named as for `Pilot.press`: "a", "/", "tab", "enter", "ctrl+n"...
+    """
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
+    await pilot.pause()

@@ -66,6 +66,31 @@ def test_new_task_dialog(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(main_screen_app(tmp_path, "loupe-dark"), terminal_size=SIZE, run_before=open_dialog)
 
 
+SMALL = (80, 24)
+
+
+def test_new_task_dialog_80x24(snap_compare, tmp_path: Path) -> None:
+    """The smallest terminal we design for: the whole dialog, buttons included, shows."""
+
+    async def open_dialog(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+
+    assert snap_compare(main_screen_app(tmp_path, "loupe-dark"), terminal_size=SMALL, run_before=open_dialog)
+
+
+@pytest.mark.parametrize("theme", ["loupe-dark", "loupe-light"])
+def test_help_screen_80x24(snap_compare, tmp_path: Path, theme: str) -> None:
+    async def open_help(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.query_one(TaskList).rows.focus()
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(main_screen_app(tmp_path, theme), terminal_size=SMALL, run_before=open_help)
+
+
 DESIGN_DOC = """\
 # Retries: design
 

@@ -354,7 +354,7 @@ async def test_theme_switch_restyles_the_marks(tasks_workspace: Path) -> None:
         dark = mark_colour()
         app.theme = "loupe-light"
         await wait_until(pilot, lambda: mark_colour() != dark, "the new-mark takes the light theme's colour")
-        assert mark_colour().hex.lower() == "#387a10"  # $loupe-added in loupe-light
+        assert mark_colour().hex.lower() == "#2d650b"  # $loupe-added in loupe-light
 
 
 async def test_symlink_loop_in_tasks_folder_keeps_the_app_live(tasks_workspace: Path) -> None:

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.theme import Theme
 
 import themes
@@ -17,6 +19,7 @@ from tui import config as config_module
 from tui.app_base import AppBase
 from tui.commands import LoupeCommands
 from tui.screens.main import MainScreen
+from tui.views.documents import DocumentsView
 from tui.services import Services
 from tui.views.session_actions import notify_stopped
 from tui.workspace import Workspace
@@ -55,8 +58,12 @@ class LoupeApp(AppBase):
     TITLE = "loupe"
     CSS_PATH = themes.TCSS_PATHS
     COMMANDS = App.COMMANDS | {LoupeCommands}
+    BINDING_GROUP_TITLE = "Everywhere"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "help", "Help", id="app.help"),
+        # Not where text is typed (an input takes it), nor while the task list is filtered.
+        Binding("question_mark", "help", "Help", show=False, id="app.help_question"),
     ]
 
     def __init__(
@@ -81,6 +88,12 @@ class LoupeApp(AppBase):
     @property
     def workspace(self) -> Workspace:
         return self.services.workspace
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        # Muted, not dim: dimmed, the sub-title fell under 4.5:1 on the light theme's header.
+        if not sub_title:
+            return Content(title)
+        return Content.assemble(title, (f" — {sub_title}", "$text-muted"))
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen()
@@ -112,6 +125,25 @@ class LoupeApp(AppBase):
         # Not in tests: they run many apps in one process, and would keep the first one's objects.
         if not self.is_headless:
             self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        # Before the screens are taken down: the document tabs still say where each reader is.
+        if self.screen_stack:
+            for documents in self.screen_stack[0].query(DocumentsView):
+                try:
+                    documents.keep_open_tabs()
+                except OSError as error:
+                    self.log.warning(f"open tabs not kept: {error}")
+        super().exit(result, return_code, message)
+
+    def action_help(self) -> None:
+        """The keys that work where the user is (F1 or ?; the same key closes them)."""
+        from tui.dialogs.help import HelpScreen, keys_here
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(keys_here(self.screen)))
 
     def action_quit(self) -> None:
         """Quit, first saying that running agents keep running (and offering to stop them)."""

@@ -19,13 +19,14 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.content import Content
 from textual.notifications import SeverityLevel
 
 from tui.channel import Channel, Received, received, run_loop
 from tui.events import Notice
+from widgets.key_queue import KeyQueue
 from tui.services import Services
 from tui.terminal_text import visible
 
@@ -46,12 +47,15 @@ class AppBase(App[None]):
         self.clock = clock
         self._started = False
         self._after_startup: list[Callable[[], object]] = []
+        self._keys = KeyQueue(self)
 
     def on_mount(self) -> None:
         self.channel.subscribe(self, Notice)
+        self._keys.watch_screens()
 
-    def on_unmount(self) -> None:
-        self.services.close()
+    async def on_event(self, event: events.Event) -> None:
+        # Keys one after another, each to the focus the ones before it left (widgets.key_queue).
+        await self._keys.route(event, super().on_event)
 
     def notify(
         self,

@@ -68,3 +68,13 @@ class OpenTask(Message):
         super().__init__()
         self.task_path = task_path
         self.title = title
+
+
+class LeavingPlace(Message):
+    """A document follows a link (to another file, or a heading in itself): where the reader
+    was, for the back key to return to."""
+
+    def __init__(self, path: Path, line: int | None) -> None:
+        super().__init__()
+        self.path = path
+        self.line = line

@@ -31,6 +31,7 @@ from widgets.artifact_view import ArtifactView
 from widgets.diff_view import DiffView, diff_summary
 from widgets.doc_chrome import DocHeader, Notice
 from widgets.plain_text import plain_text, with_data
+from widgets.focus import FormInput, focus_now
 
 
 class ArtifactPane(Vertical):
@@ -329,7 +330,7 @@ class ArtifactPane(Vertical):
         toc.add_class("-shown")
         self._build_toc()
         self._sync_toc(self.view.current_section())
-        toc.focus()
+        focus_now(toc)
 
     @on(OptionList.OptionSelected, "#artifact-toc")
     def _toc_selected(self, event: OptionList.OptionSelected) -> None:
@@ -350,14 +351,19 @@ class ArtifactPane(Vertical):
         if not bar.children:
             await bar.mount_all(
                 [
-                    Input(placeholder="Search this document (enter: keep, esc: clear)", id="artifact-search-input"),
+                    FormInput(
+                        placeholder="Search this document (enter: keep, esc: clear)",
+                        id="artifact-search-input",
+                        then=lambda: self.view,
+                    ),
                     Static("", id="artifact-search-count"),
                 ]
             )
         bar.add_class("-shown")
         field = self.query_one("#artifact-search-input", Input)
         field.value = self.view.query
-        field.focus()
+        # At once: the keys typed after `/` go to the field (they are often queued already).
+        focus_now(field)
         field.select_all()  # typing replaces the last search; arrows keep it
 
     @on(Input.Changed, "#artifact-search-input")

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from tui.dialogs.base import Dialog
+from widgets.focus import FormInput, focus_now
 from widgets.plain_text import plain_text
 
 
@@ -30,11 +31,17 @@ class NewTaskScreen(Dialog[Path]):
 
     def compose_body(self) -> ComposeResult:
         yield Label("Title", classes="dialog-label")
-        yield Input(placeholder="What needs doing, in one line", id="new-task-title")
+        # Enter goes on to the ticket, as in a form (at once: what is typed next is the ticket's).
+        yield FormInput(
+            placeholder="What needs doing, in one line",
+            id="new-task-title",
+            then=lambda: self.query_one("#new-task-ticket", TextArea),
+        )
         yield Label("Ticket (markdown, optional)", classes="dialog-label")
         yield TextArea(id="new-task-ticket", soft_wrap=True, language="markdown")
         yield Static(
-            plain_text(f"Creates {self._where}/<title>/ticket.md · ctrl+s creates · esc cancels"),
+            # One line at 80 columns (esc is in the footer), so the dialog fits 80x24 whole.
+            plain_text(f"Creates {self._where}/<title>/ticket.md · ctrl+s creates"),
             classes="dialog-body",
             id="new-task-where",
         )
@@ -44,12 +51,7 @@ class NewTaskScreen(Dialog[Path]):
         yield Button("Create", variant="primary", id="new-task-create")
 
     def on_mount(self) -> None:
-        self.query_one("#new-task-title", Input).focus()
-
-    @on(Input.Submitted, "#new-task-title")
-    def _title_entered(self) -> None:
-        # Enter in the title goes on to the ticket, as in a form; ctrl+s creates from anywhere.
-        self.query_one("#new-task-ticket", TextArea).focus()
+        focus_now(self.query_one("#new-task-title", Input))
 
     @on(Button.Pressed, "#new-task-create")
     def action_create(self) -> None:

@@ -23,9 +23,20 @@ from tui.views.threads import ThreadsView
 class MainScreen(Screen[None]):
     app = getters.app(AppBase)
 
+    BINDING_GROUP_TITLE = "Everywhere"
+
     BINDINGS = [
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="main.sidebar"),
         Binding("ctrl+g", "guard_log", "Guard log", id="main.guard_log"),
+        # Here, not on the documents: it closes the tab shown wherever the focus is.
+        Binding("ctrl+w", "close_tab", "Close tab", id="documents.close"),
+        # Priority: scrolling widgets bind ctrl+pgup/pgdn to scroll sideways.
+        Binding("ctrl+pagedown", "cycle_tab(1)", "Next tab", show=False, priority=True, id="documents.next"),
+        Binding("ctrl+pageup", "cycle_tab(-1)", "Previous tab", show=False, priority=True, id="documents.previous"),
+        *(
+            Binding(f"alt+{n}", f"show_tab({n})", f"Tab {n}", show=False, priority=True, id=f"documents.tab{n}")
+            for n in range(1, 10)
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -66,6 +77,26 @@ class MainScreen(Screen[None]):
         await self.query_one("#sidebar").mount_all(self._sidebar_views())
         await self.query_one("#workspace").mount(SessionsView(id="sessions"))
         await self.mount(GuardView(id="guard-view"), before=self.query_one(KeyFooter))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("close_tab", "cycle_tab", "show_tab"):
+            return self.query_one(DocumentsView).has_tabs
+        return True
+
+    def action_cycle_tab(self, step: int) -> None:
+        self.query_one(DocumentsView).cycle_tab(step)
+
+    def action_show_tab(self, number: int) -> None:
+        self.query_one(DocumentsView).show_tab(number - 1)
+
+    async def action_close_tab(self) -> None:
+        documents = self.query_one(DocumentsView)
+        focused = self.focused
+        # The focus was in the tab closed: it goes to the tab shown next, or the task list.
+        was_inside = focused is None or documents in focused.ancestors_with_self
+        await documents.close_active()
+        if was_inside and not documents.focus_active():
+            self.query_one(TasksView).focus_list()
 
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")

@@ -29,7 +29,7 @@ from tui.docs.block_diff import BlockDiff, diff_blocks
 from tui.docs.blocks import MarkdownDoc, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
-from tui.messages import OpenPath, RunPhase
+from tui.messages import LeavingPlace, OpenPath, RunPhase
 from tui.relative_time import relative_time
 from tui.views.artifact_review import DocumentReviewer, Placed
 from tui.views.browser import open_web_link
@@ -333,20 +333,32 @@ class ArtifactDocument(Vertical):
         self._editing = self.text
         edit_file(self, self.path, self.workspace.config.general.editor, lambda: self.follower.request("edited"), line)
 
+    def top_line(self) -> int | None:
+        """The source line (1-based) of the block at the top of the view; None before loading."""
+        view = self.pane.view
+        if view.doc is None or not view.doc.blocks:
+            return None
+        return view.doc.blocks[view.anchor[0]].start + 1
+
     def on_artifact_view_link_activated(self, message: ArtifactView.LinkActivated) -> None:
         message.stop()
         target = resolve_link(message.href, self.path, self.workspace.root)
+        here = LeavingPlace(self.path, self.top_line())
         if target.kind == "url":
             open_web_link(self, target.url)
         elif target.kind == "anchor":
-            if not self.pane.view.scroll_to_slug(target.anchor):
+            if self.pane.view.scroll_to_slug(target.anchor):
+                self.post_message(here)
+            else:
                 self.notify(f"No heading #{target.anchor} in {self.path.name}.", severity="warning")
         elif target.kind == "file" and target.path is not None:
             if target.path == self.path:
+                self.post_message(here)
                 self.go_to(target.anchor, target.line)
             elif not target.path.exists():
                 self.notify(f"{message.href}: no such file ({target.path}).", severity="warning")
             else:
+                self.post_message(here)
                 self.post_message(OpenPath(target.path, target.line, anchor=target.anchor))
         else:
             self.notify(f"{message.href}: {target.reason}", severity="warning")

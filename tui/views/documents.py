@@ -6,14 +6,19 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import getters
-from textual.app import ComposeResult
+from textual import getters, on
 from textual.binding import Binding
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
+from tui.docs.open_tabs import OpenTabs
+from tui.docs.open_tabs import load as load_tabs
+from tui.docs.open_tabs import save as save_tabs
+from tui.messages import LeavingPlace
 from widgets.plain_text import plain_text
 
 
@@ -23,14 +28,29 @@ def pane_id(key: str) -> str:
     return "doc-" + hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
+# Places the back key can return to; the oldest are forgotten.
+BACK_LIMIT = 50
+
+
 class DocumentsView(Vertical):
     """Holds one tab per open document. Callers say what to show; this decides where."""
 
     app = getters.app(AppBase)
 
     BINDINGS = [
-        Binding("ctrl+w", "close_tab", "Close tab", id="documents.close"),
+        Binding("backspace,alt+left", "back", "Back", id="documents.back"),
     ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # By pane id: the tab's own title, and the file it shows (None: not a file).
+        self._titles: dict[str, tuple[str, Path | None]] = {}
+        # By pane id: the key it was opened with ("artifact:<path>", "thread:<id>"...).
+        self._keys: dict[str, str] = {}
+        # Tabs being added (TabbedContent mounts them after `add_pane` returns).
+        self._adding: list[AwaitComplete] = []
+        # Where the reader was each time a link was followed (document, top line), last last.
+        self._back: list[tuple[Path, int | None]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -43,6 +63,8 @@ class DocumentsView(Vertical):
     def on_mount(self) -> None:
         self._sync_empty()
         if self.app.services.workspace.open_file is None:
+            # The tabs of the last run come back once the first screen is shown.
+            self.app.after_startup(self._restore_tabs)
             # Load the document panes' libraries in the background while the user looks
             # around, so the first artifact opens at full speed (opening a file at start
             # loads them anyway).
@@ -53,8 +75,9 @@ class DocumentsView(Vertical):
 
         self.run_worker(warm_up, thread=True, group="documents-warm-up", exit_on_error=False)
 
-    def open_pane(self, key: str, title: str, make: Callable[[], Widget]) -> Widget:
-        """Show the pane for `key`, creating it with `make()` the first time."""
+    def open_pane(self, key: str, title: str, make: Callable[[], Widget], *, path: Path | None = None) -> Widget:
+        """Show the pane for `key`, creating it with `make()` the first time. A file's tab
+        (`path`) is named after its folder too while another open tab has the same name."""
         tabs = self.query_one("#document-tabs", TabbedContent)
         ident = pane_id(key)
         existing = tabs.query(f"#{ident}")
@@ -63,11 +86,28 @@ class DocumentsView(Vertical):
             pane = existing.first(TabPane)
             return pane.children[0] if pane.children else pane
         widget = make()
-        # A tab's title names a file or a task: plain text, or `[link=…]` in a name crashes.
-        tabs.add_pane(TabPane(plain_text(title), widget, id=ident))
+        self._keys[ident] = key
+        self._titles[ident] = (title, path)
+        # Plain text: file names and thread titles are data, never markup.
+        self._adding = [added for added in self._adding if not added.is_done]
+        self._adding.append(tabs.add_pane(TabPane(plain_text(title), widget, id=ident)))
         tabs.active = ident
         self._sync_empty()
+        self._name_tabs()
         return widget
+
+    def _name_tabs(self) -> None:
+        """Tabs of files with the same name say which folder (task) each is in."""
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        names: dict[str, int] = {}
+        for title, path in self._titles.values():
+            if path is not None:
+                names[title] = names.get(title, 0) + 1
+        for ident, (title, path) in self._titles.items():
+            shown = f"{title} · {path.parent.name}" if path is not None and names[title] > 1 else title
+            tab = tabs.get_tab(ident)
+            if tab.label_text != shown:
+                tab.label = plain_text(shown)
 
     def open_path(self, path: Path, line: int | None = None, *, anchor: str = "") -> Widget:
         """Show a file: markdown as an artifact, anything else in the code view."""
@@ -77,34 +117,121 @@ class DocumentsView(Vertical):
             return self.open_artifact(path, anchor=anchor, line=line)
         return self.open_code(path, line)
 
-    def open_artifact(self, path: Path, *, anchor: str = "", line: int | None = None) -> Widget:
+    def open_artifact(self, path: Path, *, anchor: str = "", line: int | None = None, focus: bool = True) -> Widget:
         # Imported here: the reading view is not needed until a document opens.
         from tui.views.artifact import ArtifactDocument
 
         existing = self.find_pane(f"artifact:{path}")
         widget = self.open_pane(
-            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, anchor=anchor, line=line)
+            f"artifact:{path}", path.name, lambda: ArtifactDocument(path, anchor=anchor, line=line), path=path
         )
         if existing is not None and isinstance(widget, ArtifactDocument) and (anchor or line):
             widget.go_to(anchor, line)
-        self._focus(widget)
+        if focus:
+            self._focus(widget)
         return widget
 
-    def open_code(self, path: Path, line: int | None = None) -> Widget:
+    def open_code(self, path: Path, line: int | None = None, *, focus: bool = True) -> Widget:
         from tui.views.code import CodeDocument
 
         existing = self.find_pane(f"code:{path}")
         title = f"{path.name}:{line}" if line else path.name
-        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, line=line))
+        widget = self.open_pane(f"code:{path}", title, lambda: CodeDocument(path, line=line), path=path)
         if existing is not None and isinstance(widget, CodeDocument):
             widget.go_to(line)
-        self._focus(widget)
+        if focus:
+            self._focus(widget)
         return widget
+
+    # ------------------------------------------------------------------ kept between runs
+
+    def open_tabs(self) -> OpenTabs:
+        """The tabs open now, in their order, with where each reader is."""
+        from tui.views.open_tabs_ui import tab_of
+
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        state = OpenTabs()
+        for ident in self._pane_ids():
+            key = self._keys.get(ident)
+            pane = tabs.get_pane(ident)
+            document = pane.children[0] if pane.children else None
+            tab = tab_of(key, self._titles[ident][0], document) if key is not None else None
+            if tab is not None:
+                if ident == tabs.active:
+                    state.active = len(state.tabs)
+                state.tabs.append(tab)
+        return state
+
+    def keep_open_tabs(self) -> None:
+        """Save the open tabs for the next run (the app calls this as it exits)."""
+        save_tabs(self.app.services.workspace.data_dir, self.open_tabs())
+
+    def _restore_tabs(self) -> None:
+        data_dir = self.app.services.workspace.data_dir
+
+        def read() -> None:
+            state = load_tabs(data_dir)
+            if state.tabs:
+                self.app.call_from_thread(self._reopen, state)
+
+        self.run_worker(read, thread=True, group="documents-restore", exit_on_error=False)
+
+    async def show_tab_when_added(self, index: int) -> None:
+        """Show the tab at `index` once every tab opened so far is mounted (TabbedContent
+        shows its first tab when the tabs mount, over an `active` set before)."""
+        adding, self._adding = self._adding, []
+        for added in adding:
+            await added
+        self.show_tab(index, focus=False)
+
+    def _reopen(self, state: OpenTabs) -> None:
+        from tui.views.open_tabs_ui import reopen
+
+        gone = reopen(self, state)
+        if gone:
+            self.notify(
+                f"Not reopened, no longer on disk: {', '.join(gone)}", title="Tabs", severity="warning", markup=False
+            )
 
     def _focus(self, widget: Widget) -> None:
         focus = getattr(widget, "focus_document", None)
         if callable(focus):
             self.call_after_refresh(focus)
+
+    @on(LeavingPlace)
+    def _leaving(self, message: LeavingPlace) -> None:
+        message.stop()
+        self._back = [*self._back, (message.path, message.line)][-BACK_LIMIT:]
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return bool(self._back)
+        return True
+
+    def action_back(self) -> None:
+        """Return to where the reader was before the last link they followed."""
+        if not self._back:
+            return
+        path, line = self._back.pop()
+        self.refresh_bindings()
+        if not path.exists():
+            self.notify(f"{path.name} is no longer on disk.", severity="warning", markup=False)
+            return
+        # Opened again if its tab was closed since; scrolled back to the block it showed.
+        self.open_artifact(path, line=line or 1)
+
+    def focus_active(self) -> bool:
+        """Focus the document of the tab shown; False if there is none."""
+        document = self.active_document()
+        focus = getattr(document, "focus_document", None)
+        if document is None:
+            return False
+        if callable(focus):
+            focus()
+        else:
+            document.focus()
+        return True
 
     def active_document(self) -> Widget | None:
         tabs = self.query_one("#document-tabs", TabbedContent)
@@ -129,14 +256,46 @@ class DocumentsView(Vertical):
         ident = pane_id(key)
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.query(f"#{ident}"):
+            self._titles.pop(ident, None)
+            self._keys.pop(ident, None)
             tabs.remove_pane(ident)
             self.call_after_refresh(self._sync_empty)
+            self._name_tabs()
 
-    def action_close_tab(self) -> None:
+    def cycle_tab(self, step: int) -> None:
+        """Show the next (1) or previous (-1) tab, round the end, and focus its document."""
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        panes = self._pane_ids()
+        if not panes:
+            return
+        index = panes.index(tabs.active) if tabs.active in panes else 0
+        self.show_tab((index + step) % len(panes))
+
+    def show_tab(self, index: int, *, focus: bool = True) -> None:
+        """Show the tab at `index` (0 is the first; past the last: nothing) and focus it."""
+        panes = self._pane_ids()
+        if 0 <= index < len(panes):
+            self.query_one("#document-tabs", TabbedContent).active = panes[index]
+            if focus:
+                self.focus_active()
+
+    def _pane_ids(self) -> list[str]:
+        # In the order the tabs are shown (each is added at the end), mounted yet or not.
+        return list(self._keys)
+
+    @property
+    def has_tabs(self) -> bool:
+        return self.query_one("#document-tabs", TabbedContent).tab_count > 0
+
+    async def close_active(self) -> None:
+        """Close the tab shown; the next one is shown (the caller decides where focus goes)."""
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.active:
-            tabs.remove_pane(tabs.active)
-            self.call_after_refresh(self._sync_empty)
+            self._titles.pop(tabs.active, None)
+            self._keys.pop(tabs.active, None)
+            await tabs.remove_pane(tabs.active)
+            self._sync_empty()
+            self._name_tabs()
 
     def _sync_empty(self) -> None:
         tabs = self.query_one("#document-tabs", TabbedContent)

@@ -130,9 +130,15 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         grid = self.query_one("#session-grid", VerticalScroll)
         existing = {tile.session_id: tile for tile in grid.query(SessionTile)}
         wanted = {data.id for data in tiles}
+        focused = self.focused_tile()
+        order = [tile.session_id for tile in self.tiles()]
         for sid, tile in existing.items():
             if sid not in wanted:
                 tile.remove()
+        if focused is not None and focused.session_id not in wanted:
+            # The focused session was removed: its neighbour takes the focus, or the grid
+            # (which offers `n`) when it was the last; Textual would leave it on nothing.
+            self._refocus_after_removal(order, order.index(focused.session_id), wanted)
         new_tiles = []
         for data in tiles:
             tile = existing.get(data.id)
@@ -230,6 +236,15 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         for tile in self.tiles():
             if tile.session_id == session_id:
                 tile.focus()
+
+    def _refocus_after_removal(self, order: list[str], index: int, wanted: set[str]) -> None:
+        after = [sid for sid in order[index + 1:] if sid in wanted]
+        before = [sid for sid in order[:index] if sid in wanted]
+        neighbour = (after or before[-1:] or [None])[0]
+        if neighbour is None:
+            self.focus()
+        else:
+            self.call_after_refresh(self._focus_tile, neighbour)
 
     def action_move(self, step: int) -> None:
         tiles = self.tiles()

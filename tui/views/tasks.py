@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual import getters, on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -38,6 +39,10 @@ POLL_SECONDS = 10.0
 
 class TasksView(Vertical):
     app = getters.app(AppBase)
+
+    # Here, not on the list: the dialog is pushed in the key's own handler, so the keys typed
+    # after ctrl+n are held for its title field instead of filtering the list.
+    BINDINGS = [Binding("ctrl+n", "new_task", "New task", id="tasks.new")]
 
     class Scanned(Message):
         def __init__(self, result: ScanResult | None, error: str | None = None) -> None:
@@ -149,6 +154,9 @@ class TasksView(Vertical):
         else:
             new_thread_for_task(self, task.path)
 
+    def focus_list(self) -> None:
+        self.task_list.rows.focus()
+
     # --- scanning ------------------------------------------------------------------------------
 
     def request_scan(self, changed: Iterable[Path] | None = None) -> None:
@@ -191,7 +199,8 @@ class TasksView(Vertical):
         count = len(result.tasks)
         title = f"Tasks {count}" if count else "Tasks"
         hint = "  type to filter" if count else ""
-        self.query_one("#tasks-title", Static).update(Content.assemble(title, (hint, "dim not bold")))
+        # Muted like the title, not dim: dimmed, it fell to 2:1 against the title bar.
+        self.query_one("#tasks-title", Static).update(Content.assemble(title, (hint, "not bold")))
         self._report(result)
         self._show_activity()
         if self._select_when_found is not None and self.task_list.select_path(self._select_when_found):
@@ -233,6 +242,9 @@ class TasksView(Vertical):
 
     # --- creating and opening ------------------------------------------------------------------
 
+    def action_new_task(self) -> None:
+        self.new_task()
+
     def new_task(self) -> None:
         from tui.dialogs.new_task import NewTaskScreen  # not needed to start
 
@@ -250,11 +262,6 @@ class TasksView(Vertical):
         self._select_when_found = ticket
         self.request_scan()
         self.post_message(OpenPath(ticket))
-
-    @on(TaskList.NewTaskRequested)
-    def _new_task_requested(self, message: TaskList.NewTaskRequested) -> None:
-        message.stop()
-        self.new_task()
 
     @on(TaskList.SessionRequested)
     def _session_requested(self, message: TaskList.SessionRequested) -> None:

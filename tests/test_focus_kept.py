@@ -1,0 +1,89 @@
+"""The focus is never lost: closing a tab hands it to the tab shown next (or the task list),
+ctrl+w works wherever the focus is, and removing what had the focus focuses its neighbour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TabbedContent
+
+from tests.fixtures.sessions import SessionsHarness
+from tests.helpers import wait_until
+from tui.dialogs.confirm import ConfirmScreen
+from tui.app import LoupeApp
+from tui.messages import OpenPath
+from tui.views.artifact import ArtifactDocument
+from tui.views.documents import DocumentsView
+from tui.workspace import open_workspace
+from widgets.artifact_view import ArtifactView
+from widgets.task_list import TaskList
+
+SIZE = (100, 30)
+
+
+def tab_count(app: LoupeApp) -> int:
+    return app.screen.query_one("#document-tabs", TabbedContent).tab_count
+
+
+async def open_two(pilot, app: LoupeApp, folder: Path) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    first, second = folder / "one.md", folder / "two.md"
+    first.write_text("# One\n\nFirst.\n")
+    second.write_text("# Two\n\nSecond.\n")
+    for path in (first, second):
+        app.screen.post_message(OpenPath(path))
+        await wait_until(pilot, lambda: len(app.screen.query(ArtifactDocument)) >= (1 if path == first else 2), "opened")
+    await wait_until(pilot, lambda: isinstance(app.focused, ArtifactView), "a document has the focus")
+    return first, second
+
+
+async def test_closing_a_tab_focuses_the_next_document_then_the_task_list(tasks_workspace: Path) -> None:
+    app = LoupeApp(open_workspace(tasks_workspace), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == 3, "tasks listed")
+        first, _ = await open_two(pilot, app, tasks_workspace)
+        await pilot.press("ctrl+w")
+        await wait_until(pilot, lambda: tab_count(app) == 1, "one tab left")
+        remaining = app.screen.query_one(ArtifactDocument)
+        assert remaining.path == first
+        await wait_until(pilot, lambda: app.focused is remaining.pane.view, "the tab shown next has the focus")
+        await pilot.press("ctrl+w")
+        await wait_until(pilot, lambda: tab_count(app) == 0, "no tab left")
+        await wait_until(pilot, lambda: app.focused is app.query_one(TaskList).rows, "the task list has the focus")
+
+
+async def test_ctrl_w_closes_the_shown_tab_from_the_sidebar(tasks_workspace: Path) -> None:
+    app = LoupeApp(open_workspace(tasks_workspace), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == 3, "tasks listed")
+        await open_two(pilot, app, tasks_workspace)
+        rows = app.query_one(TaskList).rows
+        rows.focus()
+        await wait_until(pilot, lambda: app.focused is rows, "the task list has the focus")
+        await pilot.press("ctrl+w")
+        await wait_until(pilot, lambda: tab_count(app) == 1, "the shown tab closed")
+        assert app.focused is rows  # the focus stays where the user is
+        assert app.query_one(DocumentsView).active_document() is not None
+
+
+async def test_removing_a_session_focuses_its_neighbour_then_the_grid(sessions: SessionsHarness) -> None:
+    from tests.test_sessions_ui import make_app, view_of
+
+    app = make_app(sessions)
+    kind = sessions.script_kind("idle", "read x\n")
+    first = sessions.start(kind, task="first")
+    second = sessions.start(kind, task="second")
+    async with app.run_test(size=(150, 44)) as pilot:
+        view = view_of(app)
+        await wait_until(pilot, lambda: len(view.tiles()) == 2, "both tiles")
+        for session, left in ((second, 1), (first, 0)):
+            tile = next(t for t in view.tiles() if t.session_id == session.id)
+            tile.focus()
+            await wait_until(pilot, lambda: app.focused is tile, "the tile has the focus")
+            await pilot.press("delete")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the remove confirmation")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: len(view.tiles()) == left, "the tile is gone")
+            if left:
+                await wait_until(pilot, lambda: app.focused is view.tiles()[0], "the other tile has the focus")
+            else:
+                await wait_until(pilot, lambda: app.focused is view, "the grid keeps the focus (n starts one)")
