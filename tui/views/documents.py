@@ -49,6 +49,7 @@ class DocumentsView(Vertical):
         self._keys: dict[str, str] = {}
         # Tabs being added (TabbedContent mounts them after `add_pane` returns).
         self._adding: list[AwaitComplete] = []
+        self._wanted: str | None = None
         # Where the reader was each time a link was followed (document, top line), last last.
         self._back: list[tuple[Path, int | None]] = []
 
@@ -92,9 +93,19 @@ class DocumentsView(Vertical):
         self._adding = [added for added in self._adding if not added.is_done]
         self._adding.append(tabs.add_pane(TabPane(plain_text(title), widget, id=ident)))
         tabs.active = ident
+        # Tabs are added asynchronously: with several opened at once (a restore, quick
+        # clicks), the last one asked for is shown once they are all there.
+        self._wanted = ident
+        self.call_after_refresh(self._show_wanted)
         self._sync_empty()
         self._name_tabs()
         return widget
+
+    def _show_wanted(self) -> None:
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        wanted = self._wanted
+        if wanted is not None and tabs.query(f"#{wanted}") and tabs.active != wanted:
+            tabs.active = wanted
 
     def _name_tabs(self) -> None:
         """Tabs of files with the same name say which folder (task) each is in."""
@@ -195,8 +206,15 @@ class DocumentsView(Vertical):
 
     def _focus(self, widget: Widget) -> None:
         focus = getattr(widget, "focus_document", None)
-        if callable(focus):
-            self.call_after_refresh(focus)
+        if not callable(focus):
+            return
+
+        def focus_if_shown() -> None:
+            # Another tab opened meanwhile is shown: focusing this one would show it again.
+            if self.active_document() is widget:
+                focus()
+
+        self.call_after_refresh(focus_if_shown)
 
     @on(LeavingPlace)
     def _leaving(self, message: LeavingPlace) -> None:
