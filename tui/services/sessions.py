@@ -35,21 +35,23 @@ class SessionService:
         from tui.sessions.notify import Notifier
         from tui.sessions.wait_ledger import WaitLedger
 
+        # `opened` is set only once `manager` (or `problem`) is there to read: whoever waits on
+        # it reads `manager` straight after.
         try:
             manager = SessionManager(self.workspace.root, self.workspace.config)
+            for problem in manager.kind_problems:
+                emit(Notice(problem, title="Agent config", severity="warning"))
+            # Which waits are new, kept in the session store so a second loupe never announces
+            # one again; it tells the desktop and the notify command itself.
+            notifier = Notifier(manager.config.notifications, WaitLedger(manager.store))
+            self.monitor = SessionMonitor(manager, fps=manager.config.sessions.preview_fps, notifier=notifier)
+            self.manager = manager
         except Exception as exc:  # noqa: BLE001 - a broken store must not stop the app
             self.problem = f"sessions are unavailable: {exc}"
             emit(SessionsFailed(self.problem))
             return None
         finally:
             self.opened.set()
-        for problem in manager.kind_problems:
-            emit(Notice(problem, title="Agent config", severity="warning"))
-        # Which waits are new, kept in the session store so a second loupe never announces
-        # one again; it tells the desktop and the notify command itself.
-        notifier = Notifier(manager.config.notifications, WaitLedger(manager.store))
-        self.monitor = SessionMonitor(manager, fps=manager.config.sessions.preview_fps, notifier=notifier)
-        self.manager = manager
         return self.monitor
 
     def run(self, stop: threading.Event, emit: Emit) -> None:
