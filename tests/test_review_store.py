@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 import subprocess
@@ -163,3 +164,14 @@ def test_processes_writing_at_once_all_land_in_one_draft(tmp_path: Path) -> None
         (draft,) = store.rounds(tmp_path)
         bodies = [c.body for c in store.comments([draft.id])]
     assert sorted(bodies) == sorted(f"{name} {n}" for name in ("left", "right", "third") for n in range(40))
+
+
+def test_a_name_that_is_not_utf8_is_refused_with_a_reason_not_a_sqlite_error(tmp_path: Path) -> None:
+    # Its document opened with "Could not load ...: UnicodeEncodeError" from deep in SQLite.
+    from tui.review.errors import NotCommentable
+    from tui.review.model import document_key
+
+    path = tmp_path / os.fsdecode(b"caf\xe9.md")
+    with pytest.raises(NotCommentable, match="not UTF-8"):
+        document_key(tmp_path, path)
+    assert document_key(tmp_path, tmp_path / "café.md") == "café.md"

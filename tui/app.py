@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding
-from textual.content import Content
 from textual.theme import Theme
 
 import themes
@@ -88,12 +87,6 @@ class LoupeApp(AppBase):
     @property
     def workspace(self) -> Workspace:
         return self.services.workspace
-
-    def format_title(self, title: str, sub_title: str) -> Content:
-        # Muted, not dim: dimmed, the sub-title fell under 4.5:1 on the light theme's header.
-        if not sub_title:
-            return Content(title)
-        return Content.assemble(title, (f" — {sub_title}", "$text-muted"))
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen()

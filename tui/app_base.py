@@ -78,7 +78,11 @@ class AppBase(App[None]):
 
     def format_title(self, title: str, sub_title: str) -> Content:
         # The header shows the workspace's path (the sub-title): a folder's name is data.
-        return super().format_title(visible(title), visible(sub_title))
+        # Muted, not dim: dimmed, the sub-title fell under 4.5:1 on the light theme's header.
+        title, sub_title = visible(title), visible(sub_title)
+        if not sub_title:
+            return Content(title)
+        return Content.assemble(title, (f" — {sub_title}", "$text-muted"))
 
     @on(received(Notice))
     def _notice(self, message: Received[Notice]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from tui.review.errors import ReviewError
+from tui.review.errors import NotCommentable, ReviewError
 
 
 class Kind(StrEnum):
@@ -229,9 +229,18 @@ def document_key(repo: Path, path: Path) -> str:
     """
     resolved = path.resolve()
     try:
-        return resolved.relative_to(repo.resolve()).as_posix()
+        key = resolved.relative_to(repo.resolve()).as_posix()
     except ValueError:
-        return str(resolved)
+        key = str(resolved)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        # The store keeps names as text; bytes that are not UTF-8 (surrogateescape'd) would
+        # fail deep in SQLite. The document still shows; it only carries no comments.
+        raise NotCommentable(
+            f"{ascii(path.name)} cannot carry review comments: its name is not UTF-8; rename it to comment"
+        ) from None
+    return key
 
 
 def document_path(repo: Path, key: str) -> Path:
