@@ -14,7 +14,7 @@ import pytest
 
 from tests.fixtures.git import RepoWithRemote
 from tests.helpers import process_alive, wait_for
-from tests.fixtures.model_server import Reply, ToolCallSpec
+from tests.fixtures.model_server import Reply, ToolCallSpec, patient
 from tui.agent import cli, status as status_module
 from tui.model.scripted_server import ScriptedServer
 from tui.sessions.status_file import ENV_VAR, State, read_status
@@ -291,6 +291,7 @@ def test_a_stop_signal_while_the_model_streams_cancels_the_reply(
     project: RepoWithRemote, model_server: ScriptedServer, agent_config: Path, tmp_path: Path,
     signum: int, code: int,
 ) -> None:
+    patient(agent_config)
     model_server.script(Reply(text="Working on it slowly", hang_after=2, hang=60))
     proc = agent_process(project, tmp_path / "s.json", "--prompt", "Take your time")
     try:

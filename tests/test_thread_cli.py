@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.fixtures.model_server import Reply
+from tests.fixtures.model_server import Reply, patient
 from tests.helpers import wait_for
 from tui import cli
 from tui.model.scripted_server import ScriptedServer
@@ -178,6 +178,7 @@ def test_agent_doc_and_help_mention_thread(capsys) -> None:
 
 def test_send_prints_each_part_as_it_arrives_and_ctrl_c_keeps_it(model_server, model_config) -> None:
     # The server sends the first word, then nothing: printing it proves `send` streams.
+    patient(model_config)
     model_server.script(Reply(text="Streaming words then more", hang_after=2))
     thread_id = subprocess.run(
         [sys.executable, "-m", "tui", "thread", "new"], capture_output=True, text=True, timeout=60

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.fixtures.model_server import patient
 from tests.helpers import wait_for
 from tui.threads import Status, ThreadStore
 
@@ -149,6 +150,7 @@ def test_head_state_sees_a_reply_another_process_streams_and_ends(model_server, 
     # `loupe thread send` from a shell while the thread is open in the app (issue 16, item 6).
     from tests.fixtures.model_server import Reply
 
+    patient(model_config)
     model_server.script(Reply(text="Streaming words then more", hang_after=2))
     with ThreadStore() as store:
         thread = store.create_thread("open in the app")
