@@ -13,3 +13,14 @@ pytest_plugins = [
     "tests.fixtures.remote_sessions",
     "tests.fixtures.review",
 ]
+
+
+def pytest_configure(config: object) -> None:
+    # A suite started with `&` by a non-interactive shell (a CI step, a script) has SIGINT
+    # ignored, and every process it starts inherits that: the tests that press Ctrl-C on
+    # `loupe thread send` or `loupe agent` then waited 30 s for nothing. They are about
+    # Ctrl-C at a terminal, so the suite's processes get the terminal's default.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

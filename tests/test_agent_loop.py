@@ -277,23 +277,32 @@ def test_approval_on_request_asks_and_a_declined_command_does_not_run(
     assert declined["role"] == "tool" and "declined" in declined["content"]
 
 
-def agent_process(project: RepoWithRemote, status_path: Path, *args: str) -> subprocess.Popen[str]:
+def agent_process(project: RepoWithRemote, status_path: Path, *args: str,
+                  sigint_ignored: bool = False) -> subprocess.Popen[str]:
+    """The agent as a process; `sigint_ignored`: as a non-interactive shell starts a job
+    with `&` (SIGINT ignored, inherited through exec)."""
     return subprocess.Popen(
         [sys.executable, "-m", "tui", "agent", "--cwd", str(project.path), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, ENV_VAR: str(status_path), "NO_COLOR": "1"},
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
     )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
+@pytest.mark.parametrize(("signum", "code", "sigint_ignored"), [
+    (signal.SIGINT, 130, False),
+    (signal.SIGTERM, 128 + signal.SIGTERM, False),
+    # Started in the background by a script: SIGTERM (`session stop`) must still end it.
+    (signal.SIGTERM, 128 + signal.SIGTERM, True),
+])
 def test_a_stop_signal_while_the_model_streams_cancels_the_reply(
     project: RepoWithRemote, model_server: ScriptedServer, agent_config: Path, tmp_path: Path,
-    signum: int, code: int,
+    signum: int, code: int, sigint_ignored: bool,
 ) -> None:
     patient(agent_config)
     model_server.script(Reply(text="Working on it slowly", hang_after=2, hang=60))
-    proc = agent_process(project, tmp_path / "s.json", "--prompt", "Take your time")
+    proc = agent_process(project, tmp_path / "s.json", "--prompt", "Take your time", sigint_ignored=sigint_ignored)
     try:
         model_server.wait_for_requests(1)
         wait_for(lambda: thread_messages()[-1:] and thread_messages()[-1].content, "partial reply saved")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import _thread
 import argparse
 import asyncio
 import contextlib
@@ -223,7 +222,10 @@ def _stop_signals_interrupt() -> Iterator[list[int]]:
 
     def handler(signum: int, frame: object) -> None:
         received.append(signum)
-        _thread.interrupt_main()
+        # Raised here, not by `_thread.interrupt_main()`: that does nothing when SIGINT is
+        # ignored, as it is for a job a non-interactive shell starts with `&`, and the agent
+        # then ran on after `session stop`. Python runs handlers on the main thread.
+        raise KeyboardInterrupt
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
