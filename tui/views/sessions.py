@@ -130,7 +130,9 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         grid = self.query_one("#session-grid", VerticalScroll)
         existing = {tile.session_id: tile for tile in grid.query(SessionTile)}
         wanted = {data.id for data in tiles}
-        focused = self.focused_tile()
+        # The tile that has the focus, not `focused_tile()`'s lone tile: removing a session
+        # must not take the focus from wherever the user is.
+        focused = self.screen.focused if isinstance(self.screen.focused, SessionTile) else None
         order = [tile.session_id for tile in self.tiles()]
         for sid, tile in existing.items():
             if sid not in wanted:
