@@ -239,6 +239,17 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             if tile.session_id == session_id:
                 tile.focus()
 
+    def show_session(self, session_id: str) -> bool:
+        """Focus the session's tile, scrolled into view. False when the grid has no tile for
+        it yet: the tile takes the focus when it shows up."""
+        for tile in self.tiles():
+            if tile.session_id == session_id:
+                tile.focus()
+                self.call_after_refresh(self._update_visible)
+                return True
+        self._focus_when_seen = session_id
+        return False
+
     def _refocus_after_removal(self, order: list[str], index: int, wanted: set[str]) -> None:
         after = [sid for sid in order[index + 1:] if sid in wanted]
         before = [sid for sid in order[:index] if sid in wanted]
