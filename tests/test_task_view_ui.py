@@ -1,5 +1,7 @@
 """The task view's rows lead somewhere (Pilot, real tmux and git): enter on a session takes the
-user to its tile, or says it is gone; on an artifact or a thread, opens it (issue 14)."""
+user to its tile, or says it is gone; on an artifact or a thread, opens it. And a session
+started by hand on the task that changed an artifact in its worktree is listed as its writer
+(issue 14)."""
 
 from __future__ import annotations
 
@@ -12,16 +14,33 @@ from tests.fixtures.sessions import SessionsHarness
 from tests.helpers import wait_until
 from tests.test_phases_ui import SIZE, make_app
 from tui.app import LoupeApp
+from tui.config import AgentKindConfig
+from tui.dialogs.sessions import NewSessionScreen
 from tui.messages import OpenTask
 from tui.views.artifact import ArtifactDocument
 from tui.views.chat import ChatPane
 from tui.views.sessions import SessionsView
 from tui.views.task_view import TaskDocument
 from widgets.session_tile import SessionTile
+from widgets.task_list import TaskList
 
 pytestmark = pytest.mark.slow
 
 WAITER = "echo waiting\nread answer\n"
+# Run by hand on the task, in its own worktree: revises the research there, then waits.
+REVISER = """\
+printf '\\nREVISED in the worktree\\n' >> .loupe/tasks/stats/02-research.md
+echo "research revised"
+read answer
+"""
+
+# Keeps working (printing) all along; once told to `go`, revises the research in its worktree.
+STREAMER = """\
+i=0
+while [ ! -f go ]; do i=$((i+1)); echo "reading $i"; sleep 0.1; done
+printf '\\nREVISED while working\\n' >> .loupe/tasks/stats/02-research.md
+while true; do i=$((i+1)); echo "still working $i"; sleep 0.1; done
+"""
 
 
 async def task_view(app: LoupeApp, pilot, folder: Path) -> TaskDocument:  # noqa: ANN001
@@ -120,3 +139,72 @@ async def test_enter_on_an_artifact_or_a_thread_row_opens_it(sessions: SessionsH
         await press_enter_on(pilot, view, lambda e: e.title == "01-research-questions.md")
         await wait_until(pilot, lambda: any(d.path == folder / "01-research-questions.md"
                                             for d in screen.query(ArtifactDocument)), "the artifact open")
+
+
+async def test_a_session_started_by_hand_that_changed_an_artifact_is_its_writer(sessions: SessionsHarness) -> None:
+    app, folder = make_app(sessions, {"ticket.md": TICKET, "01-research-questions.md": QUESTIONS,
+                                      "02-research.md": "# Research\n\nA first draft.\n"})
+    sessions.repo.git("add", ".")
+    sessions.repo.git("commit", "-q", "-m", "the task so far")
+    script = sessions.scripts / "reviser.sh"
+    script.write_text(REVISER)
+    app.workspace.config.agents["reviser"] = AgentKindConfig(command=f"sh {script} {{prompt}}")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen_stack[0]
+        task_list = screen.query_one(TaskList)
+        await wait_until(pilot, lambda: app.services.sessions.manager is not None and task_list.select_path(folder),
+                         "the task in the list, and sessions")
+        task_list.rows.focus()
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new-session dialog")
+        app.screen.query_one("#agent").value = "reviser"
+        app.screen.query_one("#prompt").text = "revise the research"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: sessions.manager.sessions(), "the session", timeout=30)
+        (session,) = sessions.manager.sessions()
+        assert not session.in_place and session.phase == "" and session.output == ""
+        sessions.wait_screen(session, "research revised", timeout=30)
+
+        # The task's row says a session runs on it, though it is no phase: its agent names it.
+        await wait_until(pilot, lambda: "1 live: reviser" in task_list._activity.get(folder, ""),
+                         "the task row's live session", timeout=30)
+
+        task_list.rows.focus()
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: screen.query(TaskDocument), "the task view")
+        view = screen.query_one(TaskDocument)
+
+        def writers(name: str) -> list[tuple[str, str]] | None:
+            built = view.built
+            found = [e for e in built.events if e.title == name] if built is not None else []
+            return [(w.session_id, w.reason) for w in found[0].writers] if found else None
+
+        await wait_until(pilot, lambda: writers("02-research.md") == [(session.id, "its diff changed it")],
+                         "the session listed as the research's writer", timeout=30)
+        assert writers("ticket.md") == [] and writers("01-research-questions.md") == []
+        # Its change is in its worktree; the checkout's file is as committed.
+        assert "REVISED" not in (folder / "02-research.md").read_text()
+
+
+async def test_a_writer_shows_up_while_the_session_still_works(sessions: SessionsHarness) -> None:
+    """Its state does not change; its diff does, and the timeline is built again."""
+    app, folder = make_app(sessions, {"ticket.md": TICKET, "02-research.md": "# Research\n"})
+    sessions.repo.git("add", ".")
+    sessions.repo.git("commit", "-q", "-m", "the task so far")
+    session = sessions.start(sessions.script_kind("streamer", STREAMER), task="stats", task_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: tile_of(app, session.id) is not None, "its tile", timeout=30)
+        view = await task_view(app, pilot, folder)
+        await wait_until(pilot, lambda: view.built is not None and [
+            e.state for e in view.built.events if e.kind == "session"] == ["working"], "it at work", timeout=30)
+        assert [e.writers for e in view.built.events if e.title == "02-research.md"] == [()]
+
+        (session.worktree / "go").touch()
+
+        def written() -> bool:
+            built = view.built
+            return built is not None and [[w.session_id for w in e.writers] for e in built.events
+                                          if e.title == "02-research.md"] == [[session.id]]
+
+        await wait_until(pilot, written, "the writer while it works", timeout=30)
+        assert [e.state for e in view.built.events if e.kind == "session"] == ["working"]
