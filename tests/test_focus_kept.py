@@ -87,3 +87,21 @@ async def test_removing_a_session_focuses_its_neighbour_then_the_grid(sessions: 
                 await wait_until(pilot, lambda: app.focused is view.tiles()[0], "the other tile has the focus")
             else:
                 await wait_until(pilot, lambda: app.focused is view, "the grid keeps the focus (n starts one)")
+
+
+async def test_a_session_removed_elsewhere_leaves_the_focus_where_the_user_is(sessions: SessionsHarness) -> None:
+    """The last tile going (removed from the CLI, another loupe) takes no focus it did not have."""
+    from tests.test_sessions_ui import make_app, view_of
+
+    app = make_app(sessions)
+    session = sessions.start(sessions.script_kind("idle", "read x\n"), task="lone")
+    async with app.run_test(size=(150, 44)) as pilot:
+        view = view_of(app)
+        await wait_until(pilot, lambda: len(view.tiles()) == 1, "its tile")
+        rows = app.screen.query_one(TaskList).rows
+        rows.focus()
+        await wait_until(pilot, lambda: app.focused is rows, "the task list has the focus")
+        sessions.manager.remove(session, confirm=True)
+        await wait_until(pilot, lambda: not view.snapshots and not view.tiles(), "the tile gone", timeout=30)
+        await pilot.pause()
+        assert app.focused is rows

@@ -7,8 +7,12 @@ are requests any part of the app may make, so they have one home.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from tui.sessions.model import Session
 
 
 class OpenPath(Message):
@@ -78,3 +82,13 @@ class LeavingPlace(Message):
         super().__init__()
         self.path = path
         self.line = line
+
+
+class ShowSession(Message):
+    """Take the user to a session: its tile in the grid, focused, with the sessions area in
+    view. A session the grid no longer has is said to be gone, with what is known of it
+    (`session` is its record as the sender last read it)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session

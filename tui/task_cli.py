@@ -150,14 +150,14 @@ def _snapshots(ctx: Context) -> list:
 def _cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     from tui.phases.recipes import next_phase
     from tui.phases.runs import RunStore
-    from tui.phases.timeline import timeline
+    from tui.phases.timeline import timeline, worktree_changes
 
     task = ctx.task(args.task)
     snapshots = {s.session.id: s for s in _snapshots(ctx)}
     sessions = ctx.manager.sessions(include_removed=True)
     run = RunStore(ctx.root).load(task.slug)
     events = timeline(task, sessions=sessions, snapshots=snapshots, threads=_threads(), run=run,
-                      diff_paths=_diff_paths(ctx, snapshots))
+                      diff_paths=worktree_changes(ctx.manager))
     if args.json:
         print_json({"slug": task.slug, "title": task.title, "path": str(task.path), "phase": task.phase,
                     "status": task.status, "next_phase": next_phase(task, ctx.recipes),
@@ -191,16 +191,6 @@ def _threads() -> list:
     except LoupeError as exc:
         out.error(f"loupe: warning: threads not shown: {exc}")
         return []
-
-
-def _diff_paths(ctx: Context, snapshots: dict):  # noqa: ANN202 - a callable for timeline()
-    """Changed files of live worktree sessions (a diff walks a worktree: live ones only)."""
-    def paths(session):  # noqa: ANN001, ANN202
-        if session.id not in snapshots or not snapshots[session.id].live:
-            return ()
-        return [f.path for f in ctx.manager.diff(session).files]
-
-    return paths
 
 
 def _cmd_new(ctx: Context, args: argparse.Namespace) -> int:

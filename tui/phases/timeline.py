@@ -4,8 +4,10 @@
   phase, plan phase, prompt and state.
 - Threads filed under the task, and conversations of its sessions' built-in agents.
 - Artifacts with their time and who probably wrote them: the session started to write that
-  file, a session running in the task folder when it changed, or a session whose diff
-  changed it (`diff_paths`, which the caller may leave out: a diff walks a worktree).
+  file, a session running in the task folder when it changed, or a session whose worktree
+  changed it, such as one started by hand on the task (`diff_paths`: the files its diff
+  names, `worktree_changes`; the caller may leave it out, a diff walks a worktree). Each
+  session's diff is asked for once per timeline, however many artifacts there are.
   `tui.review.owners` answers a near question for review rounds (which session to send a
   round to: live ones, by worktree, task folder or diff, through a manager); these writers
   are of past sessions too, and a task folder alone does not make a writer, so the two
@@ -30,6 +32,7 @@ from tui.sessions.status_file import State
 from tui.tasks.model import Task
 
 if TYPE_CHECKING:
+    from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
     from tui.threads.model import Thread
 
@@ -125,8 +128,9 @@ def timeline(
     events = [_session_event(s, states.get(s.id), run) for s in mine]
     events += _thread_events(task, threads, {s.id for s in mine})
     busy = contested(task.path, states.values())
+    changed = _once_each(diff_paths) if diff_paths is not None else None
     for artifact in task.artifacts:
-        writers = _writers(artifact.name, artifact.path, artifact.mtime, mine, diff_paths, now)
+        writers = _writers(artifact.name, artifact.path, artifact.mtime, mine, changed, now)
         events.append(Event(at=artifact.mtime, kind=Kind.ARTIFACT, title=artifact.name,
                             phase=artifact.phase or "", path=artifact.path, writers=writers,
                             contested=artifact.name in busy, ref=artifact))
@@ -169,8 +173,37 @@ def _thread_events(task: Task, threads: Sequence[Thread], session_ids: set[str])
     return events
 
 
+def worktree_changes(manager: SessionManager) -> Callable[[Session], list[str]]:
+    """`timeline`'s `diff_paths` from the session manager: the files each session's diff
+    names (on any host). Live and ended sessions alike: an ended session's worktree stays
+    until it is removed, and with it what the session changed. Blocking: call it off the UI
+    loop."""
+    def paths(session: Session) -> list[str]:
+        if session.removed_at is not None:
+            return []
+        return [changed.path for changed in manager.diff(session).files]
+
+    return paths
+
+
+def _once_each(diff_paths: Callable[[Session], Iterable[str]]) -> Callable[[Session], frozenset[str]]:
+    """`diff_paths` asked once per session; a diff that fails (worktree gone, host
+    unreachable) names nothing, so a broken worktree does not hide the rest of the timeline."""
+    known: dict[str, frozenset[str]] = {}
+
+    def paths(session: Session) -> frozenset[str]:
+        if session.id not in known:
+            try:
+                known[session.id] = frozenset(diff_paths(session))
+            except Exception:  # noqa: BLE001 - any failure of one diff: see above
+                known[session.id] = frozenset()
+        return known[session.id]
+
+    return paths
+
+
 def _writers(name: str, path: Path, mtime: float, sessions: Sequence[Session],
-             diff_paths: Callable[[Session], Iterable[str]] | None, now: float) -> tuple[Writer, ...]:
+             diff_paths: Callable[[Session], frozenset[str]] | None, now: float) -> tuple[Writer, ...]:
     found: list[Writer] = []
     for session in sessions:
         if session.output == name:
@@ -189,12 +222,9 @@ def _end(session: Session, now: float) -> float:
     return min(t for t in (session.ended_at, session.removed_at, now) if t is not None)
 
 
-def _in_diff(session: Session, path: Path, diff_paths: Callable[[Session], Iterable[str]]) -> bool:
+def _in_diff(session: Session, path: Path, diff_paths: Callable[[Session], frozenset[str]]) -> bool:
     try:
         relative = Path(os.path.realpath(path)).relative_to(os.path.realpath(session.repo)).as_posix()
     except ValueError:
         return False
-    try:
-        return relative in set(diff_paths(session))
-    except Exception:  # noqa: BLE001 - a broken worktree must not hide the rest of the timeline
-        return False
+    return relative in diff_paths(session)

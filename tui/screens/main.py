@@ -11,8 +11,9 @@ from textual.widget import Widget
 from textual.widgets import Header
 
 from widgets.footer import KeyFooter
+from widgets.session_tile import SessionTile
 from tui.app_base import AppBase
-from tui.messages import OpenPath, OpenTask, OpenThread, RunPhase, StartSession, ThreadsChanged
+from tui.messages import OpenPath, OpenTask, OpenThread, RunPhase, ShowSession, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView
 from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
@@ -115,6 +116,31 @@ class MainScreen(Screen[None]):
         message.stop()
         for view in self.query(SessionsView):
             view.new_session_for_task(message.task, message.folder)
+
+    @on(ShowSession)
+    def _show_session(self, message: ShowSession) -> None:
+        message.stop()
+        session = message.session
+        if session.removed_at is not None:
+            from tui.sessions.past import gone_text, gone_title
+
+            self.notify(gone_text(session, self.app.clock()), title=gone_title(session), timeout=12,
+                        markup=False)
+            return
+        views = self.query(SessionsView)
+        if not views:
+            self.notify("The session grid is not on screen yet; try again in a moment.", severity="warning")
+            return
+        view = views.first()
+        # Whatever is maximised (a document, another tile) gives the grid its room back first:
+        # a tile that is not displayed cannot take the focus.
+        maximized = self.maximized
+        if maximized is not None and not (isinstance(maximized, SessionTile) and maximized.session_id == session.id):
+            self.minimize()
+        view.remove_class("-hidden")
+        if not view.show_session(session.id):
+            self.notify(f"Session {session.number} is not in the grid yet; its tile takes the focus "
+                        "when it shows up.", markup=False)
 
     @on(SessionsView.NeedsYouChanged)
     def _needs_you(self, message: SessionsView.NeedsYouChanged) -> None:

@@ -270,9 +270,10 @@ class PhaseService:
 
     def timeline(self, task: Task) -> list[TimelineEvent]:
         """Everything that happened on `task`: sessions, threads, artifacts, review rounds
-        (without sessions and plan runs when sessions are unavailable)."""
+        (without sessions and plan runs when sessions are unavailable). An artifact's writers
+        include sessions whose worktree changed it (one diff per session of the task)."""
         from tui.phases.review_rounds import load_rounds, rounds_of_task
-        from tui.phases.timeline import sessions_of, timeline
+        from tui.phases.timeline import sessions_of, timeline, worktree_changes
 
         try:
             manager: SessionManager | None = self.opened_manager()
@@ -287,7 +288,8 @@ class PhaseService:
         rounds = rounds_of_task(load_rounds(root), root, mine)
         return timeline(task, sessions=sessions, snapshots={s.session.id: s for s in latest},
                         threads=self._threads_of(task), rounds=rounds,
-                        run=self.plan_run(task.slug) if manager is not None else None)
+                        run=self.plan_run(task.slug) if manager is not None else None,
+                        diff_paths=worktree_changes(manager) if manager is not None else None)
 
     def _threads_of(self, task: Task) -> Sequence[Thread]:
         """Threads filed under the task, from the open store and the agents' store."""

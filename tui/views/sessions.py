@@ -130,7 +130,9 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         grid = self.query_one("#session-grid", VerticalScroll)
         existing = {tile.session_id: tile for tile in grid.query(SessionTile)}
         wanted = {data.id for data in tiles}
-        focused = self.focused_tile()
+        # The tile that has the focus, not `focused_tile()`'s lone tile: removing a session
+        # must not take the focus from wherever the user is.
+        focused = self.screen.focused if isinstance(self.screen.focused, SessionTile) else None
         order = [tile.session_id for tile in self.tiles()]
         for sid, tile in existing.items():
             if sid not in wanted:
@@ -236,6 +238,17 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         for tile in self.tiles():
             if tile.session_id == session_id:
                 tile.focus()
+
+    def show_session(self, session_id: str) -> bool:
+        """Focus the session's tile, scrolled into view. False when the grid has no tile for
+        it yet: the tile takes the focus when it shows up."""
+        for tile in self.tiles():
+            if tile.session_id == session_id:
+                tile.focus()
+                self.call_after_refresh(self._update_visible)
+                return True
+        self._focus_when_seen = session_id
+        return False
 
     def _refocus_after_removal(self, order: list[str], index: int, wanted: set[str]) -> None:
         after = [sid for sid in order[index + 1:] if sid in wanted]

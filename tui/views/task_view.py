@@ -3,8 +3,10 @@
 The timeline (`tui.phases.timeline`) lists the task's sessions (live and past, with their
 phase, prompt and state), its threads, its artifacts with who wrote them and when, and its
 review rounds. It is built in a thread worker, again when the task's files change, when one
-of its sessions changes state, and when a plan run moves on. Enter opens the row's artifact,
-thread or session; the keys run phases and move the plan run on.
+of its sessions changes state, is removed or changes its worktree, and when a plan run moves
+on. Enter opens the row's artifact or thread, or takes the user to the session's tile (a
+removed session is said to be gone, with what is known of it); the keys run phases and move
+the plan run on.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from tui.app_base import AppBase
 from tui.channel import Received, received
 from tui.errors import LoupeError
 from tui.events import PhaseStarted, PlanRunsUpdated, SessionsUpdated, TasksChanged
-from tui.messages import OpenPath, OpenThread
+from tui.messages import OpenPath, OpenThread, ShowSession
 from tui.terminal_text import visible
 from tui.views.phase_actions import PlanAction, new_thread_for_task, open_run_phase, plan_action
 
 if TYPE_CHECKING:
     from tui.phases.runs import PlanRun
     from tui.phases.timeline import Event as TimelineEvent
+    from tui.sessions.diff import DiffStat
     from tui.sessions.model import Snapshot
     from tui.tasks.model import Task
 
@@ -76,6 +79,9 @@ class TaskDocument(Vertical):
         # (session id, state) of the task's sessions when last built: a tick that changes
         # none of them does not rebuild.
         self._session_states: tuple[tuple[str, str], ...] = ()
+        # The diff size of each of the task's sessions as last reported: a session that
+        # changes its worktree may have written an artifact there.
+        self._diff_stats: dict[str, DiffStat] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Task {self.task_path.name}"), id="task-view-header")
@@ -163,12 +169,19 @@ class TaskDocument(Vertical):
             return
         from tui.phases.contested import same_folder
 
-        # The task's sessions only; a new one (not in the last build) rebuilds too.
-        mine = tuple((s.session.id, _state(s)) for s in message.event.snapshots
-                     if s.session.task_dir is not None and s.session.task_dir.name == self.task_path.name
-                     and same_folder(s.session.task_dir, self.task_path))
+        # The task's sessions only: one that is new, changed state, was removed (it left the
+        # report), or changed its worktree's diff rebuilds.
+        update = message.event
+        mine = {s.session.id: _state(s) for s in update.snapshots
+                if s.session.task_dir is not None and s.session.task_dir.name == self.task_path.name
+                and same_folder(s.session.task_dir, self.task_path)}
         known = dict(self._session_states)
-        if any(known.get(sid) != state for sid, state in mine):
+        changed = any(known.get(sid) != state for sid, state in mine.items())
+        removed = any(sid not in mine for sid, state in known.items() if state not in ("removed", "unknown"))
+        stats = {sid: update.stats[sid] for sid in mine if sid in update.stats}
+        rewritten = any(self._diff_stats.get(sid, stat) != stat for sid, stat in stats.items())
+        self._diff_stats.update(stats)
+        if changed or removed or rewritten:
             self.refresh_timeline()
 
     @on(received(PlanRunsUpdated))
@@ -223,11 +236,13 @@ class TaskDocument(Vertical):
             return
         if chosen.kind == "thread":
             self.post_message(OpenThread(chosen.thread_id, title=chosen.title))
-        elif chosen.path is not None and chosen.path.exists():
-            self.post_message(OpenPath(chosen.path))
         elif chosen.kind == "session":
-            self.notify(f"{chosen.title}: {chosen.state}. Its tile is in the session grid "
-                        "(enter there attaches).", markup=False)
+            self.post_message(ShowSession(chosen.ref))
+        elif chosen.path is not None:
+            # A file deleted since: the pane says so.
+            self.post_message(OpenPath(chosen.path))
+        else:
+            self.notify(f"{visible(chosen.title)} has no document to open.", markup=False)
 
     def document_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [
