@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import getters, on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -105,6 +106,10 @@ class SessionDiffPane(Vertical):
                          everything=everything)
         except LoupeError as exc:  # the review store is busy or closing: show it all
             shown = DiffLook(result.files, f"(cannot tell what is new: {exc})", False)
+        if get_current_worker().is_cancelled:
+            # A newer look is under way: shown, this one would count its hunks as seen first,
+            # and that look would find "nothing new".
+            return
         self.app.call_from_thread(self._show, result, shown)
         self._place_comments()
 
