@@ -10,7 +10,7 @@ from textual.widgets import TextArea
 
 from tests.fixtures.sessions import SessionsHarness
 from tests.helpers import run_command, wait_until
-from tests.test_session_diff_review import BASE, comment, drag, open_diff, row_of, start_reader
+from tests.test_session_diff_review import BASE, comment_at, drag, open_diff, row_of, start_reader
 from tui.app import LoupeApp
 from tui.dialogs.comment import CommentScreen, CommentsScreen
 from tui.dialogs.confirm import ConfirmScreen
@@ -26,10 +26,8 @@ def comment_rows(lines: DiffLines) -> list[str]:
 
 
 async def comment_on_row(pilot: Pilot, app: LoupeApp, lines: DiffLines, row: int, body: str) -> None:
-    """Click the row, `v` there, `c` and write `body`; wait for it under the lines."""
-    await drag(pilot, lines, row, row)  # a click: v starts there
-    await pilot.press("v")
-    await comment(pilot, app, body)
+    """Comment `body` on the row; wait for it under the lines."""
+    await comment_at(pilot, app, lines, row, body)
     await wait_until(pilot, lambda: any(body in shown for shown in comment_rows(lines)), "the comment")
 
 

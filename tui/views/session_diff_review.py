@@ -120,11 +120,9 @@ class DiffReview:
         return Target.diff(self.session.id)
 
     def load(self) -> DiffComments:
-        """(worker thread) Every comment on this diff, placed in the worktree now."""
-        from tui.review.diff_look import diff_comments
-
-        service = self.service
-        return diff_comments(service.store, service.repo, self.session.id, self.session.worktree)
+        """(worker thread) Every comment on this diff, placed in its files now, where the
+        session runs."""
+        return self.service.diff_comments(self.session)
 
     # -- commenting ------------------------------------------------------------------------
 
@@ -142,12 +140,8 @@ class DiffReview:
         service, session = self.service, self.session
 
         def save(body: str) -> object:
-            from tui.review.commenting import comment_on_diff
-
-            made = comment_on_diff(service.store, service.repo, session.id, session.worktree, choice.file,
-                                   choice.hunk, choice.side, choice.first, choice.last, body)
-            service.changed(service.store.round(made.round_id))
-            return made
+            return service.comment_on_diff(session, choice.file, choice.hunk, choice.side, choice.first,
+                                           choice.last, body)
 
         self.pane.app.push_screen(CommentScreen(f"Comment on {choice.where}", choice.quote, save=save), done)
 
