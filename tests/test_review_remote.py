@@ -10,8 +10,10 @@ a machine that is really elsewhere, and the test checks that none was tried."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shlex
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +22,13 @@ import pytest
 
 from tests.fixtures.remote_sessions import HOST, RemoteHarness
 from tests.helpers import wait_until
+from tests.test_remote_sessions import write_user_config
 from tests.test_session_diff_review import READER, comment_at, got, open_diff, row_of
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
 from tui.dialogs.comment import CommentScreen
 from tui.dialogs.submit_round import SubmitRoundScreen
+from tui.locations import loupe_command
 from tui.review.model import RoundState, Verdict
 from tui.sessions.status_file import State
 from tui.workspace import open_workspace
@@ -112,3 +116,12 @@ async def test_a_comment_on_a_remote_sessions_diff_goes_through_its_host(far_sid
         await wait_until(pilot, lambda: set(lines._row_mark.values()) == {"addressed"}, "the comment addressed",
                          timeout=60)
     assert _TRIED == [], f"files of the far side were opened here: {_TRIED}"
+
+    # The command line asks the host too, and closes its connection when done (the
+    # harness fails the test on an ssh process left behind).
+    write_user_config(harness)
+    listed = subprocess.run([*loupe_command(), "review", "list", "--json"], cwd=harness.repo.path,
+                            capture_output=True, text=True, timeout=120, env=os.environ)
+    assert listed.returncode == 0, listed.stderr
+    (record,) = json.loads(listed.stdout)
+    assert [(c["path"], c["status"]) for c in record["comments"]] == [("src/app.txt", "addressed")]
