@@ -71,3 +71,15 @@ async def type_at_once(pilot: Pilot, *keys: str) -> None:
         event.set_sender(app)
         driver.send_message(event)
     await pilot.pause()
+
+
+async def run_command(pilot: Pilot, words: str) -> None:
+    """Run the one palette command that `words` find (ctrl+p, type, enter), as a user does."""
+    from textual.command import CommandList, CommandPalette
+
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    await pilot.press(*words)
+    await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, f"one command for {words!r}")
+    await pilot.press("enter")

@@ -55,9 +55,9 @@ WAIVED = {
     # tests/test_private_files.py expects of a bare SessionStore(); that is the local host's
     # to do, and moves to LocalHost once the store is opened only with the hosts.
     ("tui/sessions/store.py", "local_files.sessions_dir"),
-    # Review reads a session's worktree where it is (this diff against a recorded turn, and
-    # files by path in commenting, tracking and delivery); it goes through the session's
-    # host (a `diff_since` there, and file reads) once review is wired to sessions.
+    # Review diffs the worktree of a session on this machine against a recorded turn of the
+    # built-in agent (`diff_look.look` asks only for local sessions; file reads go through
+    # the session's host); a `diff_since` host operation would end it.
     ("tui/review/turns.py", "worktrees.open_repo"),
 }
 

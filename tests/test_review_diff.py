@@ -13,11 +13,13 @@ from tui.review import delivery
 from tui.review.commenting import comment_on_diff
 from tui.review.errors import NotCommentable, StaleHunk
 from tui.review.model import Side, Status, Target, Verdict
+from tui.review.session_files import FolderFiles, HostFiles
 from tui.review.store import ReviewStore
 from tui.review.tracking import track_rounds
 from tui.review.turns import diff_since, last_seen_turn, mark_turn_seen, turns
 from tui.review.viewed import keys_of, since_last_look
 from tui.sessions.diff import session_diff
+from tui.sessions.manager import SessionManager
 from tui.sessions.model import Session
 from tui.sessions.store import SessionStore
 from tui.threads.store import ThreadStore
@@ -47,7 +49,7 @@ def test_a_comment_on_new_lines_is_tracked_in_the_worktree_file(store: ReviewSto
     write(session, BASE.replace("line 10\n", "line 10 changed\nline 10b\n"))
     file = the_file(session)
     (hunk,) = file.hunks
-    comment = comment_on_diff(store, session.repo, session.id, session.worktree, file, hunk, Side.NEW,
+    comment = comment_on_diff(store, session.repo, session.id, FolderFiles(session.worktree), file, hunk, Side.NEW,
                               10, 11, "Why two lines?")
     assert comment.anchor.quote == "line 10 changed\nline 10b"
     assert store.round(comment.round_id).target == Target.diff(session.id)
@@ -56,7 +58,7 @@ def test_a_comment_on_new_lines_is_tracked_in_the_worktree_file(store: ReviewSto
     assert "no longer in the file" not in text
     # The agent edits those lines again: addressed.
     write(session, BASE.replace("line 10\n", "line 10 changed again\nline 10b\n"))
-    worktrees = {session.id: session.worktree}
+    worktrees = {session.id: FolderFiles(session.worktree)}
     (tracked,) = track_rounds([store.round(comment.round_id)], store.comments([comment.round_id]), worktrees)
     assert tracked.status is Status.ADDRESSED
 
@@ -64,7 +66,7 @@ def test_a_comment_on_new_lines_is_tracked_in_the_worktree_file(store: ReviewSto
 def test_a_comment_on_removed_lines_is_on_the_old_side(store: ReviewStore, session: Session) -> None:
     write(session, BASE.replace("line 20\n", ""))
     file = the_file(session)
-    comment = comment_on_diff(store, session.repo, session.id, session.worktree, file, file.hunks[0],
+    comment = comment_on_diff(store, session.repo, session.id, FolderFiles(session.worktree), file, file.hunks[0],
                               Side.OLD, 20, None, "Keep this one")
     assert comment.anchor.quote == "line 20" and comment.side is Side.OLD
     text = delivery.submit_copy(store, comment.round_id, Verdict.COMMENT).text
@@ -76,7 +78,7 @@ def test_a_hunk_changed_since_the_diff_was_shown_is_refused(store: ReviewStore, 
     shown = the_file(session)
     write(session, BASE.replace("line 30\n", "line 30 newer\n"))
     with pytest.raises(StaleHunk, match=r"app.py:27-33 changed since this diff was shown"):
-        comment_on_diff(store, session.repo, session.id, session.worktree, shown, shown.hunks[0],
+        comment_on_diff(store, session.repo, session.id, FolderFiles(session.worktree), shown, shown.hunks[0],
                         Side.NEW, 30, None, "too late")
     assert store.rounds(session.repo) == []
 
@@ -86,12 +88,33 @@ def test_binary_files_and_lines_outside_the_hunk_are_refused(store: ReviewStore,
     write(session, BASE.replace("line 40\n", "line 40 new\n"))
     files = {f.path: f for f in session_diff(session).files}
     with pytest.raises(NotCommentable, match="logo.png is a binary file"):
-        comment_on_diff(store, session.repo, session.id, session.worktree, files["logo.png"],
+        comment_on_diff(store, session.repo, session.id, FolderFiles(session.worktree), files["logo.png"],
                         Hunk(1, 0, 1, 0, ()), Side.NEW, 1, None, "what is this")
     app = files["app.py"]
     with pytest.raises(NotCommentable, match="not all on the new side"):
-        comment_on_diff(store, session.repo, session.id, session.worktree, app, app.hunks[0],
+        comment_on_diff(store, session.repo, session.id, FolderFiles(session.worktree), app, app.hunks[0],
                         Side.NEW, 2, None, "far away")
+
+
+def test_a_session_in_place_comments_on_files_of_the_main_checkout(store: ReviewStore, repo: RepoWithRemote) -> None:
+    """Its diff names files from the checkout's root; its record names its task folder."""
+    base = repo.commit_file("docs/plan.md", BASE, "plan")
+    record = Session(id="ef34ab", repo=repo.path, number=1, agent="shell", status_source="screen", task="docs",
+                     branch="", worktree=repo.path / "docs", worktree_name="", base_commit=base,
+                     base_branch="main", tmux_socket="unused", port_base=0)
+    session = SessionStore().add(record, port_start=40000, port_free=lambda base: True)
+    (repo.path / "docs" / "plan.md").write_text(BASE.replace("line 7\n", "line 7, planned\n"))
+    (file,) = session_diff(session).files
+    manager = SessionManager(repo.path)
+    try:
+        comment = comment_on_diff(store, repo.path, session.id, HostFiles(manager, session), file, file.hunks[0],
+                                  Side.NEW, 7, None, "Plan what?")
+        # Names that lead out of the checkout read nothing.
+        assert manager.read_texts(session, ["../outside.txt", "/etc/hostname", "docs"]) == {
+            "../outside.txt": None, "/etc/hostname": None, "docs": None}
+    finally:
+        manager.close()
+    assert (comment.path, comment.anchor.quote) == ("docs/plan.md", "line 7, planned")
 
 
 def test_since_last_look_shows_only_new_or_changed_hunks(store: ReviewStore, session: Session) -> None:

@@ -84,6 +84,13 @@ async def comment(pilot: Pilot, app: LoupeApp, body: str) -> CommentScreen:
     return dialog
 
 
+async def comment_at(pilot: Pilot, app: LoupeApp, lines: DiffLines, row: int, body: str) -> CommentScreen:
+    """Click row `row` (so `v` starts there), `v`, then comment `body` on it."""
+    await drag(pilot, lines, row, row)
+    await pilot.press("v")
+    return await comment(pilot, app, body)
+
+
 async def test_comment_new_lines_and_request_changes_arrives_once(sessions: SessionsHarness) -> None:
     session, received, app = start_reader(sessions)
     (session.worktree / "app.py").write_text(BASE.replace("line 10\n", "line 10 changed\nline 10b\n"))

@@ -92,6 +92,8 @@ class ArtifactPane(Vertical):
         Binding("a", "review('answer')", "Answer", show=False, id="artifact.answer"),
         Binding("r", "review('submit')", "Submit review", id="artifact.submit_review"),
         Binding("m", "review('comments')", "Comments", show=False, id="artifact.comments"),
+        Binding("E", "review('edit')", "Edit comment", show=False, id="artifact.edit_comment"),
+        Binding("x,delete", "review('delete')", "Delete comment", show=False, id="artifact.delete_comment"),
         Binding("right_square_bracket", "next_comment(1)", "Next comment", show=False, id="artifact.next_comment"),
         Binding("left_square_bracket", "next_comment(-1)", "Previous comment", show=False,
                 id="artifact.previous_comment"),
@@ -106,7 +108,8 @@ class ArtifactPane(Vertical):
     class ReviewRequested(Message):
         """The reader wants to comment ("comment": on the selection, else the block they are
         at; "section": its section), to "answer" one of the document's questions, to
-        "submit" the draft round, or to see every comment ("comments")."""
+        "submit" the draft round, to see every comment ("comments"), to "edit" or "delete"
+        the draft comment they are at, or to "discard" the draft round."""
 
         def __init__(self, action: str) -> None:
             super().__init__()
@@ -443,4 +446,10 @@ class ArtifactPane(Vertical):
              lambda: self.action_review("submit")),
             ("Review: every comment", "List the comments on this document and their status (m)",
              lambda: self.action_review("comments")),
+            ("Review: edit a comment", "Change the text of the draft comment you are at (E)",
+             lambda: self.action_review("edit")),
+            ("Review: delete a comment", "Delete the draft comment you are at, once confirmed (x)",
+             lambda: self.action_review("delete")),
+            ("Review: discard the draft round", "Delete every comment not sent yet on this document, once confirmed",
+             lambda: self.action_review("discard")),
         ]

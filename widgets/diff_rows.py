@@ -55,6 +55,24 @@ class DiffRows:
         self.rows.append((kind, value))
         self.row_unit.append(unit)
 
+    def lines_in(self, wanted: range) -> list[SelectedLine]:
+        """The diff lines among rows `wanted` (headers, notes and comments left out)."""
+        found = []
+        for row in wanted:
+            kind, value = self.rows[row] if 0 <= row < len(self.rows) else ("", None)
+            if kind == "line" and isinstance(value, DiffLine) and value.kind != "\\":
+                file, hunk = self.units[self.row_unit[row]]
+                found.append(SelectedLine(file, hunk or 0, value))
+        return found
+
+    def row_of(self, diffs: Sequence[FileDiff], path: str, side: str, number: int) -> int | None:
+        """The row of line `number` of `path`, numbered on `side` ("old" or "new")."""
+        for row, (kind, value) in enumerate(self.rows):
+            if kind == "line" and isinstance(value, DiffLine) and (value.new if side == "new" else value.old) == number \
+                    and diffs[self.units[self.row_unit[row]][0]].path == path:
+                return row
+        return None
+
 
 def lay_out(diffs: Sequence[FileDiff], notes: Sequence[DiffNote]) -> DiffRows:
     out = DiffRows()

@@ -30,7 +30,7 @@ from tui.diffs import DiffLine, FileDiff
 from tui.terminal_text import visible
 from widgets.plain_text import plain_text
 from widgets.artifact_gutter import NOTES
-from widgets.diff_rows import DiffNote, SelectedLine, lay_out
+from widgets.diff_rows import DiffNote, DiffRows, SelectedLine, lay_out
 from widgets.diff_selection import RowSelection
 from widgets.reading import ReadingKeys, reading_bindings
 from widgets.theme_styles import ThemeStyles
@@ -91,6 +91,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         self.diffs: list[FileDiff] = []
         self.notes: list[DiffNote] = []
         self.selection = RowSelection()
+        self._laid = DiffRows()
         self._dragged = False
         # The row last clicked (or reached with ] and [): where `v` starts when it is on screen.
         self._cursor_row: int | None = None
@@ -123,7 +124,7 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
         self._layout()
 
     def _layout(self) -> None:
-        rows = lay_out(self.diffs, self.notes)
+        rows = self._laid = lay_out(self.diffs, self.notes)
         if len(rows.rows) != len(self._rows):
             self.selection.clear()  # rows moved: the selection would be on other lines
         self._rows, self._row_unit, self._units, self._row_mark = rows.rows, rows.row_unit, rows.units, rows.marks
@@ -185,15 +186,31 @@ class DiffLines(ReadingKeys, ScrollView, can_focus=True):
     def selected_lines(self) -> list[SelectedLine]:
         """The diff lines selected (file and hunk headers, notes and comments left out)."""
         bounds = self.selection.bounds()
-        if bounds is None:
-            return []
-        found = []
-        for row in range(bounds[0], min(bounds[1], len(self._rows) - 1) + 1):
-            kind, value = self._rows[row]
-            if kind == "line" and isinstance(value, DiffLine) and value.kind != "\\":
-                file, hunk = self._units[self._row_unit[row]]
-                found.append(SelectedLine(file, hunk or 0, value))
-        return found
+        return self._laid.lines_in(range(bounds[0], bounds[1] + 1)) if bounds is not None else []
+
+    def pointed_lines(self) -> list[SelectedLine]:
+        """The lines a key that acts "here" is about: the selected ones, else the line last
+        clicked (a comment's text row stands for the line above it) while it is on screen,
+        else every line on screen."""
+        if self.selection.active:
+            return self.selected_lines()
+        top, height = int(self.scroll_y), max(1, self.scrollable_content_region.height)
+        row = self._cursor_row
+        if row is not None and top <= row < top + height:
+            while row > 0 and self._rows[row][0] == "comment":
+                row -= 1
+            return self._laid.lines_in(range(row, row + 1))
+        return self._laid.lines_in(range(top, top + height))
+
+    def scroll_to_line(self, path: str, side: str, number: int) -> bool:
+        """Bring line `number` of `path` (on the "old" or "new" side) to the top third."""
+        row = self._laid.row_of(self.diffs, path, side, number)
+        if row is None:
+            return False
+        self._cursor_row = row
+        self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True,
+                       force=True)
+        return True
 
     def selected_text(self) -> str:
         """The code of the selected lines, as in the file (what `y` copies)."""

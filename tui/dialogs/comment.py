@@ -8,6 +8,7 @@ Quotes and questions come from documents agents wrote: they are shown as plain t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -121,20 +122,38 @@ class AnswerScreen(Dialog[object]):
         self.run_then_dismiss(lambda: self._save(question, body), failure="Could not save the answer")
 
 
-class CommentsScreen(Dialog[int]):
-    """Every comment on a document, with its status; enter goes to one (dismisses with its id)."""
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """A comment picked in `CommentsScreen`, and what to do with it ("go", "edit", "delete")."""
+
+    action: str
+    comment_id: int
+
+
+class CommentsScreen(Dialog[Picked]):
+    """Comments with their status: enter goes to one, `e` edits it, `x` deletes it (drafts
+    only: the owner says so of a sent one). `actions` limits what the keys offer (a list
+    shown to pick the comment to edit dismisses with "edit" on enter)."""
 
     SIZE = "wide"
+    BINDINGS = [
+        Binding("e", "pick('edit')", "Edit comment", id="comments.edit"),
+        Binding("x,delete", "pick('delete')", "Delete comment", id="comments.delete"),
+    ]
 
-    def __init__(self, heading: str, comments: Sequence[tuple[int, str]]) -> None:
+    def __init__(self, heading: str, comments: Sequence[tuple[int, str]], *, enter: str = "go",
+                 help: str = "enter goes to it · e edits it · x deletes it (comments not sent yet)") -> None:
         super().__init__(heading)
         self._comments = list(comments)
+        self._enter = enter
+        self._help = help
 
     def compose_body(self) -> ComposeResult:
         if not self._comments:
             yield Static("No comments yet: select text (v, or drag) and press c.", classes="dialog-help")
             return
         yield OptionList(*(Option(plain_text(line), id=str(cid)) for cid, line in self._comments), id="comments")
+        yield Static(self._help, classes="dialog-help")
 
     def on_mount(self) -> None:
         for options in self.query(OptionList):
@@ -144,4 +163,10 @@ class CommentsScreen(Dialog[int]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(int(event.option.id or 0))
+        self.dismiss(Picked(self._enter, int(event.option.id or 0)))
+
+    def action_pick(self, action: str) -> None:
+        options = self.query(OptionList)
+        highlighted = options.first().highlighted if options else None
+        if highlighted is not None:
+            self.dismiss(Picked(action, int(options.first().get_option_at_index(highlighted).id or 0)))

@@ -115,6 +115,9 @@ def main(argv: list[str]) -> int:
         except UsageError as exc:
             out.error(f"loupe: {exc}")
             return 2
+        finally:
+            # A session on another machine was reached over ssh: its connection ends here.
+            context.close()
 
 
 def _repo(given: Path | None) -> Path:

@@ -17,9 +17,10 @@ from tui.review.errors import NotCommentable, ReviewError
 from tui.review.model import Comment, Kind, Round, RoundState, Status, TargetKind, Verdict, document_key
 from tui.review.questions import find_questions, question
 from tui.review.store import ReviewStore
-from tui.review.tracking import read_text
+from tui.text_files import read_text
 
 if TYPE_CHECKING:
+    from tui.review.session_files import FileSource
     from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session
 
@@ -39,6 +40,10 @@ class Context:
             self._manager = SessionManager(self.repo)
         return self._manager
 
+    def close(self) -> None:
+        if self._manager is not None:
+            self._manager.close()
+
 
 # -- for agents ----------------------------------------------------------------------------
 
@@ -51,7 +56,7 @@ def cmd_list(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> int:
         rounds = store.rounds(to_session=ctx.session)
     else:
         rounds = store.rounds(ctx.repo)
-    views = listing.views(store, rounds, _worktrees(rounds))
+    views = listing.views(store, rounds, _sessions_files(ctx, rounds))
     paths = _path_keys(ctx, args.path) if args.path else None
     for view in views:
         view.tracked[:] = [t for t in view.tracked
@@ -76,7 +81,7 @@ def cmd_list(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> int:
 def cmd_show(ctx: Context, store: ReviewStore, args: argparse.Namespace) -> int:
     _settle(ctx, store)
     round_ = store.round(args.round)
-    (view,) = listing.views(store, [round_], _worktrees([round_]))
+    (view,) = listing.views(store, [round_], _sessions_files(ctx, [round_]))
     if args.json:
         out.print_json(listing.round_record(view, message=True))
         return 0
@@ -198,14 +203,15 @@ def _settle(ctx: Context, store: ReviewStore) -> None:
         delivery.refresh(store, ctx.manager)
 
 
-def _worktrees(rounds: list[Round]) -> dict[str, Path]:
-    ids = {r.target.session_id for r in rounds if r.target.kind is TargetKind.DIFF}
+def _sessions_files(ctx: Context, rounds: list[Round]) -> dict[str, FileSource]:
+    """The files of the sessions whose diffs the rounds review, where each one runs."""
+    ids = {r.target.session_id for r in rounds if r.target.kind is TargetKind.DIFF and r.target.session_id}
     if not ids:
         return {}
-    from tui.sessions.store import SessionStore
+    from tui.review.session_files import HostFiles
 
-    sessions = SessionStore()
-    return {sid: found.worktree for sid in ids if sid and (found := sessions.get(sid)) is not None}
+    found = {sid: ctx.manager.store.get(sid) for sid in ids}
+    return {sid: HostFiles(ctx.manager, session) for sid, session in found.items() if session is not None}
 
 
 def _path_keys(ctx: Context, path: Path) -> set[str]:

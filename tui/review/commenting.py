@@ -3,8 +3,9 @@ its questions, or on lines of a session's diff.
 
 Each goes into the draft round of its document (or session diff), created on first use.
 The text a comment is made on is the text shown to the user: the caller passes it, so a
-comment never anchors to a version the user did not see. Diff comments check the file on
-disk too, and are refused when the code under the hunk has changed since the diff was shown.
+comment never anchors to a version the user did not see. Diff comments check the file as it
+is now too, where the session runs (`session_files`), and are refused when the code under
+the hunk has changed since the diff was shown.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from tui.review.anchoring import CONTEXT_CHARS, DocumentIndex
 from tui.review.errors import NotCommentable, StaleHunk
 from tui.review.model import Anchor, Comment, Kind, Side, Target, document_key, text_hash
 from tui.review.questions import Question
+from tui.review.session_files import FileSource
 from tui.review.store import ReviewStore
-from tui.review.tracking import read_text
 from tui.review.viewed import hunk_key
 
 
@@ -78,7 +79,7 @@ def comment_on_diff(
     store: ReviewStore,
     repo: Path,
     session_id: str,
-    worktree: Path,
+    files: FileSource,
     file: FileDiff,
     hunk: Hunk,
     side: Side,
@@ -88,9 +89,9 @@ def comment_on_diff(
 ) -> Comment:
     """A note on lines of one hunk of a session's diff, as it was shown (`file`, `hunk`).
 
-    Lines are numbered on `side` (old: the session's base, new: its worktree). Refused with
-    `StaleHunk` when the worktree's file no longer has the hunk's new lines where the diff
-    put them: the agent changed that code after the diff was computed.
+    Lines are numbered on `side` (old: the session's base, new: its worktree, read from
+    `files`). Refused with `StaleHunk` when the worktree's file no longer has the hunk's new
+    lines where the diff put them: the agent changed that code after the diff was computed.
     """
     last_line = last_line or first_line
     if file.status == "binary":
@@ -105,7 +106,7 @@ def comment_on_diff(
         raise NotCommentable(
             f"{file.path}:{first_line}-{last_line} is not all on the {side.value} side of hunk {hunk.header}"
         )
-    current = read_text(worktree / file.path) if file.status != "deleted" else ""
+    current = files.texts([file.path]).get(file.path) if file.status != "deleted" else ""
     _check_current(file.path, hunk, current)
     if side is Side.NEW:
         anchor = DocumentIndex(current or "").anchor_lines(first_line, last_line)

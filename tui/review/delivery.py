@@ -31,8 +31,9 @@ from tui.review.model import (
     document_path,
 )
 from tui.review.render import render_round
+from tui.review.session_files import FileSource, session_files
 from tui.review.store import ReviewStore
-from tui.review.tracking import read_text
+from tui.text_files import read_text
 
 if TYPE_CHECKING:
     from tui.sessions.manager import SessionManager
@@ -56,21 +57,23 @@ class Sent:
 _SentAnchors = dict[int, tuple[Anchor, str | None]]
 
 
-def _rebased(round_: Round, comments: list[Comment], worktree: Path | None) -> tuple[_SentAnchors, frozenset[int]]:
-    """Each comment's anchor in the file as it is now, with the hash of the text it covers;
-    and the ids of comments whose text is gone."""
+def _rebased(round_: Round, comments: list[Comment], files: FileSource | None) -> tuple[_SentAnchors, frozenset[int]]:
+    """Each comment's anchor in the file as it is now (a diff's: in `files`, where its
+    session runs), with the hash of the text it covers; and the ids of comments whose text
+    is gone."""
     sent: _SentAnchors = {}
     orphaned: set[int] = set()
-    indexes: dict[str, DocumentIndex | None] = {}
+    paths = sorted({c.path for c in comments if c.side is not Side.OLD})
+    if round_.target.kind is TargetKind.DIFF:
+        texts = dict(files.texts(paths)) if files is not None and paths else {}
+    else:
+        texts = {path: read_text(document_path(round_.repo, path)) for path in paths}
+    indexes = {path: DocumentIndex(text) if text is not None else None for path, text in texts.items()}
     for comment in comments:
         if comment.side is Side.OLD:
             sent[comment.id] = (comment.anchor, None)
             continue
-        if comment.path not in indexes:
-            file = _file_of(round_, comment.path, worktree)
-            text = read_text(file) if file is not None else None
-            indexes[comment.path] = DocumentIndex(text) if text is not None else None
-        index = indexes[comment.path]
+        index = indexes.get(comment.path)
         placement = index.place(comment.anchor) if index is not None else None
         if index is None or placement is None or not placement.found:
             orphaned.add(comment.id)
@@ -82,12 +85,6 @@ def _rebased(round_: Round, comments: list[Comment], worktree: Path | None) -> t
             anchor = index.anchor(placement.start, placement.end)
         sent[comment.id] = (anchor, index.span_hash(placement))
     return sent, frozenset(orphaned)
-
-
-def _file_of(round_: Round, path: str, worktree: Path | None) -> Path | None:
-    if round_.target.kind is TargetKind.DIFF:
-        return worktree / path if worktree is not None else None
-    return document_path(round_.repo, path)
 
 
 def _display_paths(round_: Round, reader: Path | None) -> Callable[[str], str]:
@@ -115,8 +112,9 @@ class _Prepared:
 
 
 def _prepare(store: ReviewStore, round_id: int, verdict: Verdict, *, reader: Path | None,
-             diff_worktree: Path | None) -> _Prepared:
-    """The message for a draft, its comments re-anchored in the files as they are now."""
+             manager: SessionManager | None) -> _Prepared:
+    """The message for a draft, its comments re-anchored in the files as they are now (a
+    diff's on its session's host, through `manager`, or one opened for it)."""
     round_ = store.round(round_id)
     if not round_.is_draft:
         raise ReviewError(f"round {round_id} was already submitted ({round_.state.value}); "
@@ -124,23 +122,15 @@ def _prepare(store: ReviewStore, round_id: int, verdict: Verdict, *, reader: Pat
     comments = store.comments([round_id])
     if not comments and verdict is not Verdict.APPROVE:
         raise ReviewError(f"round {round_id} has no comments; add one, or approve")
-    sent, orphaned = _rebased(round_, comments, diff_worktree)
+    session_id = round_.target.session_id
+    if session_id is not None and any(c.side is not Side.OLD for c in comments):
+        with session_files(manager, round_.repo, session_id) as files:
+            sent, orphaned = _rebased(round_, comments, files)
+    else:
+        sent, orphaned = _rebased(round_, comments, None)
     rebased = [replace(c, anchor=sent[c.id][0]) for c in comments]
     text = render_round(round_, rebased, verdict, display_path=_display_paths(round_, reader), orphaned=orphaned)
     return _Prepared(round_, text, sent)
-
-
-def _diff_worktree(manager: SessionManager | None, round_id: int, store: ReviewStore) -> Path | None:
-    """The worktree a diff round's files are in (None for document rounds)."""
-    session_id = store.round(round_id).target.session_id
-    if session_id is None:
-        return None
-    if manager is not None:
-        return manager.get(session_id).worktree
-    from tui.sessions.store import SessionStore
-
-    found = SessionStore().get(session_id)
-    return found.worktree if found is not None else None
 
 
 # -- destinations --------------------------------------------------------------------------
@@ -149,8 +139,7 @@ def _diff_worktree(manager: SessionManager | None, round_id: int, store: ReviewS
 def submit_to_session(store: ReviewStore, manager: SessionManager, round_id: int, verdict: Verdict,
                       session: Session, *, when_idle: bool = False) -> Sent:
     """Submit and type the round into `session` (or queue it until the agent is idle)."""
-    ready = _prepare(store, round_id, verdict, reader=session.worktree,
-                     diff_worktree=_diff_worktree(manager, round_id, store))
+    ready = _prepare(store, round_id, verdict, reader=session.worktree, manager=manager)
     round_ = store.mark_submitted(round_id, verdict=verdict, destination=Destination.SESSION, message=ready.text,
                                   sent=ready.sent, to_session=session.id, when_idle=when_idle)
     return _send(store, manager, round_, ready.text, session, when_idle)
@@ -159,7 +148,7 @@ def submit_to_session(store: ReviewStore, manager: SessionManager, round_id: int
 def submit_to_thread(store: ReviewStore, threads: ThreadStore, round_id: int, verdict: Verdict,
                      thread_id: str, *, manager: SessionManager | None = None) -> Sent:
     """Submit and add the round to a chat thread as your message (no reply is started)."""
-    ready = _prepare(store, round_id, verdict, reader=None, diff_worktree=_diff_worktree(manager, round_id, store))
+    ready = _prepare(store, round_id, verdict, reader=None, manager=manager)
     threads.append(thread_id, "user", ready.text)
     store.mark_submitted(round_id, verdict=verdict, destination=Destination.THREAD, message=ready.text,
                          sent=ready.sent, to_thread=thread_id)
@@ -169,7 +158,7 @@ def submit_to_thread(store: ReviewStore, threads: ThreadStore, round_id: int, ve
 def submit_copy(store: ReviewStore, round_id: int, verdict: Verdict, *,
                 manager: SessionManager | None = None) -> Sent:
     """Submit and return the message for the clipboard; it counts as delivered (to you)."""
-    ready = _prepare(store, round_id, verdict, reader=None, diff_worktree=_diff_worktree(manager, round_id, store))
+    ready = _prepare(store, round_id, verdict, reader=None, manager=manager)
     store.mark_submitted(round_id, verdict=verdict, destination=Destination.COPY, message=ready.text, sent=ready.sent)
     return Sent(store.mark_sent(round_id, delivered=True), ready.text)
 
@@ -181,7 +170,7 @@ def submit_to_new_session(store: ReviewStore, manager: SessionManager, round_id:
     if store.round(round_id).target.kind is not TargetKind.DOCUMENT:
         raise ReviewError("a diff round goes to its own session; send it there, or copy it")
     # The new worktree may hold an older copy of the document: name it by its absolute path.
-    ready = _prepare(store, round_id, verdict, reader=_NOWHERE, diff_worktree=None)
+    ready = _prepare(store, round_id, verdict, reader=_NOWHERE, manager=manager)
     session = manager.start(task=task, prompt=ready.text, agent=agent, task_dir=task_dir).session
     store.mark_submitted(round_id, verdict=verdict, destination=Destination.SESSION, message=ready.text,
                          sent=ready.sent, to_session=session.id)

@@ -19,10 +19,12 @@ from tui.review.model import Round, Target
 from tui.review.tracking import Tracked, track_rounds
 from tui.review.turns import Turn, diff_since, last_seen_turn, mark_turn_seen, turns
 from tui.review.viewed import file_keys, since_last_look
+from tui.sessions.model import LOCAL_HOST
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tui.review.session_files import FileSource
     from tui.review.store import ReviewStore
     from tui.sessions.model import Session
     from tui.threads.store import ThreadStore
@@ -45,7 +47,8 @@ class DiffLook:
 def look(store: ReviewStore, threads: ThreadStore | None, session: Session, files: Sequence[FileDiff],
          *, everything: bool) -> DiffLook:
     """What to show of `files` (the session's whole diff, from its base)."""
-    recorded = turns(threads, session.id) if threads is not None and session.worktree.is_dir() else []
+    # Turns are diffed with pygit2 here: only for a session on this machine.
+    recorded = turns(threads, session.id) if threads is not None and session.host == LOCAL_HOST else []
     latest = recorded[-1] if recorded else None
     if everything:
         return DiffLook(tuple(files), "", False, latest_turn=latest)
@@ -91,8 +94,9 @@ class DiffComments:
         return next((r for r in self.rounds.values() if r.is_draft), None)
 
 
-def diff_comments(store: ReviewStore, repo: Path, session_id: str, worktree: Path) -> DiffComments:
-    """Every comment made on the session's diff, placed in its worktree's files now."""
+def diff_comments(store: ReviewStore, repo: Path, session_id: str, files: FileSource) -> DiffComments:
+    """Every comment made on the session's diff, placed in its files now (`files`, where
+    the session runs)."""
     rounds = {r.id: r for r in store.rounds(repo, session_id=session_id) if r.target == Target.diff(session_id)}
     comments = store.comments(rounds) if rounds else []
-    return DiffComments(track_rounds(rounds.values(), comments, {session_id: worktree}), rounds)
+    return DiffComments(track_rounds(rounds.values(), comments, {session_id: files}), rounds)

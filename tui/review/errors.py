@@ -20,6 +20,12 @@ class NoSuchComment(ReviewError):
 class RoundNotDraft(ReviewError):
     """The round was already submitted: its comments are what the agent received."""
 
+    @classmethod
+    def for_comment(cls, comment_id: int, round_id: int, state: str) -> RoundNotDraft:
+        """Refusing to change a comment that was sent (editing it, deleting it)."""
+        return cls(f"comment {comment_id} is in round {round_id}, already submitted ({state}): a comment that "
+                   "was sent cannot change; write a new one instead (it goes into the next round)")
+
 
 class NotCommentable(ReviewError):
     """The place asked for cannot carry a comment (a binary file, a line past the end...)."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.review.model import Round, RoundState
 from tui.review.store import ReviewStore
 from tui.review.tracking import Counts, Tracked, count, track_rounds
+
+if TYPE_CHECKING:
+    from tui.review.session_files import FileSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +28,11 @@ class RoundView:
         return count(self.tracked)
 
 
-def views(store: ReviewStore, rounds: Iterable[Round], worktrees: Mapping[str, Path]) -> list[RoundView]:
-    """Rounds with every comment placed in its file as it is now."""
+def views(store: ReviewStore, rounds: Iterable[Round], sessions: Mapping[str, FileSource]) -> list[RoundView]:
+    """Rounds with every comment placed in its file as it is now (a diff's where its session
+    runs: `sessions` by id)."""
     rounds = list(rounds)
-    tracked = track_rounds(rounds, store.comments(r.id for r in rounds), worktrees)
+    tracked = track_rounds(rounds, store.comments(r.id for r in rounds), sessions)
     by_round: dict[int, list[Tracked]] = {r.id: [] for r in rounds}
     for item in tracked:
         by_round[item.comment.round_id].append(item)

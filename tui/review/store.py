@@ -291,13 +291,13 @@ class ReviewStore:
         if not body.strip():
             raise ReviewError("a comment needs some text; delete it instead")
         with self._write() as conn:
-            self._draft_in(conn, self._round_of(conn, comment_id))
+            self._comment_in_draft(conn, comment_id)
             conn.execute("UPDATE comments SET body = ? WHERE id = ?", (body, comment_id))
         return self.comment(comment_id)
 
     def delete_comment(self, comment_id: int) -> None:
         with self._write() as conn:
-            self._draft_in(conn, self._round_of(conn, comment_id))
+            self._comment_in_draft(conn, comment_id)
             conn.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
 
     def resolve(self, comment_id: int, *, by: str, note: str = "") -> Comment:
@@ -331,6 +331,12 @@ class ReviewStore:
             conn.execute("UPDATE comments SET resolved_at = NULL, resolved_by = NULL, "
                          "resolution_note = NULL WHERE id = ?", (comment_id,))
         return self.comment(comment_id)
+
+    def _comment_in_draft(self, conn: sqlite3.Connection, comment_id: int) -> None:
+        round_id = self._round_of(conn, comment_id)
+        state = conn.execute("SELECT state FROM rounds WHERE id = ?", (round_id,)).fetchone()[0]
+        if state != RoundState.DRAFT.value:
+            raise RoundNotDraft.for_comment(comment_id, round_id, state)
 
     def _round_of(self, conn: sqlite3.Connection, comment_id: int) -> int:
         row = conn.execute("SELECT round_id FROM comments WHERE id = ?", (comment_id,)).fetchone()

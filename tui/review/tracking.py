@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.review.anchoring import DocumentIndex, Placement, PlacementStatus
 from tui.review.model import Comment, Kind, Round, Side, Status, document_key, document_path
 from tui.review.store import ReviewStore
+from tui.text_files import read_text
 
-# Past this size a file is not read for tracking (its comments show as where they were).
-MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+if TYPE_CHECKING:
+    from tui.review.session_files import FileSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,41 +124,34 @@ def document_review(store: ReviewStore, repo: Path, path: Path, text: str | None
     return DocumentReview(key, track(comments, rounds, index), rounds)
 
 
-def read_text(path: Path) -> str | None:
-    """A document's text as tracking sees it; None when it is missing, unreadable, too big
-    or binary (its comments then count as orphaned)."""
-    try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if b"\0" in data[:8192]:
-        return None
-    return data.decode("utf-8", errors="replace")
-
-
-def comment_file(round_: Round, comment: Comment, worktrees: Mapping[str, Path]) -> Path | None:
-    """The file a comment's text lives in now: the document, or for a diff comment the file
-    in its session's worktree (`worktrees` by session id; None when unknown)."""
-    if round_.target.session_id is not None:
-        worktree = worktrees.get(round_.target.session_id)
-        return worktree / comment.path if worktree is not None else None
-    return document_path(round_.repo, comment.path)
-
-
 def track_rounds(rounds: Iterable[Round], comments: Iterable[Comment],
-                 worktrees: Mapping[str, Path] | None = None) -> list[Tracked]:
-    """Track comments of any rounds, reading each file they are on once."""
+                 sessions: Mapping[str, FileSource] | None = None) -> list[Tracked]:
+    """Track comments of any rounds, reading each file they are on once: a document here, a
+    diff's files where its session runs (`sessions` by session id; a session not given
+    counts as gone: its comments are orphaned). A session's files are read in one go."""
     by_id = {r.id: r for r in rounds}
     ordered = list(comments)
-    groups: dict[Path | None, list[Comment]] = {}
+    sources = sessions or {}
+    documents: dict[Path, list[Comment]] = {}
+    in_sessions: dict[str, dict[str, list[Comment]]] = {}
+    texts: list[tuple[str | None, list[Comment]]] = []
     for comment in ordered:
-        file = comment_file(by_id[comment.round_id], comment, worktrees or {})
-        groups.setdefault(file, []).append(comment)
+        round_ = by_id[comment.round_id]
+        session_id = round_.target.session_id
+        if session_id is None:
+            documents.setdefault(document_path(round_.repo, comment.path), []).append(comment)
+        elif session_id in sources:
+            in_sessions.setdefault(session_id, {}).setdefault(comment.path, []).append(comment)
+        else:
+            texts.append((None, [comment]))
+    texts += [(read_text(path), group) for path, group in documents.items()]
+    for session_id, files in in_sessions.items():
+        # The old side is the session's base: placed without reading anything.
+        wanted = [path for path, group in files.items() if any(c.side is not Side.OLD for c in group)]
+        found = sources[session_id].texts(wanted) if wanted else {}
+        texts += [(found.get(path), group) for path, group in files.items()]
     results: dict[int, Tracked] = {}
-    for file, group in groups.items():
-        text = read_text(file) if file is not None else None
+    for text, group in texts:
         for item in track(group, by_id, DocumentIndex(text) if text is not None else None):
             results[item.comment.id] = item
     return [results[c.id] for c in ordered]

@@ -20,19 +20,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.errors import LoupeError
 from tui.events import CommentsResolved, Emit, ReviewChanged, RoundSettled, nowhere
 from tui.review.errors import ReviewError
-from tui.review.model import Comment, Destination, Round, Target, TargetKind, Verdict, document_path
+from tui.review.model import Comment, Destination, Round, Side, Target, TargetKind, Verdict, document_path
 from tui.workspace import Workspace
 
 if TYPE_CHECKING:
+    from tui.diffs import FileDiff, Hunk
     from tui.review.delivery import Sent
+    from tui.review.diff_look import DiffComments
+    from tui.review.session_files import FileSource
     from tui.review.questions import Question
     from tui.review.store import ReviewStore
     from tui.review.tracking import DocumentReview
     from tui.services.sessions import SessionService
     from tui.services.threads import ThreadServices
     from tui.sessions.manager import SessionManager
+    from tui.sessions.model import Session
 
 # How often the watcher looks at the store's change stamp (one tiny query).
 POLL_SECONDS = 0.5
@@ -215,7 +220,10 @@ class ReviewService:
         notes = sum(1 for c in comments if c.kind.value == "note")
         answers = len(comments) - notes
         summary = " · ".join(p for p in (_plural(notes, "comment"), _plural(answers, "answer")) if p) or "no comments"
-        orphaned = count(track_rounds([round_], comments, self._worktrees(round_))).orphaned
+        try:
+            orphaned = count(track_rounds([round_], comments, self._files_of(round_))).orphaned
+        except LoupeError:
+            orphaned = 0  # its session's host cannot be reached now: submitting says so
         if orphaned:
             summary += f" ({orphaned} orphaned)"
         sessions: list[SessionChoice] = []
@@ -300,15 +308,38 @@ class ReviewService:
     def _manager_if_open(self) -> SessionManager | None:
         return self._sessions.manager
 
-    def _worktrees(self, round_: Round) -> dict[str, Path]:
+    def _files_of(self, round_: Round) -> dict[str, FileSource]:
         manager = self._sessions.manager
         session_id = round_.target.session_id
         if session_id is None or manager is None:
             return {}
+        from tui.review.session_files import HostFiles
+
         try:
-            return {session_id: manager.get(session_id).worktree}
-        except Exception:  # noqa: BLE001 - a removed session: its comments count as orphaned
+            return {session_id: HostFiles(manager, manager.get(session_id))}
+        except LoupeError:  # a removed session: its comments count as orphaned
             return {}
+
+    # -- session diffs ---------------------------------------------------------------------
+
+    def diff_comments(self, session: Session) -> DiffComments:
+        """Every comment on the session's diff, placed in its files as they are now, where
+        it runs (blocking: its host may be another machine)."""
+        from tui.review.diff_look import diff_comments
+        from tui.review.session_files import HostFiles
+
+        return diff_comments(self.store, self.repo, session.id, HostFiles(self.manager(), session))
+
+    def comment_on_diff(self, session: Session, file: FileDiff, hunk: Hunk, side: Side, first_line: int,
+                        last_line: int, body: str) -> Comment:
+        """A note on lines of a hunk of the session's diff as shown; refused (`StaleHunk`)
+        when the file where the session runs no longer has those lines."""
+        from tui.review.commenting import comment_on_diff
+        from tui.review.session_files import HostFiles
+
+        files = HostFiles(self.manager(), session)
+        return self._added(comment_on_diff(self.store, self.repo, session.id, files, file, hunk, side,
+                                           first_line, last_line, body))
 
     # -- watching --------------------------------------------------------------------------
 

@@ -213,6 +213,12 @@ class SessionHost(Protocol):
     def diff_stat(self, session: Session) -> DiffStat:
         """Files changed and lines added/removed; cheap enough to poll."""
 
+    def read_texts(self, session: Session, paths: Sequence[str]) -> dict[str, str | None]:
+        """The text of each of `paths` there now, named as its diff names them (relative to
+        the worktree; to the main checkout for a session that ran in place), in one round
+        trip: what review comments on the diff are placed in. None for a file that is
+        missing, binary, too big (`tui.text_files`) or outside the checkout."""
+
     def plan_land(self, session: Session, mode: str, onto: str | None) -> LandPlan:
         """What landing would do, without changing anything. `LandRefused` for a session
         that ran in place (on no branch: its work is already in the checkout)."""

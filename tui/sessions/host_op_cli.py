@@ -117,6 +117,7 @@ OPERATIONS: dict[str, Callable[[_Request], Any]] = {
     "remove-worktree": lambda r: r.host.remove_worktree(r.session()),
     "diff": lambda r: r.host.diff(r.session()),
     "diff-stats": _diff_stats,
+    "read-texts": lambda r: r.host.read_texts(r.session(), [str(path) for path in r.data["paths"]]),
     "plan-land": lambda r: r.host.plan_land(r.session(), str(r.data["mode"]), r.data.get("onto")),
     "land": lambda r: r.host.land(r.session(), str(r.data["mode"]), r.data.get("onto")),
 }

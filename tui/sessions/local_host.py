@@ -28,6 +28,7 @@ from tui.sessions.procs import (Process, alive, carrying, command_of, end_sessio
 from tui.sessions.status import strip_ansi
 from tui.sessions.status_file import read_status
 from tui.sessions.tmux import PaneInfo, Tmux
+from tui.text_files import read_texts_under
 from tui.workspace import find_repo_root
 
 # After its processes are gone, tmux notices the exit (and its code) within this long.
@@ -249,6 +250,9 @@ class LocalHost:
 
     def diff(self, session: Session) -> diff.SessionDiff:
         return diff.session_diff(session)
+
+    def read_texts(self, session: Session, paths: Sequence[str]) -> dict[str, str | None]:
+        return read_texts_under(self.root if session.in_place else session.worktree, paths)
 
     def diff_stat(self, session: Session) -> diff.DiffStat:
         return diff.diff_stat(session)

@@ -438,6 +438,10 @@ class SessionManager:
     def diff(self, session: Session) -> SessionDiff:
         return self.host_of(session).diff(session)
 
+    def read_texts(self, session: Session, paths: Sequence[str]) -> dict[str, str | None]:
+        """Files of the session's checkout as they are on its host now (`SessionHost.read_texts`)."""
+        return self.host_of(session).read_texts(session, paths)
+
     def diff_stat(self, session: Session) -> DiffStat:
         return self.host_of(session).diff_stat(session)
 

@@ -325,6 +325,10 @@ class SshHost:
         wire.raise_error(cached[1], f"on {self.name}")
         return wire.from_wire(DiffStat, cached[1])
 
+    def read_texts(self, session: Session, paths: Sequence[str]) -> dict[str, str | None]:
+        return self._op("read-texts", dict[str, str | None], session=session,  # type: ignore[arg-type]
+                        paths=list(paths))
+
     def plan_land(self, session: Session, mode: str, onto: str | None) -> LandPlan:
         return self._op("plan-land", LandPlan, session=session, mode=mode, onto=onto)
 

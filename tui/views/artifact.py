@@ -37,6 +37,7 @@ from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from widgets.artifact_pane import ArtifactPane
 from widgets.artifact_view import ArtifactView
+from widgets.diff_view import DiffLines
 
 
 # A first load of a text longer than this paints its head first (`head_of`): splitting the
@@ -322,6 +323,11 @@ class ArtifactDocument(Vertical):
         self.reviewer.request(message.action)
 
     def on_artifact_view_copy_requested(self, message: ArtifactView.CopyRequested) -> None:
+        message.stop()
+        self.app.copy_text(message.text)
+
+    def on_diff_lines_copy_requested(self, message: DiffLines.CopyRequested) -> None:
+        # `y` in the changes view (`d`): its lines are copied as in the file.
         message.stop()
         self.app.copy_text(message.text)
 

@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
-from tui.dialogs.comment import AnswerScreen, CommentScreen, CommentsScreen
+from tui.dialogs.comment import AnswerScreen, CommentScreen, CommentsScreen, Picked
 from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.docs.blocks import MarkdownDoc
 from tui.docs.source_span import blocks_span, find_selection, lines_of, lines_span
@@ -27,6 +27,7 @@ from tui.events import CommentsResolved, ReviewChanged, RoundSettled
 from tui.review.model import Kind, RoundState, Scope, Status, Target
 from tui.review.questions import Question
 from tui.review.tracking import DocumentReview, Tracked
+from tui.views.review_edits import CommentEdits
 from tui.views.review_rounds import notify_sent, notify_settled, round_summary
 from widgets.artifact_gutter import NOTES, strongest
 from widgets.artifact_pane import ArtifactPane
@@ -49,6 +50,7 @@ class DocumentReviewer(Widget):
         self.review: DocumentReview | None = None
         # The document the marks were made for.
         self._doc: MarkdownDoc | None = None
+        self.edits = CommentEdits(self, describe)
 
     def on_mount(self) -> None:
         self.app.channel.subscribe(self, ReviewChanged, CommentsResolved, RoundSettled)
@@ -128,7 +130,8 @@ class DocumentReviewer(Widget):
         if doc is None or self._doc is None:
             return
         {"comment": self._comment, "section": self._comment_section, "answer": self._answer,
-         "submit": self._submit, "comments": self._list}[action](doc)
+         "submit": self._submit, "comments": self._list, "edit": self._edit, "delete": self._delete,
+         "discard": self._discard}[action](doc)
 
     def _comment(self, doc: MarkdownDoc) -> None:
         view = self.pane.view
@@ -201,14 +204,57 @@ class DocumentReviewer(Widget):
     def _list(self, doc: MarkdownDoc) -> None:
         tracked = self.review.tracked if self.review else []
         lines = [(t.comment.id, describe(t)) for t in tracked]
-        self.app.push_screen(CommentsScreen(f"Comments on {self.path.name}", lines), self._go_to)
+        self.app.push_screen(CommentsScreen(f"Comments on {self.path.name}", lines), self._picked)
 
-    def _go_to(self, comment_id: int | None) -> None:
-        found = next((t for t in (self.review.tracked if self.review else ()) if t.comment.id == comment_id), None)
-        doc = self.pane.view.doc
-        if found is None or doc is None or not found.placement.found:
+    def _picked(self, choice: Picked | None) -> None:
+        review = self.review
+        found = next((t for t in (review.tracked if review else ()) if choice and t.comment.id == choice.comment_id),
+                     None)
+        if choice is None or review is None or found is None:
             return
-        self.pane.view.scroll_to_block(doc.block_at_line(found.placement.first_line - 1), center=True)
+        if choice.action != "go":
+            self.edits.run(choice.action, found, review.rounds)
+            return
+        doc = self.pane.view.doc
+        if doc is not None and found.placement.found:
+            self.pane.view.scroll_to_block(doc.block_at_line(found.placement.first_line - 1), center=True)
+
+    # -- changing drafts --------------------------------------------------------------------
+
+    def _edit(self, doc: MarkdownDoc) -> None:
+        if self.review is not None:
+            self.edits.act("edit", self._here(doc), self.review.rounds)
+
+    def _delete(self, doc: MarkdownDoc) -> None:
+        if self.review is not None:
+            self.edits.act("delete", self._here(doc), self.review.rounds)
+
+    def _discard(self, doc: MarkdownDoc) -> None:
+        review = self.review
+        draft = review.draft if review is not None else None
+        in_draft = sum(1 for t in review.tracked if draft and t.comment.round_id == draft.id) if review else 0
+        self.edits.discard(draft, in_draft, self.path.name)
+
+    def _here(self, doc: MarkdownDoc) -> list[Tracked]:
+        """The comments where the reader is: on the selected blocks, else on the block they
+        are at, else on the blocks in view (as the bar under the text lists them)."""
+        view = self.pane.view
+        selected = view.selection.blocks() if not view.selection.empty else None
+        first, last = selected or (view.focus_row()[0],) * 2
+        found = self._on_blocks(doc, first, last)
+        if not found and selected is None:
+            shown = view.visible_blocks()
+            found = self._on_blocks(doc, shown.start, shown.stop - 1)
+        return found
+
+    def _on_blocks(self, doc: MarkdownDoc, first: int, last: int) -> list[Tracked]:
+        starts = [block.start for block in doc.blocks]
+        found = []
+        for item in self.review.tracked if self.review else ():
+            span = blocks_of(item, starts)
+            if span is not None and span[0] <= last and first <= span[1]:
+                found.append(item)
+        return found
 
     def _submit(self, doc: MarkdownDoc) -> None:
         service = self.service
@@ -288,18 +334,28 @@ def review_marks(review: DocumentReview, doc: MarkdownDoc | None) -> ReviewMarks
     orphaned: list[str] = []
     for item in review.tracked:
         draft = review.rounds[item.comment.round_id].is_draft
-        placement = item.placement
-        if not placement.found or not starts:
+        span = blocks_of(item, starts)
+        if span is None:
             orphaned.append(describe(item, draft))
             continue
-        first = max(0, bisect.bisect_right(starts, placement.first_line - 1) - 1)
-        last = first if item.comment.anchor.scope is Scope.SECTION \
-            else max(first, bisect.bisect_right(starts, placement.last_line - 1) - 1)
+        first, last = span
         note = note_of(item, draft)
         for block in range(first, last + 1):
             statuses.setdefault(block, set()).add(note)
         details.setdefault(first, []).append(describe(item, draft))
     return ReviewMarks(summary(review), {b: strongest(s) for b, s in statuses.items()}, details, orphaned)
+
+
+def blocks_of(item: Tracked, starts: list[int]) -> tuple[int, int] | None:
+    """The blocks (first, last) a placed comment is marked on, by the blocks' first lines
+    (0-based); a section comment on its heading only. None when its text is gone."""
+    placement = item.placement
+    if not placement.found or not starts:
+        return None
+    first = max(0, bisect.bisect_right(starts, placement.first_line - 1) - 1)
+    last = first if item.comment.anchor.scope is Scope.SECTION \
+        else max(first, bisect.bisect_right(starts, placement.last_line - 1) - 1)
+    return first, last
 
 
 def summary(review: DocumentReview) -> str:

@@ -233,10 +233,11 @@ class SessionActions(Widget):
         if not documents:
             self.notify("There is no document area to show the diff in.", severity="warning")
             return
+        made: list[SessionDiffPane] = []
         pane = documents.first().open_pane(f"session-diff:{session.id}", f"Δ {session.number} {session.task}",
-                                           lambda: SessionDiffPane(session))
-        if isinstance(pane, SessionDiffPane):
-            pane.action_reload()
+                                           lambda: made.append(SessionDiffPane(session)) or made[0])
+        if isinstance(pane, SessionDiffPane) and not made:
+            pane.action_reload()  # a new pane computes its diff once mounted
 
     def action_stop(self) -> None:
         chosen = self._chosen()

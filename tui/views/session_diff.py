@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import getters, on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -24,7 +25,8 @@ from tui.events import ReviewChanged, RoundSettled
 from tui.review.diff_look import DiffComments, DiffLook
 from tui.review.model import Target
 from tui.views.review_rounds import notify_settled
-from tui.views.session_diff_review import DiffReview, notes_of, summary
+from tui.views.review_edits import CommentEdits
+from tui.views.session_diff_review import DiffReview, describe, notes_of, summary
 from widgets.diff_view import DiffLines, DiffView
 from widgets.plain_text import plain_text
 
@@ -53,12 +55,15 @@ class SessionDiffPane(Vertical):
         Binding("c", "comment", "Comment", id="session_diff.comment"),
         Binding("R", "submit", "Submit round", id="session_diff.submit"),
         Binding("m", "comments", "Comments", show=False, id="session_diff.comments"),
+        Binding("E", "change_comment('edit')", "Edit comment", show=False, id="session_diff.edit_comment"),
+        Binding("x,delete", "change_comment('delete')", "Delete comment", show=False,
+                id="session_diff.delete_comment"),
     ]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.review = DiffReview(self, session)
+        self.review = DiffReview(self, session, CommentEdits(self, describe))
         # Show the whole diff rather than what changed since the last look.
         self.everything = False
         self.look: DiffLook | None = None
@@ -101,6 +106,10 @@ class SessionDiffPane(Vertical):
                          everything=everything)
         except LoupeError as exc:  # the review store is busy or closing: show it all
             shown = DiffLook(result.files, f"(cannot tell what is new: {exc})", False)
+        if get_current_worker().is_cancelled:
+            # A newer look is under way: shown, this one would count its hunks as seen first,
+            # and that look would find "nothing new".
+            return
         self.app.call_from_thread(self._show, result, shown)
         self._place_comments()
 
@@ -128,7 +137,7 @@ class SessionDiffPane(Vertical):
         review = summary(self.review.comments)
         if review:
             parts.append(review)
-        parts.append("v select · c comment · R submit · r refresh · L on the grid lands it")
+        parts.append("v select · c comment · E/x edit/delete it · R submit · r refresh · L on the grid lands it")
         self.query_one(".diff-summary", Static).update(plain_text(" · ".join(parts)))
 
     def _failed(self, message: str) -> None:
@@ -200,6 +209,9 @@ class SessionDiffPane(Vertical):
     def action_comments(self) -> None:
         self.review.list_comments()
 
+    def action_change_comment(self, action: str) -> None:
+        self.review.change(action)
+
     def action_submit(self) -> None:
         self.run_worker(self.review.prepare_submit, thread=True, group="diff-submit", exclusive=True,
                         exit_on_error=False)
@@ -217,4 +229,10 @@ class SessionDiffPane(Vertical):
              self.action_submit),
             ("Review: every comment on the diff", "List the comments on this diff and their status (m)",
              self.action_comments),
+            ("Review: edit a comment on the diff", "Change the text of the draft comment on the lines you are at (E)",
+             lambda: self.action_change_comment("edit")),
+            ("Review: delete a comment on the diff", "Delete the draft comment on the lines you are at, once "
+             "confirmed (x)", lambda: self.action_change_comment("delete")),
+            ("Review: discard the diff's draft round", "Delete every comment not sent yet on this diff, once "
+             "confirmed", self.review.discard),
         ]

@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from tui.app_base import AppBase
-from tui.dialogs.comment import CommentScreen, CommentsScreen
+from tui.dialogs.comment import CommentScreen, CommentsScreen, Picked
 from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.review.diff_look import DiffComments
 from tui.review.model import RoundState, Side, Status, Target
 from tui.review.tracking import Tracked
 from tui.services.review import SubmitRequest
+from tui.views.review_edits import CommentEdits
 from tui.views.review_rounds import notify_sent, round_summary
 from widgets.diff_rows import DiffNote, SelectedLine
+from widgets.diff_view import DiffLines
 
 if TYPE_CHECKING:
     from tui.diffs import FileDiff, Hunk
@@ -30,10 +32,13 @@ if TYPE_CHECKING:
 
 
 class Host(Protocol):
-    """The pane that owns the review (`SessionDiffPane`): the app it is in."""
+    """The pane that owns the review (`SessionDiffPane`): the app it is in, the lines shown."""
 
     @property
     def app(self) -> AppBase: ...
+
+    @property
+    def lines(self) -> DiffLines: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +105,11 @@ def summary(comments: DiffComments) -> str:
 
 
 class DiffReview:
-    def __init__(self, pane: Host, session: Session) -> None:
+    def __init__(self, pane: Host, session: Session, edits: CommentEdits) -> None:
         self.pane = pane
         self.session = session
         self.comments = DiffComments([], {})
+        self.edits = edits
 
     @property
     def service(self) -> ReviewService:
@@ -114,11 +120,9 @@ class DiffReview:
         return Target.diff(self.session.id)
 
     def load(self) -> DiffComments:
-        """(worker thread) Every comment on this diff, placed in the worktree now."""
-        from tui.review.diff_look import diff_comments
-
-        service = self.service
-        return diff_comments(service.store, service.repo, self.session.id, self.session.worktree)
+        """(worker thread) Every comment on this diff, placed in its files now, where the
+        session runs."""
+        return self.service.diff_comments(self.session)
 
     # -- commenting ------------------------------------------------------------------------
 
@@ -136,19 +140,49 @@ class DiffReview:
         service, session = self.service, self.session
 
         def save(body: str) -> object:
-            from tui.review.commenting import comment_on_diff
-
-            made = comment_on_diff(service.store, service.repo, session.id, session.worktree, choice.file,
-                                   choice.hunk, choice.side, choice.first, choice.last, body)
-            service.changed(service.store.round(made.round_id))
-            return made
+            return service.comment_on_diff(session, choice.file, choice.hunk, choice.side, choice.first,
+                                           choice.last, body)
 
         self.pane.app.push_screen(CommentScreen(f"Comment on {choice.where}", choice.quote, save=save), done)
 
     def list_comments(self) -> None:
         lines = [(t.comment.id, describe(t, self.comments.rounds[t.comment.round_id].is_draft))
                  for t in self.comments.tracked]
-        self.pane.app.push_screen(CommentsScreen(f"Comments on the diff of session {self.session.number}", lines))
+        self.pane.app.push_screen(CommentsScreen(f"Comments on the diff of session {self.session.number}", lines),
+                                  self._picked)
+
+    def _picked(self, choice: Picked | None) -> None:
+        comments = self.comments
+        found = next((t for t in comments.tracked if choice and t.comment.id == choice.comment_id), None)
+        if choice is None or found is None:
+            return
+        if choice.action != "go":
+            self.edits.run(choice.action, found, comments.rounds)
+        elif found.placement.found:
+            side = "old" if found.comment.side is Side.OLD else "new"
+            self.pane.lines.scroll_to_line(found.comment.path, side, found.placement.first_line)
+
+    # -- changing drafts -------------------------------------------------------------------
+
+    def change(self, action: str) -> None:
+        """Edit or delete the comment on the lines selected, clicked, or else on screen."""
+        self.edits.act(action, self.here(), self.comments.rounds)
+
+    def here(self) -> list[Tracked]:
+        lines = self.pane.lines
+        places = set()
+        for selected in lines.pointed_lines():
+            path = lines.diffs[selected.file].path
+            places.add((path, Side.NEW, selected.line.new))
+            places.add((path, Side.OLD, selected.line.old))
+        return [t for t in self.comments.tracked if t.placement.found and any(
+            (t.comment.path, t.comment.side or Side.NEW, number) in places
+            for number in range(t.placement.first_line, t.placement.last_line + 1))]
+
+    def discard(self) -> None:
+        draft = self.comments.draft
+        in_draft = sum(1 for t in self.comments.tracked if draft and t.comment.round_id == draft.id)
+        self.edits.discard(draft, in_draft, f"the diff of session {self.session.number}")
 
     # -- rounds ----------------------------------------------------------------------------
 
