@@ -1,43 +1,25 @@
 """What the grid does for supervision: retry what did not get through, run a command in the
 sessions' worktrees.
 
-A helper object the `SessionsView` owns (composition, not a mixin): it is handed the view
-and reaches the sessions service through it. Work that touches the store, tmux or a host
-runs in a thread worker of the view; results come back as notifications or a document tab.
+A helper object the `SessionsView` owns (composition, not a mixin): it is handed the view as
+a `Grid` (`session_grid`) and reaches the sessions service through it. Work that touches the
+store, tmux or a host runs in a thread worker of the view; results come back as
+notifications or a document tab.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
 from tui.errors import LoupeError
 from tui.sessions.status_file import State
-from widgets.session_tile import SessionTile
+from tui.views.session_grid import Grid
 
 if TYPE_CHECKING:
-    from tui.sessions.manager import SessionManager
     from tui.sessions.model import Session, Snapshot
-    from tui.services.sessions import SessionService
-
-
-class Grid(Protocol):
-    """What the helper needs of the grid (`SessionsView`), named here so neither module
-    imports the other."""
-
-    snapshots: dict[str, Snapshot]
-
-    @property
-    def sessions(self) -> SessionService: ...
-
-    @property
-    def manager(self) -> SessionManager | None: ...
-
-    def tiles(self) -> list[SessionTile]: ...
-
-    def focused_tile(self) -> SessionTile | None: ...
 
 
 class Supervision:

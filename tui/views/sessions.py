@@ -5,13 +5,15 @@ view turns each report into tiles on the UI loop. A tile draws its own preview, 
 it is painted: tiles out of view cost nothing, and a tile whose screen, size and style did
 not change reuses its rows. The view tells the monitor which tiles are in view, so only
 their screens are captured several times a second. What the keys do to sessions lives in
-`session_actions`.
+helper objects the view owns (`session_actions`, `session_fork`, `session_supervise`); its
+`action_*` methods, which Textual's bindings call, hand each key to one of them.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import getters, on
@@ -24,8 +26,8 @@ from textual.widgets import Static
 from tui.app_base import AppBase
 from tui.channel import Received, received
 from tui.events import SessionsFailed, SessionsUpdated, SessionWait
-from tui.views.session_actions import SessionActions, run_attached
-from tui.views.session_fork import SessionForkActions
+from tui.views.session_actions import AttachRunner, SessionCommands
+from tui.views.session_fork import ForkCommands
 from tui.views.session_supervise import Supervision
 from widgets.plain_text import plain_text
 from widgets.session_tile import SessionTile, TileData
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from tui.services.sessions import SessionService
 
 
-class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True):
+class SessionsView(Vertical, can_focus=True):
     app = getters.app(AppBase)
 
     DEFAULT_CSS = """
@@ -78,10 +80,11 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshots: dict[str, Snapshot] = {}
-        self.attach_runner: Callable[[list[str], dict[str, str]], int] = run_attached
         self._needs_you = 0
         self._title = "Sessions"
         self._focus_when_seen: str | None = None
+        self.commands = SessionCommands(self, self)
+        self.fork = ForkCommands(self, self)
         self.supervision = Supervision(self, self)
 
     @property
@@ -95,6 +98,15 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
     @property
     def monitor(self) -> SessionMonitor | None:
         return self.sessions.monitor
+
+    @property
+    def attach_runner(self) -> AttachRunner:
+        """How Enter hands over the terminal (the commands' own; tests swap it here)."""
+        return self.commands.attach_runner
+
+    @attach_runner.setter
+    def attach_runner(self, runner: AttachRunner) -> None:
+        self.commands.attach_runner = runner
 
     def compose(self) -> ComposeResult:
         self.add_class("-empty")
@@ -234,6 +246,12 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
         tiles = self.tiles()
         return tiles[0] if len(tiles) == 1 else None
 
+    def focus_once_seen(self, session_id: str) -> None:
+        self._focus_when_seen = session_id
+
+    def live_sessions(self) -> list[Snapshot]:
+        return [s for s in self.snapshots.values() if s.live]
+
     def _focus_tile(self, session_id: str) -> None:
         for tile in self.tiles():
             if tile.session_id == session_id:
@@ -270,15 +288,63 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             step = columns if step > 0 else -columns
         tiles[max(0, min(len(tiles) - 1, index + step))].focus()
 
+    def action_maximise(self) -> None:
+        if isinstance(self.screen.maximized, SessionTile):
+            self.screen.minimize()
+        else:
+            tile = self.focused_tile()
+            if tile is not None:
+                self.screen.maximize(tile, container=False)
+        self.call_after_refresh(self._update_visible)
+
+    @on(SessionTile.MarkChanged)
+    def _mark_changed(self, message: SessionTile.MarkChanged) -> None:
+        message.stop()
+
+    # -- what the keys do to sessions: each hands over to a helper -----------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "fork_agent":
+            return self.fork.can_fork()
+        return super().check_action(action, parameters)
+
+    def action_new_session(self) -> None:
+        self.commands.new_session()
+
+    def new_session_for_task(self, task: str, folder: Path) -> None:
+        self.commands.new_session(task, folder)
+
+    def action_send(self) -> None:
+        self.commands.send()
+
+    def action_broadcast(self) -> None:
+        self.commands.broadcast()
+
+    def action_diff(self) -> None:
+        self.commands.diff()
+
+    def action_land(self, mode: str = "merge") -> None:
+        self.commands.land(mode)
+
+    def action_stop(self) -> None:
+        self.commands.stop()
+
+    def action_remove(self) -> None:
+        self.commands.remove()
+
+    def action_fork_agent(self) -> None:
+        self.fork.fork_agent()
+
     def action_retry(self) -> None:
         self.supervision.retry()
 
     def action_exec(self) -> None:
         self.supervision.ask_exec()
 
-    @on(SessionTile.MarkChanged)
-    def _mark_changed(self, message: SessionTile.MarkChanged) -> None:
+    @on(SessionTile.Activated)
+    def _activated(self, message: SessionTile.Activated) -> None:
         message.stop()
+        self.commands.attach_tile(message.tile.session_id)
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [
@@ -287,11 +353,11 @@ class SessionsView(SessionActions, SessionForkActions, Vertical, can_focus=True)
             ("Sessions: broadcast to running sessions", "type text into every running (or marked) session",
              self.action_broadcast),
             ("Sessions: focus the grid", "move the focus to the session tiles", self._focus_first),
-            *self.fork_palette_commands(),
+            *self.fork.palette_commands(),
             ("Sessions: land the focused session as a cherry-pick", "copy its commits onto the base "
              "branch instead of merging", lambda: self.action_land("cherry-pick")),
             ("Sessions: stop all running sessions", "end every running agent (asks first)",
-             self.action_stop_all),
+             self.commands.stop_all),
             ("Sessions: run a command in the sessions' worktrees", "in the marked (or focused) sessions, "
              "outputs in a tab (!)", self.action_exec),
             ("Sessions: retry texts not delivered", "queue again every text loupe gave up typing in (R)",
