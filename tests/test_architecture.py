@@ -306,3 +306,65 @@ def import_cycles(package: str) -> list[list[str]]:
 
 def test_the_thread_modules_import_each_other_without_cycles() -> None:
     assert import_cycles("tui.threads") == []
+
+
+# -- composition, not mixins ---------------------------------------------------------------
+
+
+def only_raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return ast.unparse(raised) == "NotImplementedError"
+
+
+def last_name(node: ast.expr) -> str:
+    """`Protocol` of `typing.Protocol`, `Protocol[T]` or `abc.abstractmethod`'s `abstractmethod`."""
+    return ast.unparse(node).split("[")[0].rpartition(".")[2]
+
+
+def test_no_method_is_a_stub_another_class_fills_in() -> None:
+    """A method whose body is only `raise NotImplementedError` is how a mixin names what the
+    class it is mixed into must provide: the class then reads only across several files.
+    Helpers the class owns name what they need in a `typing.Protocol` instead (see
+    tui/views/session_grid.py). Abstract methods (`abc.abstractmethod`) are left alone."""
+    offenders = []
+    for name, path in module_files().items():
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.ClassDef) or any(last_name(base) == "Protocol" for base in node.bases):
+                continue
+            for item in node.body:
+                if (
+                    isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and only_raises_not_implemented(item)
+                    and not any(last_name(d) == "abstractmethod" for d in item.decorator_list)
+                ):
+                    offenders.append(f"{name}.{node.name}.{item.name}")
+    assert offenders == []
+
+
+UI_PACKAGES = ("tui/views", "tui/screens", "tui/dialogs", "widgets")
+
+
+def test_no_widget_is_made_of_widget_mixins() -> None:
+    """A widget class has one widget base: what else it does lives in helper objects it owns,
+    not in more `Widget` subclasses mixed in (whose stubs and attribute declarations join
+    the files into one class)."""
+    import importlib
+    import inspect
+
+    from textual.widget import Widget
+
+    offenders = []
+    for name, path in module_files().items():
+        if not any(path.is_relative_to(REPO / package) for package in UI_PACKAGES):
+            continue
+        module = importlib.import_module(name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            widget_bases = [base.__name__ for base in cls.__bases__ if issubclass(base, Widget)]
+            if cls.__module__ == name and len(widget_bases) > 1:
+                offenders.append(f"{name}.{cls.__name__}({', '.join(widget_bases)})")
+    assert offenders == []
