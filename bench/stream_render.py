@@ -7,8 +7,11 @@ and emits what it saved; the channel delivers it to a widget on the UI loop. Mea
 a terminal's input thread does, and the time from each press to its handler is recorded.
 
 Two runs in the same process, same replies, same pacing:
-- loupe: the chat log (`ChatLog`/`MessageView`/`IncrementalMarkdown`);
-- stock: Textual's `Markdown` widget fed through `Markdown.get_stream()` (the baseline).
+- loupe: the chat log (`ChatLog`/`MessageView`/`IncrementalMarkdown`), with what `LoupeApp`
+  sets up for it: painted lines that do not cache themselves (`widgets.strip_cycles`) and
+  full garbage collections held for a pause in input (`tui.quiet_gc`);
+- stock: Textual's `Markdown` widget fed through `Markdown.get_stream()` (the baseline), with
+  Textual and CPython as they come.
 
 Goals: every view finishes within 1.1x of the stream's own length; key presses are handled
 within 30 ms at p95. Prints the figures and the ratios between the two runs.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import statistics
 import subprocess
@@ -43,9 +47,11 @@ from textual.widgets import Markdown, TextArea  # noqa: E402
 from tui.channel import Channel, Received, received  # noqa: E402
 from tui.config import Config, EndpointConfig  # noqa: E402
 from tui.events import ReplyFinished, ReplyProgress  # noqa: E402
+from tui.quiet_gc import QuietGC  # noqa: E402
 from tui.threads.replies import ReplyManager  # noqa: E402
 from tui.threads.store import ThreadStore  # noqa: E402
 from widgets.chat.chat_log import ChatLog  # noqa: E402
+from widgets import strip_cycles  # noqa: E402
 from widgets.chat.message import MessageInfo  # noqa: E402
 
 
@@ -123,6 +129,22 @@ class BenchApp(App[None]):
         self.views = views
         self.probe = probe
         self.channel = Channel(self)
+        # As LoupeApp.started does (tests never install it, so the bench does it here).
+        self.quiet_gc = QuietGC() if mode == "loupe" else None
+
+    def on_mount(self) -> None:
+        if self.quiet_gc is not None:
+            self.quiet_gc.install()
+            self.set_interval(0.25, self.quiet_gc.tick)
+
+    def on_unmount(self) -> None:
+        if self.quiet_gc is not None:
+            self.quiet_gc.uninstall()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.quiet_gc is not None and isinstance(event, events.InputEvent):
+            self.quiet_gc.input_seen()
+        await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -193,7 +215,40 @@ def scripted_server(replies: list[list[str]], rate: float, data: Path) -> Iterat
         process.wait(10)
 
 
+class FullCollections:
+    """How many full (oldest-generation) garbage collections ran, and the longest (ms)."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.durations.append((time.perf_counter() - self._started) * 1000)
+
+
 async def run(
+    mode: str, views: int, replies: list[list[str]], rate: float, ideal: float, data: Path
+) -> dict[str, float]:
+    full = FullCollections()
+    gc.callbacks.append(full)
+    if mode == "loupe":
+        strip_cycles.install()
+    try:
+        result = await measure(mode, views, replies, rate, ideal, data)
+    finally:
+        strip_cycles.uninstall()
+        gc.callbacks.remove(full)
+    result["full_gcs"] = float(len(full.durations))
+    result["longest_gc"] = max(full.durations, default=0.0)
+    return result
+
+
+async def measure(
     mode: str, views: int, replies: list[list[str]], rate: float, ideal: float, data: Path
 ) -> dict[str, float]:
     probe = Probe()
@@ -330,7 +385,7 @@ def main() -> int:
                 f"(stream {ideal:.1f} s): first token after {r['first']:.2f} s, last line shown "
                 f"{r['wall']:.1f} s after the first ({r['ratio']:.2f}x); "
                 f"{r['keys']:.0f} key presses: p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
-                f"max {r['max']:.1f} ms",
+                f"max {r['max']:.1f} ms; {r['full_gcs']:.0f} full GCs (longest {r['longest_gc']:.0f} ms)",
                 flush=True,
             )
     if len(results) == 2:

@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
@@ -17,11 +18,13 @@ import themes
 from tui import config as config_module
 from tui.app_base import AppBase
 from tui.commands import LoupeCommands
+from tui.quiet_gc import QuietGC
 from tui.screens.main import MainScreen
 from tui.views.documents import DocumentsView
 from tui.services import Services
 from tui.views.session_actions import notify_stopped
 from tui.workspace import Workspace
+from widgets import strip_cycles
 
 if TYPE_CHECKING:
     from tui.sessions.model import Session
@@ -32,6 +35,8 @@ STARTUP_FALLBACK_SECONDS = 2.0
 # Seconds after the first screen before what the views loaded by then is frozen as well.
 GC_SETTLED_AFTER = 5.0
 _settled_frozen = False
+# Seconds between checks for a full collection that waits for a pause in input (tui.quiet_gc).
+QUIET_GC_TICK = 0.25
 
 
 def freeze_settled_objects() -> bool:
@@ -74,6 +79,9 @@ class LoupeApp(AppBase):
         services: Services | None = None,
     ) -> None:
         super().__init__(services or Services(workspace), clock=clock)
+        # Painted lines go when the screen drops them, not at the next full collection.
+        strip_cycles.install()
+        self._quiet_gc = QuietGC()
         # Tests switch themes without writing to the user's config.
         self._remember_theme = remember_theme
         self.sub_title = str(workspace.root)
@@ -115,9 +123,20 @@ class LoupeApp(AppBase):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
-        # Not in tests: they run many apps in one process, and would keep the first one's objects.
+        # Not in tests: they run many apps in one process, and would keep the first one's
+        # objects; nor would they want another app's collection policy.
         if not self.is_headless:
             self.set_timer(GC_SETTLED_AFTER, freeze_settled_objects)
+            self._quiet_gc.install()
+            self.set_interval(QUIET_GC_TICK, self._quiet_gc.tick, name="quiet-gc")
+
+    def on_unmount(self) -> None:
+        self._quiet_gc.uninstall()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._quiet_gc.input_seen()
+        await super().on_event(event)
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         # Before the screens are taken down: the document tabs still say where each reader is.

@@ -169,13 +169,21 @@ class ChatMarkdown(Markdown):
     }
 
     def __init__(self, markup: str, palette: Palette) -> None:
-        # Parsed with the chat's rules (raw HTML off, see `blocks.PARSER`), not Rich's.
-        super().__init__("", code_theme=palette.code_theme, hyperlinks=False)
+        # Not `Markdown.__init__`: it builds a markdown-it parser for every render (~0.4 ms,
+        # most of a short tail's render) whose rule tables are reference cycles, garbage only
+        # a full collection frees. The chat parses with its own rules (raw HTML off, see
+        # `blocks.PARSER`), once per process; these are the attributes Rich's init sets.
         # A reply is data: ESC, BEL and C1 controls show as text (␛) and never reach the
         # terminal (an OSC 52 in a reply would set the user's clipboard).
         markup = visible(markup)
         self.markup = markup
         self.parsed = _images_in_place(PARSER.parse(markup))
+        self.code_theme = palette.code_theme
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = False
+        self.inline_code_lexer = None
+        self.inline_code_theme = palette.code_theme
         self.code_background = palette.code_background
 
 
