@@ -26,6 +26,19 @@ async def wait_until(
         await asyncio.sleep(0.02)
 
 
+async def run_command(pilot: Pilot, words: str) -> None:
+    """Run a palette command as a user does: ctrl+p, type `words` (they must match exactly
+    one command), enter."""
+    from textual.command import CommandList, CommandPalette
+
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    await pilot.press(*words)
+    await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, f"one command matching {words!r}")
+    await pilot.press("enter")
+
+
 def wait_for(predicate: Callable[[], object], description: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

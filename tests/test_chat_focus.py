@@ -1,19 +1,21 @@
-"""Where the focus goes in a chat tab: back to the part of the chat that had it after Export."""
+"""Where the focus goes in a chat tab: back to the part of the chat that had it after Export,
+and ctrl+w in the composer never loses a message being written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
-from tests.helpers import wait_until
+from tests.helpers import run_command, wait_until
 from tests.test_chat_pane import SIZE, new_thread
 from tui.app import LoupeApp
-from tui.dialogs.confirm import PromptScreen
+from tui.dialogs.confirm import ConfirmScreen, PromptScreen
+from tui.views.chat import ChatPane
 from tui.workspace import open_workspace
 from widgets.chat.chat_log import ChatLog
 from widgets.task_list import TaskList
@@ -22,11 +24,7 @@ from widgets.task_list import TaskList
 async def export_from_the_palette(pilot: Pilot[None], path: Path, *, cancel: bool = False) -> None:
     """Export as a user does: ctrl+p, the command, enter; then the path and enter (or escape)."""
     app = pilot.app
-    await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-    await pilot.press(*"export as markdown")
-    await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, "one match")
-    await pilot.press("enter")
+    await run_command(pilot, "export as markdown")
     await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the path prompt")
     app.screen.query_one(Input).value = str(path)
     await pilot.press("escape" if cancel else "enter")
@@ -42,6 +40,10 @@ async def focus_settles(pilot: Pilot[None], expected: Widget, what: str) -> None
     for _ in range(5):
         await pilot.pause()
     assert app.focused is expected, f"the focus moved on to {app.focused!r}"
+
+
+def tab_count(app: LoupeApp) -> int:
+    return app.screen.query_one("#document-tabs", TabbedContent).tab_count
 
 
 @pytest.mark.parametrize("cancel", [False, True], ids=["exported", "cancelled"])
@@ -69,3 +71,56 @@ async def test_after_export_the_message_list_has_the_focus_again(tasks_workspace
         # Filed under a task: the task list sees a new artifact, and must not take the focus.
         await export_from_the_palette(pilot, tasks_workspace / ".loupe/tasks/retry-backoff/04-notes.md")
         await focus_settles(pilot, log, "the message list has the focus again")
+
+
+async def writing(pilot: Pilot[None], draft: str) -> ChatPane:
+    """A new thread with `draft` typed in its composer, not sent."""
+    pane = await new_thread(pilot, "notes")
+    pane.composer.focus_input()
+    await pilot.press(*draft)
+    return pane
+
+
+async def test_ctrl_w_in_the_composer_deletes_a_word_and_keeps_the_tab(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await writing(pilot, "retry with jitter")
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert pane.composer.text == "retry with "
+        assert tab_count(app) == 1 and app.focused is pane.composer.input
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_chat_tab_with_an_unsent_message_asks_before_it_closes(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await writing(pilot, "half a thought")
+        # ctrl+w from the message list (shift+tab), where it closes the tab.
+        pane.log.focus()
+        await wait_until(pilot, lambda: app.focused is pane.log, "the message list has the focus")
+        await pilot.press("ctrl+w")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "3 words" in app.screen.query_one(".dialog-body").render().plain  # type: ignore[union-attr]
+        await pilot.press("n")  # keep writing
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question closed")
+        assert tab_count(app) == 1 and pane.composer.text == "half a thought"
+        await focus_settles(pilot, pane.log, "the message list has the focus again")
+
+        await pilot.press("ctrl+w")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: tab_count(app) == 0, "the tab closed")
+        assert not app.screen.query(ChatPane)
+
+
+async def test_a_chat_tab_with_nothing_written_closes_at_once(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "notes")
+        pane.composer.text = "   \n"
+        pane.log.focus()
+        await wait_until(pilot, lambda: app.focused is pane.log, "the message list has the focus")
+        await pilot.press("ctrl+w")
+        await wait_until(pilot, lambda: tab_count(app) == 0, "the tab closed")
+        assert not isinstance(app.screen, ConfirmScreen)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fixtures.phases import QUESTIONS, RESEARCHER, TICKET
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_until
+from tests.helpers import run_command, wait_until
 from tests.test_phases_demo import demo_manager  # noqa: F401 - a fixture: the demo's sessions, removed after
 from tests.test_phases_sessions import PHASE_AGENT, PLAN
 from tui.app import LoupeApp
@@ -345,18 +345,12 @@ async def test_the_demo_runs_research_offline_with_its_own_agent(demo_manager, t
 
 
 async def test_the_palette_runs_the_highlighted_tasks_next_phase(sessions: SessionsHarness) -> None:
-    from textual.command import CommandList, CommandPalette
-
     app, folder = make_app(sessions, {"ticket.md": TICKET, "01-research-questions.md": QUESTIONS})
     async with app.run_test(size=SIZE) as pilot:
         task_list = app.screen_stack[0].query_one(TaskList)
         await wait_until(pilot, lambda: task_list.select_path(folder), "the task in the list")
         task_list.rows.focus()
-        await pilot.press("ctrl+p")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
-        await pilot.press(*"run the next phase of the highlighted")
-        await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, "one match")
-        await pilot.press("enter")
+        await run_command(pilot, "run the next phase of the highlighted")
         await wait_until(pilot, lambda: isinstance(app.screen, RunPhaseScreen), "the run-phase dialog")
         dialog = app.screen
         assert isinstance(dialog, RunPhaseScreen)

@@ -13,6 +13,7 @@ from textual.widgets import Header
 from widgets.footer import KeyFooter
 from widgets.session_tile import SessionTile
 from tui.app_base import AppBase
+from tui.dialogs.confirm import ConfirmScreen
 from tui.messages import OpenPath, OpenTask, OpenThread, RunPhase, ShowSession, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView
 from tui.views.guard import GuardView
@@ -95,6 +96,24 @@ class MainScreen(Screen[None]):
         focused = self.focused
         # The focus was in the tab closed: it goes to the tab shown next, or the task list.
         was_inside = focused is None or documents in focused.ancestors_with_self
+        unsent = documents.active_unsent()
+        if unsent is None:
+            await self._close_tab(was_inside)
+            return
+        title, lost = unsent
+
+        async def answered(close: bool | None) -> None:
+            # Kept open: the dialog gives the focus back to where it was (the composer).
+            if close:
+                await self._close_tab(was_inside)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Close “{title}”?", f"{lost} Closing the tab discards it.", confirm="Close"),
+            answered,
+        )
+
+    async def _close_tab(self, was_inside: bool) -> None:
+        documents = self.query_one(DocumentsView)
         await documents.close_active()
         if was_inside and not documents.focus_active():
             self.query_one(TasksView).focus_list()

@@ -496,6 +496,14 @@ class ChatPane(Vertical):
     def focus_document(self) -> None:
         self.composer.focus_input()
 
+    def unsent_work(self) -> str:
+        """What closing this tab would lose: the message being written, if there is one."""
+        text = self.composer.text
+        if not text.strip():
+            return ""
+        words = len(text.split())
+        return f"The message you are writing ({words} word{'' if words == 1 else 's'}) is not sent."
+
     def document_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
         """Palette commands while this thread is the active tab (see DocumentsView)."""
         log = self.log

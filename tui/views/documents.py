@@ -256,6 +256,17 @@ class DocumentsView(Vertical):
         pane = tabs.active_pane
         return pane.children[0] if pane is not None and pane.children else None
 
+    def active_unsent(self) -> tuple[str, str] | None:
+        """The shown tab's title and what closing it would lose (a chat's unsent message), or
+        None when closing it loses nothing."""
+        document = self.active_document()
+        unsent = getattr(document, "unsent_work", None)
+        tabs = self.query_one("#document-tabs", TabbedContent)
+        lost = unsent() if callable(unsent) else ""
+        if not lost or not tabs.active:
+            return None
+        return self._titles.get(tabs.active, ("this tab", None))[0], lost
+
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """The active document's commands (hidden tabs offer none)."""
         document = self.active_document()
