@@ -35,7 +35,9 @@ async def run_command(pilot: Pilot, words: str) -> None:
     await pilot.press("ctrl+p")
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
     await pilot.press(*words)
-    await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, f"one command matching {words!r}")
+    await wait_until(
+        pilot, lambda: app.screen.query_one(CommandList).option_count == 1, f"one command matching {words!r}"
+    )
     await pilot.press("enter")
 
 

@@ -22,10 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from rich.style import Style
 from textual.strip import Strip
 
+Divide = Callable[[Strip, Iterable[int]], Sequence[Strip]]
+CropExtend = Callable[[Strip, int, int, Style | None], Strip]
+
+# Textual's own methods while the wrappers are installed.
 _originals: dict[str, Callable[..., object]] = {}
 
 
-def _divide(original: Callable[[Strip, Iterable[int]], Sequence[Strip]]) -> Callable[[Strip, Iterable[int]], Sequence[Strip]]:
+def _divide(original: Divide) -> Divide:
     def divide(self: Strip, cuts: Iterable[int]) -> Sequence[Strip]:
         cuts = list(cuts)
         length = self.cell_length
@@ -36,9 +40,7 @@ def _divide(original: Callable[[Strip, Iterable[int]], Sequence[Strip]]) -> Call
     return divide
 
 
-def _crop_extend(
-    original: Callable[[Strip, int, int, Style | None], Strip],
-) -> Callable[[Strip, int, int, Style | None], Strip]:
+def _crop_extend(original: CropExtend) -> CropExtend:
     def crop_extend(self: Strip, start: int, end: int, style: Style | None) -> Strip:
         if start <= 0 and end == self.cell_length:
             return self
