@@ -17,6 +17,9 @@ run: $(STAMP)
 	$(VENV)/bin/loupe --demo
 
 # pytest exits 5 when it collects no tests; make treats that as a failure, as it should.
+# Tests run in parallel (pytest-xdist, one worker per core, at most 4): 6 minutes instead of
+# 11 on 2 cores. `make test PYTEST_ARGS=...` replaces this, e.g. with a test file to run alone.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
