@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input, TabbedContent, TabPane
 
 from tests.fixtures.model_server import Reply
 from tests.helpers import wait_until
@@ -188,6 +188,22 @@ async def test_a_reply_outlives_the_tab_that_started_it(
         await wait_until(pilot, lambda: not replies.running_threads(), "the reply to end", timeout=30)
         answer = store.history(thread_id)[-1]
         assert (answer.status, answer.content) == ("complete", "word " * 200)
+
+
+async def test_a_title_update_while_the_tab_closes_is_dropped(tmp_path: Path, model_config: Path) -> None:
+    # Under load a reply's title update landed between the tab's label going and its pane
+    # going, and the app crashed with NoMatches.
+    from textual.widgets._tabbed_content import ContentTab, ContentTabs
+
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot)
+        tab_pane = next(a for a in pane.ancestors if isinstance(a, TabPane))
+        tabs = app.screen.query_one("#document-tabs", TabbedContent)
+        await tabs.get_child_by_type(ContentTabs).remove_tab(ContentTab.add_prefix(tab_pane.id))
+        pane._update_tab_title("renamed while closing")
+        await pilot.pause()
+        assert app.is_running
 
 
 async def test_error_mid_stream_is_shown_and_retried_as_a_sibling(

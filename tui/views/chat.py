@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app_base import AppBase
@@ -216,7 +217,12 @@ class ChatPane(Vertical):
         pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)
         tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
         if pane is not None and tabs is not None and pane.id:
-            tab = tabs.get_tab(pane.id)
+            try:
+                tab = tabs.get_tab(pane.id)
+            except NoMatches:
+                # The tab is closing (its label goes first, the pane after): a reply's title
+                # update that arrives in between has nothing left to name.
+                return
             # A str label is markup (`[/x]` in a title would crash); a title is data.
             label = Content(visible(title))
             if tab.label != label:
