@@ -104,8 +104,10 @@ async def test_a_comment_on_a_remote_sessions_diff_goes_through_its_host(far_sid
         text = got(received)
         assert text.count("# Review round") == 1 and text.count("Why two") == 1
         assert "`src/app.txt:2`" in text and "no longer in the file" not in text
+        # The text is on the agent's screen before loupe has seen it arrive and recorded it.
+        await wait_until(pilot, lambda: app.services.review.rounds(session_id=session.id)[0].state
+                         is RoundState.DELIVERED, "the round recorded as delivered", timeout=30)
         (round_,) = app.services.review.rounds(session_id=session.id)
-        assert round_.state is RoundState.DELIVERED
 
         # The agent changes the line; the next look places the comment as addressed.
         edited = harness.manager.run(session, ["sh", "-c", f"printf '%s' {shlex.quote(CHANGED.replace('each time', 'each time, up to a minute'))} "

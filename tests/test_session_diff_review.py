@@ -222,5 +222,12 @@ async def test_a_round_to_a_session_that_died_is_kept_and_sent_again_elsewhere(s
         await wait_until(pilot, lambda: "prints this round again" in got(received), "the round typed in", timeout=30)
         text = got(received)
         assert text.count("# Review round") == 1 and "`app.py:20` (old side" in text
+
+        # The text is on the agent's screen before loupe has seen it arrive and recorded it.
+        def delivered() -> bool:
+            (round_,) = app.services.review.rounds(session_id=session.id)
+            return round_.state is RoundState.DELIVERED
+
+        await wait_until(pilot, delivered, "the round recorded as delivered", timeout=30)
         (round_,) = app.services.review.rounds(session_id=session.id)
-        assert round_.state is RoundState.DELIVERED and round_.to_session == other.id
+        assert round_.to_session == other.id
