@@ -231,9 +231,7 @@ class DocumentReviewer(Widget):
 
     def _discard(self, doc: MarkdownDoc) -> None:
         review = self.review
-        draft = review.draft if review is not None else None
-        in_draft = sum(1 for t in review.tracked if draft and t.comment.round_id == draft.id) if review else 0
-        self.edits.discard(draft, in_draft, self.path.name)
+        self.edits.discard(review.draft if review else None, review.tracked if review else (), self.path.name)
 
     def _here(self, doc: MarkdownDoc) -> list[Tracked]:
         """The comments where the reader is: on the selected blocks, else on the block they

@@ -105,8 +105,10 @@ class CommentEdits:
         except LoupeError as exc:
             self.app.call_from_thread(self._say, f"Could not delete comment {comment_id}: {exc}")
 
-    def discard(self, draft: Round | None, comments: int, label: str) -> None:
-        """Discard the draft round `draft` of `label` ("plan.md") and its `comments`, once confirmed."""
+    def discard(self, draft: Round | None, tracked: Sequence[Tracked], label: str) -> None:
+        """Discard the draft round `draft` of `label` ("plan.md") with its comments among
+        `tracked`, once confirmed."""
+        comments = sum(1 for t in tracked if draft is not None and t.comment.round_id == draft.id)
         if draft is None or not comments:
             self._say(f"{label} has no draft round to discard.", "information")
             return

@@ -180,9 +180,7 @@ class DiffReview:
             for number in range(t.placement.first_line, t.placement.last_line + 1))]
 
     def discard(self) -> None:
-        draft = self.comments.draft
-        in_draft = sum(1 for t in self.comments.tracked if draft and t.comment.round_id == draft.id)
-        self.edits.discard(draft, in_draft, f"the diff of session {self.session.number}")
+        self.edits.discard(self.comments.draft, self.comments.tracked, f"the diff of session {self.session.number}")
 
     # -- rounds ----------------------------------------------------------------------------
 

@@ -242,7 +242,7 @@ class TaskDocument(Vertical):
             # A file deleted since: the pane says so.
             self.post_message(OpenPath(chosen.path))
         else:
-            self.notify(f"{visible(chosen.title)} has no document to open.", markup=False)
+            self.notify(f"{chosen.title} has no document to open.", markup=False)
 
     def document_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [
