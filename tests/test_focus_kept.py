@@ -105,3 +105,44 @@ async def test_a_session_removed_elsewhere_leaves_the_focus_where_the_user_is(se
         await wait_until(pilot, lambda: not view.snapshots and not view.tiles(), "the tile gone", timeout=30)
         await pilot.pause()
         assert app.focused is rows
+
+
+async def test_a_document_opening_does_not_take_the_focus_back_from_where_the_reader_moved_it(
+    tasks_workspace: Path,
+) -> None:
+    """On a busy machine a tab mounts a refresh or more after it is asked for; a reader who
+    moved on meanwhile (to the threads, say) keeps the focus there."""
+    from textual.widgets import Tree
+
+    from widgets.focus import focus_now
+
+    app = LoupeApp(open_workspace(tasks_workspace), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == 3, "tasks listed")
+        rows = app.query_one(TaskList).rows
+        rows.focus()
+        await wait_until(pilot, lambda: app.focused is rows, "the task list has the focus")
+        path = tasks_workspace / "one.md"
+        path.write_text("# One\n\nFirst.\n")
+        threads = app.screen.query_one("#thread-tree", Tree)
+        # Asked for from the list, then the focus moves before the tab has even mounted.
+        document = app.screen.query_one(DocumentsView).open_artifact(path)
+        focus_now(threads)
+        await wait_until(pilot, lambda: isinstance(document, ArtifactDocument) and document.text is not None
+                         and app.screen.query_one(DocumentsView).active_document() is document, "the document shown")
+        for _ in range(5):
+            await pilot.pause()
+        assert app.focused is threads
+
+
+async def test_the_last_of_several_tabs_opened_at_once_is_shown_and_focused(tasks_workspace: Path) -> None:
+    app = LoupeApp(open_workspace(tasks_workspace), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == 3, "tasks listed")
+        paths = [tasks_workspace / f"{name}.md" for name in ("one", "two", "three")]
+        for path in paths:
+            path.write_text(f"# {path.stem}\n\nText.\n")
+        documents = app.screen.query_one(DocumentsView)
+        last = [documents.open_artifact(path) for path in paths][-1]
+        await wait_until(pilot, lambda: documents.active_document() is last and isinstance(app.focused, ArtifactView)
+                         and app.focused in last.query(ArtifactView), "the last one shown and focused")

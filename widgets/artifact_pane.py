@@ -138,7 +138,6 @@ class ArtifactPane(Vertical):
             placeholder="This document is empty.",
         )
         self._toc_for: MarkdownDoc | None = None
-        self._focus_pending = False
         self.review = ReviewMarks()
 
     def compose(self) -> ComposeResult:
@@ -167,18 +166,16 @@ class ArtifactPane(Vertical):
     def on_mount(self) -> None:
         self._refresh_header()
         self.watch(self._view, "scroll_y", self._sync_review_bar, init=False)
-        if self._focus_pending:
-            self.call_after_refresh(self.focus_document)
 
-    def focus_document(self) -> None:
+    def focus_document(self) -> bool:
+        """Focus what the pane shows; False if it is not mounted yet (the caller tries again)."""
         if not self._view.is_mounted:
-            self._focus_pending = True  # asked before compose finished: focus once mounted
-            return
-        self._focus_pending = False
+            return False
         if self.showing_changes:
             self.query_one(DiffView).focus_lines()
         else:
             self.view.focus()
+        return True
 
     # ------------------------------------------------------------------ content
 

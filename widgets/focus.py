@@ -44,3 +44,27 @@ class FormInput(Input):
         if target is not None:
             focus_now(target)
         await super().action_submit()
+
+
+def focus_when_ready(owner: Widget, focus: Callable[[], bool]) -> None:
+    """Call `focus` after each refresh until it says it took the focus, unless the reader
+    moved the focus meanwhile (or `owner` left the screen).
+
+    A document asked to take the focus as it opens is composed a refresh or more later; on
+    a busy machine the reader may have moved on by then (back to the task list, say), and
+    taking the focus back would send their next keys to the wrong place. `focus` returns
+    True too when focusing has become pointless (its widget is gone).
+    """
+    screen = owner.screen
+    was = screen.focused
+
+    def attempt() -> None:
+        if not owner.is_attached:
+            return
+        # The focus dropped (the tab it was in was hidden) is not a move of the reader's.
+        if screen.focused is not was and screen.focused is not None:
+            return
+        if not focus():
+            owner.call_after_refresh(attempt)
+
+    owner.call_after_refresh(attempt)

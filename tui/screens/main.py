@@ -15,7 +15,7 @@ from widgets.session_tile import SessionTile
 from tui.app_base import AppBase
 from tui.dialogs.confirm import ConfirmScreen
 from tui.messages import OpenPath, OpenTask, OpenThread, RunPhase, ShowSession, StartSession, ThreadsChanged
-from tui.views.documents import DocumentsView
+from tui.views.documents import DocumentsView, pane_id
 from tui.views.guard import GuardView
 from tui.views.sessions import SessionsView
 from tui.views.tasks import TasksView
@@ -185,10 +185,10 @@ class MainScreen(Screen[None]):
         from tui.views.task_view import TaskDocument
 
         path = message.task_path
-        view = self.query_one(DocumentsView).open_pane(f"task:{path}", message.title or f"task {path.name}",
-                                                       lambda: TaskDocument(path))
+        documents = self.query_one(DocumentsView)
+        view = documents.open_pane(f"task:{path}", message.title or f"task {path.name}", lambda: TaskDocument(path))
         if isinstance(view, TaskDocument):
-            self.call_after_refresh(view.focus_document)
+            documents.focus_when_shown(view, pane_id(f"task:{path}"))
 
     @on(OpenThread)
     def _open_thread(self, message: OpenThread) -> None:

@@ -130,13 +130,10 @@ class ArtifactDocument(Vertical):
         """The next phase of the task this artifact belongs to."""
         self.post_message(RunPhase(self.path))
 
-    def focus_document(self) -> None:
+    def focus_document(self) -> bool:
+        """Focus the reading view; False if it is not composed yet (the caller tries again)."""
         panes = self.query(ArtifactPane)
-        if panes:
-            panes.first().focus_document()
-        else:
-            # Opened while another screen was closing (the New task dialog): not composed yet.
-            self.call_after_refresh(self.focus_document)
+        return bool(panes) and panes.first().focus_document()
 
     def document_commands(self) -> list[tuple[str, str, object]]:
         return [*self.pane.document_commands(),

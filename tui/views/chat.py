@@ -499,8 +499,9 @@ class ChatPane(Vertical):
 
     # -- palette -------------------------------------------------------------------------
 
-    def focus_document(self) -> None:
+    def focus_document(self) -> bool:
         self.composer.focus_input()
+        return True
 
     def unsent_work(self) -> str:
         """What closing this tab would lose: the message being written, if there is one."""

@@ -57,11 +57,12 @@ class CodeDocument(Vertical):
         self._header()
         self.follower.start()
 
-    def focus_document(self) -> None:
-        if self.query(CodeView):
-            self.code.focus()
-        else:
-            self.call_after_refresh(self.focus_document)
+    def focus_document(self) -> bool:
+        """Focus the code; False if it is not composed yet (the caller tries again)."""
+        if not self.query(CodeView):
+            return False
+        self.code.focus()
+        return True
 
     def document_commands(self) -> list[tuple[str, str, object]]:
         return [

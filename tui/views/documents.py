@@ -19,6 +19,7 @@ from tui.docs.open_tabs import OpenTabs
 from tui.docs.open_tabs import load as load_tabs
 from tui.docs.open_tabs import save as save_tabs
 from tui.messages import LeavingPlace
+from widgets.focus import focus_when_ready
 from widgets.plain_text import plain_text
 
 
@@ -84,6 +85,7 @@ class DocumentsView(Vertical):
         existing = tabs.query(f"#{ident}")
         if existing:
             tabs.active = ident
+            self._wanted = ident
             pane = existing.first(TabPane)
             return pane.children[0] if pane.children else pane
         widget = make()
@@ -101,7 +103,11 @@ class DocumentsView(Vertical):
         self._name_tabs()
         return widget
 
-    def _show_wanted(self) -> None:
+    async def _show_wanted(self) -> None:
+        # TabbedContent shows its first tab as tabs mount, over the `active` set when each
+        # was added: once they are all mounted, show the one asked for last.
+        for added in list(self._adding):
+            await added
         tabs = self.query_one("#document-tabs", TabbedContent)
         wanted = self._wanted
         if wanted is not None and tabs.query(f"#{wanted}") and tabs.active != wanted:
@@ -139,7 +145,7 @@ class DocumentsView(Vertical):
         if existing is not None and isinstance(widget, ArtifactDocument) and (anchor or line):
             widget.go_to(anchor, line)
         if focus:
-            self._focus(widget)
+            self.focus_when_shown(widget, pane_id(f"artifact:{path}"))
         return widget
 
     def open_code(self, path: Path, line: int | None = None, *, focus: bool = True) -> Widget:
@@ -151,7 +157,7 @@ class DocumentsView(Vertical):
         if existing is not None and isinstance(widget, CodeDocument):
             widget.go_to(line)
         if focus:
-            self._focus(widget)
+            self.focus_when_shown(widget, pane_id(f"code:{path}"))
         return widget
 
     # ------------------------------------------------------------------ kept between runs
@@ -204,17 +210,20 @@ class DocumentsView(Vertical):
                 f"Not reopened, no longer on disk: {', '.join(gone)}", title="Tabs", severity="warning", markup=False
             )
 
-    def _focus(self, widget: Widget) -> None:
+    def focus_when_shown(self, widget: Widget, ident: str) -> None:
+        """Focus `widget`, the document of tab `ident`, once it is mounted and shown; not if
+        another tab is asked for first, the tab is closed, or the reader moves the focus."""
         focus = getattr(widget, "focus_document", None)
         if not callable(focus):
             return
 
-        def focus_if_shown() -> None:
-            # Another tab opened meanwhile is shown: focusing this one would show it again.
-            if self.active_document() is widget:
-                focus()
+        def focus_if_shown() -> bool:
+            if self._wanted != ident:
+                return True  # another tab asked for since (or this one closed): leave the focus
+            # Tabs mount asynchronously; until this one is shown it cannot take the focus.
+            return self.active_document() is widget and bool(focus())
 
-        self.call_after_refresh(focus_if_shown)
+        focus_when_ready(self, focus_if_shown)
 
     @on(LeavingPlace)
     def _leaving(self, message: LeavingPlace) -> None:
@@ -246,7 +255,8 @@ class DocumentsView(Vertical):
         if document is None:
             return False
         if callable(focus):
-            focus()
+            if not focus():
+                self.focus_when_shown(document, self.query_one("#document-tabs", TabbedContent).active)
         else:
             document.focus()
         return True
@@ -305,6 +315,7 @@ class DocumentsView(Vertical):
         panes = self._pane_ids()
         if 0 <= index < len(panes):
             self.query_one("#document-tabs", TabbedContent).active = panes[index]
+            self._wanted = panes[index]
             if focus:
                 self.focus_active()
 
@@ -320,6 +331,8 @@ class DocumentsView(Vertical):
         """Close the tab shown; the next one is shown (the caller decides where focus goes)."""
         tabs = self.query_one("#document-tabs", TabbedContent)
         if tabs.active:
+            if self._wanted == tabs.active:
+                self._wanted = None
             self._titles.pop(tabs.active, None)
             self._keys.pop(tabs.active, None)
             await tabs.remove_pane(tabs.active)

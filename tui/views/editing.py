@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.widget import Widget
 
 from tui.docs.editor import EditorError, editor_command, open_at
+from widgets.focus import focus_when_ready
 
 
 def edit_file(
@@ -66,5 +67,5 @@ def _editor_finished(owner: Widget, argv: list[str], code: int, done: Callable[[
         owner.notify(f"{argv[0]} exited with status {code}.", severity="warning")
     done()
     focus = getattr(owner, "focus_document", None)
-    if callable(focus):
-        focus()
+    if callable(focus) and not focus():
+        focus_when_ready(owner, focus)

@@ -94,13 +94,13 @@ class TaskDocument(Vertical):
         self.app.channel.subscribe(self, SessionsUpdated, PlanRunsUpdated, TasksChanged, PhaseStarted)
         self.refresh_timeline()
 
-    def focus_document(self) -> None:
+    def focus_document(self) -> bool:
+        """Focus the timeline; False if it is not mounted yet (the caller tries again)."""
         rows = self.query("#task-view-rows")
-        if rows:
-            rows.first().focus()
-        else:
-            # Asked for while it was being mounted: once it is.
-            self.call_after_refresh(self.focus_document)
+        if not rows:
+            return False
+        rows.first().focus()
+        return True
 
     @property
     def rows(self) -> OptionList:
