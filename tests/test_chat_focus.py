@@ -124,3 +124,35 @@ async def test_a_chat_tab_with_nothing_written_closes_at_once(tmp_path: Path) ->
         await pilot.press("ctrl+w")
         await wait_until(pilot, lambda: tab_count(app) == 0, "the tab closed")
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_quitting_with_an_unsent_message_in_a_hidden_tab_asks_first(tmp_path: Path) -> None:
+    from tui.messages import OpenPath
+
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await writing(pilot, "half a thought")
+        # Another tab in front: the message is out of sight, not out of mind.
+        notes = tmp_path / "notes.md"
+        notes.write_text("# Notes\n")
+        app.screen.post_message(OpenPath(notes))
+        await wait_until(pilot, lambda: tab_count(app) == 2, "a second tab")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        body = app.screen.query_one(".dialog-body").render().plain  # type: ignore[union-attr]
+        assert "3 words" in body and "Quitting discards it" in body
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question closed")
+        assert app.is_running and pane.composer.text == "half a thought"
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, "the app quit")
+
+
+async def test_quitting_with_nothing_unsent_does_not_ask(tmp_path: Path) -> None:
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await new_thread(pilot, "notes")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: not app.is_running, "the app quit")

@@ -158,7 +158,23 @@ class LoupeApp(AppBase):
         self.push_screen(HelpScreen(keys_here(self.screen)))
 
     def action_quit(self) -> None:
-        """Quit, first saying that running agents keep running (and offering to stop them)."""
+        """Quit, first asking about messages written but not sent, then saying that running
+        agents keep running (and offering to stop them)."""
+        unsent = [item for documents in self.screen_stack[0].query(DocumentsView)
+                  for item in documents.unsent_everywhere()]
+        if not unsent:
+            self._quit_sessions()
+            return
+        from tui.dialogs.confirm import ConfirmScreen
+
+        title, lost = unsent[0]
+        more = f" So do {len(unsent) - 1} more tab(s)." if len(unsent) > 1 else ""
+        self.push_screen(
+            ConfirmScreen("Quit loupe?", f"“{title}”: {lost}{more} Quitting discards it.", confirm="Quit"),
+            lambda quit: self._quit_sessions() if quit else None,
+        )
+
+    def _quit_sessions(self) -> None:
         sessions = self.services.sessions
         live = sessions.live()
         if not live or sessions.manager is None:

@@ -269,13 +269,19 @@ class DocumentsView(Vertical):
     def active_unsent(self) -> tuple[str, str] | None:
         """The shown tab's title and what closing it would lose (a chat's unsent message), or
         None when closing it loses nothing."""
-        document = self.active_document()
-        unsent = getattr(document, "unsent_work", None)
         tabs = self.query_one("#document-tabs", TabbedContent)
+        return self._unsent(tabs.active) if tabs.active else None
+
+    def unsent_everywhere(self) -> list[tuple[str, str]]:
+        """Each tab that closing would lose something of: its title and what, in tab order."""
+        return [unsent for ident in self._pane_ids() if (unsent := self._unsent(ident)) is not None]
+
+    def _unsent(self, ident: str) -> tuple[str, str] | None:
+        found = self.query(f"#{ident}")
+        document = found.first().children[0] if found and found.first().children else None
+        unsent = getattr(document, "unsent_work", None)
         lost = unsent() if callable(unsent) else ""
-        if not lost or not tabs.active:
-            return None
-        return self._titles.get(tabs.active, ("this tab", None))[0], lost
+        return (self._titles.get(ident, ("this tab", None))[0], lost) if lost else None
 
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """The active document's commands (hidden tabs offer none)."""
