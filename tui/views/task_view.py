@@ -87,7 +87,7 @@ class TaskDocument(Vertical):
         yield Static(Content(f"Task {self.task_path.name}"), id="task-view-header")
         yield Static(id="task-view-plan")
         yield OptionList(id="task-view-rows")
-        yield Static("p next phase · a run again · g go (next plan phase) · t thread · enter open",
+        yield Static("p next phase · a run again · g go (next plan phase) · t thread · enter open (a session: its tile)",
                      id="task-view-hint")
 
     def on_mount(self) -> None:
