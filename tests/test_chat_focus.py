@@ -156,3 +156,28 @@ async def test_quitting_with_nothing_unsent_does_not_ask(tmp_path: Path) -> None
         await new_thread(pilot, "notes")
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: not app.is_running, "the app quit")
+
+
+async def test_a_thread_renamed_keeps_its_new_tab_name_when_another_tab_opens(tmp_path: Path) -> None:
+    from textual.widgets.tabbed_content import ContentTab
+
+    from tui.messages import OpenPath
+
+    app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await new_thread(pilot, "notes")
+        store = app.services.threads.store
+        assert store is not None
+        store.rename(pane.thread_id, "retry plan")  # as `loupe thread` in a shell would
+
+        def labels() -> list[str]:
+            return [tab.label_text for tab in app.screen.query(ContentTab)]
+
+        await wait_until(pilot, lambda: "retry plan" in labels(), "the tab says the new name")
+        notes = tmp_path / "notes.md"
+        notes.write_text("# Notes\n")
+        app.screen.post_message(OpenPath(notes))
+        await wait_until(pilot, lambda: tab_count(app) == 2, "a second tab")
+        for _ in range(5):
+            await pilot.pause()
+        assert labels() == ["retry plan", "notes.md"]

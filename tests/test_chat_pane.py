@@ -195,14 +195,17 @@ async def test_a_title_update_while_the_tab_closes_is_dropped(tmp_path: Path, mo
     # going, and the app crashed with NoMatches.
     from textual.widgets._tabbed_content import ContentTab, ContentTabs
 
+    from tui.messages import TabRetitled
+
     app = LoupeApp(open_workspace(tmp_path), remember_theme=False)
     async with app.run_test(size=SIZE) as pilot:
         pane = await new_thread(pilot)
         tab_pane = next(a for a in pane.ancestors if isinstance(a, TabPane))
         tabs = app.screen.query_one("#document-tabs", TabbedContent)
         await tabs.get_child_by_type(ContentTabs).remove_tab(ContentTab.add_prefix(tab_pane.id))
-        pane._update_tab_title("renamed while closing")
-        await pilot.pause()
+        pane.post_message(TabRetitled(pane, "renamed while closing"))
+        for _ in range(3):
+            await pilot.pause()
         assert app.is_running
 
 

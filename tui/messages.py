@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from tui.sessions.model import Session
 
 
@@ -92,3 +94,12 @@ class ShowSession(Message):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+
+
+class TabRetitled(Message):
+    """A document now goes by `title` (a thread renamed, here or elsewhere): its tab says so."""
+
+    def __init__(self, document: Widget, title: str) -> None:
+        super().__init__()
+        self.document = document
+        self.title = title

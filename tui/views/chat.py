@@ -20,16 +20,13 @@ from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
-from textual.css.query import NoMatches
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Static
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
-from tui.dialogs.chat import EditMessageScreen, EditResult
 from tui.errors import LoupeError
 from tui.events import ReplyFinished, ReplyProgress, ReplyStreaming
-from tui.messages import OpenThread, ThreadsChanged
+from tui.messages import OpenThread, TabRetitled
 from tui.references import ReferenceError, find_references, resolve
 from tui.terminal_text import visible
 from tui.threads import chat_data
@@ -37,9 +34,11 @@ from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role
 from tui.services.threads import ThreadServices
 from tui.views.chat_branches import MapReduce
+from tui.views.chat_edits import MessageActions
 from tui.views.chat_endpoints import EndpointPicker
 from tui.views.chat_export import Exporter
-from tui.views.chat_messages import message_infos
+from tui.views.chat_messages import banner_text, message_infos
+from tui.views.chat_palette import thread_commands
 from widgets.chat.chat_log import ChatLog
 from widgets.chat.composer import Composer
 from widgets.chat.incremental_markdown import IncrementalMarkdown, warm_cache
@@ -90,6 +89,7 @@ class ChatPane(Vertical):
         self._reload_lock = asyncio.Lock()
         # Helpers that reach the pane as a `ChatHost` (tui/views/chat_host.py).
         self.map_reduce = MapReduce(self)
+        self.actions = MessageActions(self)
         self.exporter = Exporter(self)
         self.endpoints = EndpointPicker(self, lambda job: self.run_worker(job, group="chat-action"))
 
@@ -125,7 +125,7 @@ class ChatPane(Vertical):
         self.composer.set_references(references)
         await self.reload(select=self._select)
         if self._select and self.log.selected_id != self._select:
-            await self.reveal(self._select)
+            await self.actions.reveal(self._select)
         self.set_interval(EXTERNAL_POLL, self._check_external, name="chat-external")
 
     async def _check_external(self) -> None:
@@ -183,7 +183,7 @@ class ChatPane(Vertical):
         if follow:
             log.follow()
         self._update_banner()
-        self._update_tab_title(snapshot.thread.title or "untitled")
+        self.post_message(TabRetitled(self, snapshot.thread.title or "untitled"))
         self.refresh_bindings()
 
     def _banner(self, text: str, *, problem: bool = False) -> None:
@@ -195,38 +195,8 @@ class ChatPane(Vertical):
         snapshot = self.snapshot
         if snapshot is None:
             return
-        thread = snapshot.thread
-        status = self.services.endpoint_status(thread.endpoint, thread.model)
-        lines: list[str] = []
-        problem = status.endpoint is None
-        if status.endpoint is None:
-            lines.append(f"No model to talk to. {status.problem}")
-        elif status.is_demo:
-            from tui.model.demo import CONNECT_HINT
-
-            lines.append(f"{status.endpoint.model}: {status.endpoint.label}. {CONNECT_HINT}")
-        else:
-            label = f": {status.endpoint.label}" if status.endpoint.label else ""
-            lines.append(f"{status.endpoint.model} on {status.endpoint.name}{label}")
-        if thread.forked_from:
-            parent = snapshot.parent_title or "a deleted thread"
-            lines.append(f"⑂ forked from “{parent}” · ctrl+o fork point · ctrl+t parent thread")
-        self._banner("\n".join(lines), problem=problem)
-
-    def _update_tab_title(self, title: str) -> None:
-        pane = next((a for a in self.ancestors if isinstance(a, TabPane)), None)
-        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
-        if pane is not None and tabs is not None and pane.id:
-            try:
-                tab = tabs.get_tab(pane.id)
-            except NoMatches:
-                # The tab is closing (its label goes first, the pane after): a reply's title
-                # update that arrives in between has nothing left to name.
-                return
-            # A str label is markup (`[/x]` in a title would crash); a title is data.
-            label = Content(visible(title))
-            if tab.label != label:
-                tab.label = label
+        status = self.services.endpoint_status(snapshot.thread.endpoint, snapshot.thread.model)
+        self._banner(banner_text(snapshot, status), problem=status.endpoint is None)
 
     def select_message(self, message_id: str) -> None:
         # A pane opened just now has no log yet: its first load selects the message.
@@ -236,28 +206,7 @@ class ChatPane(Vertical):
         if self.snapshot is None:
             self._select = message_id
         else:
-            self.run_worker(partial(self.reveal, message_id), group="chat-action")
-
-    async def reveal(self, message_id: str) -> None:
-        """Select a message that is not shown: an older one, or one on another branch of this
-        thread (a search hit on an edited-away question), whose branch is then switched to."""
-        store, snapshot = self.services.store, self.snapshot
-        if store is None or snapshot is None:
-            return
-        log = self.log
-        if any(m.id == message_id for m in snapshot.history):
-            while log.view_for(message_id) is None and log.shown_from > 0:
-                await log.show_earlier()
-            log.select(message_id)
-            return
-        try:
-            message = await asyncio.to_thread(store.message, message_id)
-        except LoupeError:
-            return
-        if message.thread_id != self.thread_id:
-            return  # not this thread's own message: leave its branches alone
-        if await self.store_call(store.switch_branch, self.thread_id, message_id) is not None:
-            await self.reload(select=message_id)
+            self.run_worker(partial(self.actions.reveal, message_id), group="chat-action")
 
     # -- replies (events from the ReplyManager, on the UI loop) --------------------------
 
@@ -411,72 +360,15 @@ class ChatPane(Vertical):
         message = self._message(event.message_id)
         if message is None:
             return
-        if event.action == "sibling":
-            self._switch_sibling(message, event.delta)
-        elif event.action == "fork":
-            self._fork(message)
-        elif event.action == "edit":
-            self._edit(message)
-        elif event.action == "regenerate":
-            self._regenerate(message)
-        elif event.action == "map":
-            self.run_worker(partial(self.map_reduce.map, message), group="chat-action")
-
-    @work(group="chat-action")
-    async def _switch_sibling(self, message: Message, delta: int) -> None:
-        store = self.services.store
-        position = self.snapshot.positions.get(message.id) if self.snapshot else None
-        target = (position.previous_id if delta < 0 else position.next_id) if position else None
-        if store is None or target is None:
-            return
-        await self.store_call(store.switch_branch, self.thread_id, target)
-        await self.reload(select=target)
-
-    @work(group="chat-action")
-    async def _fork(self, message: Message) -> None:
-        store = self.services.store
-        if store is None:
-            return
-        title = self.snapshot.thread.title if self.snapshot else ""
-        fork = await self.store_call(
-            store.fork, self.thread_id, message.id,
-            title=f"{title or 'thread'} ⑂ {chat_data.excerpt(message.content, 24)}",
-        )
-        if fork is not None:
-            self.post_message(ThreadsChanged(select=fork.id))
-            self.post_message(OpenThread(fork.id, title=fork.title))
-
-    def _edit(self, message: Message) -> None:
-        if self.is_streaming:
-            self.notify("Wait for the reply to finish (or press escape) before editing.", severity="warning")
-            return
-
-        def done(result: EditResult | None) -> None:
-            if result is not None:
-                self._save_edit(message, result)
-
-        self.app.push_screen(EditMessageScreen(message.content, role=str(message.role)), done)
-
-    @work(group="chat-action")
-    async def _save_edit(self, message: Message, result: EditResult) -> None:
-        store = self.services.store
-        if store is None:
-            return
-        edited = await self.store_call(store.edit, self.thread_id, message.id, result.text)
-        if edited is None:
-            return
-        await self.reload(select=edited.id, follow=result.rerun, replying=result.rerun)
-        if result.rerun:
-            self.start_reply()
-
-    @work(group="chat-action")
-    async def _regenerate(self, message: Message) -> None:
-        if self.is_streaming:
-            return
-        if message.role is Role.ASSISTANT:
-            self.start_reply(parent_id=message.parent_id)
-        elif message.role is Role.USER and self.snapshot and self.snapshot.history[-1].id == message.id:
-            self.start_reply()  # a question nobody answered yet (a fork made at it)
+        actions = {
+            "sibling": partial(self.actions.switch_sibling, message, event.delta),
+            "fork": partial(self.actions.fork, message),
+            "edit": partial(self.actions.edit, message),
+            "regenerate": partial(self.actions.regenerate, message),
+            "map": partial(self.map_reduce.map, message),
+        }
+        if event.action in actions:
+            self.run_worker(actions[event.action], group="chat-action")
 
     async def store_call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T | None:
         """Run a store operation off the loop; show its error instead of raising."""
@@ -513,28 +405,4 @@ class ChatPane(Vertical):
 
     def document_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
         """Palette commands while this thread is the active tab (see DocumentsView)."""
-        log = self.log
-        commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("Thread: reduce branches", "Bring forks of this thread back as one message", self.action_reduce),
-            ("Thread: export as markdown", "Write the thread to a .md file (asks where)", self.action_export),
-            ("Thread: copy as markdown", "The whole thread, to the clipboard", self.action_copy_markdown),
-        ]
-        if self.is_streaming:
-            commands.append(("Thread: stop the reply", "Keep what arrived, marked cancelled", self.action_cancel_reply))
-        if self.snapshot and self.snapshot.thread.forked_from:
-            commands.append(("Thread: go to the fork point", "Select the message this fork starts from", self.action_fork_point))
-            commands.append(("Thread: open the parent thread", "The thread this one was forked from", self.action_parent))
-        if log.selected_id:
-            for title, help_text, kind in (
-                ("Thread: fork at the selected message", "A new thread from here; nothing is copied", "fork"),
-                ("Thread: edit the selected message", "Make an edited sibling (save, or save and rerun)", "edit"),
-                ("Thread: regenerate the selected reply", "Ask again; the new reply is a sibling", "regenerate"),
-                ("Thread: map the selected message", "Fork one branch per follow-up question", "map"),
-            ):
-                commands.append((title, help_text, lambda kind=kind: log.action_request(kind)))
-            commands.append(("Thread: copy the selected message", "To the clipboard", log.action_copy))
-            commands.append(
-                ("Thread: select lines of the message", "v: j/k extend, y copies, escape leaves", log.action_select_lines)
-            )
-        commands.extend(self.endpoints.commands())
-        return commands
+        return thread_commands(self)

@@ -16,6 +16,7 @@ from textual.notifications import SeverityLevel
 from tui.app_base import AppBase
 from tui.services.threads import ThreadServices
 from tui.threads.chat_data import ThreadSnapshot
+from widgets.chat.chat_log import ChatLog
 
 T = TypeVar("T")
 
@@ -31,6 +32,9 @@ class ChatHost(Protocol):
 
     @property
     def snapshot(self) -> ThreadSnapshot | None: ...
+
+    @property
+    def log(self) -> ChatLog: ...
 
     @property
     def is_streaming(self) -> bool: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tui.services.threads import EndpointStatus
 from tui.threads.chat_data import ThreadSnapshot
 from tui.threads.model import Message, Role, Status
 from widgets.chat.message import MessageInfo
@@ -59,3 +60,21 @@ def _tool_summary(message: Message) -> str:
         names = ", ".join(call.get("function", {}).get("name", "?") for call in message.tool_calls)
         return f"*(calls {names})*"
     return ""
+
+
+def banner_text(snapshot: ThreadSnapshot, status: EndpointStatus) -> str:
+    """The line above a thread: the model it talks to (or why none), and where it was forked."""
+    lines: list[str] = []
+    if status.endpoint is None:
+        lines.append(f"No model to talk to. {status.problem}")
+    elif status.is_demo:
+        from tui.model.demo import CONNECT_HINT
+
+        lines.append(f"{status.endpoint.model}: {status.endpoint.label}. {CONNECT_HINT}")
+    else:
+        label = f": {status.endpoint.label}" if status.endpoint.label else ""
+        lines.append(f"{status.endpoint.model} on {status.endpoint.name}{label}")
+    if snapshot.thread.forked_from:
+        parent = snapshot.parent_title or "a deleted thread"
+        lines.append(f"⑂ forked from “{parent}” · ctrl+o fork point · ctrl+t parent thread")
+    return "\n".join(lines)

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
@@ -18,7 +19,7 @@ from tui.app_base import AppBase
 from tui.docs.open_tabs import OpenTabs
 from tui.docs.open_tabs import load as load_tabs
 from tui.docs.open_tabs import save as save_tabs
-from tui.messages import LeavingPlace
+from tui.messages import LeavingPlace, TabRetitled
 from widgets.focus import focus_when_ready
 from widgets.plain_text import plain_text
 
@@ -113,6 +114,16 @@ class DocumentsView(Vertical):
         if wanted is not None and tabs.query(f"#{wanted}") and tabs.active != wanted:
             tabs.active = wanted
 
+    @on(TabRetitled)
+    def _retitled(self, message: TabRetitled) -> None:
+        message.stop()
+        pane = next((a for a in message.document.ancestors if isinstance(a, TabPane)), None)
+        # Gone already: the tab closed while a reply's title update was on its way.
+        if pane is not None and pane.id in self._titles:
+            path = self._titles[pane.id][1]
+            self._titles[pane.id] = (message.title, path)
+            self._name_tabs()
+
     def _name_tabs(self) -> None:
         """Tabs of files with the same name say which folder (task) each is in."""
         tabs = self.query_one("#document-tabs", TabbedContent)
@@ -122,7 +133,10 @@ class DocumentsView(Vertical):
                 names[title] = names.get(title, 0) + 1
         for ident, (title, path) in self._titles.items():
             shown = f"{title} · {path.parent.name}" if path is not None and names[title] > 1 else title
-            tab = tabs.get_tab(ident)
+            try:
+                tab = tabs.get_tab(ident)
+            except NoMatches:
+                continue  # closing: its label goes first, its pane after
             if tab.label_text != shown:
                 tab.label = plain_text(shown)
 
