@@ -46,6 +46,12 @@ def test_missing_path_exits_2_with_message(tmp_path: Path) -> None:
     assert result.stderr.startswith("loupe: ")
 
 
+def test_a_mistyped_subcommand_is_named(tmp_path: Path) -> None:
+    result = loupe("sesion", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "loupe: sesion: no such file or folder; did you mean `loupe session`?"
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")
 def test_unreadable_folder_exits_2(tmp_path: Path) -> None:
     locked = tmp_path / "locked"

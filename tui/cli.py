@@ -134,6 +134,16 @@ def _main(argv: list[str] | None) -> int:
     return _run_app(args.path, demo=args.demo)
 
 
+def _subcommand_hint(path: Path | None) -> str:
+    """For a path that is not there but reads like a mistyped subcommand (`loupe sesion`)."""
+    import difflib
+
+    if path is None or len(path.parts) != 1 or path.suffix:
+        return ""
+    close = difflib.get_close_matches(str(path), SUBCOMMANDS, n=1)
+    return f"; did you mean `loupe {close[0]}`?" if close else "; subcommands: `loupe --help`"
+
+
 def _run_app(path: Path | None, *, demo: bool) -> int:
     from tui.workspace import WorkspaceError, open_workspace
 
@@ -145,7 +155,7 @@ def _run_app(path: Path | None, *, demo: bool) -> int:
         else:
             workspace = open_workspace(path)
     except WorkspaceError as exc:
-        return error(str(exc), 2)
+        return error(str(exc) + _subcommand_hint(path), 2)
     except LoupeError as exc:
         return error(str(exc))
     for problem in workspace.config_problems:
