@@ -57,8 +57,10 @@ def children(pid: int) -> list[int]:
     return [child for child in found if process_alive(child)]
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """Live processes whose command line contains `text` (other than this one)."""
+def processes_mentioning(text: str, *, scope: str = "") -> list[int]:
+    """Live processes whose command line contains `text` (other than this one); with `scope`,
+    only those whose command line or environment also names it (a test's own folder), so
+    tests running side by side do not see each other's processes."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -68,9 +70,18 @@ def processes_mentioning(text: str) -> list[int]:
                 cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace")
         except OSError:
             continue
-        if text in cmdline and process_alive(int(entry)):
+        if text in cmdline and (not scope or scope in cmdline or _environment_names(entry, scope)) \
+                and process_alive(int(entry)):
             found.append(int(entry))
     return found
+
+
+def _environment_names(pid: str, text: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            return text.encode() in handle.read()
+    except OSError:
+        return False
 
 
 class ThrowawaySshd:
@@ -100,6 +111,16 @@ class ThrowawaySshd:
             if self._start_on(self.port, may_fail=True):
                 return
         raise RuntimeError(f"sshd did not start on three free ports:\n{self.log_text()}")
+
+    def set_remote_env(self, **changes: str | None) -> None:
+        """Change the environment logins get (None takes a name out), from the next start."""
+        for name, value in changes.items():
+            if value is None:
+                self.remote_env.pop(name, None)
+            else:
+                self.remote_env[name] = value
+        if self.port:
+            self._write_configs()
 
     def stop(self) -> None:
         """The host goes down: sshd and every process it started (live connections too)."""

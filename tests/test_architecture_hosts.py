@@ -25,6 +25,8 @@ LOCAL_HOST = {
     "tui/sessions/hook_cli.py",
     # `loupe host-op` is the local host of the machine a session runs on, for loupe elsewhere.
     "tui/sessions/host_op_cli.py",
+    # What host-op writes down there while it makes a session's worktree (a start killed then).
+    "tui/sessions/reservations.py",
     # `loupe redact` runs beside its pane (tmux starts it), and writes that machine's output log.
     "tui/redact_cli.py",
 }

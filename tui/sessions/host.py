@@ -130,10 +130,12 @@ class SessionHost(Protocol):
         """The commit (and the branch to land onto) `base` names in the host's clone."""
 
     def create_worktree(self, task: str, base_commit: str,
-                        reserve: Callable[[NewWorktree], None] | None = None) -> NewWorktree:
+                        reserve: Callable[[NewWorktree], None] | None = None, *,
+                        session_id: str = "") -> NewWorktree:
         """A new worktree on a new branch `loupe/<task>/<n>` at `base_commit`, `n` the first
         free one even while other starts run. `reserve` hears the names before they exist
-        where the host can (so a killed start leaves nothing unrecorded), else just after."""
+        where the host can (so a killed start leaves nothing unrecorded), else just after; a
+        host that cannot call it in time writes them down where it is, for `session_id`."""
 
     def task_folder(self, task_dir: Path) -> Path:
         """Where a session that runs in place (`Session.in_place`: a documents-only phase, no

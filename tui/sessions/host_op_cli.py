@@ -27,12 +27,12 @@ from typing import Any
 from tui import __version__, locations
 from tui.config import SessionsConfig
 from tui.errors import LoupeError
-from tui.sessions import agents, environment, wire
+from tui.sessions import agents, environment, pausepoints, reservations, wire
 from tui.sessions.errors import SessionError, WorktreeError
 from tui.sessions.host import Launch
 from tui.sessions.local_host import LocalHost
 from tui.sessions.tmux import find_tmux
-from tui.sessions.worktrees import main_repo_root
+from tui.sessions.worktrees import NewWorktree, main_repo_root
 
 SUMMARY = "the far side of a session host reached over SSH (used by loupe itself)"
 USAGE = "usage: loupe host-op OP  (a JSON request on stdin; one JSON line back)"
@@ -54,13 +54,18 @@ class _Request:
         settings = SessionsConfig(disposable=list(data.get("disposable") or SessionsConfig().disposable),
                                   setup_script=str(data.get("setup_script") or ""))
         self.host = LocalHost(self.root, str(data.get("tmux_socket") or "loupe"), settings)
+        self.reserved = False
         # The user's keys from the other side: the agent's environment, and what its output
         # log hides, are built from this process's environment.
         forwarded = data.get("env") or {}
         os.environ.update({str(name): str(value) for name, value in forwarded.items()})
 
     def session(self) -> Any:
-        return wire.session_from_wire(self.data["session"], self.root)
+        # With the worktree made for it here if its start was killed before it heard the names.
+        given = wire.session_from_wire(self.data["session"], self.root)
+        found = reservations.recall(given)
+        self.reserved = found is not given
+        return found
 
 
 def _info(request: _Request) -> dict[str, Any]:
@@ -79,12 +84,35 @@ def _launch(request: _Request) -> Any:
     prep = environment.session_env(session)
     launched = request.host.launch(session, replace(spec, env=prep.env, guard_dir=prep.guard_dir))
     launched.warnings[:0] = prep.warnings
+    # Its start heard the names long ago (it sent them back here): nothing left to recall.
+    reservations.forget(session.id)
     return launched
+
+
+def _remove_worktree(request: _Request) -> Any:
+    session = request.session()
+    saved = request.host.remove_worktree(session)
+    if request.reserved:
+        # Known only from the reservation: its start was killed before the agent ran, so its
+        # branch, still at its base, goes too (as `remove` does for a start it knows of).
+        request.host.discard(session)
+    return saved
 
 
 def _run(request: _Request) -> Any:
     return request.host.run(request.session(), [str(word) for word in request.data["argv"]],
                             timeout=float(request.data.get("command_timeout", 600.0)))
+
+
+def _create_worktree(request: _Request) -> Any:
+    session_id, base = str(request.data.get("session_id") or ""), str(request.data["base_commit"])
+
+    def reserve(created: NewWorktree) -> None:
+        reservations.reserve(session_id, created, base)
+
+    created = request.host.create_worktree(str(request.data["task"]), base, reserve if session_id else None)
+    pausepoints.reached("host-op:worktree-created")
+    return created
 
 
 def _diff_stats(request: _Request) -> dict[str, Any]:
@@ -104,7 +132,7 @@ OPERATIONS: dict[str, Callable[[_Request], Any]] = {
     "check-agent": _check_agent,
     "fetch": lambda r: r.host.fetch(),
     "resolve-base": lambda r: r.host.resolve_base(str(r.data["base"])),
-    "create-worktree": lambda r: r.host.create_worktree(str(r.data["task"]), str(r.data["base_commit"])),
+    "create-worktree": _create_worktree,
     "launch": _launch,
     "discard": lambda r: r.host.discard(r.session()),
     "stop": lambda r: r.host.stop(r.session(), grace=float(r.data.get("grace", 5.0))),
@@ -114,7 +142,7 @@ OPERATIONS: dict[str, Callable[[_Request], Any]] = {
     "last-screen": lambda r: r.host.last_screen(r.session()),
     "save-last-screen": lambda r: r.host.save_last_screen(r.session()),
     "removal-risks": lambda r: r.host.removal_risks(r.session(), live=bool(r.data.get("live"))),
-    "remove-worktree": lambda r: r.host.remove_worktree(r.session()),
+    "remove-worktree": _remove_worktree,
     "diff": lambda r: r.host.diff(r.session()),
     "diff-stats": _diff_stats,
     "read-texts": lambda r: r.host.read_texts(r.session(), [str(path) for path in r.data["paths"]]),

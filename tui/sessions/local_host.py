@@ -81,7 +81,8 @@ class LocalHost:
         return worktrees.resolve_base(self.root, base)
 
     def create_worktree(self, task: str, base_commit: str,
-                        reserve: Callable[[worktrees.NewWorktree], None] | None = None) -> worktrees.NewWorktree:
+                        reserve: Callable[[worktrees.NewWorktree], None] | None = None, *,
+                        session_id: str = "") -> worktrees.NewWorktree:
         return worktrees.create_worktree(self.root, task, base_commit, reserve)
 
     def task_folder(self, task_dir: Path) -> Path:

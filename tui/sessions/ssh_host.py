@@ -194,11 +194,13 @@ class SshHost:
         return self._op("resolve-base", Base, base=base)
 
     def create_worktree(self, task: str, base_commit: str,
-                        reserve: Callable[[NewWorktree], None] | None = None) -> NewWorktree:
+                        reserve: Callable[[NewWorktree], None] | None = None, *,
+                        session_id: str = "") -> NewWorktree:
         # The far side takes its own worktree lock; `reserve` cannot cross the connection, so
-        # it hears the names once they exist there (a kill in that moment leaves a worktree
-        # there that no record names).
-        created = self._op("create-worktree", NewWorktree, task=task, base_commit=base_commit)
+        # it hears the names once they exist there. For a kill in that moment the far side
+        # writes them down under `session_id` (tui/sessions/reservations.py).
+        created = self._op("create-worktree", NewWorktree, task=task, base_commit=base_commit,
+                           session_id=session_id)
         if reserve is not None:
             reserve(created)
         return created

@@ -144,7 +144,7 @@ class SessionStarter:
                               worktree_name=created.name, base_commit=resolved.commit,
                               base_branch=resolved.branch)
 
-        reserve(place.create_worktree(task, resolved.commit, reserve=reserve))
+        reserve(place.create_worktree(task, resolved.commit, reserve=reserve, session_id=session.id))
         pausepoints.reached("start:worktree-created")
         if recorded_base is not None:
             session.base_commit, session.base_branch = recorded_base.commit, recorded_base.branch
