@@ -49,6 +49,16 @@ def wait_for(predicate: Callable[[], object], description: str, timeout: float =
         time.sleep(0.02)
 
 
+class ManualClock:
+    """A clock that moves only when a test sets `now`: backoffs and timers without waiting."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def process_alive(pid: int) -> bool:
     """True while the process exists and is not a zombie waiting to be reaped."""
     try:

@@ -65,7 +65,8 @@ def check_host(name: str, host: HostConfig, *, shown: Callable[[Check], None] = 
                                "(BatchMode, one shared connection)"))
         commands = _commands(host)
         try:
-            done = dict(zip(commands, connection.batch(list(commands.values()), timeout=timeout)))
+            # Through the login shell: it parses every command that has input (host-op).
+            done = dict(zip(commands, connection.batch(list(commands.values()), timeout=timeout, login_shell=True)))
         except (HostUnreachable, RemoteError) as exc:
             for later in ("shell", "tmux", "git", "repo", "loupe", "guard"):
                 add(Check(later, None, f"not checked: {exc}"))

@@ -17,6 +17,12 @@ Options loupe always sets, whatever the user's ssh_config says:
 
 The master is started with its output going to a file, never a pipe: a backgrounded ssh
 keeps the descriptors it was given, and a pipe would make the caller wait for it to exit.
+
+Commands without input (the poll, batches, a screen) go to a shell that stays open there
+(`tui.remote.shell_channel`), one at a time: a tick costs a pipe write and read here, not
+an ssh process. A command that finds it busy, one with input, or one whose parsing by the
+login shell matters gets an ssh of its own, as every command does while that shell cannot
+be started.
 """
 
 from __future__ import annotations
@@ -33,11 +39,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from tui.remote import batch as batch_script
-from tui.remote import runtime
+from tui.remote import runtime, shell_channel
 from tui.remote.errors import BatchOutputError, HostUnreachable, RemoteError
 from tui.remote.hosts import HostConfig, target_problem
 from tui.remote.reachability import Reachability
 from tui.remote.shell import ENDED, STARTED, Command, Completed, command_line, describe, join, last_line
+from tui.remote.shell_channel import StandingShell, no_answer
 
 T = TypeVar("T")
 
@@ -73,9 +80,12 @@ class SshConnection:
         # ssh does not remove it), so the next command asks the master before using it.
         self._verify = False
         self._closed = False
-        # ssh invocations that carried commands (a batch is one), for benchmarks and tests.
+        # Commands (a batch is one) sent, for benchmarks and tests.
         self.round_trips = 0
         self._count_lock = threading.Lock()
+        self._standing = StandingShell(
+            lambda: self.ssh_argv("-o", "ControlMaster=no", "-T", "--", self.target, shell_channel.REMOTE_COMMAND),
+            name=self.name, slots=self._sessions, clock=self.reachability.clock)
 
     @classmethod
     def for_host(cls, name: str, host: HostConfig, **options: object) -> SshConnection:
@@ -106,14 +116,19 @@ class SshConnection:
 
         return self._attempt(work)
 
-    def batch(self, commands: Sequence[Command], *, timeout: float = 30.0) -> list[Completed]:
-        """Run `commands` one after another in ONE round trip; one `Completed` each, in order."""
+    def batch(self, commands: Sequence[Command], *, timeout: float = 30.0,
+              login_shell: bool = False) -> list[Completed]:
+        """Run `commands` one after another in ONE round trip; one `Completed` each, in order.
+
+        `login_shell`: in an ssh of its own, parsed by the login shell there (as commands
+        with input are), not by the standing shell; `loupe host check` tests that shell."""
         if not commands:
             return []
         line = command_line(batch_script.script(commands))
 
         def work() -> list[Completed]:
-            _, stdout, stderr = self._finished("batch", *self._exchange(line, None, timeout))
+            _, stdout, stderr = self._finished("batch", *self._exchange(line, None, timeout,
+                                                                        login_shell=login_shell))
             try:
                 return batch_script.parse(stdout, commands)
             except BatchOutputError as exc:
@@ -138,10 +153,22 @@ class SshConnection:
         match = _MASTER_PID.search(done.stderr) if done.returncode == 0 else None
         return int(match.group(1)) if match else None
 
+    @property
+    def channel_pid(self) -> int | None:
+        """The process id of the standing shell's ssh client here; None when there is none."""
+        return self._standing.pid
+
+    @property
+    def channel_far_pid(self) -> int | None:
+        """The standing shell's process id there; None when there is none."""
+        return self._standing.far_pid
+
     def close(self) -> None:
         """End the shared connection; the object runs nothing after this."""
         with self._master_lock:
             self._closed = True
+            # First: its end (EOF) reaches the shell there over the master.
+            self._standing.close()
             self._stop_master()
 
     # -- the ssh command line ------------------------------------------------------------------
@@ -172,23 +199,27 @@ class SshConnection:
         except HostUnreachable as exc:
             self.reachability.failed(str(exc))
             self._verify = True
+            self._standing.host_failed()
             raise
         self.reachability.succeeded()
         return result
 
-    def _exchange(self, line: str, data: bytes | None, timeout: float) -> tuple[int, bytes, bytes]:
+    def _exchange(self, line: str, data: bytes | None, timeout: float, *,
+                  login_shell: bool = False) -> tuple[int, bytes, bytes]:
         self._ensure_master()
-        argv = self.ssh_argv("-o", "ControlMaster=no", "-T", "--", self.target, line)
-        feed: dict[str, object] = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
         with self._count_lock:
             self.round_trips += 1
+        if data is None and not login_shell:
+            answer = self._standing.request(line, timeout, master=self._master_pid)
+            if answer is not None:
+                return answer
+        argv = self.ssh_argv("-o", "ControlMaster=no", "-T", "--", self.target, line)
+        feed: dict[str, object] = {"input": data} if data is not None else {"stdin": subprocess.DEVNULL}
         with self._sessions:
             try:
                 done = subprocess.run(argv, capture_output=True, timeout=timeout, **feed)  # type: ignore[call-overload]
             except subprocess.TimeoutExpired as exc:
-                raise HostUnreachable(
-                    f"{self.name} did not answer within {timeout:g} s; what was sent may or may not "
-                    "have run there") from exc
+                raise HostUnreachable(no_answer(self.name, timeout)) from exc
         return done.returncode, done.stdout, done.stderr
 
     def _finished(self, command: tuple[str, ...] | str, returncode: int, stdout: bytes,
