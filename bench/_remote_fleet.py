@@ -9,7 +9,8 @@ servers, stops sshd and closes the connection.
 
 `monitor_cpu` runs the app's monitor work in a child process (the poll of every session with
 every screen captured, queued delivery and idle checks, diff sizes every 3 s), so its CPU,
-and that of the processes it starts (tmux clients, ssh), is measured alone.
+and that of the processes it starts (tmux clients, ssh, the standing shell's ssh client),
+is measured alone.
 """
 
 from __future__ import annotations
@@ -134,10 +135,11 @@ def _child(repo: Path, seconds: float) -> None:
     manager = SessionManager(repo)
     ids = {s.id for s in manager.sessions()}
     manager.poll(ids)  # the login (remote), imports and the first capture, not measured
-    masters = _masters(manager)
+    masters, clients = _ssh_processes(manager)
     stats_at: dict[str, float] = {}
     ticks = 0
     start_masters = sum(_cpu_seconds(pid) for pid in masters)
+    start_clients = sum(_cpu_seconds(pid) for pid in clients)
     start_self, start_children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     while time.monotonic() - started < seconds:
@@ -154,25 +156,30 @@ def _child(repo: Path, seconds: float) -> None:
     elapsed = time.monotonic() - started
     end_self, end_children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     master = sum(_cpu_seconds(pid) for pid in masters) - start_masters
+    # Children, but running: RUSAGE_CHILDREN counts them only once they are reaped.
+    standing = sum(_cpu_seconds(pid) for pid in clients) - start_clients
     manager.close()
 
     def used(start: resource.struct_rusage, end: resource.struct_rusage) -> float:
         return (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
 
     own = used(start_self, end_self)
-    children = own + used(start_children, end_children)
+    children = own + used(start_children, end_children) + standing
     print(json.dumps({"own": own / elapsed, "with_children": children / elapsed,
                       "with_ssh_master": (children + master) / elapsed, "ticks_per_second": ticks / elapsed}))
 
 
-def _masters(manager) -> list[int]:  # noqa: ANN001 - a SessionManager
-    """The ssh masters of the manager's SSH hosts: detached, so no child whose CPU
-    RUSAGE_CHILDREN counts, but loupe's own processes all the same."""
+def _ssh_processes(manager) -> tuple[list[int], list[int]]:  # noqa: ANN001 - a SessionManager
+    """The ssh masters of the manager's SSH hosts (detached, so no child whose CPU
+    RUSAGE_CHILDREN counts, but loupe's own processes all the same), and the ssh clients of
+    their standing shells."""
     from tui.sessions.ssh_host import SshHost
 
-    found = [host.connection.master_pid() for host in manager.hosts.values()
-             if isinstance(host, SshHost) and host._connection is not None]
-    return [pid for pid in found if pid is not None]
+    connections = [host.connection for host in manager.hosts.values()
+                   if isinstance(host, SshHost) and host._connection is not None]
+    masters = [connection.master_pid() for connection in connections]
+    clients = [connection.channel_pid for connection in connections]
+    return [pid for pid in masters if pid is not None], [pid for pid in clients if pid is not None]
 
 
 def _cpu_seconds(pid: int) -> float:
