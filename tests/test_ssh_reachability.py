@@ -10,7 +10,6 @@ import pytest
 
 from tests.fixtures.sshd import Sshd
 from tests.helpers import process_alive, wait_for
-from tests.sshd_server import children
 from tui.remote.errors import HostUnreachable
 from tui.remote.reachability import LinkState, Reachability
 from tui.remote.shell import Completed
@@ -84,8 +83,7 @@ def test_losing_the_host_under_a_running_command_says_so(sshd: Sshd) -> None:
 
     worker = threading.Thread(target=long_command)
     worker.start()
-    # It runs there once the standing shell has a child (the shell starts before it).
-    wait_for(lambda: host.channel_far_pid is not None and children(host.channel_far_pid), "the command to start there")
+    wait_for(lambda: sshd.server.sessions_started() == 1, "the command to start there")
     sshd.server.stop()
     worker.join(timeout=30)
     assert not worker.is_alive()

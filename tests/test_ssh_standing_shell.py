@@ -18,11 +18,53 @@ from tui.remote.errors import HostUnreachable, RemoteError
 from tui.remote.reachability import LinkState, Reachability
 from tui.remote.shell import Completed
 from tui.remote.shell_channel import RETRY_AFTER, ShellChannel
+from tui.remote.ssh import SshConnection
+
+
+def settle(host: SshConnection) -> None:
+    """Two commands: the second starts the standing shell."""
+    host.run(["true"])
+    host.run(["true"])
+
+
+class Waiting:
+    """A command run in a thread that touches `started` there, then waits for `release`."""
+
+    def __init__(self, host: SshConnection, folder: Path, then: str = "") -> None:
+        self.started, self.release = folder / "started", folder / "release"
+        self.outcome: list[Completed | BaseException] = []
+        script = f"touch {self.started}; while [ ! -e {self.release} ]; do sleep 0.05; done{then}"
+        self.thread = threading.Thread(target=self._run, args=(host, script))
+        self.thread.start()
+        wait_for(self.started.exists, "the command to run there")
+
+    def _run(self, host: SshConnection, script: str) -> None:
+        try:
+            self.outcome.append(host.run(script, timeout=60))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            self.outcome.append(exc)
+
+    def end(self) -> Completed | BaseException:
+        self.release.touch()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        [outcome] = self.outcome
+        return outcome
+
+
+def test_a_one_shot_command_starts_no_shell_the_second_does(sshd: Sshd) -> None:
+    with sshd.connection() as host:
+        assert host.run(["echo", "once"]).stdout == "once\n"
+        assert host.channel_pid is None
+        assert sshd.server.sessions_started() == 1
+        assert host.run(["echo", "twice"]).stdout == "twice\n"
+        assert host.channel_pid is not None
+        assert sshd.server.sessions_started() == 2
 
 
 def test_polls_reuse_one_ssh_client_and_one_shell_there(sshd: Sshd) -> None:
     with sshd.connection() as host:
-        host.run(["true"])
+        settle(host)
         client, far = host.channel_pid, host.channel_far_pid
         assert client is not None and far is not None
         assert process_alive(client) and process_alive(far)
@@ -42,7 +84,7 @@ def test_polls_reuse_one_ssh_client_and_one_shell_there(sshd: Sshd) -> None:
 
 def test_commands_cannot_end_the_shell_read_its_requests_or_leave_state(sshd: Sshd, tmp_path: Path) -> None:
     with sshd.connection() as host:
-        host.run(["true"])
+        settle(host)
         client = host.channel_pid
         assert host.run("cd /; exit 7").returncode == 7
         login_folder = host.run(["pwd"], input="").stdout  # in an ssh of its own
@@ -75,7 +117,7 @@ def test_output_that_imitates_the_marks_does_not_cut_the_answer_short(sshd: Sshd
 def test_a_request_that_times_out_kills_the_shell_and_the_next_starts_another(sshd: Sshd, tmp_path: Path) -> None:
     clock = ManualClock()
     host = sshd.connection(reachability=Reachability(clock))
-    host.run(["true"])
+    settle(host)
     client, far = host.channel_pid, host.channel_far_pid
     assert client is not None and far is not None
     release = tmp_path / "release"
@@ -95,7 +137,7 @@ def test_a_request_that_times_out_kills_the_shell_and_the_next_starts_another(ss
 
 def test_close_leaves_no_ssh_here_and_no_shell_there(sshd: Sshd) -> None:
     host = sshd.connection()
-    host.run(["true"])
+    settle(host)
     client, far, master = host.channel_pid, host.channel_far_pid, host.master_pid()
     assert client is not None and far is not None
     assert sorted(sshd.ssh_processes()) == sorted([client, master])
@@ -108,64 +150,49 @@ def test_close_leaves_no_ssh_here_and_no_shell_there(sshd: Sshd) -> None:
 
 def test_closing_during_a_request_ends_it_and_leaves_nothing(sshd: Sshd, tmp_path: Path) -> None:
     host = sshd.connection()
-    host.run(["true"])
+    settle(host)
     far = host.channel_far_pid
-    started, release = tmp_path / "started", tmp_path / "release"
-    outcome: list[Completed | BaseException] = []
-
-    def waiting() -> None:
-        try:
-            outcome.append(host.run(f"touch {started}; while [ ! -e {release} ]; do sleep 0.05; done", timeout=60))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            outcome.append(exc)
-
-    worker = threading.Thread(target=waiting)
-    worker.start()
-    wait_for(started.exists, "the command to run there")
+    waiting = Waiting(host, tmp_path)
     host.close()
-    worker.join(timeout=30)
-    assert not worker.is_alive()
-    [error] = outcome
-    assert isinstance(error, HostUnreachable) and "lost the connection" in str(error)
+    wait_for(lambda: waiting.outcome, "the request to end")
     wait_for(lambda: sshd.ssh_processes() == [], "no ssh of the connection left here")
-    release.touch()
+    error = waiting.end()  # the command there ends too
+    assert isinstance(error, HostUnreachable) and "lost the connection" in str(error)
     wait_for(lambda: far is not None and not process_alive(far), "the shell there to end with its command")
 
 
 def test_a_request_meanwhile_takes_an_ssh_of_its_own(sshd: Sshd, tmp_path: Path) -> None:
     with sshd.connection() as host:
-        host.run(["true"])
+        settle(host)
         client = host.channel_pid
-        started, release = tmp_path / "started", tmp_path / "release"
-        outcome: list[Completed] = []
-        worker = threading.Thread(target=lambda: outcome.append(
-            host.run(f"touch {started}; while [ ! -e {release} ]; do sleep 0.05; done; echo long", timeout=60)))
-        worker.start()
+        waiting = Waiting(host, tmp_path, then="; echo long")
         try:
-            wait_for(started.exists, "the long command to run there")
             sessions = sshd.server.sessions_started()
             assert host.run(["echo", "meanwhile"]).stdout == "meanwhile\n"
             assert sshd.server.sessions_started() == sessions + 1
-            assert not outcome
+            assert not waiting.outcome
         finally:
-            release.touch()
-            worker.join(timeout=30)
-        assert [done.stdout for done in outcome] == ["long\n"]
+            done = waiting.end()
+        assert isinstance(done, Completed) and done.stdout == "long\n"
         assert host.channel_pid == client
 
 
-def test_the_host_going_down_and_back_gives_unreachable_then_a_new_shell(sshd: Sshd) -> None:
+def test_the_host_going_down_under_a_poll_gives_unreachable_then_a_new_shell(sshd: Sshd, tmp_path: Path) -> None:
     clock = ManualClock()
     host = sshd.connection(reachability=Reachability(clock, first_delay=10.0), connect_timeout=3)
-    host.run(["true"])
+    settle(host)
     client, far = host.channel_pid, host.channel_far_pid
+    waiting = Waiting(host, tmp_path)
     sshd.server.stop()
-    wait_for(lambda: client is not None and not process_alive(client), "the shell's ssh to see its host go")
+    error = waiting.end()
+    assert isinstance(error, HostUnreachable)
+    assert "lost the connection to loupe-test-host while running `touch" in str(error)
+    assert host.channel_pid is None and not process_alive(client)  # type: ignore[arg-type]
+    clock.now += 10.0
     with pytest.raises(HostUnreachable, match="cannot reach loupe-test-host over ssh: .*Connection refused"):
         host.run(["echo", "down"])
-    assert host.channel_pid is None
     sshd.server.start()
-    clock.now += 10.0
+    clock.now += 20.0
     [done] = host.batch([["echo", "back"]])
     assert done.stdout == "back\n"
     assert host.reachability.link().state is LinkState.CONNECTED
@@ -182,15 +209,16 @@ def test_a_shell_that_cannot_start_leaves_each_command_an_ssh_of_its_own(
     clock = ManualClock()
     with sshd.connection(reachability=Reachability(clock)) as host:
         assert host.run(["echo", "one"]).stdout == "one\n"
+        assert host.run(["echo", "two"]).stdout == "two\n"
         assert host.channel_pid is None
-        assert sshd.server.sessions_started() == 2  # the shell that failed, then the command
-        assert host.batch([["echo", "two"]])[0].stdout == "two\n"
-        assert sshd.server.sessions_started() == 3  # not tried again at once
+        assert sshd.server.sessions_started() == 3  # one, the shell that failed, two
+        assert host.batch([["echo", "three"]])[0].stdout == "three\n"
+        assert sshd.server.sessions_started() == 4  # not tried again at once
         clock.now += RETRY_AFTER
         monkeypatch.setattr(shell_channel, "REMOTE_COMMAND", "exec sh")
-        assert host.run(["echo", "three"]).stdout == "three\n"
+        assert host.run(["echo", "four"]).stdout == "four\n"
         assert host.channel_pid is not None
-        assert sshd.server.sessions_started() == 4
+        assert sshd.server.sessions_started() == 5
 
 
 def test_a_shell_that_ends_before_answering_is_unavailable_not_a_hang() -> None:

@@ -67,7 +67,8 @@ def _marks(nonce: str, status: str) -> str:
 
 
 class StandingShell:
-    """The standing shell of one connection: started when a request first needs it, again
+    """The standing shell of one connection: started by its second request (a one-shot
+    command, such as `loupe session list`, would only pay for starting and ending it), again
     once it ended (with its connection, or on a master that was replaced). Thread-safe: one
     request at a time, and one that finds it busy is not held up but told to go elsewhere."""
 
@@ -82,6 +83,7 @@ class StandingShell:
         self._channel: ShellChannel | None = None
         self._master: int | None = None
         self._retry_at: float | None = None
+        self._wanted = False
         self._closed = False
 
     @property
@@ -142,6 +144,9 @@ class StandingShell:
         if channel is not None and channel.alive and self._master == master:
             return channel
         self._drop()
+        if not self._wanted:
+            self._wanted = True
+            return None
         if self._closed or (self._retry_at is not None and self._clock() < self._retry_at):
             return None
         if not self._slots.acquire(blocking=False):

@@ -18,9 +18,9 @@ Options loupe always sets, whatever the user's ssh_config says:
 The master is started with its output going to a file, never a pipe: a backgrounded ssh
 keeps the descriptors it was given, and a pipe would make the caller wait for it to exit.
 
-Commands without input (the poll, batches, a screen) go to a shell that stays open there
-(`tui.remote.shell_channel`), one at a time: a tick costs a pipe write and read here, not
-an ssh process. A command that finds it busy, one with input, or one whose parsing by the
+From the second on, commands without input (the poll, batches, a screen) go to a shell
+that stays open there (`tui.remote.shell_channel`), one at a time: a tick costs a pipe
+write and read here, not an ssh process. A command that finds it busy, one with input, or one whose parsing by the
 login shell matters gets an ssh of its own, as every command does while that shell cannot
 be started.
 """
