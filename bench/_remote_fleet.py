@@ -134,7 +134,10 @@ def _child(repo: Path, seconds: float) -> None:
 
     manager = SessionManager(repo)
     ids = {s.id for s in manager.sessions()}
-    manager.poll(ids)  # the login (remote), imports and the first capture, not measured
+    # The login and the standing shell (remote, started by the second poll), imports and the
+    # first captures, not measured.
+    manager.poll(ids)
+    manager.poll(ids)
     masters, clients = _ssh_processes(manager)
     stats_at: dict[str, float] = {}
     ticks = 0
