@@ -115,6 +115,11 @@ class AppBase(App[None]):
         except ClipboardError as error:
             self.channel.emit(Notice(str(error), title="Clipboard", severity="warning"))
 
+    @property
+    def first_screen_shown(self) -> bool:
+        """Whether the first screen is shown (`startup_shown` ran): work it can do without waits."""
+        return self._started
+
     def after_startup(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first screen is shown (see `tui.views.startup`)."""
         if self._started:

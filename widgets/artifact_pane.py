@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.actions import SkipAction
@@ -23,15 +24,16 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.visual import Padding
 from textual.widgets.option_list import Option
 
-from tui.diffs import FileDiff
 from tui.docs.block_diff import BlockDiff
 from tui.docs.blocks import MarkdownDoc
 from widgets.artifact_review_bar import ReviewBar, ReviewMarks
 from widgets.artifact_view import ArtifactView
-from widgets.diff_view import DiffView, diff_summary
 from widgets.doc_chrome import DocHeader, Notice
 from widgets.plain_text import plain_text, with_data
 from widgets.focus import FormInput, focus_now
+
+if TYPE_CHECKING:
+    from tui.diffs import FileDiff
 
 
 class ArtifactPane(Vertical):
@@ -172,6 +174,8 @@ class ArtifactPane(Vertical):
         if not self._view.is_mounted:
             return False
         if self.showing_changes:
+            from widgets.diff_view import DiffView
+
             self.query_one(DiffView).focus_lines()
         else:
             self.view.focus()
@@ -214,6 +218,9 @@ class ArtifactPane(Vertical):
     async def show_changes(self, diffs: Sequence[FileDiff], empty_message: str, summary: str = "") -> None:
         """Show `diffs` (or `empty_message`); `summary` for the header, where "no changes"
         would be wrong (a document never read has nothing to compare with)."""
+        # Imported with the first diff shown: a document's first screen has none.
+        from widgets.diff_view import DiffView, diff_summary
+
         if not self.query(DiffView):
             await self.query_one(ContentSwitcher).mount(DiffView(id="artifact-changes"))
         changes = self.query_one(DiffView)

@@ -11,7 +11,6 @@ from typing import Any
 
 from rich.style import Style as RichStyle
 from textual.color import Color, ColorParseError
-from textual.highlight import HighlightTheme
 from textual.style import Style
 
 # Style names used by tui.docs.layout and the views, as Textual style strings. Several names
@@ -137,6 +136,9 @@ class ThemeStyles:
         cache_key = (token_type, background_key)
         found = self._tokens.get(cache_key)
         if found is None:
+            # Here: it imports Pygments, which a document without code never needs.
+            from textual.highlight import HighlightTheme
+
             spec = ""
             ttype = token_type
             styles = HighlightTheme.STYLES

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import getters, on
 from textual.app import ComposeResult
@@ -24,20 +25,22 @@ from tui.app_base import AppBase
 from tui.channel import Received, received
 from tui.events import SessionsUpdated
 
-from tui.diffs import diff_texts
 from tui.docs.block_diff import BlockDiff, diff_blocks
 from tui.docs.blocks import MarkdownDoc, head_of, split_blocks
 from tui.docs.links import resolve_link
 from tui.docs.loader import DocumentError, DocumentMissing, LoadedText, load_text, stamp_of
 from tui.messages import LeavingPlace, OpenPath, RunPhase
 from tui.relative_time import relative_time
-from tui.views.artifact_review import DocumentReviewer, Placed
+from tui.views.artifact_review import DocumentReviewer
 from tui.views.browser import open_web_link
 from tui.views.editing import edit_file
 from tui.views.follow import FileFollower
 from widgets.artifact_pane import ArtifactPane
 from widgets.artifact_view import ArtifactView
-from widgets.diff_view import DiffLines
+
+if TYPE_CHECKING:
+    from tui.views.artifact_review import Placed
+    from widgets.diff_view import DiffLines
 
 
 # A first load of a text longer than this paints its head first (`head_of`): splitting the
@@ -298,6 +301,8 @@ class ArtifactDocument(Vertical):
         self.run_worker(self._changes, thread=True, group="artifact-changes", exclusive=True, exit_on_error=False)
 
     def _changes(self) -> None:
+        from tui.diffs import diff_texts
+
         record = self.snapshots.last_read(self.path)
         read_text = self.snapshots.last_read_text(self.path)
         current = self.text or ""

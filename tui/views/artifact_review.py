@@ -12,30 +12,31 @@ from __future__ import annotations
 
 import bisect
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import getters, on
 from textual.widget import Widget
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
-from tui.dialogs.comment import AnswerScreen, CommentScreen, CommentsScreen, Picked
-from tui.dialogs.submit_round import SubmitRoundScreen
-from tui.docs.blocks import MarkdownDoc
 from tui.docs.source_span import blocks_span, find_selection, lines_of, lines_span
 from tui.errors import LoupeError
 from tui.events import CommentsResolved, ReviewChanged, RoundSettled
-from tui.review.model import Kind, RoundState, Scope, Status, Target
-from tui.review.questions import Question
-from tui.review.tracking import DocumentReview, Tracked
-from tui.views.review_edits import CommentEdits
-from tui.views.review_rounds import notify_sent, notify_settled, round_summary
-from widgets.artifact_gutter import NOTES, strongest
+from tui.views.startup import after_startup
 from widgets.artifact_pane import ArtifactPane
-from widgets.artifact_review_bar import ReviewMarks
 
+# The review model, its store and its dialogs are imported where they are used: a document's
+# first screen needs none of them (its comments are placed after it is shown).
+if TYPE_CHECKING:
+    from tui.dialogs.comment import Picked
+    from tui.docs.blocks import MarkdownDoc
+    from tui.review.questions import Question
+    from tui.review.tracking import DocumentReview, Tracked
+    from tui.views.review_edits import CommentEdits
+    from widgets.artifact_review_bar import ReviewMarks
 
-# A document's comments placed in one version of it, and what the pane shows of them.
-Placed = tuple[DocumentReview, ReviewMarks]
+    # A document's comments placed in one version of it, and what the pane shows of them.
+    Placed = tuple[DocumentReview, ReviewMarks]
 
 
 class DocumentReviewer(Widget):
@@ -50,10 +51,19 @@ class DocumentReviewer(Widget):
         self.review: DocumentReview | None = None
         # The document the marks were made for.
         self._doc: MarkdownDoc | None = None
-        self.edits = CommentEdits(self, describe)
+        self._edits: CommentEdits | None = None
 
     def on_mount(self) -> None:
         self.app.channel.subscribe(self, ReviewChanged, CommentsResolved, RoundSettled)
+
+    @property
+    def edits(self) -> CommentEdits:
+        if self._edits is None:
+            from tui.views.review_edits import CommentEdits
+            from tui.views.review_marks import describe
+
+            self._edits = CommentEdits(self, describe)
+        return self._edits
 
     @property
     def service(self):  # noqa: ANN201 - tui.services.review.ReviewService
@@ -70,7 +80,13 @@ class DocumentReviewer(Widget):
     def place(self, doc: MarkdownDoc | None) -> Placed | None:
         """The comments placed in `doc` (None: the file is gone), blocking: the document's
         loader calls it in its worker, so a new version and its comments show together.
-        None when the store cannot be read now (the next change looks again)."""
+        None when the store cannot be read now (the next change looks again), and while the
+        app makes its first screen: the comments of the document it shows are placed once
+        that is shown (the review model and its store are not imported before)."""
+        if not self.app.first_screen_shown:
+            return None
+        from tui.views.review_marks import review_marks
+
         try:
             review = self.service.document(self.path, doc.text if doc is not None else None)
         except LoupeError:
@@ -83,7 +99,7 @@ class DocumentReviewer(Widget):
         if placed is not None:
             self._show(doc, *placed)
         else:
-            self.refresh_review(doc)
+            after_startup(self, lambda: self.refresh_review(doc) if doc is self._doc else None)
 
     def refresh_review(self, doc: MarkdownDoc | None) -> None:
         """Place the comments in `doc` (the version on screen) in a worker, then show them."""
@@ -121,6 +137,8 @@ class DocumentReviewer(Widget):
     @on(received(RoundSettled))
     def _settled(self, message: Received[RoundSettled]) -> None:
         if message.event.round.target.path == self.key:
+            from tui.views.review_rounds import notify_settled
+
             notify_settled(self.app, message.event.round, "r")
 
     # -- requests from the pane -------------------------------------------------------------
@@ -134,6 +152,8 @@ class DocumentReviewer(Widget):
          "discard": self._discard}[action](doc)
 
     def _comment(self, doc: MarkdownDoc) -> None:
+        from tui.dialogs.comment import CommentScreen
+
         view = self.pane.view
         selection = view.selection
         blocks = selection.blocks() if not selection.empty else None
@@ -160,6 +180,8 @@ class DocumentReviewer(Widget):
                              self._saved)
 
     def _comment_section(self, doc: MarkdownDoc) -> None:
+        from tui.dialogs.comment import CommentScreen
+
         block = self.pane.view.focus_row()[0]
         headings = doc.heading_indices
         position = bisect.bisect_right(headings, block) - 1
@@ -174,6 +196,8 @@ class DocumentReviewer(Widget):
                              self._saved)
 
     def _answer(self, doc: MarkdownDoc) -> None:
+        from tui.review.model import Kind
+
         text, path = doc.text, self.path
         row_line = doc.blocks[self.pane.view.focus_row()[0]].start + 1 if doc.blocks else 1
         answered = frozenset(t.comment.question for t in (self.review.tracked if self.review else ())
@@ -186,6 +210,8 @@ class DocumentReviewer(Widget):
         self.run_worker(find, thread=True, group="review-questions", exclusive=True, exit_on_error=False)
 
     def _ask(self, questions: list[Question], row_line: int, answered: frozenset[str], text: str, path: Path) -> None:
+        from tui.dialogs.comment import AnswerScreen
+
         if not questions:
             self.notify(f"{self.path.name} asks no questions (headings or items ending in ?, "
                         "or a section named 'Open questions').", severity="warning")
@@ -202,6 +228,9 @@ class DocumentReviewer(Widget):
             self.pane.view.refresh_bindings()
 
     def _list(self, doc: MarkdownDoc) -> None:
+        from tui.dialogs.comment import CommentsScreen
+        from tui.views.review_marks import describe
+
         tracked = self.review.tracked if self.review else []
         lines = [(t.comment.id, describe(t)) for t in tracked]
         self.app.push_screen(CommentsScreen(f"Comments on {self.path.name}", lines), self._picked)
@@ -246,6 +275,8 @@ class DocumentReviewer(Widget):
         return found
 
     def _on_blocks(self, doc: MarkdownDoc, first: int, last: int) -> list[Tracked]:
+        from tui.views.review_marks import blocks_of
+
         starts = [block.start for block in doc.blocks]
         found = []
         for item in self.review.tracked if self.review else ():
@@ -255,6 +286,9 @@ class DocumentReviewer(Widget):
         return found
 
     def _submit(self, doc: MarkdownDoc) -> None:
+        from tui.dialogs.submit_round import SubmitRoundScreen
+        from tui.review.model import RoundState, Target
+
         service = self.service
         target = Target.document(self.key)
 
@@ -277,6 +311,8 @@ class DocumentReviewer(Widget):
 
     def _retry(self, round_id: int) -> None:
         """The round was not delivered (its session had ended): pick a session to send it to."""
+        from tui.dialogs.submit_round import SubmitRoundScreen
+
         service = self.service
 
         def prepare() -> None:
@@ -289,72 +325,7 @@ class DocumentReviewer(Widget):
         self.run_worker(prepare, thread=True, group="review-submit", exclusive=True, exit_on_error=False)
 
     def _sent(self, sent: object) -> None:
+        from tui.views.review_rounds import notify_sent
+
         notify_sent(self.app, sent, "r")
 
-
-# -- from placed comments to what the pane shows --------------------------------------------
-
-_STATUS_NOTE = {Status.OPEN: "open", Status.ADDRESSED: "addressed", Status.RESOLVED: "resolved"}
-
-
-def note_of(item: Tracked, draft: bool) -> str:
-    if item.status is Status.ORPHANED:
-        return ""
-    return "draft" if draft and item.status is Status.OPEN else _STATUS_NOTE[item.status]
-
-
-def describe(item: Tracked, draft: bool = False) -> str:
-    """One line about a comment: its mark, id, lines, status, and what it says."""
-    comment = item.comment
-    status = "orphaned: its text is gone" if item.status is Status.ORPHANED else (
-        "draft" if draft and item.status is Status.OPEN else item.status.value)
-    glyph = NOTES.get(note_of(item, draft), ("⚠", ""))[0]
-    where = item.placement.first_line if item.placement.first_line == item.placement.last_line \
-        else f"{item.placement.first_line}-{item.placement.last_line}"
-    what = "answer" if comment.kind is Kind.ANSWER else ("section" if comment.anchor.scope is Scope.SECTION else "")
-    body = " ".join(comment.body.split())
-    line = f"{glyph} [{comment.id}] line {where} · {status}{' · ' + what if what else ''}: {body}"
-    if comment.resolution is not None:
-        by = comment.resolution.by
-        line += f" — resolved by {'you' if by == 'you' else 'session ' + by}"
-        if comment.resolution.note:
-            line += f": {' '.join(comment.resolution.note.split())}"
-    return line
-
-
-def review_marks(review: DocumentReview, doc: MarkdownDoc | None) -> ReviewMarks:
-    """Gutter marks, lines and the header's summary for the comments placed in `doc`."""
-    if not review.tracked:
-        return ReviewMarks()
-    starts = [block.start for block in doc.blocks] if doc is not None else []
-    statuses: dict[int, set[str]] = {}
-    details: dict[int, list[str]] = {}
-    orphaned: list[str] = []
-    for item in review.tracked:
-        draft = review.rounds[item.comment.round_id].is_draft
-        span = blocks_of(item, starts)
-        if span is None:
-            orphaned.append(describe(item, draft))
-            continue
-        first, last = span
-        note = note_of(item, draft)
-        for block in range(first, last + 1):
-            statuses.setdefault(block, set()).add(note)
-        details.setdefault(first, []).append(describe(item, draft))
-    return ReviewMarks(summary(review), {b: strongest(s) for b, s in statuses.items()}, details, orphaned)
-
-
-def blocks_of(item: Tracked, starts: list[int]) -> tuple[int, int] | None:
-    """The blocks (first, last) a placed comment is marked on, by the blocks' first lines
-    (0-based); a section comment on its heading only. None when its text is gone."""
-    placement = item.placement
-    if not placement.found or not starts:
-        return None
-    first = max(0, bisect.bisect_right(starts, placement.first_line - 1) - 1)
-    last = first if item.comment.anchor.scope is Scope.SECTION \
-        else max(first, bisect.bisect_right(starts, placement.last_line - 1) - 1)
-    return first, last
-
-
-def summary(review: DocumentReview) -> str:
-    return round_summary(review.tracked, review.rounds, "r")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import webbrowser
-
 from textual.widget import Widget
 
 
@@ -20,6 +18,8 @@ def open_web_link(owner: Widget, url: str) -> None:
         return
 
     def run() -> None:
+        import webbrowser  # it runs `shlex`, `shutil` and more at import: only for a link followed
+
         try:
             opened = webbrowser.open(url)
         except webbrowser.Error:
