@@ -22,7 +22,6 @@ from tui.quiet_gc import QuietGC
 from tui.screens.main import MainScreen
 from tui.views.documents import DocumentsView
 from tui.services import Services
-from tui.views.session_actions import notify_stopped
 from tui.workspace import Workspace
 from widgets import strip_cycles
 
@@ -195,6 +194,8 @@ class LoupeApp(AppBase):
         self.push_screen(QuitSessionsScreen(lines, sessions.manager.socket), chosen)
 
     def _stop_and_exit(self, sessions: list[Session]) -> None:
+        from tui.views.session_actions import notify_stopped
+
         notify_stopped(self, sessions, self.services.sessions.stop(sessions))
         self.call_later(self.exit)
 

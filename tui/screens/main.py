@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,15 +13,14 @@ from textual.widget import Widget
 from textual.widgets import Header
 
 from widgets.footer import KeyFooter
-from widgets.session_tile import SessionTile
 from tui.app_base import AppBase
-from tui.dialogs.confirm import ConfirmScreen
 from tui.messages import OpenPath, OpenTask, OpenThread, RunPhase, ShowSession, StartSession, ThreadsChanged
 from tui.views.documents import DocumentsView, pane_id
-from tui.views.guard import GuardView
-from tui.views.sessions import SessionsView
-from tui.views.tasks import TasksView
-from tui.views.threads import ThreadsView
+
+# The other views are imported where they are made or looked for: `loupe FILE.md` shows the
+# file before it mounts them (and then imports them).
+if TYPE_CHECKING:
+    from tui.views.sessions import SessionsView
 
 
 class MainScreen(Screen[None]):
@@ -54,18 +55,33 @@ class MainScreen(Screen[None]):
             with Vertical(id="workspace"):
                 yield DocumentsView(id="documents")
                 if not deferred:
-                    yield SessionsView(id="sessions")
+                    yield self._sessions_view()
         if not deferred:
-            yield GuardView(id="guard-view")
+            yield self._guard_view()
         # Its keys change with each focus move while the first screen is made.
         yield KeyFooter(held=True)
 
     @staticmethod
     def _sidebar_views() -> list[Widget]:
+        from tui.views.tasks import TasksView
+        from tui.views.threads import ThreadsView
+
         return [
             TasksView(id="tasks-view", classes="sidebar-section"),
             ThreadsView(id="threads-view", classes="sidebar-section"),
         ]
+
+    @staticmethod
+    def _sessions_view() -> Widget:
+        from tui.views.sessions import SessionsView
+
+        return SessionsView(id="sessions")
+
+    @staticmethod
+    def _guard_view() -> Widget:
+        from tui.views.guard import GuardView
+
+        return GuardView(id="guard-view")
 
     def on_mount(self) -> None:
         self.app.after_startup(self.query_one(KeyFooter).release)
@@ -77,8 +93,8 @@ class MainScreen(Screen[None]):
 
     async def _mount_deferred_views(self) -> None:
         await self.query_one("#sidebar").mount_all(self._sidebar_views())
-        await self.query_one("#workspace").mount(SessionsView(id="sessions"))
-        await self.mount(GuardView(id="guard-view"), before=self.query_one(KeyFooter))
+        await self.query_one("#workspace").mount(self._sessions_view())
+        await self.mount(self._guard_view(), before=self.query_one(KeyFooter))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("close_tab", "cycle_tab", "show_tab"):
@@ -102,6 +118,8 @@ class MainScreen(Screen[None]):
             return
         title, lost = unsent
 
+        from tui.dialogs.confirm import ConfirmScreen
+
         async def answered(close: bool | None) -> None:
             # Kept open: the dialog gives the focus back to where it was (the composer).
             if close:
@@ -116,12 +134,16 @@ class MainScreen(Screen[None]):
         documents = self.query_one(DocumentsView)
         await documents.close_active()
         if was_inside and not documents.focus_active():
+            from tui.views.tasks import TasksView
+
             self.query_one(TasksView).focus_list()
 
     def action_toggle_sidebar(self) -> None:
         self.query_one("#sidebar").toggle_class("-hidden")
 
     def action_guard_log(self) -> None:
+        from tui.views.guard import GuardView
+
         for view in self.query(GuardView):
             view.open_log()
 
@@ -133,6 +155,8 @@ class MainScreen(Screen[None]):
     @on(StartSession)
     def _start_session(self, message: StartSession) -> None:
         message.stop()
+        from tui.views.sessions import SessionsView
+
         for view in self.query(SessionsView):
             view.new_session_for_task(message.task, message.folder)
 
@@ -146,6 +170,9 @@ class MainScreen(Screen[None]):
             self.notify(gone_text(session, self.app.clock()), title=gone_title(session), timeout=12,
                         markup=False)
             return
+        from tui.views.sessions import SessionsView
+        from widgets.session_tile import SessionTile
+
         views = self.query(SessionsView)
         if not views:
             self.notify("The session grid is not on screen yet; try again in a moment.", severity="warning")
@@ -161,8 +188,8 @@ class MainScreen(Screen[None]):
             self.notify(f"Session {session.number} is not in the grid yet; its tile takes the focus "
                         "when it shows up.", markup=False)
 
-    @on(SessionsView.NeedsYouChanged)
-    def _needs_you(self, message: SessionsView.NeedsYouChanged) -> None:
+    # By name, not `@on(SessionsView.NeedsYouChanged)`: that would import the view with the screen.
+    def on_sessions_view_needs_you_changed(self, message: SessionsView.NeedsYouChanged) -> None:
         message.stop()
         # In the header (and the terminal's title): which loupe has agents waiting.
         self.title = f"{self.app.title} · {message.count} NEED{'S' if message.count == 1 else ''} YOU" \
@@ -209,5 +236,7 @@ class MainScreen(Screen[None]):
         message.stop()
         if message.deleted:
             self.query_one(DocumentsView).close_pane(f"thread:{message.deleted}")
+        from tui.views.threads import ThreadsView
+
         for view in self.query(ThreadsView):
             view.reload(select=message.select)
