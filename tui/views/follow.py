@@ -24,6 +24,7 @@ from tui.app_base import AppBase
 from tui.channel import Received, received, run_loop
 from tui.docs.follow import FileWatch
 from tui.events import FileChanged
+from tui.views.startup import after_startup
 
 Result = TypeVar("Result")
 # Each reload repaints the pane and lays out the screen again; watchfiles reports a file that
@@ -65,9 +66,9 @@ class FileFollower(Widget, Generic[Result]):
         self.request("open")
 
     def _watch(self) -> None:
-        # Started once the first version is shown: the watch (and the import of watchfiles)
-        # would otherwise compete with that first load for the interpreter. A change made
-        # in between is caught by the poll that follows.
+        # Started once the first version is shown, and the app's first screen: the watch (and
+        # the import of watchfiles) would otherwise compete with them for the interpreter. A
+        # change made in between is caught by the poll that follows.
         self.app.channel.subscribe(self, FileChanged)
         watch = FileWatch(self.path, self._poll_seconds)
         run_loop(self, watch.run, self.app.channel.emit, name=f"follow {self.path.name}", group="follow-watch")
@@ -128,7 +129,7 @@ class FileFollower(Widget, Generic[Result]):
             if self.loads == 1 and self.is_mounted:
                 # The file is on screen: the app's first screen, when it was opened at start.
                 self.call_after_refresh(self.app.startup_shown)
-                self._watch()
+                after_startup(self, self._watch)
             if self._again is not None and self.is_mounted:
                 reason, self._again = self._again, None
                 self.request(reason)
