@@ -96,6 +96,68 @@ def test_starting_the_app_imports_nothing_slow() -> None:
     assert done.stdout.split() == [], f"imported at startup: {done.stdout.strip()}"
 
 
+# Imported only once `loupe DOC.md` has shown the document: the review model and its store
+# (its comments are placed just after), the other views, the services, the diff view,
+# syntax highlighting, file watching. bench/startup.py measures the time.
+NOT_BEFORE_THE_DOCUMENT = (
+    "openai", "httpx", "pygit2", "sqlite3", "pygments", "watchfiles", "webbrowser",
+    "textual.highlight", "textual.widgets._text_area",
+    "tui.services.review", "tui.services.threads", "tui.services.sessions", "tui.services.phases",
+    "tui.review.model", "tui.review.store", "tui.review.tracking", "tui.threads.store",
+    "tui.sessions.manager", "tui.tasks.discovery", "tui.guard.follow", "tui.diffs",
+    "tui.views.tasks", "tui.views.threads", "tui.views.sessions", "tui.views.guard",
+    "tui.views.review_marks", "tui.dialogs.comment", "tui.dialogs.submit_round",
+    "widgets.diff_view", "widgets.session_tile",
+)
+
+# The app as `loupe DOC.md` starts it; `started` is its hook for "the first screen is shown".
+FIRST_SCREEN_OF_A_DOCUMENT = """
+import asyncio
+import sys
+from pathlib import Path
+
+import tui.app
+from tests.helpers import wait_until
+from tui.workspace import open_workspace
+from widgets.artifact_view import ArtifactView
+
+# The document's first load, not the fallback timer, says when the first screen is shown.
+tui.app.STARTUP_FALLBACK_SECONDS = 600
+seen: list[tuple[bool, list[str]]] = []
+
+
+class App(tui.app.LoupeApp):
+    def started(self) -> None:
+        views = self.screen.query(ArtifactView)
+        seen.append((bool(views) and views.first().doc is not None, sorted(sys.modules)))
+        super().started()
+
+
+async def main() -> None:
+    app = App(open_workspace(Path(sys.argv[1])), remember_theme=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: seen, "the first screen", timeout=60)
+    shown, modules = seen[0]
+    print("shown" if shown else "not shown")
+    print(" ".join(modules))
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_document_opened_at_start_is_shown_before_anything_slow_is_imported(tmp_path: Path) -> None:
+    doc = tmp_path / "plan.md"
+    doc.write_text("# Plan\n\nSome *text* with `code`, **bold** and a [link](#plan).\n\n- [ ] a task\n")
+    done = subprocess.run([sys.executable, "-c", FIRST_SCREEN_OF_A_DOCUMENT, str(doc)], capture_output=True,
+                          text=True, check=True, cwd=TUI.parent, timeout=120)
+    shown, modules = done.stdout.splitlines()[-2:]
+    assert shown == "shown"
+    imported = set(modules.split())
+    assert "markdown_it" in imported  # what the document needs is there: the check looks
+    assert sorted(imported & set(NOT_BEFORE_THE_DOCUMENT)) == []
+
+
 def test_help_still_lists_every_subcommand() -> None:
     done = subprocess.run([sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, check=True)
     from tui.cli import SUBCOMMANDS
