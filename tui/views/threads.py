@@ -22,19 +22,19 @@ from textual.widgets import Static
 
 from tui.app_base import AppBase
 from tui.channel import Received, received
-from tui.dialogs.confirm import ConfirmScreen, PromptScreen
 from tui.errors import LoupeError
 from tui.events import ReplyFinished, ReplyStreaming
 from tui.messages import OpenThread, ThreadsChanged
 from tui.relative_time import relative_time
-from tui.services.threads import ThreadServices
 from tui.views.startup import after_startup
 from widgets.plain_text import plain_text
 from widgets.thread_tree import ThreadInfo, ThreadTree
 
 if TYPE_CHECKING:
-    # The store's package is imported when threads are first opened, not at startup.
+    # The store's package (and the thread service, and the dialogs) are imported when
+    # first used, not before the first screen.
     from tui.dialogs.thread_search import SearchResult
+    from tui.services.threads import ThreadServices
     from tui.threads.model import Thread
 
 # Seconds between checks for changes made by other processes.
@@ -182,6 +182,8 @@ class ThreadsView(Vertical):
         return True
 
     def action_new_thread(self) -> None:
+        from tui.dialogs.confirm import PromptScreen
+
         def done(title: str | None) -> None:
             if title is not None:
                 self._create(title)
@@ -210,6 +212,7 @@ class ThreadsView(Vertical):
         info = self.tree.selected_thread
         if info is None:
             return
+        from tui.dialogs.confirm import PromptScreen
 
         def done(title: str | None) -> None:
             if title and title != info.title:
@@ -234,6 +237,7 @@ class ThreadsView(Vertical):
             "deleted; forks keep their own history"
             + (f" ({len(forks)} fork(s) move up to this thread's parent)." if forks else ".")
         )
+        from tui.dialogs.confirm import ConfirmScreen
 
         def done(yes: bool | None) -> None:
             if yes:
