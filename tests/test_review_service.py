@@ -16,6 +16,7 @@ from tests.helpers import wait_for, wait_until
 from tests.test_dialogs import Host
 from tui.dialogs.submit_round import SubmitRoundScreen
 from tui.events import CommentsResolved, Event, ReviewChanged
+from tui.review.errors import ReviewError
 from tui.review.model import Destination, RoundState, Verdict
 from tui.services import Services
 from tui.services.review import ReviewService, SubmitRequest
@@ -37,6 +38,15 @@ def services(plan: Path) -> Iterator[Services]:
     opened = Services(open_workspace(plan.parents[3]))
     yield opened
     opened.close()
+
+
+def test_a_service_first_asked_for_after_close_opens_nothing(plan: Path) -> None:
+    # Services are built on first use; one first asked for while the app shuts down (by a
+    # worker still running) is closed at once, as each was when all were built at start.
+    services = Services(open_workspace(plan.parents[3]))
+    services.close()
+    with pytest.raises(ReviewError, match="the app is closing"):
+        services.review.store  # noqa: B018
 
 
 class Watching:

@@ -74,9 +74,10 @@ class Services:
             found = self._built.get(name)
             if found is None:
                 found = self._built[name] = build()
-                if self._closed and hasattr(found, "close"):
+                close = getattr(found, "close", None)
+                if self._closed and close is not None:
                     # Asked for while the app shuts down: it opens nothing that stays open.
-                    found.close()
+                    close()
             return found  # type: ignore[return-value]
 
     @property
