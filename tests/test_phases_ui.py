@@ -44,7 +44,9 @@ def make_app(sessions: SessionsHarness, files: dict[str, str], *, phases: dict[s
     config.sessions.tmux_socket = sessions.socket
     config.sessions.default_agent = "researcher"
     config.agents["researcher"] = AgentKindConfig(command=f"sh {scripts / 'researcher.sh'} {{prompt}}")
-    config.agents["waiter"] = AgentKindConfig(command="sh -c 'echo waiting; read answer'")
+    # Typed its prompt once idle (it takes none on its command line): it must stay alive after,
+    # or on a slow machine a writer that got its prompt early has ended before it is counted.
+    config.agents["waiter"] = AgentKindConfig(command="sh -c 'echo waiting; while read answer; do :; done'")
     config.agents["phase-agent"] = AgentKindConfig(command=f"sh {scripts / 'phase-agent.sh'} {{prompt}}")
     config.agents["ghost"] = AgentKindConfig(command="no-such-agent-xyz {prompt}")
     config.phases.update(phases or {})
