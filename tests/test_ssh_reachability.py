@@ -70,6 +70,19 @@ def test_a_host_that_goes_down_is_unreachable_then_back_without_a_new_object(ssh
     assert host.master_pid() not in (None, master)
 
 
+def _running_exactly(cmdline: bytes) -> bool:
+    """A process runs with exactly this command line (the command on the host, not the ssh
+    client here whose arguments mention it)."""
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if handle.read() == cmdline:
+                    return True
+        except OSError:
+            continue
+    return False
+
+
 def test_losing_the_host_under_a_running_command_says_so(sshd: Sshd) -> None:
     host = sshd.connection()
     host.connect()
@@ -77,19 +90,22 @@ def test_losing_the_host_under_a_running_command_says_so(sshd: Sshd) -> None:
 
     def long_command() -> None:
         try:
-            outcome.append(host.run(["sleep", "60"], timeout=120))
+            outcome.append(host.run(["sleep", "3607"], timeout=120))
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             outcome.append(exc)
 
     worker = threading.Thread(target=long_command)
     worker.start()
-    wait_for(lambda: sshd.server.sessions_started() == 1, "the command to start there")
+    # The command itself, not only its session: under load the session (the standing shell)
+    # was up while the command was not yet sent, and a lost connection then rightly reads
+    # "cannot reach" (nothing ran).
+    wait_for(lambda: _running_exactly(b"sleep\x003607\x00"), "the command to start there")
     sshd.server.stop()
     worker.join(timeout=30)
     assert not worker.is_alive()
     [error] = outcome
     assert isinstance(error, HostUnreachable)
-    assert "lost the connection to loupe-test-host while running `sleep 60`" in str(error)
+    assert "lost the connection to loupe-test-host while running `sleep 3607`" in str(error)
 
 
 def test_no_answer_in_time_counts_as_unreachable(sshd: Sshd) -> None:
