@@ -57,10 +57,11 @@ def children(pid: int) -> list[int]:
     return [child for child in found if process_alive(child)]
 
 
-def processes_mentioning(text: str, *, scope: str = "") -> list[int]:
+def processes_mentioning(text: str, *, scope: str = "", exact: bool = False) -> list[int]:
     """Live processes whose command line contains `text` (other than this one); with `scope`,
     only those whose command line or environment also names it (a test's own folder), so
-    tests running side by side do not see each other's processes."""
+    tests running side by side do not see each other's processes. With `exact`, only those
+    whose command line is `text` (a command run on a host, not the ssh client naming it)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -70,7 +71,7 @@ def processes_mentioning(text: str, *, scope: str = "") -> list[int]:
                 cmdline = handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace")
         except OSError:
             continue
-        if text in cmdline and (not scope or scope in cmdline or _environment_names(entry, scope)) \
+        if (cmdline.rstrip(" ") == text if exact else text in cmdline) and (not scope or scope in cmdline or _environment_names(entry, scope)) \
                 and process_alive(int(entry)):
             found.append(int(entry))
     return found

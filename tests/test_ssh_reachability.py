@@ -10,6 +10,7 @@ import pytest
 
 from tests.fixtures.sshd import Sshd
 from tests.helpers import process_alive, wait_for
+from tests.sshd_server import processes_mentioning
 from tui.remote.errors import HostUnreachable
 from tui.remote.reachability import LinkState, Reachability
 from tui.remote.shell import Completed
@@ -70,19 +71,6 @@ def test_a_host_that_goes_down_is_unreachable_then_back_without_a_new_object(ssh
     assert host.master_pid() not in (None, master)
 
 
-def _running_exactly(cmdline: bytes) -> bool:
-    """A process runs with exactly this command line (the command on the host, not the ssh
-    client here whose arguments mention it)."""
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                if handle.read() == cmdline:
-                    return True
-        except OSError:
-            continue
-    return False
-
-
 def test_losing_the_host_under_a_running_command_says_so(sshd: Sshd) -> None:
     host = sshd.connection()
     host.connect()
@@ -99,7 +87,7 @@ def test_losing_the_host_under_a_running_command_says_so(sshd: Sshd) -> None:
     # The command itself, not only its session: under load the session (the standing shell)
     # was up while the command was not yet sent, and a lost connection then rightly reads
     # "cannot reach" (nothing ran).
-    wait_for(lambda: _running_exactly(b"sleep\x003607\x00"), "the command to start there")
+    wait_for(lambda: processes_mentioning("sleep 3607", exact=True), "the command to start there")
     sshd.server.stop()
     worker.join(timeout=30)
     assert not worker.is_alive()
