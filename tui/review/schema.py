@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tui import private_files
 from tui.review.errors import ReviewError
+from tui.sqlite_wal import StoreLocked, use_wal
 
 # Each migration is a list of statements, run in one transaction.
 SCHEMA_V1: list[str] = [
@@ -102,8 +103,8 @@ def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
         raise ReviewError(f"cannot open the review store {path}: {exc}") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
+        mode = use_wal(conn, timeout=busy_timeout_ms / 1000)
+        if mode != "wal":
             raise ReviewError(
                 f"the review store {path} cannot use WAL mode (got {mode!r}); "
                 "put the data folder on a local disk (set LOUPE_DATA_DIR)"
@@ -111,6 +112,9 @@ def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, path)
+    except StoreLocked as exc:
+        conn.close()
+        raise ReviewError(f"the review store {path} is {exc}; close the other loupe or try again") from exc
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise ReviewError(

@@ -22,6 +22,10 @@ from tui import locations, private_files
 from tui.sessions.errors import SessionError
 from tui.sessions.local_files import sessions_dir
 from tui.sessions.model import PORTS_PER_SESSION, Session
+from tui.sqlite_wal import StoreLocked, use_wal
+
+# Seconds a store operation waits for another loupe's write to finish.
+_BUSY_TIMEOUT = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -139,6 +143,12 @@ class SessionStore:
         except OSError as exc:
             raise SessionError(f"cannot open the session store {self.path}: {exc}") from exc
         with self._connect() as db:
+            # WAL lasts in the file: set once here, not on every connection.
+            try:
+                use_wal(db, timeout=_BUSY_TIMEOUT)
+            except StoreLocked as exc:
+                raise SessionError(f"the session store {self.path} is {exc}; "
+                                   "close the other loupe or try again") from exc
             db.executescript(_SCHEMA)
             _add_missing_columns(db, "sessions", _ADDED_COLUMNS)
             if _add_missing_columns(db, "queue", _ADDED_QUEUE_COLUMNS):
@@ -149,10 +159,9 @@ class SessionStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # A connection per operation: cheap for SQLite, and safe from any thread.
-        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
             yield db
         except sqlite3.DatabaseError as exc:
             raise SessionError(f"session store {self.path}: {exc}") from exc

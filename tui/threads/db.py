@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tui import private_files
+from tui.sqlite_wal import StoreLocked, use_wal
 from tui.threads.errors import StoreError
 
 SCHEMA_V1 = """
@@ -154,8 +155,8 @@ def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
         raise StoreError(f"cannot open the thread store {path}: {exc}") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
+        mode = use_wal(conn, timeout=busy_timeout_ms / 1000)
+        if mode != "wal":
             raise StoreError(
                 f"the thread store {path} cannot use WAL mode (got {mode!r}); "
                 "put the data folder on a local disk (set LOUPE_DATA_DIR)"
@@ -165,6 +166,9 @@ def connect(path: Path, *, busy_timeout_ms: int) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, path)
+    except StoreLocked as exc:
+        conn.close()
+        raise StoreError(f"the thread store {path} is {exc}; close the other loupe or try again") from exc
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(
