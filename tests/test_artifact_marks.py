@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
+from tests.helpers import ManualClock
 from widgets.artifact_marks import ChangeMarks, Seen
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_mark_goes_once_its_block_was_on_screen_long_enough() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     marks = ChangeMarks(2.0, clock)
     marks.mark(changed=[1, 2], removed_before=[3])
     assert marks.kind(1, 0, 3) == "changed" and marks.kind(1, 2, 3) == ""  # not its blank line
@@ -33,7 +26,7 @@ def test_a_mark_goes_once_its_block_was_on_screen_long_enough() -> None:
 
 
 def test_time_off_screen_does_not_count() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     marks = ChangeMarks(2.0, clock)
     marks.tick(visible=[])
     clock.now += 1.5
@@ -46,7 +39,7 @@ def test_time_off_screen_does_not_count() -> None:
 
 
 def test_read_blocks_stay_unmarked_until_the_read_is_recorded() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     marks = ChangeMarks(0.0, clock)
     marks.mark(changed=[7], removed_before=[])
     assert marks.tick(visible=[7]) == Seen(document=True, marks=True)
@@ -59,7 +52,7 @@ def test_read_blocks_stay_unmarked_until_the_read_is_recorded() -> None:
 
 
 def test_a_new_version_is_not_seen_yet_and_drops_marks_of_gone_blocks() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     marks = ChangeMarks(1.0, clock)
     marks.mark(changed=[1, 2], removed_before=[])
     marks.tick(visible=[])

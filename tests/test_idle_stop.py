@@ -9,20 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.sessions import SessionsHarness
+from tests.helpers import ManualClock
 from tests.test_sessions_units import _session
 from tui.config import AgentKindConfig, Config
 from tui.remote.hosts import HostConfig
 from tui.sessions.idle_stop import IdleStop
 from tui.sessions.model import Snapshot
 from tui.sessions.status_file import State
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def snapshot(tmp_path: Path, sid: str, state: State, since: float, *, host: str = "local",
@@ -36,7 +29,7 @@ def test_idle_past_the_limit_is_due_and_nothing_else(tmp_path: Path) -> None:
     config = Config()
     config.hosts["gpu"] = HostConfig(ssh="gpu", idle_stop_minutes=30)
     config.agents["claude"] = AgentKindConfig(idle_stop_minutes=60)
-    clock = Clock(10_000.0)
+    clock = ManualClock(10_000.0)
     policy = IdleStop(config, clock)
     hour_ago = clock.now - 3600
     snapshots = [
@@ -66,7 +59,7 @@ def test_an_idle_session_is_stopped_and_keeps_its_work(sessions: SessionsHarness
     manager.config.agents["asker"] = AgentKindConfig(idle_stop_minutes=1)
     sessions.wait_state(idler, State.IDLE)
     sessions.wait_state(asker, State.NEEDS_INPUT)
-    later = Clock(time.time() + 61)
+    later = ManualClock(time.time() + 61)
     manager.idle_stop = IdleStop(manager.config, later)
     assert manager.stop_idle(manager.poll()) == [idler]
     stopped = sessions.snapshot(idler)

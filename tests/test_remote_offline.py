@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from tests.fixtures.remote_sessions import HOST, RemoteHarness
-from tests.helpers import process_alive, wait_for
+from tests.helpers import ManualClock, process_alive, wait_for
 from tests.sshd_server import processes_mentioning
 from tui.remote.reachability import LinkState, Reachability
 from tui.remote.ssh import SshConnection
@@ -24,15 +24,7 @@ pytestmark = pytest.mark.slow
 AGENT = "echo ready\nwhile read line; do echo \"got: $line\"; done\n"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def with_clock(harness: RemoteHarness, clock: Clock, **options: float) -> Reachability:
+def with_clock(harness: RemoteHarness, clock: ManualClock, **options: float) -> Reachability:
     """The host again, its backoff on `clock` (so waiting is moving the clock)."""
     reachability = Reachability(clock)
     config = harness.host.config
@@ -42,7 +34,7 @@ def with_clock(harness: RemoteHarness, clock: Clock, **options: float) -> Reacha
 
 
 def test_sessions_of_a_host_that_drops_are_unreachable_then_come_back(remote_sessions: RemoteHarness) -> None:
-    harness, manager, clock = remote_sessions, remote_sessions.manager, Clock()
+    harness, manager, clock = remote_sessions, remote_sessions.manager, ManualClock(1000.0)
     link = with_clock(harness, clock)
     session = harness.start(harness.script_kind("echoer", AGENT), "offline")
     harness.wait_screen(session, "ready")
@@ -113,7 +105,7 @@ def test_sessions_of_a_host_that_drops_are_unreachable_then_come_back(remote_ses
 
 
 def test_a_host_that_stops_answering_holds_up_no_poll(remote_sessions: RemoteHarness) -> None:
-    harness, clock = remote_sessions, Clock()
+    harness, clock = remote_sessions, ManualClock(1000.0)
     link = with_clock(harness, clock, poll_timeout=2.0)
     session = harness.start(harness.script_kind("echoer", AGENT), "frozen")
     harness.wait_screen(session, "ready")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_for
+from tests.helpers import ManualClock, wait_for
 from tui.sessions.agents import AgentKind
 from tui.sessions.delivery import ATTEMPTS, CONFIRM_WITHIN, READY_WITHIN, Delivery
 from tui.sessions.model import Session
@@ -15,15 +15,7 @@ from tui.sessions.status_file import State
 pytestmark = pytest.mark.slow
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _delivery(sessions: SessionsHarness, clock: Clock) -> Delivery:
+def _delivery(sessions: SessionsHarness, clock: ManualClock) -> Delivery:
     manager = sessions.manager
     return Delivery(manager.store, manager.observer, poll=manager.poll, host_of=manager.host_of,
                     changed=manager.invalidate, kinds=manager.kinds, clock=clock)
@@ -50,7 +42,7 @@ def _idle_tick(sessions: SessionsHarness, delivery: Delivery, session: Session) 
 
 def test_text_for_an_agent_that_never_shows_its_input_prompt_is_given_up_visibly(
         sessions: SessionsHarness) -> None:
-    clock = Clock()
+    clock = ManualClock(1_000_000.0)
     delivery = _delivery(sessions, clock)
     kind = _kind(sessions, "mute", "echo 'loading forever'\nread x\n", ready=r"^ready>$")
     session = sessions.start(kind, prompt="do the thing")
@@ -64,7 +56,7 @@ def test_text_for_an_agent_that_never_shows_its_input_prompt_is_given_up_visibly
 
 
 def test_typed_text_that_never_arrives_is_typed_again_then_given_up(sessions: SessionsHarness) -> None:
-    clock = Clock()
+    clock = ManualClock(1_000_000.0)
     delivery = _delivery(sessions, clock)
     # It reads each line without echo and without a word: nothing shows it got anything.
     kind = _kind(sessions, "deaf", "stty -echo\nwhile true; do printf 'ready>'; read line;"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ManualClock
 from tests.test_sessions_units import _session
 from tui.config import NotificationsConfig
 from tui.sessions.model import Snapshot
@@ -20,14 +21,6 @@ from tui.sessions.notify_channels import CommandChannel, DesktopChannel, Message
 from tui.sessions.status_file import State
 from tui.sessions.store import SessionStore
 from tui.sessions.wait_ledger import WaitLedger
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _ledger(tmp_path: Path) -> WaitLedger:
@@ -40,13 +33,13 @@ def _snapshot(tmp_path: Path, sid: str, state: State, question: str = "") -> Sna
     return Snapshot(session=session, state=state, question=question)
 
 
-def _notifier(tmp_path: Path, clock: Clock, ledger: WaitLedger | None = None, **settings) -> Notifier:  # noqa: ANN003
+def _notifier(tmp_path: Path, clock: ManualClock, ledger: WaitLedger | None = None, **settings) -> Notifier:  # noqa: ANN003
     return Notifier(NotificationsConfig(**settings), ledger or _ledger(tmp_path), channels=[], environ={},
                     clock=clock)
 
 
 def test_a_wait_is_announced_once_and_a_redraw_is_no_new_wait(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = ManualClock(1_000_000.0)
     notifier = _notifier(tmp_path, clock)
     # Waiting before this loupe first looked: counted by the grid, not announced.
     assert notifier.observe([_snapshot(tmp_path, "a0", State.NEEDS_INPUT, "Overwrite? [y/n]")]) == []
@@ -81,7 +74,7 @@ def test_a_wait_is_announced_once_and_a_redraw_is_no_new_wait(tmp_path: Path) ->
 
 
 def test_a_restarted_or_second_loupe_does_not_announce_a_wait_again(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = ManualClock(1_000_000.0)
     ledger = _ledger(tmp_path)
     working = [_snapshot(tmp_path, "b1", State.WORKING)]
     asking = [_snapshot(tmp_path, "b1", State.NEEDS_INPUT, "Allow command?")]
@@ -126,7 +119,7 @@ def test_the_desktop_and_a_command_are_told_with_the_question_as_plain_data(tmp_
     assert desktop is not None
     channels = [desktop, CommandChannel([str(command), "publish", "--title", "{title}", "topic", "{message}"],
                                         environ={"PATH": os.environ["PATH"]})]
-    clock = Clock()
+    clock = ManualClock(1_000_000.0)
     notifier = Notifier(NotificationsConfig(), _ledger(tmp_path), channels=channels, environ={}, clock=clock)
     _first_look(notifier, tmp_path, "c1")
     (wait,) = notifier.observe([_snapshot(tmp_path, "c1", State.NEEDS_INPUT, "-" + HOSTILE)])
@@ -147,7 +140,7 @@ def test_the_desktop_and_a_command_are_told_with_the_question_as_plain_data(tmp_
 
 def test_the_desktop_and_the_command_are_rate_limited(tmp_path: Path) -> None:
     command = _recorder(tmp_path, "hook")
-    clock = Clock()
+    clock = ManualClock(1_000_000.0)
     notifier = Notifier(NotificationsConfig(min_interval=30.0, per_minute=2), _ledger(tmp_path),
                         channels=[CommandChannel([str(command)])], environ={}, clock=clock)
     _first_look(notifier, tmp_path, "d1", "d2", "d3")
@@ -170,7 +163,7 @@ def test_the_desktop_and_the_command_are_rate_limited(tmp_path: Path) -> None:
 def test_a_failing_command_is_reported_not_raised(tmp_path: Path) -> None:
     notifier = Notifier(NotificationsConfig(), _ledger(tmp_path),
                         channels=[CommandChannel([sys.executable, "-c", "import sys; sys.exit('no network')"])],
-                        environ={}, clock=Clock())
+                        environ={}, clock=ManualClock(1_000_000.0))
     _first_look(notifier, tmp_path, "e1")
     assert len(notifier.observe([_snapshot(tmp_path, "e1", State.NEEDS_INPUT, "ok?")])) == 1
     notifier.close()

@@ -9,23 +9,15 @@ import threading
 import pytest
 
 from tests.fixtures.sshd import Sshd
-from tests.helpers import process_alive, wait_for
+from tests.helpers import ManualClock, process_alive, wait_for
 from tests.sshd_server import processes_mentioning
 from tui.remote.errors import HostUnreachable
 from tui.remote.reachability import LinkState, Reachability
 from tui.remote.shell import Completed
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_failures_back_off_doubling_up_to_the_cap_and_success_resets() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     reach = Reachability(clock, first_delay=1.0, max_delay=5.0)
     assert reach.link().state is LinkState.UNKNOWN and reach.may_try()
     delays = []
@@ -48,7 +40,7 @@ def test_failures_back_off_doubling_up_to_the_cap_and_success_resets() -> None:
 
 
 def test_a_host_that_goes_down_is_unreachable_then_back_without_a_new_object(sshd: Sshd) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     host = sshd.connection(reachability=Reachability(clock, first_delay=10.0), connect_timeout=3)
     assert host.run(["echo", "up"]).stdout == "up\n"
     master = host.master_pid()
