@@ -126,10 +126,17 @@ def time_to_markers(argv: list[str], markers: list[bytes], env: dict[str, str]) 
 def write_doc(path: Path, lines: int) -> Path:
     """A plan-like document of `lines` lines whose first line carries the marker."""
     body = []
+    # Headings, paragraphs and checklists split by blank lines, as agents write plans: the
+    # blank lines are where loupe may cut a long document to show its head first.
     for number in range(lines - 2):
         if number % 40 == 0:
             body.append(f"## Section {number // 40}")
-        body.append(f"Line {number} of the plan, with `code`, **bold** and a [link](#section-1).")
+        elif number % 5 == 0:
+            body.append("")
+        elif number % 40 > 30:
+            body.append(f"- [ ] `step {number}` of the plan, with **bold** and a [link](#section-1)")
+        else:
+            body.append(f"Line {number} of the plan, with `code`, **bold** and a [link](#section-1).")
     path.write_text(f"# Plan {DOC_MARKER.decode()}\n\n" + "\n".join(body) + "\n")
     return path
 
