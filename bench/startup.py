@@ -18,7 +18,10 @@ Figures (wall, 7 runs each, 2-core shared machine): before the review model, ser
 views and watchers waited for the document (main at 533d7e6), `loupe DOC.md` 2.17x (20 lines)
 and 2.21x-2.43x (3,000 lines), demo first frame 1.54x-1.65x; after, in four runs, 1.59x-1.89x
 and 1.67x-1.92x, demo first frame 1.32x-1.53x. The ratios move with the minimal app's own
-time (181-224 ms in those runs) as much as with loupe's.
+time (181-224 ms in those runs) as much as with loupe's. With the plan-like document (blank
+lines, checklists) and rich-cli 1.8 as a yardstick, two runs on the merged code: minimal app
+239-247 ms; `loupe DOC.md` 1.60x-1.68x (20 lines), 1.75x-1.88x (3,000), 1.65x-1.81x (10,000);
+demo first frame 1.30x-1.32x; `rich DOC.md --pager` 3.28x-3.51x (3,000 lines).
 
     python bench/startup.py [--runs 7] [--rich PATH]
 """
