@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -133,3 +134,39 @@ def test_without_a_subreaper_the_group_kill_misses_them(tmp_path: Path) -> None:
     finally:
         for pid in pids(tmp_path):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_the_command_starts_still_kills_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       signum: int) -> None:
+    """Ctrl-C (or `session stop`) landing as the command starts, before the agent holds its
+    process, must not leave the command running: on a busy machine the command can be at
+    work before `Popen` returns. The signal is sent from inside `Popen` here, so the timing is
+    exact."""
+    import subprocess
+
+    real_popen = subprocess.Popen
+    pid_file = tmp_path / "child.pid"
+
+    def popen_then_stopped(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        proc = real_popen(*args, **kwargs)  # type: ignore[call-overload]
+        wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the command at work")
+        os.kill(os.getpid(), signum)
+        return proc
+
+    def stop(signum: int, frame: object) -> None:  # as `loupe agent` treats SIGTERM
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    monkeypatch.setattr(subprocess, "Popen", popen_then_stopped)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(["bash", "-c", f"sleep 300 & echo $! > {pid_file}; wait"], tmp_path)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    child = int(pid_file.read_text())
+    try:
+        wait_for(lambda: not process_alive(child), "the started command's group to be killed")
+    finally:  # the test's own cleanup when the agent left it running
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(child), signal.SIGKILL)

@@ -12,12 +12,14 @@ both matter: the command line echo and the final summary of a test run).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,28 +102,13 @@ def run_shell(
     started = time.monotonic()
     # Children from before the command are not its doing, and are left alone.
     before = children() if is_subreaper() else None
-    try:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=env,
-        )
-    except FileNotFoundError as exc:
-        raise ToolError(
-            f"cannot run {argv[0]!r}: no such program; for shell syntax use [\"bash\", \"-lc\", \"...\"]"
-        ) from exc
-    except PermissionError as exc:
-        raise ToolError(f"cannot run {argv[0]!r}: permission denied") from exc
-    except OSError as exc:
-        raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
+    proc: subprocess.Popen[bytes] | None = None
     buffer = CappedBuffer(cap_bytes)
     deadline = started + timeout_ms / 1000
     timed_out = False
     try:
+        with _stops_held():
+            proc = _start(argv, cwd, env)
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
         exited_at: float | None = None
@@ -151,13 +138,14 @@ def run_shell(
             if on_output is not None:
                 on_output(chunk)
     finally:
-        _kill_group(proc.pid)
-        proc.wait()
+        if proc is not None:
+            _kill_group(proc.pid)
+            proc.wait()
         if before is not None:
             kill_escaped(before)
-        if proc.stdout is not None:
+        if proc is not None and proc.stdout is not None:
             proc.stdout.close()
-    code = proc.returncode
+    code = proc.returncode  # set: the try above only ends normally with the command waited for
     # Shells report death by signal N as 128 + N; Popen says -N.
     exit_code = TIMEOUT_EXIT_CODE if timed_out else (128 - code if code < 0 else code)
     return ShellResult(
@@ -168,6 +156,56 @@ def run_shell(
         timeout_ms=timeout_ms,
         omitted_bytes=max(buffer.omitted, 0),
     )
+
+
+def _start(argv: Sequence[str], cwd: Path, env: dict[str, str] | None) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(
+            f"cannot run {argv[0]!r}: no such program; for shell syntax use [\"bash\", \"-lc\", \"...\"]"
+        ) from exc
+    except PermissionError as exc:
+        raise ToolError(f"cannot run {argv[0]!r}: permission denied") from exc
+    except OSError as exc:
+        raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
+
+
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Hold Ctrl-C and stop signals while the command starts; act on them once it is ours.
+
+    On a busy machine the command can be at work before `Popen` returns: a stop arriving then
+    would end the agent with nothing to kill the command's group, and it would run on.
+    Python handles signals only on the main thread; elsewhere there is nothing to hold.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: held.append(signum)) for signum in _STOPS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in held:
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 def _kill_group(pgid: int) -> None:
