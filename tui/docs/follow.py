@@ -10,19 +10,24 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from tui.docs.loader import stamp_of
+from tui.docs.loader import Stamp, stamp_of
 from tui.events import Emit, FileChanged
+
+# The watch cannot know which version its reader loaded (a write may land between that load
+# and the watch's start): its first poll always reports, and the reader, which knows its
+# version's stamp, finds out whether anything changed.
+_UNKNOWN = (-1, -1, -1)
 
 
 class FileWatch:
     def __init__(self, path: Path, poll_seconds: float = 1.0) -> None:
         self.path = path
         self.poll_seconds = poll_seconds
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: Stamp | None = _UNKNOWN
 
     def run(self, stop: threading.Event, emit: Emit) -> None:
         """Emit `FileChanged` for this file until `stop` is set."""
-        self._stamp = stamp_of(self.path)
+        self._stamp = _UNKNOWN
         try:
             import watchfiles
 
