@@ -175,13 +175,10 @@ class TaskDocument(Vertical):
         mine = {s.session.id: _state(s) for s in update.snapshots
                 if s.session.task_dir is not None and s.session.task_dir.name == self.task_path.name
                 and same_folder(s.session.task_dir, self.task_path)}
-        known = dict(self._session_states)
-        changed = any(known.get(sid) != state for sid, state in mine.items())
-        removed = any(sid not in mine for sid, state in known.items() if state not in ("removed", "unknown"))
         stats = {sid: update.stats[sid] for sid in mine if sid in update.stats}
-        rewritten = any(self._diff_stats.get(sid, stat) != stat for sid, stat in stats.items())
+        stale = timeline_stale(dict(self._session_states), self._diff_stats, mine, stats)
         self._diff_stats.update(stats)
-        if changed or removed or rewritten:
+        if stale:
             self.refresh_timeline()
 
     @on(received(PlanRunsUpdated))
@@ -253,6 +250,20 @@ class TaskDocument(Vertical):
             ("Phases: cancel the plan run", "Its sessions keep running", lambda: self.action_plan("cancel")),
             ("Threads: new thread on this task", "The thread is filed under the task (t)", self.action_new_thread),
         ]
+
+
+def timeline_stale(known_states: dict[str, str], known_stats: dict[str, DiffStat],
+                   states: dict[str, str], stats: dict[str, DiffStat]) -> bool:
+    """Whether a tick of the session monitor makes the task's timeline out of date: one of
+    its sessions is new, changed state or left, or its worktree's diff changed.
+
+    A diff size seen for the first time counts as a change: the monitor measures it every
+    few seconds, only for sessions in view, so the first size it reports may already hold
+    a write the timeline was built without (an agent that rewrote an artifact meanwhile)."""
+    changed = any(known_states.get(sid) != state for sid, state in states.items())
+    removed = any(sid not in states for sid, state in known_states.items() if state not in ("removed", "unknown"))
+    rewritten = any(known_stats.get(sid) != stat for sid, stat in stats.items())
+    return changed or removed or rewritten
 
 
 def _state(snapshot: Snapshot) -> str:
