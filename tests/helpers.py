@@ -14,15 +14,19 @@ from textual.pilot import Pilot
 
 
 async def wait_until(
-    pilot: Pilot, predicate: Callable[[], object], description: str, timeout: float = 10.0
+    pilot: Pilot, predicate: Callable[[], object], description: str, timeout: float = 10.0,
+    *, detail: Callable[[], object] | None = None,
 ) -> None:
+    """`detail`, when given, says what the state was when the wait timed out (for a failure
+    seen once in CI, where nothing else is left to look at)."""
     deadline = time.monotonic() + timeout
     while True:
         await pilot.pause()
         if predicate():
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for: {description}")
+            state = f"; state: {detail()}" if detail is not None else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for: {description}{state}")
         await asyncio.sleep(0.02)
 
 

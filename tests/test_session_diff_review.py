@@ -139,7 +139,10 @@ async def test_since_last_look_and_a_comment_on_a_changed_hunk(sessions: Session
         assert not pane.look.narrowed  # the first look shows everything
         store = app.services.review.store
         # Both hunks were on screen: both count as seen.
-        await wait_until(pilot, lambda: len(store.viewed(session.id)) == 2, "both hunks seen")
+        await wait_until(pilot, lambda: len(store.viewed(session.id)) == 2, "both hunks seen", detail=lambda: (
+            f"viewed={store.viewed(session.id)} shown units={lines._shown_units} of {lines._units} "
+            f"region={lines.scrollable_content_region} look={pane.look and (pane.look.summary, len(pane.look.files))} "
+            f"workers={[(w.group, w.state.name, w.error) for w in app.workers]}"))
 
         # The agent changes the first hunk again; the diff on screen is older than the file.
         app_py.write_text(BASE.replace("line 5\n", "line 5 b\n").replace("line 50\n", "line 50 a\n"))
