@@ -10,7 +10,9 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 
 async def wait_until(
@@ -30,6 +32,14 @@ async def wait_until(
         await asyncio.sleep(0.02)
 
 
+def shows(app: App, screen_type: type[Screen]) -> bool:
+    """Whether the app shows a `screen_type` screen with its widgets in place: a pushed screen
+    is `app.screen` before it has composed them, and on a busy machine a query made at once
+    finds nothing."""
+    screen = app.screen
+    return isinstance(screen, screen_type) and screen.is_mounted
+
+
 async def run_command(pilot: Pilot, words: str) -> None:
     """Run a palette command as a user does: ctrl+p, type `words` (they must match exactly
     one command), enter."""
@@ -37,7 +47,7 @@ async def run_command(pilot: Pilot, words: str) -> None:
 
     app = pilot.app
     await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    await wait_until(pilot, lambda: shows(app, CommandPalette), "the palette")
     await pilot.press(*words)
     await wait_until(
         pilot, lambda: app.screen.query_one(CommandList).option_count == 1, f"one command matching {words!r}"
@@ -108,7 +118,7 @@ async def run_command(pilot: Pilot, words: str) -> None:
 
     app = pilot.app
     await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    await wait_until(pilot, lambda: shows(app, CommandPalette), "the palette")
     await pilot.press(*words)
     await wait_until(pilot, lambda: app.screen.query_one(CommandList).option_count == 1, f"one command for {words!r}")
     await pilot.press("enter")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.fixtures.model_server import Reply, ToolCallSpec
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_for
+from tests.helpers import shows, wait_for
 from tui.agent.fork import ForkError, agent_thread_of_session, find_fork_point, fork_points, fork_session
 from tui.model.scripted_server import ScriptedServer
 from tui.sessions.model import Session
@@ -166,7 +166,7 @@ async def test_fork_from_the_session_grid(
         await wait_until(pilot, lambda: view.tiles(), "the origin's tile")
         view.tiles()[0].focus()
         await pilot.press("f")
-        await wait_until(pilot, lambda: isinstance(app.screen, ForkSessionScreen), "the fork picker")
+        await wait_until(pilot, lambda: shows(app, ForkSessionScreen), "the fork picker")
         options = app.screen.query_one(OptionList)
         assert options.option_count == 4
         options.highlighted = 1  # after the first patch: notes.txt is v1

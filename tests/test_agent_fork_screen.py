@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.app import App
 from textual.widgets import Input, OptionList
 
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tui.agent.fork import ForkPoint
 from tui.dialogs.fork_session import ForkRequest, ForkSessionScreen
 from tui.threads.model import Message, Role, Status
@@ -31,7 +31,7 @@ class Host(App[None]):
 async def test_pick_a_message_and_give_an_instruction() -> None:
     app = Host([point(1, "prompt: fix it", "t0"), point(2, "$ pytest", "t1"), point(3, "Done.", None)])
     async with app.run_test(size=(110, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ForkSessionScreen), "the picker")
+        await wait_until(pilot, lambda: shows(app, ForkSessionScreen), "the picker")
         options = app.screen.query_one(OptionList)
         assert options.highlighted == 2, "the latest message is preselected"
         assert "no code recorded" in str(options.get_option_at_index(2).prompt)
@@ -47,7 +47,7 @@ async def test_pick_a_message_and_give_an_instruction() -> None:
 async def test_escape_cancels() -> None:
     app = Host([point(1, "prompt: x", "t0")])
     async with app.run_test(size=(110, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ForkSessionScreen), "the picker")
+        await wait_until(pilot, lambda: shows(app, ForkSessionScreen), "the picker")
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.results, "the picker to close")
     assert app.results == [None]

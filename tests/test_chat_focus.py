@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent
 
-from tests.helpers import run_command, wait_until
+from tests.helpers import run_command, shows, wait_until
 from tests.test_chat_pane import SIZE, new_thread
 from tui.app import LoupeApp
 from tui.dialogs.confirm import ConfirmScreen, PromptScreen
@@ -25,7 +25,7 @@ async def export_from_the_palette(pilot: Pilot[None], path: Path, *, cancel: boo
     """Export as a user does: ctrl+p, the command, enter; then the path and enter (or escape)."""
     app = pilot.app
     await run_command(pilot, "export as markdown")
-    await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the path prompt")
+    await wait_until(pilot, lambda: shows(app, PromptScreen), "the path prompt")
     app.screen.query_one(Input).value = str(path)
     await pilot.press("escape" if cancel else "enter")
     if not cancel:
@@ -100,7 +100,7 @@ async def test_a_chat_tab_with_an_unsent_message_asks_before_it_closes(tmp_path:
         pane.log.focus()
         await wait_until(pilot, lambda: app.focused is pane.log, "the message list has the focus")
         await pilot.press("ctrl+w")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the question")
         assert "3 words" in app.screen.query_one(".dialog-body").render().plain  # type: ignore[union-attr]
         await pilot.press("n")  # keep writing
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question closed")
@@ -108,7 +108,7 @@ async def test_a_chat_tab_with_an_unsent_message_asks_before_it_closes(tmp_path:
         await focus_settles(pilot, pane.log, "the message list has the focus again")
 
         await pilot.press("ctrl+w")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the question")
         await pilot.press("y")
         await wait_until(pilot, lambda: tab_count(app) == 0, "the tab closed")
         assert not app.screen.query(ChatPane)
@@ -138,14 +138,14 @@ async def test_quitting_with_an_unsent_message_in_a_hidden_tab_asks_first(tmp_pa
         app.screen.post_message(OpenPath(notes))
         await wait_until(pilot, lambda: tab_count(app) == 2, "a second tab")
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the question")
         body = app.screen.query_one(".dialog-body").render().plain  # type: ignore[union-attr]
         assert "3 words" in body and "Quitting discards it" in body
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the question closed")
         assert app.is_running and pane.composer.text == "half a thought"
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the question again")
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.is_running, "the app quit")
 

@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.contrast import AA, low_contrast
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_snapshots import artifact_app, main_screen_app, settle
 from tui.app import LoupeApp
 from tui.dialogs.base import Dialog
@@ -73,9 +73,9 @@ async def test_new_task_and_help_dialogs(tmp_path: Path, theme: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await list_focused(pilot)
         await pilot.press("ctrl+n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the New task dialog")
+        await wait_until(pilot, lambda: shows(app, NewTaskScreen), "the New task dialog")
         assert_readable(app, "the New task dialog")
         await pilot.press("escape")
         await pilot.press("f1")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        await wait_until(pilot, lambda: shows(app, HelpScreen), "the help screen")
         assert_readable(app, "the help screen")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.helpers import type_at_once, wait_until
+from tests.helpers import shows, type_at_once, wait_until
 from tui.app import LoupeApp
 from tui.dialogs.new_task import NewTaskScreen
 from tui.screens.main import MainScreen
@@ -76,7 +76,7 @@ async def test_new_task_typed_fast(tasks_workspace: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: len(app.query_one(TaskList).tasks) == 3, "tasks listed")
         await type_at_once(pilot, "ctrl+n", *"Dark mode", "tab", *"Asked twice.")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
+        await wait_until(pilot, lambda: shows(app, NewTaskScreen), "the dialog opens")
         title = app.screen.query_one("#new-task-title", Input)
         ticket = app.screen.query_one("#new-task-ticket", TextArea)
         await wait_until(pilot, lambda: ticket.text == "Asked twice.", "the ticket text in the ticket box")
@@ -87,6 +87,6 @@ async def test_new_task_typed_fast(tasks_workspace: Path) -> None:
         title.focus()
         await wait_until(pilot, lambda: app.focused is title, "the title focused again")
         await type_at_once(pilot, *"Light mode", "enter", *"Also asked.", "ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog closes")
+        await wait_until(pilot, lambda: shows(app, MainScreen), "the dialog closes")
         created = tasks_workspace / ".loupe/tasks/light-mode/ticket.md"
         assert created.read_text() == "# Light mode\n\nAlso asked.\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import TabbedContent
 
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tui.dialogs.confirm import ConfirmScreen
 from tui.app import LoupeApp
 from tui.messages import OpenPath
@@ -80,7 +80,7 @@ async def test_removing_a_session_focuses_its_neighbour_then_the_grid(sessions: 
             tile.focus()
             await wait_until(pilot, lambda: app.focused is tile, "the tile has the focus")
             await pilot.press("delete")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the remove confirmation")
+            await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the remove confirmation")
             await pilot.press("y")
             await wait_until(pilot, lambda: len(view.tiles()) == left, "the tile is gone")
             if left:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tui.app import LoupeApp
 from tui.dialogs.help import HelpScreen, KeyGroup
 from tui.screens.main import MainScreen
@@ -35,7 +35,7 @@ async def test_f1_in_the_task_list_says_what_its_keys_do(tasks_workspace: Path) 
         active = app.screen.active_bindings
         assert (active["right"].binding.description, active["left"].binding.description) == ("Expand", "Collapse")
         await pilot.press("f1")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        await wait_until(pilot, lambda: shows(app, HelpScreen), "the help screen")
         assert isinstance(app.screen, HelpScreen)
         groups = app.screen.groups
         keys = described(groups)
@@ -46,7 +46,7 @@ async def test_f1_in_the_task_list_says_what_its_keys_do(tasks_workspace: Path) 
         assert keys["Everywhere"]["f1 ?"] == "Help"
         assert not any("Scroll" in what for group in keys.values() for what in group.values())
         await pilot.press("escape")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "closed")
+        await wait_until(pilot, lambda: shows(app, MainScreen), "closed")
         assert app.focused is task_list.rows
 
 
@@ -59,12 +59,12 @@ async def test_question_mark_in_a_document_and_again_to_close(tmp_path: Path) ->
         doc = app.screen.query_one(ArtifactDocument)
         await wait_until(pilot, lambda: app.focused is doc.pane.view, "the document has the focus")
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        await wait_until(pilot, lambda: shows(app, HelpScreen), "the help screen")
         assert isinstance(app.screen, HelpScreen)
         keys = described(app.screen.groups)
         assert keys["Artifact"]["/"] == "Search" and keys["Artifact"]["e"] == "Edit"
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "closed by the same key")
+        await wait_until(pilot, lambda: shows(app, MainScreen), "closed by the same key")
         assert app.focused is doc.pane.view
 
 

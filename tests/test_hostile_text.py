@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from tests.fixtures.tasks import NOW, write_file
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.terminal_output import HOSTILE, SHOWN, assert_no_injection, drawn, screen_text
 from textual.app import App, ComposeResult
 from textual.widgets import TabbedContent
@@ -210,13 +210,13 @@ async def test_a_thread_title_with_markup_and_escapes_in_the_threads_list(tmp_pa
         tree.select_thread(tree.root.children[0].data)
         tree.focus()
         await pilot.press("f2")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the rename prompt")
+        await wait_until(pilot, lambda: shows(app, PromptScreen), "the rename prompt")
         await wait_until(pilot, lambda: f"Plan {MARKUP[:20]}" in screen_text(app), "the title in the field")
         assert_no_injection(drawn(app))
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen), "the prompt closes")
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
         assert "Delete “Plan [link=https://evil]x[/link]" in screen_text(app)
         assert_no_injection(drawn(app))
 

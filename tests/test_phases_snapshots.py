@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_snapshots import SIZE, main_screen_app, settle
 from tui.app import LoupeApp
 from tui.dialogs.run_phase import RunPhaseScreen
@@ -42,7 +42,7 @@ def test_run_phase_dialog(snap_compare, tmp_path: Path) -> None:
     async def open_dialog(pilot: Pilot) -> None:
         await settle(pilot)
         app.screen.post_message(RunPhase(folder))
-        await wait_until(pilot, lambda: isinstance(app.screen, RunPhaseScreen), "the dialog")
+        await wait_until(pilot, lambda: shows(app, RunPhaseScreen), "the dialog")
         dialog = app.screen
         assert isinstance(dialog, RunPhaseScreen)
         await wait_until(pilot, lambda: dialog.ready is not None, "the outline's prompt", timeout=30)

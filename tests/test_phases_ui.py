@@ -9,7 +9,7 @@ import pytest
 
 from tests.fixtures.phases import QUESTIONS, RESEARCHER, TICKET
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import run_command, wait_until
+from tests.helpers import run_command, shows, wait_until
 from tests.test_phases_demo import demo_manager  # noqa: F401 - a fixture: the demo's sessions, removed after
 from tests.test_phases_sessions import PHASE_AGENT, PLAN
 from tui.app import LoupeApp
@@ -55,7 +55,7 @@ def make_app(sessions: SessionsHarness, files: dict[str, str], *, phases: dict[s
 
 async def open_dialog(app: LoupeApp, pilot, folder: Path, phase: str | None = None) -> RunPhaseScreen:  # noqa: ANN001
     app.screen_stack[0].post_message(RunPhase(folder, phase))
-    await wait_until(pilot, lambda: isinstance(app.screen, RunPhaseScreen), "the run-phase dialog")
+    await wait_until(pilot, lambda: shows(app, RunPhaseScreen), "the run-phase dialog")
     dialog = app.screen
     assert isinstance(dialog, RunPhaseScreen)
     await dialog_ready(pilot, dialog)
@@ -68,7 +68,7 @@ async def dialog_from_task_list(app: LoupeApp, pilot, folder: Path) -> RunPhaseS
     await wait_until(pilot, lambda: task_list.select_path(folder), "the task in the list")
     task_list.rows.focus()
     await pilot.press("ctrl+r")
-    await wait_until(pilot, lambda: isinstance(app.screen, RunPhaseScreen), "the dialog from ctrl+r")
+    await wait_until(pilot, lambda: shows(app, RunPhaseScreen), "the dialog from ctrl+r")
     dialog = app.screen
     assert isinstance(dialog, RunPhaseScreen)
     await dialog_ready(pilot, dialog)
@@ -307,7 +307,7 @@ async def test_a_thread_started_from_the_task_view_is_filed_under_the_task(sessi
         await wait_until(pilot, lambda: view.built is not None, "the timeline")
         view.focus_document()
         await pilot.press("t")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the title prompt")
+        await wait_until(pilot, lambda: shows(app, PromptScreen), "the title prompt")
         await pilot.press(*"scope", "enter")
         await wait_until(pilot, lambda: app.screen_stack[0].query(ChatPane), "the new thread open")
         store = app.services.threads.store
@@ -353,7 +353,7 @@ async def test_the_palette_runs_the_highlighted_tasks_next_phase(sessions: Sessi
         await wait_until(pilot, lambda: task_list.select_path(folder), "the task in the list")
         task_list.rows.focus()
         await run_command(pilot, "run the next phase of the highlighted")
-        await wait_until(pilot, lambda: isinstance(app.screen, RunPhaseScreen), "the run-phase dialog")
+        await wait_until(pilot, lambda: shows(app, RunPhaseScreen), "the run-phase dialog")
         dialog = app.screen
         assert isinstance(dialog, RunPhaseScreen)
         await dialog_ready(pilot, dialog)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
-from tests.helpers import run_command, wait_until
+from tests.helpers import run_command, shows, wait_until
 from tests.test_artifact_pane import open_app, screen_text
 from tests.test_review_pane import PLAN, SIZE, comments, make
 from tui.dialogs.comment import CommentScreen, CommentsScreen
@@ -36,7 +36,7 @@ async def test_edit_then_delete_the_draft_comment_you_are_at(tmp_path: Path) -> 
         view.scroll_to_block(4)  # Phase 2's paragraph, the one commented on, at the top
         await pilot.pause()
         await pilot.press("E")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommentScreen), "the comment dialog")
+        await wait_until(pilot, lambda: shows(app, CommentScreen), "the comment dialog")
         body = app.screen.query_one("#body", TextArea)
         assert body.text == "Cap the dlay" and "Compute the delay" in str(app.screen.query_one("#quote").render())
         body.text = "Cap the delay at ten minutes"
@@ -47,7 +47,7 @@ async def test_edit_then_delete_the_draft_comment_you_are_at(tmp_path: Path) -> 
         await wait_until(pilot, lambda: any("ten minutes" in line for line in bar.lines), "the bar to follow")
 
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
         assert "Cap the delay at ten minutes" in str(app.screen.query_one(".dialog-body").render())
         await pilot.press("y")
         await wait_until(pilot, lambda: not comments(app), "the comment deleted")
@@ -75,14 +75,14 @@ async def test_a_sent_comment_cannot_change_and_the_list_says_so(tmp_path: Path)
 
         # From the list of every comment: x on the sent one is refused, on the draft asks.
         await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommentsScreen), "the list")
+        await wait_until(pilot, lambda: shows(app, CommentsScreen), "the list")
         await pilot.press("x")
         await wait_until(pilot, lambda: not isinstance(app.screen, CommentsScreen), "the list to close")
         assert not isinstance(app.screen, ConfirmScreen) and len(comments(app)) == 2
         await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommentsScreen), "the list again")
+        await wait_until(pilot, lambda: shows(app, CommentsScreen), "the list again")
         await pilot.press("down", "e")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommentScreen), "the draft's dialog")
+        await wait_until(pilot, lambda: shows(app, CommentScreen), "the draft's dialog")
         app.screen.query_one("#body", TextArea).text = "Name the migration after the column"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: review.store.comment(draft.id).body == "Name the migration after the column",
@@ -101,7 +101,7 @@ async def test_the_palette_discards_the_draft_round_once_confirmed(tmp_path: Pat
 
         async def discard() -> None:
             await run_command(pilot, "discard the draft round")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+            await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
 
         await discard()
         assert "2 comments" in str(app.screen.query_one(".dialog-body").render())

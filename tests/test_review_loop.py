@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_artifact_pane import open_app
 from tests.test_review_pane import write
 from tui.app import LoupeApp
@@ -84,14 +84,14 @@ async def test_the_whole_review_loop_with_an_agent_session(sessions: SessionsHar
         view.scroll_to_block(next(i for i, b in enumerate(view.doc.blocks) if b.title == "Open questions") + 1)
         await pilot.pause()
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AnswerScreen), "the questions")
+        await wait_until(pilot, lambda: shows(app, AnswerScreen), "the questions")
         assert "retry all dead jobs" in app.screen.question.text
         await write(pilot, app, "Yes, spread them with the retry jitter")
         await wait_until(pilot, lambda: "draft 2" in doc.pane.review.summary, "two comments in the draft")
 
         # Submit: the session working on the task is offered first; request changes.
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog")
+        await wait_until(pilot, lambda: shows(app, SubmitRoundScreen), "the submit dialog")
         dialog = app.screen
         assert dialog.choices.default_session == session.id
         assert dialog.verdict is Verdict.REQUEST_CHANGES
@@ -139,7 +139,7 @@ async def test_a_round_to_a_session_that_ended_is_kept_and_sent_again_to_another
         await pilot.press("c")
         await write(pilot, app, "Too long")
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog")
+        await wait_until(pilot, lambda: shows(app, SubmitRoundScreen), "the submit dialog")
         assert app.screen.choices.default_session == first.id
         # The session ends while the dialog is open: the round cannot be typed in.
         sessions.manager.stop(first)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_artifact_pane import configure, open_app, screen_text
 from tui.app import LoupeApp
 from tui.dialogs.comment import AnswerScreen, CommentScreen
@@ -111,7 +111,7 @@ async def test_a_section_comment_and_an_answer(tmp_path: Path) -> None:
         doc.pane.view.scroll_to_block(6)  # the open questions
         await pilot.pause()
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AnswerScreen), "the questions")
+        await wait_until(pilot, lambda: shows(app, AnswerScreen), "the questions")
         assert app.screen.question is not None and app.screen.question.text == "Which queue wins when both are full?"
         await write(pilot, app, "The retry queue")
         section, answer = comments(app)

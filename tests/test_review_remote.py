@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.remote_sessions import HOST, RemoteHarness
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_remote_sessions import write_user_config
 from tests.test_session_diff_review import READER, comment_at, got, open_diff, row_of
 from tui.app import LoupeApp
@@ -96,7 +96,7 @@ async def test_a_comment_on_a_remote_sessions_diff_goes_through_its_host(far_sid
                          timeout=30)
 
         await pilot.press("R")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog", timeout=30)
+        await wait_until(pilot, lambda: shows(app, SubmitRoundScreen), "the submit dialog", timeout=30)
         assert app.screen.choices.default_session == session.id and app.screen.verdict is Verdict.REQUEST_CHANGES
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, SubmitRoundScreen), "the round sent", timeout=60)

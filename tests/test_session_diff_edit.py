@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import run_command, wait_until
+from tests.helpers import run_command, shows, wait_until
 from tests.test_session_diff_review import BASE, comment_at, drag, open_diff, row_of, start_reader
 from tui.app import LoupeApp
 from tui.dialogs.comment import CommentScreen, CommentsScreen
@@ -46,7 +46,7 @@ async def test_edit_delete_and_discard_diff_comments(sessions: SessionsHarness) 
         # E on the line clicked: the dialog comes back with the text, saving replaces it.
         await drag(pilot, lines, first, first)
         await pilot.press("E")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommentScreen), "the comment dialog")
+        await wait_until(pilot, lambda: shows(app, CommentScreen), "the comment dialog")
         body = app.screen.query_one("#body", TextArea)
         assert body.text == "Why chnaged"
         body.text = "Why changed"
@@ -57,7 +57,7 @@ async def test_edit_delete_and_discard_diff_comments(sessions: SessionsHarness) 
         # x: confirmed, the comment and its mark are gone.
         await drag(pilot, lines, first, first)
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: not comment_rows(lines) and not lines._row_mark, "the comment gone")
         assert review.rounds(session_id=session.id)[0].is_draft
@@ -76,7 +76,7 @@ async def test_edit_delete_and_discard_diff_comments(sessions: SessionsHarness) 
 
         await comment_on_row(pilot, app, lines, row_of(lines, "+", "line 40 changed"), "Another one")
         await run_command(pilot, "discard the diff's draft round")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: len(comment_rows(lines)) == 1, "the draft discarded, the sent one kept")
         assert [r.id for r in review.rounds(session_id=session.id)] == [draft.id]
@@ -84,7 +84,7 @@ async def test_edit_delete_and_discard_diff_comments(sessions: SessionsHarness) 
         # The list of comments goes to one (enter).
         lines.scroll_to(y=0, animate=False, immediate=True, force=True)
         await pilot.press("m")
-        await wait_until(pilot, lambda: isinstance(app.screen, CommentsScreen), "the list")
+        await wait_until(pilot, lambda: shows(app, CommentsScreen), "the list")
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, CommentsScreen), "the list closed")
         assert lines._cursor_row == first

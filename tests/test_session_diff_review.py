@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
 from tui.dialogs.comment import CommentScreen
@@ -76,7 +76,7 @@ async def drag(pilot: Pilot, lines: DiffLines, first: int, last: int) -> None:
 
 async def comment(pilot: Pilot, app: LoupeApp, body: str) -> CommentScreen:
     await pilot.press("c")
-    await wait_until(pilot, lambda: isinstance(app.screen, CommentScreen), "the comment dialog")
+    await wait_until(pilot, lambda: shows(app, CommentScreen), "the comment dialog")
     dialog = app.screen
     assert isinstance(dialog, CommentScreen)
     await pilot.press(*body)
@@ -112,7 +112,7 @@ async def test_comment_new_lines_and_request_changes_arrives_once(sessions: Sess
         assert "draft 1 (R: submit)" in str(pane.query_one(".diff-summary").render())
 
         await pilot.press("R")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog", timeout=20)
+        await wait_until(pilot, lambda: shows(app, SubmitRoundScreen), "the submit dialog", timeout=20)
         dialog = app.screen
         assert isinstance(dialog, SubmitRoundScreen)
         assert dialog.choices.default_session == session.id and dialog.verdict is Verdict.REQUEST_CHANGES
@@ -179,7 +179,7 @@ async def test_multi_line_send_expands_an_artifact_reference(sessions: SessionsH
         await wait_until(pilot, lambda: view.tiles(), "the tile", timeout=30)
         view.tiles()[0].focus()
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, SendMessageScreen), "the send dialog")
+        await wait_until(pilot, lambda: shows(app, SendMessageScreen), "the send dialog")
         await pilot.press(*"first line", "enter", *"then read @billing/plan please")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "whole plan" in got(received), "the text and the artifact", timeout=30)
@@ -206,7 +206,7 @@ async def test_a_round_to_a_session_that_died_is_kept_and_sent_again_elsewhere(s
         sessions.wait_state(session, State.EXITED)
 
         await pilot.press("R")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the submit dialog", timeout=20)
+        await wait_until(pilot, lambda: shows(app, SubmitRoundScreen), "the submit dialog", timeout=20)
         app.screen.query_one("#session").value = session.id  # its own session, ended
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, SubmitRoundScreen), "the round submitted",
@@ -218,7 +218,7 @@ async def test_a_round_to_a_session_that_died_is_kept_and_sent_again_elsewhere(s
 
         # R again: the same round, to a session that runs.
         await pilot.press("R")
-        await wait_until(pilot, lambda: isinstance(app.screen, SubmitRoundScreen), "the retry dialog", timeout=20)
+        await wait_until(pilot, lambda: shows(app, SubmitRoundScreen), "the retry dialog", timeout=20)
         assert app.screen.retry
         app.screen.query_one("#session").value = other.id
         await pilot.press("ctrl+s")

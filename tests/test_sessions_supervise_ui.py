@@ -12,7 +12,7 @@ from textual.widgets import Input, Select
 
 from tests.fixtures.remote_sessions import HOST, RemoteHarness
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_for, wait_until
+from tests.helpers import shows, wait_for, wait_until
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
 from tui.dialogs.sessions import ExecCommandScreen, NewSessionScreen
@@ -161,7 +161,7 @@ async def test_a_command_runs_in_the_marked_sessions_and_its_outputs_open_in_a_t
             tile.focus()
             await pilot.press("space")
         await pilot.press("exclamation_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, ExecCommandScreen), "the command dialog")
+        await wait_until(pilot, lambda: shows(app, ExecCommandScreen), "the command dialog")
         dialog = app.screen
         dialog.query_one("#command").value = "sh -c 'printf \"in %s [b]{n}[/b] \\033]52;c;eA==\\a\\n\" \"$(basename \"$PWD\")\"; exit {n}'"
         await pilot.press("enter")
@@ -215,7 +215,7 @@ async def test_a_session_started_on_a_host_names_it_reads_unreachable_with_why_a
 
         view.focus()
         await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new-session dialog")
+        await wait_until(pilot, lambda: shows(app, NewSessionScreen), "the new-session dialog")
         dialog = app.screen
         hosts = dialog.query_one("#host", Select)
         assert hosts.value == "local"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_for, wait_until
+from tests.helpers import shows, wait_for, wait_until
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
 from tui.dialogs.confirm import ConfirmScreen
@@ -106,7 +106,7 @@ async def test_new_session_dialog_starts_and_reports_errors(sessions: SessionsHa
         await wait_until(pilot, lambda: view.manager is not None, "the view to connect")
         view.focus()
         await pilot.press("n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the dialog")
+        await wait_until(pilot, lambda: shows(app, NewSessionScreen), "the dialog")
         dialog = app.screen
         dialog.query_one("#task").value = "from dialog"
         dialog.query_one("#base").value = "no-such-branch"
@@ -135,7 +135,7 @@ async def test_send_broadcast_and_queue_from_the_grid(sessions: SessionsHarness)
         tile_of(app, two.id).focus()
         await pilot.press("space")  # mark session 1 only
         await pilot.press("b")
-        await wait_until(pilot, lambda: isinstance(app.screen, SendMessageScreen), "the send dialog")
+        await wait_until(pilot, lambda: shows(app, SendMessageScreen), "the send dialog")
         assert "sessions 1: marked" in str(app.screen.query_one(".dialog-title").render())
         await pilot.press(*"yes", "ctrl+s")
         wait_for(lambda: (two.worktree / "answer.txt").exists(), "session 1 to get the answer")
@@ -143,7 +143,7 @@ async def test_send_broadcast_and_queue_from_the_grid(sessions: SessionsHarness)
 
         tile_of(app, one.id).focus()
         await pilot.press("s")
-        await wait_until(pilot, lambda: isinstance(app.screen, SendMessageScreen), "the send dialog")
+        await wait_until(pilot, lambda: shows(app, SendMessageScreen), "the send dialog")
         app.screen.query_one("#when-idle").value = True
         await pilot.press(*"ok", "ctrl+s")
         # Session 0 is waiting for an answer (needs input), not idle: the text waits.
@@ -204,7 +204,7 @@ async def test_diff_tab_land_and_remove_confirmations(sessions: SessionsHarness)
 
         view.tiles()[0].focus()
         await pilot.press("L")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the land confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the land confirmation")
         body = str(app.screen.query_one(".dialog-body").render())
         assert "Merge 1 commit from loupe/review-me/1 into main" in body
         assert "Not included: 1 uncommitted" in body and "loose.txt" in body
@@ -214,7 +214,7 @@ async def test_diff_tab_land_and_remove_confirmations(sessions: SessionsHarness)
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog to close")
         view.tiles()[0].focus()
         await pilot.press("delete")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the remove confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the remove confirmation")
         body = str(app.screen.query_one(".dialog-body").render())
         assert "still running" in body and "untracked file: loose.txt" in body
         assert f"refs/loupe/removed/{session.id}" in body
@@ -282,7 +282,7 @@ async def test_starting_from_a_task_passes_its_folder(sessions: SessionsHarness)
         assert tasks.task_list.select_path(task_dir / "ticket.md")
         tasks.task_list.rows.focus()
         await pilot.press("ctrl+e")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new-session dialog")
+        await wait_until(pilot, lambda: shows(app, NewSessionScreen), "the new-session dialog")
         dialog = app.screen
         assert "for task postgres-backend" in str(dialog.query_one(".dialog-title").render())
         assert dialog.query_one("#task").value == "postgres-backend"
@@ -304,13 +304,13 @@ async def test_quit_says_agents_keep_running_and_can_stop_them(sessions: Session
         view = view_of(app)
         await wait_until(pilot, lambda: view.live_sessions(), "a live session")
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, QuitSessionsScreen), "the quit dialog")
+        await wait_until(pilot, lambda: shows(app, QuitSessionsScreen), "the quit dialog")
         text = str(app.screen.query_one(".dialog-title").render()) + str(app.screen.query_one(".dialog-body").render())
         assert "1 agent session is still running" in text and "keep running in tmux" in text
         await pilot.press("escape")
         assert app.is_running
         await pilot.press("ctrl+q")
-        await wait_until(pilot, lambda: isinstance(app.screen, QuitSessionsScreen), "the quit dialog again")
+        await wait_until(pilot, lambda: shows(app, QuitSessionsScreen), "the quit dialog again")
         await pilot.press("s")
         await wait_until(pilot, lambda: not app.is_running, "the app to exit after stopping")
     assert sessions.snapshot(session).state is State.EXITED
@@ -335,7 +335,7 @@ async def test_palette_cherry_pick_land_and_stop_all(sessions: SessionsHarness) 
         view.tiles()[0].focus()
         commands = {title: callback for title, _, callback in view.palette_commands()}
         commands["Sessions: land the focused session as a cherry-pick"]()
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the land confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the land confirmation")
         assert "Copy 1 commit from loupe/pick-me/1 onto main (cherry-pick)" in str(
             app.screen.query_one(".dialog-body").render())
         await pilot.press("y")
@@ -345,7 +345,7 @@ async def test_palette_cherry_pick_land_and_stop_all(sessions: SessionsHarness) 
 
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog to close")
         commands["Sessions: stop all running sessions"]()
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the stop confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the stop confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: view.tiles()[0].has_class("-exited"), "the tile to show exited")
 

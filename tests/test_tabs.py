@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import TabbedContent
 from textual.widgets.tabbed_content import ContentTab
 
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tui.app import LoupeApp
 from tui.dialogs.help import HelpScreen
 from tui.messages import OpenPath
@@ -58,7 +58,7 @@ async def test_two_tickets_say_their_task_and_tabs_switch_by_key(tasks_workspace
         await pilot.press("alt+9")  # no ninth tab: nothing changes
         assert shown(app) == research
         await pilot.press("f1")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await wait_until(pilot, lambda: shows(app, HelpScreen), "help")
         assert isinstance(app.screen, HelpScreen)
         everywhere = next(group for group in app.screen.groups if group.title == "Everywhere")
         assert ("^pgdn", "Next tab") in everywhere.keys and ("^w", "Close tab") in everywhere.keys

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixtures.phases import QUESTIONS, TICKET
 from tests.fixtures.sessions import SessionsHarness
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_phases_ui import SIZE, make_app
 from tui.app import LoupeApp
 from tui.config import AgentKindConfig
@@ -156,7 +156,7 @@ async def test_a_session_started_by_hand_that_changed_an_artifact_is_its_writer(
                          "the task in the list, and sessions")
         task_list.rows.focus()
         await pilot.press("ctrl+e")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new-session dialog")
+        await wait_until(pilot, lambda: shows(app, NewSessionScreen), "the new-session dialog")
         app.screen.query_one("#agent").value = "reviser"
         app.screen.query_one("#prompt").text = "revise the research"
         await pilot.press("ctrl+s")

@@ -11,7 +11,7 @@ from textual.widgets import Input, TextArea
 
 from tests.fixtures.git import git
 from tests.fixtures.tasks import NOW, write_file
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tui.app import LoupeApp
 from tui.dialogs.new_task import NewTaskScreen
 from tui.docs.snapshots import ReadSnapshots
@@ -275,12 +275,12 @@ async def test_create_task_from_the_modal(tasks_workspace: Path, opened: list[Op
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app)
         await pilot.press("ctrl+n")
-        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
+        await wait_until(pilot, lambda: shows(app, NewTaskScreen), "the dialog opens")
         await pilot.press(*"Dark mode", "enter")
         assert isinstance(app.focused, TextArea)
         await pilot.press(*"Asked.")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog closes")
+        await wait_until(pilot, lambda: shows(app, MainScreen), "the dialog closes")
         ticket = tasks_workspace / ".loupe/tasks/dark-mode/ticket.md"
         assert ticket.read_text() == "# Dark mode\n\nAsked.\n"
         await wait_until(pilot, lambda: opened and opened[-1].path == ticket, "its ticket is opened")
@@ -295,7 +295,7 @@ async def test_modal_keeps_input_on_errors(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.query_one(TasksView).result is not None, "first scan")
         app.query_one(TasksView).new_task()
-        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen), "the dialog opens")
+        await wait_until(pilot, lambda: shows(app, NewTaskScreen), "the dialog opens")
         await pilot.press("ctrl+s")
         error = app.screen.query_one("#error")
         assert "Give the task a title" in str(error.render())

@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.helpers import wait_until
+from tests.helpers import shows, wait_until
 from tests.test_chat_pane import SIZE, active_pane, new_thread
 from tui.app import LoupeApp
 from tui.dialogs.confirm import ConfirmScreen
@@ -43,12 +43,12 @@ async def test_rename_archive_and_delete_with_confirmation(tmp_path: Path) -> No
 
         tree.select_thread(pane.thread_id)
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
         await pilot.press("n")  # changed my mind
         await pilot.pause()
         assert pane.thread_id in tree.threads
         await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the confirmation")
         await pilot.press("y")
         await wait_until(pilot, lambda: pane.thread_id not in tree.threads, "deleted from the list")
         await wait_until(pilot, lambda: not app.screen.query(ChatPane), "its tab closed")
@@ -63,7 +63,7 @@ async def search_threads(pilot: Pilot[None], threads: int, query: str) -> Thread
     await wait_until(pilot, lambda: len(tree.threads) == threads, "the threads are listed")
     tree.focus()
     await pilot.press("slash")
-    await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+    await wait_until(pilot, lambda: shows(app, ThreadSearchScreen), "the search dialog")
     search = app.screen
     assert isinstance(search, ThreadSearchScreen)
     await pilot.press(*query)
@@ -108,7 +108,7 @@ async def test_search_opens_the_thread_at_the_message_and_export_writes_markdown
         # Nothing found says so, and escape closes the dialog.
         tree.focus()
         await pilot.press("slash")
-        await wait_until(pilot, lambda: isinstance(app.screen, ThreadSearchScreen), "the search dialog")
+        await wait_until(pilot, lambda: shows(app, ThreadSearchScreen), "the search dialog")
         await pilot.press(*"zebra")
         await wait_until(pilot, lambda: app.screen.shown_query == "zebra", "no results")  # type: ignore[attr-defined]
         assert "Nothing matches" in str(app.screen.query_one("#search-status").render())
@@ -177,7 +177,7 @@ async def test_tabbing_into_the_list_highlights_a_thread_so_the_first_delete_ask
         assert app.focused is tree, "tab reaches the threads list"
         await wait_until(pilot, lambda: tree.selected_thread is not None, "a thread is highlighted")
         await pilot.press("delete")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the delete confirmation")
+        await wait_until(pilot, lambda: shows(app, ConfirmScreen), "the delete confirmation")
 
 
 async def test_the_footer_shows_the_delete_key_the_readme_gives(tmp_path: Path) -> None:
