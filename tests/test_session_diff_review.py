@@ -142,7 +142,8 @@ async def test_since_last_look_and_a_comment_on_a_changed_hunk(sessions: Session
         await wait_until(pilot, lambda: len(store.viewed(session.id)) == 2, "both hunks seen", detail=lambda: (
             f"viewed={store.viewed(session.id)} shown units={lines._shown_units} of {lines._units} "
             f"region={lines.scrollable_content_region} look={pane.look and (pane.look.summary, len(pane.look.files))} "
-            f"workers={[(w.group, w.state.name, w.error) for w in app.workers]}"))
+            f"workers={[(w.group, w.state.name, w.error) for w in app.workers]} "
+            f"notices={[n.message for n in app._notifications]}"))
 
         # The agent changes the first hunk again; the diff on screen is older than the file.
         app_py.write_text(BASE.replace("line 5\n", "line 5 b\n").replace("line 50\n", "line 50 a\n"))
@@ -167,6 +168,20 @@ async def test_since_last_look_and_a_comment_on_a_changed_hunk(sessions: Session
             pane.query_one(".diff-summary").render())
         await pilot.press("a")
         await wait_until(pilot, lambda: not pane.look.narrowed and len(lines.diffs[0].hunks) == 2, "the whole diff")
+
+
+async def test_hunks_that_cannot_be_remembered_as_seen_say_why(sessions: SessionsHarness) -> None:
+    session, _, app = start_reader(sessions)
+    (session.worktree / "app.py").write_text(BASE.replace("line 5\n", "line 5 a\n"))
+    async with app.run_test(size=(150, 44)) as pilot:
+        # The store goes away under the app (the service itself stays open).
+        await pilot.pause()
+        app.services.review.store.close()
+        pane = await open_diff(app, pilot)
+        assert pane.lines.row_count and pane.look is not None and "cannot tell what is new" in pane.look.summary
+        await wait_until(pilot, lambda: any(
+            f"Cannot remember which hunks of session {session.number}'s diff you saw" in n.message
+            and "is closed" in n.message for n in app._notifications), "the reason, told")
 
 
 async def test_multi_line_send_expands_an_artifact_reference(sessions: SessionsHarness) -> None:

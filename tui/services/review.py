@@ -120,6 +120,11 @@ class ReviewService:
                 self._store = ReviewStore(self._store_path)
             return self._store
 
+    @property
+    def closed(self) -> bool:
+        """Whether the app closed the service (its store is gone for good)."""
+        return self._closed
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

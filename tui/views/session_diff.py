@@ -21,7 +21,7 @@ from textual.widgets import Static
 from tui.app_base import AppBase
 from tui.channel import Received, received
 from tui.errors import LoupeError
-from tui.events import ReviewChanged, RoundSettled
+from tui.events import Notice, ReviewChanged, RoundSettled
 from tui.review.diff_look import DiffComments, DiffLook
 from tui.review.model import Target
 from tui.views.review_rounds import notify_settled
@@ -160,8 +160,14 @@ class SessionDiffPane(Vertical):
 
             try:
                 mark_seen(review.store, self.session.id, files, units, turn)
-            except LoupeError:
-                pass  # the store is closing or locked: these hunks show as new next time
+            except Exception as exc:  # noqa: BLE001 - whatever it is, the reader hears of it
+                if review.closed:
+                    return  # the app is closing
+                # These hunks show as new next time: say why, rather than forget in silence.
+                reason = str(exc) if isinstance(exc, LoupeError) else f"{type(exc).__name__}: {exc}"
+                self.app.channel.emit(Notice(
+                    f"Cannot remember which hunks of session {self.session.number}'s diff you saw: {reason}",
+                    title="Review", severity="warning"))
 
         self.run_worker(remember, thread=True, group="diff-seen", exit_on_error=False)
 
