@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.css.query import NoMatches
+from textual.widget import MountError, Widget
 from textual.widgets import Header
 
 from widgets.footer import KeyFooter
@@ -92,9 +93,16 @@ class MainScreen(Screen[None]):
             self.app.after_startup(self._mount_deferred_views)
 
     async def _mount_deferred_views(self) -> None:
-        await self.query_one("#sidebar").mount_all(self._sidebar_views())
-        await self.query_one("#workspace").mount(self._sessions_view())
-        await self.mount(self._guard_view(), before=self.query_one(KeyFooter))
+        if not self.app.is_running or self.app.return_code is not None:
+            return  # quitting already
+        try:
+            await self.query_one("#sidebar").mount_all(self._sidebar_views())
+            await self.query_one("#workspace").mount(self._sessions_view())
+            await self.mount(self._guard_view(), before=self.query_one(KeyFooter))
+        except (MountError, NoMatches):
+            if self.app.is_running and self.app.return_code is None:
+                raise
+            # A quit the moment the document showed: the screen went while these were added.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("close_tab", "cycle_tab", "show_tab"):
